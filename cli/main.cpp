@@ -1,0 +1,57 @@
+// gaia's entry point: the one place where errors become messages and exit codes.
+
+#include "cli/commands.hpp"
+#include "cli/setup.hpp"
+#include "core/loop/uv_error.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <iostream>
+
+int main(int argc, char** argv) {
+    using namespace gaia::cli;
+    // A child that closes its stdin early must not kill gaia with SIGPIPE: the write
+    // fails with EPIPE and is handled where it happens.
+    std::signal(SIGPIPE, SIG_IGN);
+
+    CLI::App app{"gaia — run HTTP, file, browser and process jobs from TOML job files", "gaia"};
+    app.set_version_flag("--version", version_text());
+    app.require_subcommand(1);
+    app.fallthrough();  // common options may come before or after the subcommand
+
+    GlobalOptions globals;
+    app.add_flag("-v,--verbose", globals.verbose, "More log output (repeat for more)");
+    app.add_flag("-q,--quiet", globals.quiet, "Only warnings and errors; no summary");
+    app.add_option("--log-format", globals.log_format, "Log lines as text or json")
+        ->check(CLI::IsMember({"text", "json"}));
+    app.add_option("--color", globals.color, "Colour: auto, always, never (NO_COLOR is honoured)")
+        ->check(CLI::IsMember({"auto", "always", "never"}));
+    app.add_option("--var", globals.vars, "Set or override a [vars] entry: NAME=VALUE (repeatable)");
+
+    Action action;
+    add_run_command(app, globals, action);
+    add_validate_command(app, globals, action);
+    add_plan_command(app, globals, action);
+    add_version_command(app, action);
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        const int code = app.exit(e);
+        return code == 0 ? kPassed : kUsage;
+    }
+    try {
+        setup_logging(globals);
+        return action ? action() : kUsage;
+    } catch (const UsageError& e) {
+        spdlog::error("{}", e.what());
+        return kUsage;
+    } catch (const gaia::loop::UvError& e) {
+        spdlog::critical("{}", e.what());
+        return kFailed;
+    } catch (const std::exception& e) {
+        spdlog::critical("internal error: {}", e.what());
+        return kFailed;
+    }
+}

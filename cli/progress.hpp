@@ -1,0 +1,47 @@
+#pragma once
+// What a run shows while it lasts: a live per-job display on a terminal, plain lines
+// otherwise, and the output of jobs with stdout = "inherit", which must not tear the
+// live display.
+
+#include "core/loop/timer.hpp"
+#include "core/report/redactor.hpp"
+#include "core/run/scheduler.hpp"
+
+#include <cstdio>
+
+namespace gaia::cli {
+
+class Progress final : public run::OutputSink {
+public:
+    enum class Mode { live, lines };
+
+    Progress(Mode mode, bool color, bool quiet, const report::Redactor& redactor);
+    ~Progress() override;
+
+    void start(loop::Loop& loop, const run::Scheduler& scheduler);
+    void on_job_finished(const run::JobResult& result);
+    void write_line(bool to_stderr, std::string_view prefix, std::string_view line) override;
+    // Clears the live display for good (before the summary is printed).
+    void finish();
+
+private:
+    void redraw();
+    void clear();
+
+    Mode mode_;
+    bool color_;
+    bool quiet_;
+    const report::Redactor& redactor_;
+    const run::Scheduler* scheduler_ = nullptr;
+    loop::HandlePtr<loop::Timer> timer_;
+    std::size_t drawn_lines_ = 0;
+};
+
+// The table printed when a run ends: job, kind, status, instances, failed, p50/p95/p99,
+// duration.
+std::string summary_table(const run::Scheduler& scheduler, bool color);
+
+// "1.2s", "340ms", "2m05s" for a number of seconds.
+std::string human_seconds(double s);
+
+}  // namespace gaia::cli

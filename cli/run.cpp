@@ -1,0 +1,243 @@
+// gaia run FILE...: run the jobs once, report, exit with the status of SPEC §1.
+
+#include "cli/commands.hpp"
+#include "cli/progress.hpp"
+#include "cli/setup.hpp"
+#include "core/loop/signal_watcher.hpp"
+#include "core/metrics/loop_lag.hpp"
+#include "core/metrics/self_metrics.hpp"
+#include "core/report/atomic_file.hpp"
+#include "core/report/run_report.hpp"
+#include "core/run/scheduler.hpp"
+#include "core/run/selection.hpp"
+#include "jobs/registry.hpp"
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <iostream>
+#include <random>
+
+namespace gaia::cli {
+namespace {
+
+struct RunCommandOptions {
+    std::vector<std::string> files;
+    std::vector<std::string> only;
+    std::uint32_t concurrency = 0;  // 0: from [settings]
+    bool fail_fast = false;
+    std::string timeout;
+    std::string report_json;
+    std::string report_junit;
+    std::string metrics_file;
+    std::string progress = "auto";
+};
+
+std::string make_run_id() {
+    std::random_device rd;
+    std::uniform_int_distribution<unsigned> hex(0, 15);
+    std::string id;
+    for (int i = 0; i < 16; ++i) id += "0123456789abcdef"[hex(rd)];
+    return id;
+}
+
+std::string run_status(const run::Scheduler& scheduler, bool any_failed) {
+    switch (scheduler.stop_cause()) {
+    case run::StopCause::interrupted: return "interrupted";
+    case run::StopCause::terminated: return "terminated";
+    case run::StopCause::timeout: return "timeout";
+    default: return any_failed ? "failed" : "passed";
+    }
+}
+
+// Everything that exists for the duration of one run, in the order it must be torn down.
+class RunSession {
+public:
+    RunSession(const GlobalOptions& globals, const RunCommandOptions& options, jobfile::JobSet& set)
+        : globals_(globals), options_(options), set_(set) {}
+
+    int execute();
+
+private:
+    void on_signal(int signum);
+    void kill_now_and_exit(int code);
+    bool write_reports(bool any_failed);
+
+    const GlobalOptions& globals_;
+    const RunCommandOptions& options_;
+    jobfile::JobSet& set_;
+    report::Redactor redactor_;
+    loop::Loop loop_;
+    metrics::Registry registry_;
+    std::unique_ptr<Progress> progress_;
+    std::unique_ptr<run::RunEnv> env_;
+    std::vector<std::unique_ptr<run::KindRuntime>> runtimes_;
+    std::unique_ptr<run::RunMetrics> run_metrics_;
+    std::unique_ptr<run::Scheduler> scheduler_;
+    std::unique_ptr<metrics::LoopLagMonitor> lag_;
+    loop::HandlePtr<loop::SignalWatcher> sigint_, sigterm_;
+    std::chrono::system_clock::time_point started_;
+    std::string run_id_ = make_run_id();
+    int interrupts_ = 0;
+};
+
+void RunSession::on_signal(int signum) {
+    if (signum == SIGINT && ++interrupts_ >= 2) {
+        spdlog::warn("second interrupt: killing everything now");
+        kill_now_and_exit(kInterrupted);
+    }
+    spdlog::warn("{}: stopping — cancelling running tasks{}", signum == SIGINT ? "interrupted" : "terminated",
+                 signum == SIGINT ? " (interrupt again to kill at once)" : "");
+    scheduler_->stop(signum == SIGINT ? run::StopCause::interrupted : run::StopCause::terminated);
+}
+
+void RunSession::kill_now_and_exit(int code) {
+    for (auto& rt : runtimes_) rt->kill_now();
+    if (progress_) progress_->finish();
+    write_reports(true);
+    std::fflush(stdout);
+    std::fflush(stderr);
+    // Everything the loop still holds dies with the process: no clean-up to wait for.
+    std::_Exit(code);
+}
+
+bool RunSession::write_reports(bool any_failed) {
+    report::RunReport rep;
+    rep.name = set_.name;
+    rep.id = run_id_;
+    rep.started = started_;
+    rep.duration_s = scheduler_->elapsed_s();
+    rep.status = run_status(*scheduler_, any_failed);
+    rep.files = set_.files;
+    for (std::size_t i = 0; i < scheduler_->results().size(); ++i) {
+        if (scheduler_->selected(i)) rep.jobs.push_back(&scheduler_->results()[i]);
+    }
+    bool ok = true;
+    auto write = [&](const std::string& path, const std::string& content, const char* what) {
+        if (path.empty()) return;
+        auto error = report::write_file_atomically(path, content);
+        if (!error.empty()) {
+            spdlog::error("cannot write the {}: {}", what, error);
+            ok = false;
+        }
+    };
+    write(options_.report_json, report::to_json_text(rep, redactor_), "JSON report");
+    write(options_.report_junit, report::to_junit(rep, redactor_), "JUnit report");
+    if (!options_.metrics_file.empty()) write(options_.metrics_file, redactor_.scrub(registry_.expose()), "metrics file");
+    return ok;
+}
+
+int RunSession::execute() {
+    redactor_.add_env(set_.secret_env);
+    std::vector<std::string> unknown;
+    auto selected = run::select_jobs(set_, options_.only, &unknown);
+    if (!unknown.empty()) throw UsageError("--only: no job or tag named `" + unknown.front() + "`");
+
+    run::RunOptions run_options;
+    run_options.concurrency = options_.concurrency ? options_.concurrency : set_.settings.concurrency;
+    run_options.fail_fast = options_.fail_fast || set_.settings.fail_fast;
+    run_options.timeout = set_.settings.timeout;
+    if (!options_.timeout.empty()) {
+        std::string error;
+        auto t = jobfile::parse_duration(options_.timeout, &error);
+        if (!t) throw UsageError("--timeout: " + error);
+        run_options.timeout = t;
+    }
+    run_options.selected = selected;
+    run_options.run_id = run_id_;
+
+    const bool tty = ::isatty(STDERR_FILENO) == 1;
+    const bool live = options_.progress == "always" || (options_.progress == "auto" && tty && !globals_.quiet);
+    progress_ = std::make_unique<Progress>(live ? Progress::Mode::live : Progress::Mode::lines, use_color(globals_, 2),
+                                           globals_.quiet, redactor_);
+
+    metrics::register_self_metrics(registry_);
+    registry_.gauge("gaia_build_info", "gaia's version; always 1.", {"version"}).with({GAIA_VERSION}).set(1);
+    lag_ = std::make_unique<metrics::LoopLagMonitor>(loop_, registry_);
+    run_metrics_ = std::make_unique<run::RunMetrics>(registry_);
+    env_ = std::make_unique<run::RunEnv>(run::RunEnv{loop_, registry_, redactor_, *progress_});
+
+    run::Scheduler::Runtimes runtimes;
+    for (const auto* kind : jobs::all_kinds()) {
+        auto sub = set_.subsystems.find(kind->schema().subsystem);
+        runtimes_.push_back(kind->make_runtime(*env_, sub == set_.subsystems.end() ? nullptr : sub->second.get()));
+        runtimes.emplace(std::string(kind->schema().kind), runtimes_.back().get());
+    }
+    scheduler_ = std::make_unique<run::Scheduler>(*env_, set_, run_options, runtimes, *run_metrics_);
+    scheduler_->on_job_finished = [this](const run::JobResult& r) { progress_->on_job_finished(r); };
+
+    sigint_ = loop::SignalWatcher::create(loop_, SIGINT, [this](int s) { on_signal(s); });
+    sigterm_ = loop::SignalWatcher::create(loop_, SIGTERM, [this](int s) { on_signal(s); });
+
+    started_ = std::chrono::system_clock::now();
+    bool done = false;
+    scheduler_->start([&] {
+        done = true;
+        lag_->stop();
+        progress_->finish();
+    });
+    progress_->start(loop_, *scheduler_);
+    loop_.run();
+    if (!done) throw std::logic_error("the event loop ended before the run did");
+
+    bool any_failed = false;
+    for (std::size_t i = 0; i < scheduler_->results().size(); ++i) {
+        if (!scheduler_->selected(i)) continue;
+        const auto& r = scheduler_->results()[i];
+        if ((r.status == run::JobStatus::failed && !r.job->allow_failure) || r.status == run::JobStatus::cancelled) {
+            any_failed = true;
+        }
+    }
+    if (!globals_.quiet) {
+        std::cout << summary_table(*scheduler_, use_color(globals_, 1));
+        std::cout << "run " << set_.name << ": " << run_status(*scheduler_, any_failed) << " in "
+                  << human_seconds(scheduler_->elapsed_s()) << '\n';
+        std::cout.flush();
+    }
+    const bool reports_ok = write_reports(any_failed);
+
+    // Tear down in order: handles first, then the loop proves nothing was left open.
+    sigint_.reset();
+    sigterm_.reset();
+    lag_.reset();
+    progress_->finish();
+    for (auto& rt : runtimes_) rt->close();
+    const int leaked = loop_.close();
+    if (leaked != 0) spdlog::debug("event loop closed with {}", leaked);
+
+    switch (scheduler_->stop_cause()) {
+    case run::StopCause::interrupted: return kInterrupted;
+    case run::StopCause::terminated: return kTerminated;
+    default: break;
+    }
+    return any_failed || !reports_ok ? kFailed : kPassed;
+}
+
+int run_command(const GlobalOptions& globals, const RunCommandOptions& options) {
+    jobfile::Diagnostics diags;
+    auto set = load_files(globals, options.files, true, diags);
+    if (!set) return kUsage;
+    RunSession session(globals, options, *set);
+    return session.execute();
+}
+
+}  // namespace
+
+void add_run_command(CLI::App& app, GlobalOptions& globals, Action& action) {
+    auto o = std::make_shared<RunCommandOptions>();
+    auto* cmd = app.add_subcommand("run", "Run the jobs in the job files once, then exit");
+    cmd->add_option("files", o->files, "Job files (- for standard input)")->required();
+    cmd->add_option("--only", o->only, "Only this job or tag, with what it needs (repeatable)");
+    cmd->add_option("--concurrency", o->concurrency, "Tasks in flight in the whole run")->check(CLI::Range(1, 1000000));
+    cmd->add_flag("--fail-fast", o->fail_fast, "Cancel the rest when a job fails");
+    cmd->add_option("--timeout", o->timeout, "Deadline of the whole run (e.g. 30m)");
+    cmd->add_option("--report-json", o->report_json, "Write the JSON report here");
+    cmd->add_option("--report-junit", o->report_junit, "Write a JUnit XML report here");
+    cmd->add_option("--metrics-file", o->metrics_file, "Write the final metrics here (Prometheus text, atomically)");
+    cmd->add_option("--progress", o->progress, "Live progress: auto (on a terminal), always, never")
+        ->check(CLI::IsMember({"auto", "always", "never"}));
+    cmd->callback([&globals, &action, o] { action = [&globals, o] { return run_command(globals, *o); }; });
+}
+
+}  // namespace gaia::cli

@@ -1,0 +1,91 @@
+#include "cli/setup.hpp"
+
+#include "jobs/registry.hpp"
+
+#include <spdlog/cfg/env.h>
+#include <spdlog/pattern_formatter.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+namespace gaia::cli {
+namespace {
+
+// One JSON object per line: {"time": …, "level": …, "msg": …}, escaped properly.
+class JsonFormatter final : public spdlog::formatter {
+public:
+    void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
+        const auto seconds = std::chrono::system_clock::to_time_t(msg.time);
+        const auto millis =
+            std::chrono::duration_cast<std::chrono::milliseconds>(msg.time.time_since_epoch()).count() % 1000;
+        std::tm tm{};
+        gmtime_r(&seconds, &tm);
+        char stamp[64];
+        std::snprintf(stamp, sizeof stamp, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                      tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(millis));
+        nlohmann::json line = {
+            {"time", stamp},
+            {"level", std::string(spdlog::level::to_string_view(msg.level).data(),
+                                  spdlog::level::to_string_view(msg.level).size())},
+            {"msg", std::string(msg.payload.data(), msg.payload.size())},
+        };
+        auto text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+        dest.append(text.data(), text.data() + text.size());
+        dest.push_back('\n');
+    }
+    std::unique_ptr<spdlog::formatter> clone() const override { return std::make_unique<JsonFormatter>(); }
+};
+
+}  // namespace
+
+bool use_color(const GlobalOptions& globals, int fd) {
+    if (globals.color == "always") return true;
+    if (globals.color == "never") return false;
+    const char* no_color = std::getenv("NO_COLOR");
+    if (no_color != nullptr && *no_color != '\0') return false;
+    return ::isatty(fd) == 1;
+}
+
+void setup_logging(const GlobalOptions& globals) {
+    auto logger = spdlog::stderr_logger_st("gaia");
+    spdlog::set_default_logger(logger);
+    if (globals.log_format == "json") {
+        logger->set_formatter(std::make_unique<JsonFormatter>());
+    } else {
+        logger->set_pattern(use_color(globals, 2) ? "gaia: %^%l%$: %v" : "gaia: %l: %v");
+    }
+    auto level = spdlog::level::info;
+    if (globals.quiet) level = spdlog::level::warn;
+    if (globals.verbose == 1) level = spdlog::level::debug;
+    if (globals.verbose >= 2) level = spdlog::level::trace;
+    spdlog::set_level(level);
+    spdlog::cfg::load_env_levels();  // SPDLOG_LEVEL, when set, wins
+}
+
+std::vector<std::pair<std::string, std::string>> parse_vars(const std::vector<std::string>& vars) {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const auto& v : vars) {
+        auto eq = v.find('=');
+        if (eq == std::string::npos || eq == 0) throw UsageError("--var takes NAME=VALUE, not `" + v + "`");
+        out.emplace_back(v.substr(0, eq), v.substr(eq + 1));
+    }
+    return out;
+}
+
+std::unique_ptr<jobfile::JobSet> load_files(const GlobalOptions& globals, const std::vector<std::string>& files,
+                                            bool require_env, jobfile::Diagnostics& diags) {
+    jobfile::LoadOptions options;
+    options.files = files;
+    options.vars = parse_vars(globals.vars);
+    options.require_env = require_env;
+    options.find_kind = [](std::string_view kind) -> const jobfile::KindCompiler* { return jobs::find_kind(kind); };
+    auto set = jobfile::load_job_files(options, diags);
+    diags.print(std::cerr, use_color(globals, 2));
+    return set;
+}
+
+}  // namespace gaia::cli

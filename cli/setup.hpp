@@ -1,0 +1,23 @@
+#pragma once
+// What every subcommand does first: logging, colour, --var parsing, loading job files.
+
+#include "cli/commands.hpp"
+#include "core/jobfile/diagnostics.hpp"
+#include "core/jobfile/loader.hpp"
+
+#include <memory>
+
+namespace gaia::cli {
+
+void setup_logging(const GlobalOptions& globals);
+
+// Whether to colour output written to this stream (--color, NO_COLOR, a terminal).
+bool use_color(const GlobalOptions& globals, int fd);
+
+std::vector<std::pair<std::string, std::string>> parse_vars(const std::vector<std::string>& vars);
+
+// Loads and checks the files; prints every diagnostic to stderr. Null when invalid.
+std::unique_ptr<jobfile::JobSet> load_files(const GlobalOptions& globals, const std::vector<std::string>& files,
+                                            bool require_env, jobfile::Diagnostics& diags);
+
+}  // namespace gaia::cli

@@ -1,0 +1,207 @@
+#include "core/jobfile/compile_context.hpp"
+
+#include "core/jobfile/suggest.hpp"
+
+#include <cmath>
+#include <cstdlib>
+#include <sstream>
+
+namespace gaia::jobfile {
+
+SourcePos pos_of(const toml::source_region& region) {
+    SourcePos pos;
+    pos.file = region.path;
+    pos.line = region.begin.line == 0 ? 1 : region.begin.line;
+    pos.column = region.begin.column == 0 ? 1 : region.begin.column;
+    return pos;
+}
+
+SourcePos pos_of(const toml::node& node) { return pos_of(node.source()); }
+SourcePos pos_of(const toml::key& key) { return pos_of(key.source()); }
+
+std::string type_name(const toml::node& node) {
+    switch (node.type()) {
+    case toml::node_type::string: return "a string";
+    case toml::node_type::integer: return "an integer";
+    case toml::node_type::floating_point: return "a float";
+    case toml::node_type::boolean: return "a boolean";
+    case toml::node_type::table: return "a table";
+    case toml::node_type::array: return "an array";
+    case toml::node_type::date: return "a date";
+    case toml::node_type::time: return "a time";
+    case toml::node_type::date_time: return "a date-time";
+    default: return "nothing";
+    }
+}
+
+namespace {
+std::string expected(std::string_view what, std::string_view wanted, const toml::node& node) {
+    return "`" + std::string(what) + "` must be " + std::string(wanted) + ", not " + type_name(node);
+}
+}  // namespace
+
+std::optional<std::string> CompileContext::string(const toml::node& node, std::string_view what) {
+    if (auto s = node.as_string()) return s->get();
+    error(node, expected(what, "a string", node));
+    return std::nullopt;
+}
+
+std::optional<bool> CompileContext::boolean(const toml::node& node, std::string_view what) {
+    if (auto b = node.as_boolean()) return b->get();
+    error(node, expected(what, "true or false", node));
+    return std::nullopt;
+}
+
+std::optional<std::int64_t> CompileContext::integer(const toml::node& node, std::string_view what, std::int64_t min,
+                                                    std::int64_t max) {
+    auto i = node.as_integer();
+    if (!i) {
+        error(node, expected(what, "an integer", node));
+        return std::nullopt;
+    }
+    if (i->get() < min || i->get() > max) {
+        error(node, "`" + std::string(what) + "` is " + std::to_string(i->get()) + "; it must be between " +
+                        std::to_string(min) + " and " + std::to_string(max));
+        return std::nullopt;
+    }
+    return i->get();
+}
+
+std::optional<double> CompileContext::number(const toml::node& node, std::string_view what, double min, double max) {
+    double value = 0;
+    if (auto f = node.as_floating_point()) value = f->get();
+    else if (auto i = node.as_integer()) value = static_cast<double>(i->get());
+    else {
+        error(node, expected(what, "a number", node));
+        return std::nullopt;
+    }
+    if (!(value >= min && value <= max)) {
+        std::ostringstream range;
+        range << "`" << what << "` is " << value << "; it must be between " << min << " and " << max;
+        error(node, range.str());
+        return std::nullopt;
+    }
+    return value;
+}
+
+std::optional<std::vector<std::string>> CompileContext::string_list(const toml::node& node, std::string_view what,
+                                                                    bool allow_single) {
+    if (allow_single) {
+        if (auto s = node.as_string()) return std::vector<std::string>{s->get()};
+    }
+    auto arr = node.as_array();
+    if (!arr) {
+        error(node, expected(what, "an array of strings", node));
+        return std::nullopt;
+    }
+    std::vector<std::string> out;
+    bool ok = true;
+    for (const auto& el : *arr) {
+        if (auto s = el.as_string()) out.push_back(s->get());
+        else {
+            error(el, "every element of `" + std::string(what) + "` must be a string, not " + type_name(el));
+            ok = false;
+        }
+    }
+    if (!ok) return std::nullopt;
+    return out;
+}
+
+const toml::table* CompileContext::table(const toml::node& node, std::string_view what) {
+    if (auto t = node.as_table()) return t;
+    error(node, expected(what, "a table", node));
+    return nullptr;
+}
+
+std::optional<std::string> CompileContext::static_text(const toml::node& node, std::string_view what) {
+    auto text = string(node, what);
+    if (!text || text->find("{{") == std::string::npos) return text;
+    TemplateSyntaxError syntax;
+    auto t = Template::compile(*text, &syntax);
+    if (!t) return std::nullopt;  // reported by the template pass
+    for (const auto& part : t->parts()) {
+        if (!part.ref) continue;
+        auto kind = part.ref->kind;
+        if (kind != TemplateRef::Kind::var && kind != TemplateRef::Kind::env) {
+            error(node, "`" + std::string(what) + "` is fixed when the file is loaded: only `vars.*` and `env.*` can "
+                        "be used in it, not `" + part.ref->text + "`");
+            return std::nullopt;
+        }
+        if (kind == TemplateRef::Kind::env && !require_env_ && std::getenv(part.ref->name.c_str()) == nullptr) {
+            return std::nullopt;  // validate without the environment: nothing to check
+        }
+    }
+    RenderScope scope;
+    scope.vars = &vars_;
+    try {
+        return t->render(scope);
+    } catch (const RenderError&) {
+        return std::nullopt;  // the template pass reports unknown names
+    }
+}
+
+std::optional<Duration> CompileContext::duration(const toml::node& node, std::string_view what) {
+    if (node.is_integer() || node.is_floating_point()) {
+        std::ostringstream hint;
+        hint << "`" << what << "` needs a unit: write \"";
+        if (auto i = node.as_integer()) hint << i->get();
+        else hint << node.as_floating_point()->get();
+        hint << "s\" for seconds (or \"ms\", \"m\", \"h\", \"d\")";
+        error(node, hint.str());
+        return std::nullopt;
+    }
+    auto text = static_text(node, what);
+    if (!text) return std::nullopt;
+    std::string problem;
+    auto d = parse_duration(*text, &problem);
+    if (!d) error(node, "`" + std::string(what) + "`: " + problem);
+    return d;
+}
+
+std::optional<std::uint64_t> CompileContext::size(const toml::node& node, std::string_view what) {
+    if (auto i = node.as_integer()) {
+        if (i->get() < 0) {
+            error(node, "`" + std::string(what) + "` cannot be negative");
+            return std::nullopt;
+        }
+        return static_cast<std::uint64_t>(i->get());
+    }
+    auto text = static_text(node, what);
+    if (!text) return std::nullopt;
+    std::string problem;
+    auto s = parse_size(*text, &problem);
+    if (!s) error(node, "`" + std::string(what) + "`: " + problem);
+    return s;
+}
+
+std::optional<Rate> CompileContext::rate(const toml::node& node, std::string_view what) {
+    auto text = static_text(node, what);
+    if (!text) return std::nullopt;
+    std::string problem;
+    auto r = parse_rate(*text, &problem);
+    if (!r) error(node, "`" + std::string(what) + "`: " + problem);
+    return r;
+}
+
+std::optional<Template> CompileContext::templ(const toml::node& node, std::string_view what) {
+    auto text = string(node, what);
+    if (!text) return std::nullopt;
+    TemplateSyntaxError syntax;
+    return Template::compile(*text, &syntax);
+}
+
+bool CompileContext::check_keys(const toml::table& table, const std::vector<std::string_view>& known,
+                                std::string_view where) {
+    bool ok = true;
+    for (auto&& [key, value] : table) {
+        bool found = false;
+        for (auto k : known) found = found || k == key.str();
+        if (found) continue;
+        ok = false;
+        diags_.error(pos_of(key), "unknown key `" + std::string(key.str()) + "` in " + std::string(where) +
+                                      did_you_mean(key.str(), known));
+    }
+    return ok;
+}
+
+}  // namespace gaia::jobfile

@@ -1,0 +1,734 @@
+#include "core/jobfile/loader.hpp"
+
+#include "core/jobfile/graph.hpp"
+#include "core/jobfile/suggest.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <map>
+#include <set>
+#include <sstream>
+#include <tuple>
+
+namespace gaia::jobfile {
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::vector<std::string_view> kTopLevelKeys = {"version", "name",    "include", "settings", "vars", "jobs",
+                                                     "api",     "network", "file",    "browser",  "process", "slo"};
+const std::vector<std::string_view> kSettingsKeys = {"concurrency", "fail_fast", "timeout"};
+const std::vector<std::string_view> kCommonJobKeys = {
+    "kind", "needs", "repeat", "for_each", "concurrency", "rate", "timeout", "retries", "thresholds",
+    "allow_failure", "tags", "schedule", "expect", "capture"};
+// Common keys of SPEC §2.3 that this build does not implement yet.
+const std::vector<std::string_view> kUnavailableJobKeys = {"export"};
+const std::vector<std::string_view> kAllKinds = {"http", "file", "browser", "process"};
+const std::vector<std::string_view> kSubsystems = {"api", "network", "file", "browser", "process"};
+const std::vector<std::string_view> kSloKeys = {"success_rate", "p95",         "max_active",      "max_instances",
+                                                "max_tabs",     "memory",      "max_connections", "dns_hit_rate"};
+const std::vector<std::string_view> kRetryKeys = {"attempts", "backoff", "max_backoff"};
+const std::vector<std::string_view> kThresholdKeys = {"success_rate", "p50", "p95", "p99", "max"};
+
+constexpr std::int64_t kMaxRepeat = 10'000'000;
+
+std::string format_value(const toml::node& node) {
+    std::ostringstream out;
+    node.visit([&](auto&& v) { out << v; });
+    return out.str();
+}
+
+bool valid_name(std::string_view name) {
+    if (name.empty() || name.size() > 128) return false;
+    for (char c : name) {
+        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-')) return false;
+    }
+    return true;
+}
+
+// One parsed file, kept alive while the set is loaded: positions point into it.
+struct Document {
+    std::string display;
+    toml::table root;
+};
+
+struct JobEntry {
+    std::string name;
+    const toml::node* node;
+    SourcePos key_pos;
+    std::size_t file_index;
+};
+
+class Loader {
+public:
+    Loader(const LoadOptions& options, Diagnostics& diags)
+        : options_(options), diags_(diags), ctx_(diags, set_.vars, options.require_env) {}
+
+    std::unique_ptr<JobSet> load();
+
+private:
+    void read_file(const std::string& display, const fs::path& canonical, std::vector<fs::path>& stack);
+    bool read_text(const std::string& display, std::string& text);
+    void check_top_level(const Document& doc, std::size_t file_index);
+    void record_merged(const std::string& path, const toml::node& node, bool recurse);
+    void compile_vars();
+    void compile_settings();
+    void compile_subsystems();
+    void compile_slo();
+    void compile_job(const JobEntry& entry);
+    void compile_common_key(Job& job, const toml::table& table, std::string_view key, const toml::node& value);
+    void compile_for_each(Job& job, const toml::node& value);
+    void compile_retries(Job& job, const toml::node& value);
+    void compile_thresholds(Job& job, const toml::node& value);
+    void check_graph();
+    void check_templates();
+    void check_template_node(const Job& job, std::size_t job_index, const toml::node& node);
+    void check_ref(const Job& job, std::size_t job_index, const TemplateRef& ref, const SourcePos& pos);
+    SourcePos template_pos(const toml::node& node, std::size_t offset) const;
+
+    const LoadOptions& options_;
+    Diagnostics& diags_;
+    std::unique_ptr<JobSet> owned_ = std::make_unique<JobSet>();
+    JobSet& set_ = *owned_;
+    CompileContext ctx_;
+
+    std::vector<std::unique_ptr<Document>> docs_;
+    std::set<fs::path> loaded_;
+    std::map<std::string, std::pair<const toml::node*, SourcePos>> merged_;
+    std::vector<const toml::table*> settings_, vars_;
+    std::map<std::string, std::vector<const toml::table*>, std::less<>> subsystem_tables_, slo_tables_;
+    std::vector<JobEntry> job_entries_;
+    std::map<std::string, std::size_t, std::less<>> job_seen_;
+    std::vector<const toml::table*> job_tables_;  // parallel to set_.jobs
+    std::vector<std::vector<std::size_t>> needs_;
+    std::set<std::string> secret_env_;
+    bool name_set_ = false;
+};
+
+bool Loader::read_text(const std::string& display, std::string& text) {
+    SourcePos where{std::make_shared<const std::string>(display), 1, 1};
+    if (display == "<stdin>") {
+        std::istream& in = options_.standard_input ? *options_.standard_input : std::cin;
+        text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    } else {
+        std::error_code ec;
+        auto status = fs::status(display, ec);
+        if (ec) {
+            diags_.error(where, "cannot read job file: " + ec.message());
+            return false;
+        }
+        if (fs::is_directory(status)) {
+            diags_.error(where, "cannot read job file: it is a directory");
+            return false;
+        }
+        std::ifstream in(display, std::ios::binary);
+        if (!in) {
+            diags_.error(where, std::string("cannot read job file: ") + std::strerror(errno));
+            return false;
+        }
+        // Read at most one byte past the limit, so /dev/zero or a huge file fails quickly.
+        text.resize(kMaxJobFileBytes + 1);
+        in.read(text.data(), static_cast<std::streamsize>(text.size()));
+        text.resize(static_cast<std::size_t>(in.gcount()));
+        if (in.bad()) {
+            diags_.error(where, std::string("cannot read job file: ") + std::strerror(errno));
+            return false;
+        }
+    }
+    if (text.size() > kMaxJobFileBytes) {
+        diags_.error(where, "job file is larger than " + std::to_string(kMaxJobFileBytes >> 20) + " MiB");
+        return false;
+    }
+    return true;
+}
+
+void Loader::read_file(const std::string& display, const fs::path& canonical, std::vector<fs::path>& stack) {
+    if (!canonical.empty()) {
+        if (std::find(stack.begin(), stack.end(), canonical) != stack.end()) return;  // reported by the includer
+        if (!loaded_.insert(canonical).second) return;  // included twice: merged once
+    }
+    std::string text;
+    if (!read_text(display, text)) return;
+    auto doc = std::make_unique<Document>();
+    doc->display = display;
+    try {
+        doc->root = toml::parse(text, display);
+    } catch (const toml::parse_error& e) {
+        diags_.error(pos_of(e.source()), std::string(e.description()));
+        return;
+    }
+    set_.files.push_back(display);
+    const std::size_t file_index = set_.files.size() - 1;
+
+    // Includes come first, as if their text stood at the top of this file.
+    if (const auto* include = doc->root.get("include")) {
+        if (auto paths = ctx_.string_list(*include, "include", true)) {
+            fs::path base = display == "<stdin>" ? fs::current_path() : fs::path(display).parent_path();
+            stack.push_back(canonical);
+            const auto* arr = include->as_array();
+            for (std::size_t i = 0; i < paths->size(); ++i) {
+                const toml::node& at = arr ? *arr->get(i) : *include;
+                fs::path target = fs::path((*paths)[i]).is_absolute() ? fs::path((*paths)[i]) : base / (*paths)[i];
+                std::error_code ec;
+                fs::path canon = fs::weakly_canonical(target, ec);
+                if (std::find(stack.begin(), stack.end(), canon) != stack.end()) {
+                    std::string chain;
+                    for (auto it = std::find(stack.begin(), stack.end(), canon); it != stack.end(); ++it) {
+                        chain += it->filename().string() + " -> ";
+                    }
+                    ctx_.error(at, "include cycle: " + chain + canon.filename().string());
+                    continue;
+                }
+                std::size_t errors_before = diags_.error_count();
+                read_file(target.lexically_normal().string(), canon, stack);
+                if (diags_.error_count() > errors_before && !fs::exists(target)) {
+                    ctx_.error(at, "included file `" + (*paths)[i] + "` was not found");
+                }
+            }
+            stack.pop_back();
+        }
+    }
+    check_top_level(*doc, file_index);
+    docs_.push_back(std::move(doc));
+}
+
+void Loader::record_merged(const std::string& path, const toml::node& node, bool recurse) {
+    if (recurse && node.is_table()) {
+        for (auto&& [key, value] : *node.as_table()) record_merged(path + "." + std::string(key.str()), value, true);
+        return;
+    }
+    auto [it, inserted] = merged_.try_emplace(path, &node, pos_of(node));
+    if (inserted) return;
+    if (format_value(*it->second.first) != format_value(node) || it->second.first->type() != node.type()) {
+        ctx_.error(node, "`" + path + "` is " + format_value(node) + " here but " + format_value(*it->second.first) +
+                             " at " + it->second.second.str() + " (job files must agree on shared keys)");
+    }
+}
+
+void Loader::check_top_level(const Document& doc, std::size_t file_index) {
+    ctx_.check_keys(doc.root, kTopLevelKeys, "the top level of a job file");
+    for (auto&& [key, value] : doc.root) {
+        const auto k = key.str();
+        if (k == "version") {
+            if (auto v = ctx_.integer(value, "version", 1, 1)) record_merged("version", value, false);
+        } else if (k == "name") {
+            if (auto name = ctx_.string(value, "name")) {
+                if (name->empty()) ctx_.error(value, "`name` cannot be empty");
+                else record_merged("name", value, false);
+                if (!name_set_) set_.name = *name;
+                name_set_ = true;
+            }
+        } else if (k == "settings" || k == "vars") {
+            if (const auto* t = ctx_.table(value, k)) {
+                (k == "settings" ? settings_ : vars_).push_back(t);
+                record_merged(std::string(k), value, true);
+            }
+        } else if (k == "slo") {
+            if (const auto* t = ctx_.table(value, k)) {
+                for (auto&& [sub, sub_value] : *t) {
+                    if (std::find(kSubsystems.begin(), kSubsystems.end(), sub.str()) == kSubsystems.end()) {
+                        diags_.error(pos_of(sub), "unknown subsystem `slo." + std::string(sub.str()) + "`" +
+                                                      did_you_mean(sub.str(), kSubsystems));
+                        continue;
+                    }
+                    if (const auto* st = ctx_.table(sub_value, "slo." + std::string(sub.str()))) {
+                        slo_tables_[std::string(sub.str())].push_back(st);
+                    }
+                }
+                record_merged("slo", value, true);
+            }
+        } else if (std::find(kSubsystems.begin(), kSubsystems.end(), k) != kSubsystems.end()) {
+            if (const auto* t = ctx_.table(value, k)) {
+                subsystem_tables_[std::string(k)].push_back(t);
+                record_merged(std::string(k), value, true);
+            }
+        } else if (k == "jobs") {
+            const auto* jobs = ctx_.table(value, "jobs");
+            if (!jobs) continue;
+            for (auto&& [name, job] : *jobs) {
+                std::string job_name(name.str());
+                auto [it, inserted] = job_seen_.try_emplace(job_name, job_entries_.size());
+                if (!inserted) {
+                    diags_.error(pos_of(name), "job `" + job_name + "` is defined twice (first at " +
+                                                   job_entries_[it->second].key_pos.str() + ")");
+                    continue;
+                }
+                job_entries_.push_back({job_name, &job, pos_of(name), file_index});
+            }
+        }
+    }
+}
+
+void Loader::compile_vars() {
+    for (const auto* table : vars_) {
+        for (auto&& [key, value] : *table) {
+            std::string name(key.str());
+            if (!valid_name(name)) {
+                diags_.error(pos_of(key), "invalid variable name `" + name + "` (use letters, digits, _ and -)");
+                continue;
+            }
+            if (value.is_string()) {
+                const auto& text = value.as_string()->get();
+                TemplateSyntaxError syntax;
+                auto t = Template::compile(text, &syntax);
+                if (!t) {
+                    diags_.error(template_pos(value, syntax.offset), syntax.message);
+                    continue;
+                }
+                bool ok = true;
+                for (const auto& part : t->parts()) {
+                    if (!part.ref) continue;
+                    if (part.ref->kind != TemplateRef::Kind::env) {
+                        diags_.error(template_pos(value, part.ref->offset),
+                                     "variables can use only `env.*` templates, not `" + part.ref->text + "`");
+                        ok = false;
+                    } else {
+                        check_ref(Job{}, 0, *part.ref, template_pos(value, part.ref->offset));
+                    }
+                }
+                if (!ok) continue;
+                RenderScope scope;
+                try {
+                    set_.vars[name] = t->render(scope);
+                } catch (const RenderError&) {
+                    set_.vars[name] = "";  // an unset env.* already has its diagnostic
+                }
+            } else if (value.is_integer() || value.is_floating_point() || value.is_boolean()) {
+                set_.vars[name] = format_value(value);
+            } else {
+                ctx_.error(value, "variable `" + name + "` must be a string, a number or a boolean, not " +
+                                      type_name(value));
+            }
+        }
+    }
+    for (const auto& [name, value] : options_.vars) set_.vars[name] = value;
+}
+
+void Loader::compile_settings() {
+    for (const auto* table : settings_) {
+        ctx_.check_keys(*table, kSettingsKeys, "[settings]");
+        if (const auto* n = table->get("concurrency")) {
+            if (auto v = ctx_.integer(*n, "settings.concurrency", 1, 1'000'000)) {
+                set_.settings.concurrency = static_cast<std::uint32_t>(*v);
+            }
+        }
+        if (const auto* n = table->get("fail_fast")) {
+            if (auto v = ctx_.boolean(*n, "settings.fail_fast")) set_.settings.fail_fast = *v;
+        }
+        if (const auto* n = table->get("timeout")) {
+            if (auto v = ctx_.duration(*n, "settings.timeout")) set_.settings.timeout = *v;
+        }
+    }
+}
+
+void Loader::compile_subsystems() {
+    std::set<std::string, std::less<>> served;
+    for (auto kind : kAllKinds) {
+        const auto* compiler = options_.find_kind(kind);
+        if (!compiler) continue;
+        const auto subsystem = compiler->schema().subsystem;
+        served.insert(std::string(subsystem));
+        auto it = subsystem_tables_.find(subsystem);
+        std::vector<const toml::table*> fragments;
+        if (it != subsystem_tables_.end()) fragments = it->second;
+        for (const auto* t : fragments) {
+            ctx_.check_keys(*t, compiler->schema().subsystem_keys, "[" + std::string(subsystem) + "]");
+        }
+        if (auto config = compiler->compile_subsystem(fragments, ctx_)) set_.subsystems[std::string(subsystem)] = config;
+    }
+    for (const auto& [name, fragments] : subsystem_tables_) {
+        if (served.count(name)) continue;
+        ctx_.error(*fragments.front(), "the `[" + name + "]` subsystem is not available in this build of gaia yet");
+    }
+}
+
+void Loader::compile_slo() {
+    // The SLO tables matter only to `gaia serve`; a run checks them so that a typo is caught
+    // by `gaia validate` wherever the file is used.
+    for (const auto& [name, fragments] : slo_tables_) {
+        for (const auto* t : fragments) {
+            ctx_.check_keys(*t, kSloKeys, "[slo." + name + "]");
+            for (auto&& [key, value] : *t) {
+                const auto k = key.str();
+                const std::string what = "slo." + name + "." + std::string(k);
+                if (k == "success_rate" || k == "dns_hit_rate") ctx_.number(value, what, 0.0, 1.0);
+                else if (k == "p95") ctx_.duration(value, what);
+                else if (k == "memory") ctx_.size(value, what);
+                else ctx_.integer(value, what, 0, 100'000'000);
+            }
+        }
+    }
+}
+
+void Loader::compile_for_each(Job& job, const toml::node& value) {
+    job.fan_out = true;
+    ForEach fe;
+    if (const auto* s = value.as_string()) {
+        TemplateSyntaxError syntax;
+        auto t = Template::compile(s->get(), &syntax);
+        const TemplateRef* ref = t ? t->sole_ref() : nullptr;
+        if (!t) return;  // the template pass reports it
+        if (!ref || ref->kind != TemplateRef::Kind::job_capture) {
+            ctx_.error(value, "`for_each` must be an array or exactly one \"{{ jobs.JOB.CAPTURE }}\" reference");
+            return;
+        }
+        fe.from_job = ref->name;
+        fe.from_capture = ref->key;
+        job.for_each = std::move(fe);
+        return;
+    }
+    const auto* arr = value.as_array();
+    if (!arr) {
+        ctx_.error(value, "`for_each` must be an array or \"{{ jobs.JOB.CAPTURE }}\", not " + type_name(value));
+        return;
+    }
+    if (arr->size() > static_cast<std::size_t>(kMaxRepeat)) {
+        ctx_.error(value, "`for_each` has more than " + std::to_string(kMaxRepeat) + " items");
+        return;
+    }
+    std::function<std::optional<nlohmann::json>(const toml::node&)> convert =
+        [&](const toml::node& n) -> std::optional<nlohmann::json> {
+        if (n.is_string()) {
+            auto text = ctx_.static_text(n, "for_each");
+            if (!text) return std::nullopt;
+            return nlohmann::json(*text);
+        }
+        if (auto i = n.as_integer()) return nlohmann::json(i->get());
+        if (auto f = n.as_floating_point()) return nlohmann::json(f->get());
+        if (auto b = n.as_boolean()) return nlohmann::json(b->get());
+        if (auto t = n.as_table()) {
+            nlohmann::json obj = nlohmann::json::object();
+            for (auto&& [k, v] : *t) {
+                auto item = convert(v);
+                if (!item) return std::nullopt;
+                obj[std::string(k.str())] = std::move(*item);
+            }
+            return obj;
+        }
+        if (auto a = n.as_array()) {
+            nlohmann::json list = nlohmann::json::array();
+            for (const auto& el : *a) {
+                auto item = convert(el);
+                if (!item) return std::nullopt;
+                list.push_back(std::move(*item));
+            }
+            return list;
+        }
+        ctx_.error(n, "`for_each` items must be strings, numbers, booleans, arrays or tables, not " + type_name(n));
+        return std::nullopt;
+    };
+    for (const auto& el : *arr) {
+        if (auto item = convert(el)) fe.items.push_back(std::move(*item));
+    }
+    job.for_each = std::move(fe);
+}
+
+void Loader::compile_retries(Job& job, const toml::node& value) {
+    if (value.is_integer()) {
+        if (auto n = ctx_.integer(value, "retries", 0, 1000)) job.retries.attempts = static_cast<std::uint32_t>(*n);
+        return;
+    }
+    const auto* t = value.as_table();
+    if (!t) {
+        ctx_.error(value, "`retries` must be a count or { attempts = 3, backoff = \"200ms\", max_backoff = \"10s\" }, "
+                          "not " + type_name(value));
+        return;
+    }
+    ctx_.check_keys(*t, kRetryKeys, "`retries`");
+    if (const auto* n = t->get("attempts")) {
+        if (auto v = ctx_.integer(*n, "retries.attempts", 0, 1000)) job.retries.attempts = static_cast<std::uint32_t>(*v);
+    }
+    if (const auto* n = t->get("backoff")) {
+        if (auto v = ctx_.duration(*n, "retries.backoff")) job.retries.backoff = *v;
+    }
+    if (const auto* n = t->get("max_backoff")) {
+        if (auto v = ctx_.duration(*n, "retries.max_backoff")) job.retries.max_backoff = *v;
+    }
+    if (job.retries.max_backoff < job.retries.backoff) {
+        ctx_.error(value, "`retries.max_backoff` (" + format_duration(job.retries.max_backoff) +
+                              ") is shorter than `retries.backoff` (" + format_duration(job.retries.backoff) + ")");
+    }
+}
+
+void Loader::compile_thresholds(Job& job, const toml::node& value) {
+    const auto* t = ctx_.table(value, "thresholds");
+    if (!t) return;
+    ctx_.check_keys(*t, kThresholdKeys, "`thresholds`");
+    for (auto&& [key, v] : *t) {
+        const auto k = key.str();
+        if (k == "success_rate") {
+            if (auto r = ctx_.number(v, "thresholds.success_rate", 0.0, 1.0)) job.thresholds.success_rate = *r;
+            continue;
+        }
+        auto d = ctx_.duration(v, "thresholds." + std::string(k));
+        if (!d) continue;
+        if (k == "p50") job.thresholds.p50 = d;
+        else if (k == "p95") job.thresholds.p95 = d;
+        else if (k == "p99") job.thresholds.p99 = d;
+        else if (k == "max") job.thresholds.max = d;
+    }
+}
+
+void Loader::compile_common_key(Job& job, const toml::table& table, std::string_view key, const toml::node& value) {
+    if (key == "needs") {
+        if (auto names = ctx_.string_list(value, "needs", true)) job.needs = *names;
+        job.needs_pos = pos_of(value);
+    } else if (key == "repeat") {
+        if (table.contains("for_each")) {
+            ctx_.error(value, "a job has either `repeat` or `for_each`, not both");
+            return;
+        }
+        job.fan_out = true;
+        if (auto n = ctx_.integer(value, "repeat", 1, kMaxRepeat)) job.repeat = static_cast<std::uint64_t>(*n);
+    } else if (key == "for_each") {
+        compile_for_each(job, value);
+    } else if (key == "concurrency") {
+        if (auto n = ctx_.integer(value, "concurrency", 1, 1'000'000)) job.concurrency = static_cast<std::uint32_t>(*n);
+    } else if (key == "rate") {
+        job.rate = ctx_.rate(value, "rate");
+    } else if (key == "timeout") {
+        job.timeout = ctx_.duration(value, "timeout");
+        if (job.timeout && job.timeout->count() == 0) ctx_.error(value, "`timeout` must be longer than 0s");
+    } else if (key == "retries") {
+        compile_retries(job, value);
+    } else if (key == "thresholds") {
+        compile_thresholds(job, value);
+    } else if (key == "allow_failure") {
+        if (auto b = ctx_.boolean(value, "allow_failure")) job.allow_failure = *b;
+    } else if (key == "tags") {
+        if (auto tags = ctx_.string_list(value, "tags")) job.tags = *tags;
+    } else if (key == "schedule") {
+        if (auto s = ctx_.string(value, "schedule")) job.schedule = *s;
+    }
+}
+
+void Loader::compile_job(const JobEntry& entry) {
+    Job job;
+    job.name = entry.name;
+    job.pos = entry.key_pos;
+    job.file_index = entry.file_index;
+    const auto* table = entry.node->as_table();
+    if (!table) {
+        diags_.error(pos_of(*entry.node), "job `" + entry.name + "` must be a table ([jobs." + entry.name + "]), not " +
+                                              type_name(*entry.node));
+        return;
+    }
+    if (!valid_name(entry.name)) {
+        diags_.error(entry.key_pos, "invalid job name `" + entry.name + "` (use letters, digits, _ and -)");
+    }
+    const KindCompiler* compiler = nullptr;
+    if (const auto* kind = table->get("kind")) {
+        if (auto k = ctx_.string(*kind, "kind")) {
+            job.kind = *k;
+            compiler = options_.find_kind(*k);
+            if (!compiler) {
+                bool known = std::find(kAllKinds.begin(), kAllKinds.end(), *k) != kAllKinds.end();
+                ctx_.error(*kind, known ? "kind `" + *k + "` is not available in this build of gaia yet"
+                                        : "unknown kind `" + *k + "`" + did_you_mean(*k, kAllKinds) +
+                                              " (kinds: http, file, browser, process)");
+            }
+        }
+    } else {
+        diags_.error(entry.key_pos, "job `" + entry.name + "` has no `kind` (one of http, file, browser, process)");
+    }
+
+    std::vector<std::string_view> known = kCommonJobKeys;
+    if (compiler) known.insert(known.end(), compiler->schema().keys.begin(), compiler->schema().keys.end());
+    for (auto&& [key, value] : *table) {
+        const auto k = key.str();
+        bool unavailable = std::find(kUnavailableJobKeys.begin(), kUnavailableJobKeys.end(), k) !=
+                           kUnavailableJobKeys.end();
+        if (compiler) {
+            const auto& extra = compiler->schema().unavailable_keys;
+            unavailable = unavailable || std::find(extra.begin(), extra.end(), k) != extra.end();
+        }
+        if (unavailable) {
+            diags_.error(pos_of(key), "`" + std::string(k) + "` is not supported by this build of gaia yet");
+            continue;
+        }
+        if (std::find(known.begin(), known.end(), k) == known.end()) {
+            if (compiler) {
+                diags_.error(pos_of(key), "unknown key `" + std::string(k) + "` in job `" + entry.name + "` (kind " +
+                                              job.kind + ")" + did_you_mean(k, known));
+            }
+            continue;
+        }
+        compile_common_key(job, *table, k, value);
+    }
+
+    if (const auto* expect = table->get("expect")) {
+        if (const auto* t = ctx_.table(*expect, "expect"); t && compiler) {
+            ctx_.check_keys(*t, compiler->schema().expect_keys, "`expect` of kind " + job.kind);
+        }
+    }
+    if (const auto* capture = table->get("capture")) {
+        if (const auto* t = ctx_.table(*capture, "capture")) {
+            for (auto&& [key, value] : *t) {
+                std::string name(key.str());
+                if (!valid_name(name)) {
+                    diags_.error(pos_of(key), "invalid capture name `" + name + "` (use letters, digits, _ and -)");
+                    continue;
+                }
+                job.captures.push_back(name);
+                auto spec = ctx_.string(value, "capture." + name);
+                if (!spec || !compiler) continue;
+                if (auto problem = compiler->check_capture(*spec)) ctx_.error(value, "`capture." + name + "`: " + *problem);
+            }
+        }
+    }
+    if (compiler) job.config = compiler->compile_job(*table, ctx_);
+    set_.jobs.push_back(std::move(job));
+    job_tables_.push_back(table);
+}
+
+void Loader::check_graph() {
+    std::vector<std::string_view> names;
+    for (const auto& job : set_.jobs) names.push_back(job.name);
+    for (const auto& job : set_.jobs) {
+        for (const auto& need : job.needs) {
+            if (need == job.name) {
+                diags_.error(job.needs_pos, "job `" + job.name + "` needs itself");
+            } else if (!set_.find(need)) {
+                diags_.error(job.needs_pos, "job `" + job.name + "` needs unknown job `" + need + "`" +
+                                                did_you_mean(need, names));
+            }
+        }
+    }
+    needs_ = need_indices(set_);
+    for (const auto& cycle : find_cycles(needs_)) {
+        std::string chain;
+        for (std::size_t i = 0; i < cycle.size(); ++i) chain += (i ? " -> " : "") + set_.jobs[cycle[i]].name;
+        const auto& first = set_.jobs[cycle.front()];
+        diags_.error(first.needs_pos.file ? first.needs_pos : first.pos, "dependency cycle: " + chain);
+    }
+}
+
+SourcePos Loader::template_pos(const toml::node& node, std::size_t offset) const {
+    SourcePos pos = pos_of(node);
+    // On a one-line string the column can point at the `{{` itself (past the quote).
+    const auto& src = node.source();
+    if (src.begin.line == src.end.line && src.end.column > src.begin.column) {
+        pos.column += static_cast<std::uint32_t>(offset + 1);
+    }
+    return pos;
+}
+
+void Loader::check_ref(const Job& job, std::size_t job_index, const TemplateRef& ref, const SourcePos& pos) {
+    switch (ref.kind) {
+    case TemplateRef::Kind::var:
+        if (!set_.vars.count(ref.name)) {
+            std::vector<std::string_view> names;
+            for (const auto& [n, v] : set_.vars) names.push_back(n);
+            diags_.error(pos, "unknown variable `vars." + ref.name + "`" + did_you_mean(ref.name, names) +
+                                  " (define it in [vars] or with --var " + ref.name + "=VALUE)");
+        }
+        break;
+    case TemplateRef::Kind::env:
+        secret_env_.insert(ref.name);
+        if (std::getenv(ref.name.c_str()) == nullptr) {
+            std::string message = "environment variable `" + ref.name + "` is not set";
+            if (options_.require_env) diags_.error(pos, message);
+            else diags_.warning(pos, message);
+        }
+        break;
+    case TemplateRef::Kind::item:
+        if (!job.for_each) diags_.error(pos, "`" + ref.text + "` is defined only in a job with `for_each`");
+        break;
+    case TemplateRef::Kind::job_capture: {
+        auto producer = set_.index_of(ref.name);
+        if (producer == set_.jobs.size()) {
+            std::vector<std::string_view> names;
+            for (const auto& j : set_.jobs) names.push_back(j.name);
+            diags_.error(pos, "`" + ref.text + "` refers to unknown job `" + ref.name + "`" + did_you_mean(ref.name, names));
+            break;
+        }
+        if (!needs_transitively(needs_, job_index, producer)) {
+            diags_.error(pos, "`" + ref.text + "`: job `" + job.name + "` does not need `" + ref.name +
+                                  "`, so its captures are not known yet (add \"" + ref.name + "\" to needs)");
+        }
+        const auto& captures = set_.jobs[producer].captures;
+        if (std::find(captures.begin(), captures.end(), ref.key) == captures.end()) {
+            std::vector<std::string_view> names(captures.begin(), captures.end());
+            diags_.error(pos, "`" + ref.text + "`: job `" + ref.name + "` has no capture `" + ref.key + "`" +
+                                  did_you_mean(ref.key, names));
+        }
+        break;
+    }
+    case TemplateRef::Kind::index:
+    case TemplateRef::Kind::run_name:
+    case TemplateRef::Kind::run_id: break;
+    }
+}
+
+void Loader::check_template_node(const Job& job, std::size_t job_index, const toml::node& node) {
+    if (const auto* table = node.as_table()) {
+        for (auto&& [k, v] : *table) check_template_node(job, job_index, v);
+    } else if (const auto* a = node.as_array()) {
+        for (const auto& el : *a) check_template_node(job, job_index, el);
+    } else if (const auto* s = node.as_string()) {
+        if (s->get().find("{{") == std::string::npos) return;
+        TemplateSyntaxError syntax;
+        auto t = Template::compile(s->get(), &syntax);
+        if (!t) {
+            diags_.error(template_pos(node, syntax.offset), syntax.message);
+            return;
+        }
+        for (const auto& part : t->parts()) {
+            if (part.ref) check_ref(job, job_index, *part.ref, template_pos(node, part.ref->offset));
+        }
+    }
+}
+
+void Loader::check_templates() {
+    for (std::size_t i = 0; i < set_.jobs.size(); ++i) check_template_node(set_.jobs[i], i, *job_tables_[i]);
+}
+
+std::unique_ptr<JobSet> Loader::load() {
+    std::vector<fs::path> stack;
+    for (const auto& file : options_.files) {
+        if (file == "-") {
+            read_file("<stdin>", fs::path(), stack);
+        } else {
+            std::error_code ec;
+            read_file(file, fs::weakly_canonical(file, ec), stack);
+        }
+    }
+    if (!name_set_) {
+        const std::string& first = options_.files.empty() ? std::string("gaia") : options_.files.front();
+        set_.name = first == "-" ? "stdin" : fs::path(first).stem().string();
+    }
+    // toml++ keeps a table's keys sorted; jobs run and report in the order they were written.
+    std::stable_sort(job_entries_.begin(), job_entries_.end(), [](const JobEntry& a, const JobEntry& b) {
+        return std::tie(a.file_index, a.key_pos.line, a.key_pos.column) <
+               std::tie(b.file_index, b.key_pos.line, b.key_pos.column);
+    });
+    job_seen_.clear();
+    compile_vars();
+    compile_settings();
+    compile_subsystems();
+    compile_slo();
+    for (const auto& entry : job_entries_) compile_job(entry);
+    check_graph();
+    check_templates();
+    if (set_.jobs.empty() && !diags_.has_errors()) {
+        SourcePos where{std::make_shared<const std::string>(set_.files.empty() ? std::string("-") : set_.files.front()),
+                        1, 1};
+        diags_.error(where, "no jobs: define at least one [jobs.NAME] table");
+    }
+    set_.secret_env.assign(secret_env_.begin(), secret_env_.end());
+    if (diags_.has_errors()) return nullptr;
+    return std::move(owned_);
+}
+
+}  // namespace
+
+std::unique_ptr<JobSet> load_job_files(const LoadOptions& options, Diagnostics& diags) {
+    Loader loader(options, diags);
+    return loader.load();
+}
+
+}  // namespace gaia::jobfile

@@ -1,0 +1,87 @@
+#pragma once
+// The job model: what a set of job files means once it is loaded and checked.
+
+#include "core/jobfile/diagnostics.hpp"
+#include "core/jobfile/template.hpp"
+#include "core/jobfile/values.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace gaia::jobfile {
+
+using namespace std::chrono_literals;
+
+// What a job kind compiled from its own keys (or from its subsystem table); core never
+// looks inside.
+class KindConfig {
+public:
+    virtual ~KindConfig() = default;
+};
+
+struct RetryPolicy {
+    std::uint32_t attempts = 0;  // extra attempts after the first
+    Duration backoff = 200ms;
+    Duration max_backoff = 10s;
+};
+
+struct Thresholds {
+    double success_rate = 1.0;
+    std::optional<Duration> p50, p95, p99, max;
+};
+
+struct ForEach {
+    std::vector<nlohmann::json> items;  // a list written in the file
+    std::string from_job;               // or a capture known only at run time
+    std::string from_capture;
+    bool dynamic() const noexcept { return !from_job.empty(); }
+};
+
+struct Job {
+    std::string name;
+    std::string kind;
+    SourcePos pos;
+    std::size_t file_index = 0;  // into JobSet::files
+    std::vector<std::string> needs;
+    SourcePos needs_pos;
+    bool fan_out = false;        // has repeat or for_each: captures become arrays
+    std::uint64_t repeat = 1;
+    std::optional<ForEach> for_each;
+    std::uint32_t concurrency = 0;  // 0: bounded only by the run and the subsystem
+    std::optional<Rate> rate;
+    std::optional<Duration> timeout;
+    RetryPolicy retries;
+    Thresholds thresholds;
+    bool allow_failure = false;
+    std::vector<std::string> tags;
+    std::string schedule;
+    std::vector<std::string> captures;  // declared capture names, in file order
+    std::shared_ptr<const KindConfig> config;
+};
+
+struct Settings {
+    std::uint32_t concurrency = 256;
+    bool fail_fast = false;
+    std::optional<Duration> timeout;
+};
+
+struct JobSet {
+    std::string name;
+    std::vector<std::string> files;  // as given, then includes as resolved
+    Settings settings;
+    Vars vars;
+    std::vector<Job> jobs;  // in file order
+    std::map<std::string, std::shared_ptr<const KindConfig>, std::less<>> subsystems;  // by subsystem name
+    std::vector<std::string> secret_env;  // env.* names referenced: their values are redacted
+
+    const Job* find(std::string_view job_name) const;
+    std::size_t index_of(std::string_view job_name) const;  // jobs.size() when absent
+};
+
+}  // namespace gaia::jobfile

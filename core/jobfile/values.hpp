@@ -1,0 +1,28 @@
+#pragma once
+// The value syntaxes of job files (SPEC §2.1): durations, sizes and rates.
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace gaia::jobfile {
+
+using Duration = std::chrono::microseconds;
+
+struct Rate {
+    double per_second = 0;
+    std::string text;  // as written, for messages and reports
+};
+
+// Each returns nullopt and sets *error (a sentence without position) when text is invalid.
+std::optional<Duration> parse_duration(std::string_view text, std::string* error);
+std::optional<std::uint64_t> parse_size(std::string_view text, std::string* error);
+std::optional<Rate> parse_rate(std::string_view text, std::string* error);
+
+// "1.5s", "250ms", "2m30s": the shortest exact rendering, for messages and reports.
+std::string format_duration(Duration d);
+double to_seconds(Duration d);
+
+}  // namespace gaia::jobfile

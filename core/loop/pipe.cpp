@@ -1,0 +1,54 @@
+#include "core/loop/pipe.hpp"
+
+#include "core/loop/uv_error.hpp"
+
+namespace gaia::loop {
+
+Pipe::Pipe(Loop& loop) {
+    check_uv(uv_pipe_init(loop.get(), &handle_, 0), "uv_pipe_init");
+    mark_initialized();
+}
+
+HandlePtr<Pipe> Pipe::create(Loop& loop) { return HandlePtr<Pipe>(new Pipe(loop)); }
+
+int Pipe::read_start(std::function<void(std::string_view)> on_data, std::function<void(int)> on_end) {
+    on_data_ = std::move(on_data);
+    on_end_ = std::move(on_end);
+    return uv_read_start(
+        stream(),
+        [](uv_handle_t* h, std::size_t, uv_buf_t* buf) {
+            auto* self = static_cast<Pipe*>(static_cast<HandleOwner*>(h->data));
+            buf->base = self->buffer_.data();
+            buf->len = self->buffer_.size();
+        },
+        [](uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
+            auto* self = static_cast<Pipe*>(static_cast<HandleOwner*>(s->data));
+            if (n > 0) {
+                if (self->on_data_) self->on_data_(std::string_view(buf->base, static_cast<std::size_t>(n)));
+                return;
+            }
+            if (n == 0) return;  // EAGAIN: nothing this time
+            uv_read_stop(s);
+            auto finished = std::move(self->on_end_);
+            self->on_end_ = nullptr;
+            if (finished) finished(n == UV_EOF ? 0 : static_cast<int>(n));
+        });
+}
+
+void Pipe::write_and_close(std::string data) {
+    if (closing()) return;
+    if (data.empty()) {
+        close();
+        return;
+    }
+    pending_write_ = std::move(data);
+    uv_buf_t buf = uv_buf_init(pending_write_.data(), static_cast<unsigned>(pending_write_.size()));
+    write_req_.data = this;
+    int rc = uv_write(&write_req_, stream(), &buf, 1, [](uv_write_t* req, int) {
+        // Closing after the write: the request is done, so the handle may go.
+        static_cast<Pipe*>(req->data)->close();
+    });
+    if (rc < 0) close();
+}
+
+}  // namespace gaia::loop

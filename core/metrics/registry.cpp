@@ -1,0 +1,166 @@
+#include "core/metrics/registry.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <stdexcept>
+
+namespace gaia::metrics {
+
+void Histogram::observe(double v) noexcept {
+    for (std::size_t i = 0; i < bounds_.size(); ++i) {
+        if (v <= bounds_[i]) {
+            ++counts_[i];
+            break;
+        }
+    }
+    sum_ += v;
+    ++count_;
+}
+
+const std::vector<double>& default_duration_buckets() {
+    static const std::vector<double> bounds = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
+                                               1,     2.5,    5,     10,   30,    60,   120,  300};
+    return bounds;
+}
+
+template <class T>
+T& Family<T>::with(const LabelValues& values) {
+    if (values.size() != label_names_.size()) {
+        throw std::logic_error("metric " + name_ + ": expected " + std::to_string(label_names_.size()) + " labels");
+    }
+    auto it = series_.find(values);
+    if (it != series_.end()) return *it->second;
+    std::unique_ptr<T> series;
+    if constexpr (std::is_same_v<T, Histogram>) series = std::make_unique<T>(bounds_);
+    else series = std::make_unique<T>();
+    return *series_.emplace(values, std::move(series)).first->second;
+}
+
+template class Family<Counter>;
+template class Family<Gauge>;
+template class Family<Histogram>;
+
+Family<Counter>& Registry::counter(std::string name, std::string help, std::vector<std::string> labels) {
+    counters_.push_back(std::make_unique<Family<Counter>>(std::move(name), std::move(help), std::move(labels)));
+    order_.push_back({MetricType::counter, counters_.back().get()});
+    return *counters_.back();
+}
+
+Family<Gauge>& Registry::gauge(std::string name, std::string help, std::vector<std::string> labels) {
+    gauges_.push_back(std::make_unique<Family<Gauge>>(std::move(name), std::move(help), std::move(labels)));
+    order_.push_back({MetricType::gauge, gauges_.back().get()});
+    return *gauges_.back();
+}
+
+Family<Histogram>& Registry::histogram(std::string name, std::string help, std::vector<std::string> labels,
+                                       std::vector<double> bounds) {
+    histograms_.push_back(
+        std::make_unique<Family<Histogram>>(std::move(name), std::move(help), std::move(labels), std::move(bounds)));
+    order_.push_back({MetricType::histogram, histograms_.back().get()});
+    return *histograms_.back();
+}
+
+std::string escape_label_value(std::string_view value) {
+    std::string out;
+    out.reserve(value.size());
+    for (char c : value) {
+        if (c == '\\') out += "\\\\";
+        else if (c == '"') out += "\\\"";
+        else if (c == '\n') out += "\\n";
+        else out += c;
+    }
+    return out;
+}
+
+std::string format_number(double value) {
+    if (std::isnan(value)) return "NaN";
+    if (std::isinf(value)) return value > 0 ? "+Inf" : "-Inf";
+    if (value == std::floor(value) && std::fabs(value) < 1e15) {
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%.0f", value);
+        return buf;
+    }
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.17g", value);
+    return buf;
+}
+
+namespace {
+
+std::string escape_help(std::string_view help) {
+    std::string out;
+    for (char c : help) {
+        if (c == '\\') out += "\\\\";
+        else if (c == '\n') out += "\\n";
+        else out += c;
+    }
+    return out;
+}
+
+std::string label_set(const std::vector<std::string>& names, const LabelValues& values, std::string_view extra_name = {},
+                      std::string_view extra_value = {}) {
+    if (names.empty() && extra_name.empty()) return "";
+    std::string out = "{";
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        if (i) out += ',';
+        out += names[i] + "=\"" + escape_label_value(values[i]) + "\"";
+    }
+    if (!extra_name.empty()) {
+        if (!names.empty()) out += ',';
+        out += std::string(extra_name) + "=\"" + std::string(extra_value) + "\"";
+    }
+    return out + "}";
+}
+
+template <class F>
+void header(std::string& out, const F& family, std::string_view type) {
+    out += "# HELP " + family.name() + " " + escape_help(family.help()) + "\n";
+    out += "# TYPE " + family.name() + " " + std::string(type) + "\n";
+}
+
+}  // namespace
+
+std::string Registry::expose() {
+    for (auto& collect : collectors_) collect();
+    std::string out;
+    for (const auto& entry : order_) {
+        switch (entry.type) {
+        case MetricType::counter: {
+            const auto& f = *static_cast<Family<Counter>*>(entry.family);
+            header(out, f, "counter");
+            for (const auto& [values, c] : f.series()) {
+                out += f.name() + label_set(f.label_names(), values) + " " + format_number(c->value()) + "\n";
+            }
+            break;
+        }
+        case MetricType::gauge: {
+            const auto& f = *static_cast<Family<Gauge>*>(entry.family);
+            header(out, f, "gauge");
+            for (const auto& [values, g] : f.series()) {
+                out += f.name() + label_set(f.label_names(), values) + " " + format_number(g->value()) + "\n";
+            }
+            break;
+        }
+        case MetricType::histogram: {
+            const auto& f = *static_cast<Family<Histogram>*>(entry.family);
+            header(out, f, "histogram");
+            for (const auto& [values, h] : f.series()) {
+                std::uint64_t cumulative = 0;
+                for (std::size_t i = 0; i < h->bounds().size(); ++i) {
+                    cumulative += h->counts()[i];
+                    out += f.name() + "_bucket" + label_set(f.label_names(), values, "le", format_number(h->bounds()[i])) +
+                           " " + std::to_string(cumulative) + "\n";
+                }
+                out += f.name() + "_bucket" + label_set(f.label_names(), values, "le", "+Inf") + " " +
+                       std::to_string(h->count()) + "\n";
+                out += f.name() + "_sum" + label_set(f.label_names(), values) + " " + format_number(h->sum()) + "\n";
+                out += f.name() + "_count" + label_set(f.label_names(), values) + " " + std::to_string(h->count()) + "\n";
+            }
+            break;
+        }
+        }
+    }
+    return out;
+}
+
+}  // namespace gaia::metrics

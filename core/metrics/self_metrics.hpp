@@ -1,0 +1,11 @@
+#pragma once
+// The standard process_* metrics of gaia itself, read from /proc like the Prometheus
+// client libraries do.
+
+#include "core/metrics/registry.hpp"
+
+namespace gaia::metrics {
+
+void register_self_metrics(Registry& registry);
+
+}  // namespace gaia::metrics

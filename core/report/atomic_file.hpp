@@ -1,0 +1,13 @@
+#pragma once
+// Writing a whole file so that a reader sees the old content or the new, never half:
+// a temporary file in the same directory, fsync, rename.
+
+#include <string>
+#include <string_view>
+
+namespace gaia::report {
+
+// Returns an empty string on success, else what went wrong.
+std::string write_file_atomically(const std::string& path, std::string_view content);
+
+}  // namespace gaia::report

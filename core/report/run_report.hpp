@@ -1,0 +1,35 @@
+#pragma once
+// The machine-readable reports of a run (SPEC §3): JSON and JUnit XML. Both pass every
+// string through the redactor.
+
+#include "core/report/redactor.hpp"
+#include "core/run/results.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+namespace gaia::report {
+
+struct RunReport {
+    std::string name;
+    std::string id;
+    std::chrono::system_clock::time_point started;
+    double duration_s = 0;
+    std::string status;               // passed, failed, interrupted, terminated, timeout
+    std::vector<std::string> files;   // job files, in order
+    std::vector<const run::JobResult*> jobs;  // the selected jobs, in file order
+};
+
+nlohmann::ordered_json to_json(const RunReport& report, const Redactor& redactor);
+// JSON text that never throws on invalid UTF-8 in captured output (it is replaced).
+std::string to_json_text(const RunReport& report, const Redactor& redactor);
+std::string to_junit(const RunReport& report, const Redactor& redactor);
+
+std::string iso8601_utc(std::chrono::system_clock::time_point t);
+// Escapes text for XML 1.0 and drops what XML cannot carry (control characters, invalid UTF-8).
+std::string xml_escape(std::string_view text);
+
+}  // namespace gaia::report

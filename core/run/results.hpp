@@ -1,0 +1,43 @@
+#pragma once
+// What a run produced, job by job: the input of every report.
+
+#include "core/jobfile/model.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace gaia::run {
+
+enum class JobStatus { pending, running, passed, failed, skipped, cancelled };
+std::string_view to_string(JobStatus s);
+
+struct LatencySummary {
+    double p50 = 0, p95 = 0, p99 = 0, max = 0;  // seconds
+};
+
+struct JobResult {
+    const jobfile::Job* job = nullptr;
+    JobStatus status = JobStatus::pending;
+    std::uint64_t instances = 0;  // known once the job starts (for_each from a capture)
+    std::uint64_t passed = 0, failed = 0, cancelled = 0;
+    std::uint64_t attempts = 0;
+    std::uint64_t bytes = 0;
+    std::vector<float> durations;  // seconds of each finished instance (last attempt)
+    std::string first_error;
+    nlohmann::json captures = nlohmann::json::object();
+    nlohmann::json details = nlohmann::json::object();  // of the first failed (or only) instance
+    double started_s = 0, finished_s = 0;               // seconds since the run started
+    bool instances_known = false;
+
+    std::uint64_t done() const noexcept { return passed + failed + cancelled; }
+    LatencySummary latency() const;
+};
+
+// Nearest-rank percentile of an unsorted sample (q in [0, 1]); 0 for no sample.
+double percentile(std::vector<float> sample, double q);
+
+}  // namespace gaia::run

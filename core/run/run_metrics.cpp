@@ -1,0 +1,14 @@
+#include "core/run/run_metrics.hpp"
+
+namespace gaia::run {
+
+RunMetrics::RunMetrics(metrics::Registry& registry)
+    : job_runs(registry.counter("gaia_job_runs_total", "Job runs by final status.", {"job", "kind", "status"})),
+      tasks(registry.counter("gaia_tasks_total", "Task instances by final status.", {"job", "kind", "status"})),
+      task_duration(registry.histogram("gaia_task_duration_seconds", "Duration of finished task instances.",
+                                       {"job", "kind"})),
+      tasks_in_flight(registry.gauge("gaia_tasks_in_flight", "Task instances running now.", {"kind"})),
+      schedule_skipped(registry.counter("gaia_schedule_skipped_total",
+                                        "Scheduled runs skipped because the previous run was still going.", {"job"})) {}
+
+}  // namespace gaia::run

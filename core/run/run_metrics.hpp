@@ -1,0 +1,18 @@
+#pragma once
+// The run and job metrics of SPEC §5, registered once per process.
+
+#include "core/metrics/registry.hpp"
+
+namespace gaia::run {
+
+struct RunMetrics {
+    explicit RunMetrics(metrics::Registry& registry);
+
+    metrics::Family<metrics::Counter>& job_runs;         // gaia_job_runs_total{job,kind,status}
+    metrics::Family<metrics::Counter>& tasks;            // gaia_tasks_total{job,kind,status}
+    metrics::Family<metrics::Histogram>& task_duration;  // gaia_task_duration_seconds{job,kind}
+    metrics::Family<metrics::Gauge>& tasks_in_flight;    // gaia_tasks_in_flight{kind}
+    metrics::Family<metrics::Counter>& schedule_skipped; // gaia_schedule_skipped_total{job}
+};
+
+}  // namespace gaia::run

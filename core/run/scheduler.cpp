@@ -1,0 +1,462 @@
+#include "core/run/scheduler.hpp"
+
+#include "core/jobfile/graph.hpp"
+#include "core/run/backoff.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace gaia::run {
+
+using jobfile::Job;
+
+struct Scheduler::JobState {
+    std::size_t index = 0;
+    const Job* job = nullptr;
+    KindRuntime* runtime = nullptr;
+    std::vector<std::size_t> needs, dependents;
+    std::uint64_t next = 0;   // next instance to launch
+    std::uint64_t total = 0;
+    std::uint32_t in_flight = 0;
+    std::optional<TokenBucket> bucket;
+    std::vector<nlohmann::json> items;  // for_each values
+    bool selected = true;
+    bool active = false;
+};
+
+struct Scheduler::Attempt {
+    Attempt(JobState& s, std::uint64_t i) : state(&s), index(i), ctx{*s.job, i, 1, {}} {}
+    JobState* state;
+    std::uint64_t index;
+    TaskContext ctx;
+    std::unique_ptr<Task> task;
+    loop::HandlePtr<loop::Timer> timer;  // attempt timeout, then retry backoff
+    std::uint64_t started_ns = 0;
+    bool timed_out = false;
+    bool stopped = false;        // cancelled by a stop of the run
+    bool waiting_retry = false;
+};
+
+Scheduler::Scheduler(RunEnv& env, const jobfile::JobSet& set, RunOptions options, Runtimes runtimes,
+                     RunMetrics& metrics)
+    : env_(env), set_(set), options_(std::move(options)), runtimes_(std::move(runtimes)), metrics_(metrics) {
+    auto needs = jobfile::need_indices(set_);
+    order_ = jobfile::topological_order(needs);
+    states_.resize(set_.jobs.size());
+    results_.resize(set_.jobs.size());
+    for (std::size_t i = 0; i < set_.jobs.size(); ++i) {
+        auto& s = states_[i];
+        s.index = i;
+        s.job = &set_.jobs[i];
+        s.needs = needs[i];
+        s.selected = options_.selected.empty() || options_.selected[i];
+        auto it = runtimes_.find(s.job->kind);
+        s.runtime = it == runtimes_.end() ? nullptr : it->second;
+        results_[i].job = s.job;
+        for (auto n : needs[i]) states_[n].dependents.push_back(i);
+    }
+    if (options_.concurrency == 0) options_.concurrency = 1;
+}
+
+Scheduler::~Scheduler() = default;
+
+bool Scheduler::selected(std::size_t job) const noexcept { return states_[job].selected; }
+
+double Scheduler::elapsed_s() const noexcept {
+    if (started_ns_ == 0) return 0;
+    return static_cast<double>(loop::Loop::hrtime_ns() - started_ns_) / 1e9;
+}
+
+void Scheduler::start(std::function<void()> on_finished) {
+    on_finished_ = std::move(on_finished);
+    started_ns_ = loop::Loop::hrtime_ns();
+    if (options_.timeout) {
+        run_timer_ = loop::Timer::create(env_.loop);
+        run_timer_->start(std::chrono::duration_cast<std::chrono::milliseconds>(*options_.timeout),
+                          [this] { stop(StopCause::timeout); });
+    }
+    for (auto i : order_) {
+        if (states_[i].selected && states_[i].needs.empty()) activate(states_[i]);
+    }
+    pump();
+    // Even a run with nothing to do reports on a later turn (DESIGN convention 3).
+    env_.loop.post([this] { maybe_finish(); });
+}
+
+const nlohmann::json* Scheduler::capture_of(std::string_view job, std::string_view capture) const {
+    auto i = set_.index_of(job);
+    if (i >= results_.size()) return nullptr;
+    const auto& captures = results_[i].captures;
+    auto it = captures.find(capture);
+    return it == captures.end() ? nullptr : &*it;
+}
+
+void Scheduler::activate(JobState& s) {
+    auto& r = results_[s.index];
+    s.active = true;
+    r.status = JobStatus::running;
+    r.started_s = elapsed_s();
+    const Job& job = *s.job;
+    if (job.for_each && job.for_each->dynamic()) {
+        const auto* value = capture_of(job.for_each->from_job, job.for_each->from_capture);
+        nlohmann::json list;
+        if (value && value->is_string()) {
+            list = nlohmann::json::parse(value->get<std::string>(), nullptr, false);
+        } else if (value) {
+            list = *value;
+        }
+        if (!list.is_array()) {
+            s.active = false;
+            r.status = JobStatus::failed;
+            r.first_error = "for_each: `jobs." + job.for_each->from_job + "." + job.for_each->from_capture +
+                            "` is not a JSON array";
+            r.instances_known = true;
+            r.finished_s = r.started_s;
+            metrics_.job_runs.with({job.name, job.kind, "failed"}).inc();
+            if (on_job_finished) on_job_finished(r);
+            if (!job.allow_failure && options_.fail_fast) stop(StopCause::fail_fast);
+            release_dependents(s);
+            return;
+        }
+        s.items.assign(list.begin(), list.end());
+        s.total = s.items.size();
+    } else if (job.for_each) {
+        s.items = job.for_each->items;
+        s.total = s.items.size();
+    } else {
+        s.total = job.repeat;
+    }
+    r.instances = s.total;
+    r.instances_known = true;
+    if (job.fan_out) {
+        for (const auto& name : job.captures) r.captures[name] = nlohmann::json::array();
+    }
+    if (job.rate) s.bucket.emplace(job.rate->per_second, 1.0);
+    if (!s.runtime) {
+        // The loader only accepts registered kinds; a missing runtime is a wiring bug.
+        r.first_error = "no runtime for kind `" + job.kind + "`";
+        s.total = 0;
+    }
+    check_job_done(s);
+}
+
+void Scheduler::skip(JobState& s, std::string reason) {
+    auto& r = results_[s.index];
+    r.status = JobStatus::skipped;
+    r.first_error = std::move(reason);
+    metrics_.job_runs.with({s.job->name, s.job->kind, "skipped"}).inc();
+    if (on_job_finished) on_job_finished(r);
+    release_dependents(s);
+}
+
+void Scheduler::maybe_activate(JobState& s) {
+    auto& r = results_[s.index];
+    if (!s.selected || r.status != JobStatus::pending) return;
+    for (auto n : s.needs) {
+        auto status = results_[n].status;
+        if (status == JobStatus::pending || status == JobStatus::running) return;
+    }
+    if (stopping_) return;  // stop() marks pending jobs cancelled
+    for (auto n : s.needs) {
+        const auto& need = results_[n];
+        const bool satisfied =
+            need.status == JobStatus::passed || (need.status == JobStatus::failed && need.job->allow_failure);
+        if (!satisfied) {
+            skip(s, "needs `" + need.job->name + "`, which " +
+                        (need.status == JobStatus::failed ? std::string("failed") : std::string(to_string(need.status))));
+            return;
+        }
+    }
+    activate(s);
+}
+
+void Scheduler::release_dependents(JobState& s) {
+    for (auto d : s.dependents) maybe_activate(states_[d]);
+}
+
+void Scheduler::arm_rate_timer(std::uint64_t wait_ns) {
+    const std::uint64_t deadline = loop::Loop::hrtime_ns() + wait_ns;
+    if (!rate_timer_) rate_timer_ = loop::Timer::create(env_.loop);
+    if (rate_timer_->active() && rate_deadline_ns_ <= deadline) return;
+    rate_deadline_ns_ = deadline;
+    // Round up: waking early would only find the bucket still empty.
+    auto ms = std::chrono::milliseconds((wait_ns + 999'999) / 1'000'000);
+    rate_timer_->start(ms, [this] { pump(); });
+}
+
+void Scheduler::pump() {
+    if (stopping_ || pumping_) return;
+    pumping_ = true;
+    for (auto idx : order_) {
+        auto& s = states_[idx];
+        if (!s.active) continue;
+        while (s.next < s.total) {
+            if (in_flight_ >= options_.concurrency) {
+                pumping_ = false;
+                return;
+            }
+            if (s.job->concurrency != 0 && s.in_flight >= s.job->concurrency) break;
+            const auto capacity = s.runtime->capacity();
+            if (capacity != 0 && runtime_in_flight_[s.runtime] >= capacity) break;
+            if (s.bucket) {
+                const auto now = loop::Loop::hrtime_ns();
+                if (!s.bucket->try_take(now)) {
+                    arm_rate_timer(s.bucket->wait_ns(now));
+                    break;
+                }
+            }
+            launch(s, s.next++);
+            if (stopping_) break;
+        }
+    }
+    pumping_ = false;
+}
+
+void Scheduler::launch(JobState& s, std::uint64_t index) {
+    auto owned = std::make_unique<Attempt>(s, index);
+    Attempt* a = owned.get();
+    live_.emplace(a, std::move(owned));
+    ++in_flight_;
+    ++s.in_flight;
+    ++runtime_in_flight_[s.runtime];
+    metrics_.tasks_in_flight.with({s.job->kind}).inc();
+
+    auto& scope = a->ctx.scope;
+    scope.vars = &set_.vars;
+    scope.index = index;
+    scope.item = s.job->for_each ? &s.items[index] : nullptr;
+    scope.capture = [this](std::string_view job, std::string_view capture) { return capture_of(job, capture); };
+    scope.run_name = set_.name;
+    scope.run_id = options_.run_id;
+    begin_attempt(a);
+}
+
+void Scheduler::begin_attempt(Attempt* a) {
+    auto& s = *a->state;
+    ++results_[s.index].attempts;
+    a->started_ns = loop::Loop::hrtime_ns();
+    a->timed_out = false;
+    a->task = s.runtime->make_task(*s.job);
+    if (s.job->timeout) {
+        if (!a->timer) a->timer = loop::Timer::create(env_.loop);
+        a->timer->start(std::chrono::duration_cast<std::chrono::milliseconds>(*s.job->timeout), [a] {
+            a->timed_out = true;
+            a->task->cancel();
+        });
+    }
+    a->task->start(a->ctx, [this, a](TaskOutcome outcome) { on_attempt_done(a, std::move(outcome)); });
+}
+
+void Scheduler::on_attempt_done(Attempt* a, TaskOutcome outcome) {
+    const double seconds = static_cast<double>(loop::Loop::hrtime_ns() - a->started_ns) / 1e9;
+    if (a->timer) a->timer->stop();
+    // The task is inside its own callback: it goes away on the next turn (convention 4).
+    env_.loop.defer_delete(std::move(a->task));
+    auto& s = *a->state;
+    if (a->stopped) {
+        outcome.status = TaskStatus::cancelled;
+        outcome.error = stop_reason();
+    } else if (a->timed_out) {
+        outcome.status = TaskStatus::failed;
+        outcome.error = "timed out after " + jobfile::format_duration(*s.job->timeout);
+        outcome.retryable = true;
+    }
+    const auto& retries = s.job->retries;
+    if (outcome.status == TaskStatus::failed && outcome.retryable && !stopping_ &&
+        a->ctx.attempt <= retries.attempts) {
+        std::uniform_real_distribution<double> uniform(0.0, 1.0);
+        auto delay = backoff_delay(retries, a->ctx.attempt, uniform(random_));
+        spdlog::debug("{}#{} attempt {} failed: {}; retrying in {}", s.job->name, a->index, a->ctx.attempt,
+                      env_.redactor.scrub(outcome.error), jobfile::format_duration(delay));
+        ++a->ctx.attempt;
+        a->waiting_retry = true;
+        if (!a->timer) a->timer = loop::Timer::create(env_.loop);
+        a->timer->start(std::chrono::duration_cast<std::chrono::milliseconds>(delay), [this, a] {
+            a->waiting_retry = false;
+            begin_attempt(a);
+        });
+        return;
+    }
+    finish_instance(a, std::move(outcome), seconds);
+}
+
+void Scheduler::finish_instance(Attempt* a, TaskOutcome outcome, double seconds) {
+    auto& s = *a->state;
+    auto& r = results_[s.index];
+    const Job& job = *s.job;
+    const char* status = "passed";
+    switch (outcome.status) {
+    case TaskStatus::passed: ++r.passed; break;
+    case TaskStatus::failed: ++r.failed; status = "failed"; break;
+    case TaskStatus::cancelled: ++r.cancelled; status = "cancelled"; break;
+    }
+    if (outcome.status != TaskStatus::cancelled) {
+        r.durations.push_back(static_cast<float>(seconds));
+        metrics_.task_duration.with({job.name, job.kind}).observe(seconds);
+    }
+    metrics_.tasks.with({job.name, job.kind, status}).inc();
+    r.bytes += outcome.bytes;
+    for (auto& [name, value] : outcome.captures) {
+        if (job.fan_out) {
+            auto& list = r.captures[name];
+            if (list.size() <= a->index) {
+                // Slots for every instance, so values line up with `index`.
+                while (list.size() < s.total) list.push_back(nullptr);
+            }
+            list[a->index] = std::move(value);
+        } else {
+            r.captures[name] = std::move(value);
+        }
+    }
+    if (outcome.status == TaskStatus::failed && r.first_error.empty()) {
+        r.first_error = job.fan_out ? "instance " + std::to_string(a->index) + ": " + outcome.error : outcome.error;
+        r.details = std::move(outcome.details);
+    } else if (!job.fan_out && r.details.empty()) {
+        r.details = std::move(outcome.details);
+    }
+
+    --in_flight_;
+    --s.in_flight;
+    --runtime_in_flight_[s.runtime];
+    metrics_.tasks_in_flight.with({job.kind}).dec();
+    auto node = live_.extract(a);
+    env_.loop.defer_delete(std::move(node.mapped()));
+
+    check_job_done(s);
+    pump();
+    maybe_finish();
+}
+
+void Scheduler::check_job_done(JobState& s) {
+    if (!s.active || s.next < s.total || s.in_flight > 0) return;
+    s.active = false;
+    finalize_job(s);
+}
+
+namespace {
+std::string seconds_text(double s) {
+    return jobfile::format_duration(jobfile::Duration(static_cast<std::int64_t>(std::llround(s * 1e6))));
+}
+}  // namespace
+
+void Scheduler::finalize_job(JobState& s) {
+    auto& r = results_[s.index];
+    const Job& job = *s.job;
+    r.finished_s = elapsed_s();
+    std::string problem;
+    if (r.cancelled > 0) {
+        r.status = JobStatus::cancelled;
+        if (r.first_error.empty()) r.first_error = stop_reason();
+    } else if (!r.first_error.empty() && s.total == 0 && r.failed == 0 && !s.runtime) {
+        r.status = JobStatus::failed;
+    } else {
+        const double rate = r.instances == 0 ? 1.0 : static_cast<double>(r.passed) / static_cast<double>(r.instances);
+        if (rate < job.thresholds.success_rate) {
+            if (job.fan_out) {
+                char buf[160];
+                std::snprintf(buf, sizeof buf, "%llu of %llu instances failed (success rate %.4g, required %.4g)",
+                              static_cast<unsigned long long>(r.failed), static_cast<unsigned long long>(r.instances),
+                              rate, job.thresholds.success_rate);
+                problem = buf;
+                if (!r.first_error.empty()) problem += "; first: " + r.first_error;
+            } else {
+                problem = r.first_error;
+            }
+        }
+        const auto latency = r.latency();
+        auto check = [&](const std::optional<jobfile::Duration>& limit, double actual, const char* name) {
+            if (!limit || !problem.empty()) return;
+            if (actual > jobfile::to_seconds(*limit)) {
+                problem = std::string(name) + " latency " + seconds_text(actual) + " is over the threshold " +
+                          jobfile::format_duration(*limit);
+            }
+        };
+        check(job.thresholds.p50, latency.p50, "p50");
+        check(job.thresholds.p95, latency.p95, "p95");
+        check(job.thresholds.p99, latency.p99, "p99");
+        check(job.thresholds.max, latency.max, "max");
+        if (problem.empty()) {
+            r.status = JobStatus::passed;
+        } else {
+            r.status = JobStatus::failed;
+            r.first_error = problem;
+        }
+    }
+    metrics_.job_runs.with({job.name, job.kind, std::string(to_string(r.status))}).inc();
+    if (on_job_finished) on_job_finished(r);
+    if (r.status == JobStatus::failed && !job.allow_failure && options_.fail_fast) stop(StopCause::fail_fast);
+    release_dependents(s);
+}
+
+std::string Scheduler::stop_reason() const {
+    switch (stop_cause_) {
+    case StopCause::interrupted: return "cancelled: interrupted (SIGINT)";
+    case StopCause::terminated: return "cancelled: terminated (SIGTERM)";
+    case StopCause::timeout:
+        return "cancelled: the run timeout (" + jobfile::format_duration(options_.timeout.value_or(jobfile::Duration{})) +
+               ") was reached";
+    case StopCause::fail_fast: return "cancelled: another job failed (fail_fast)";
+    case StopCause::none: break;
+    }
+    return "cancelled";
+}
+
+void Scheduler::stop(StopCause cause) {
+    if (finished_ || stopping_) return;
+    stop_cause_ = cause;
+    stopping_ = true;
+    if (rate_timer_) rate_timer_->stop();
+    if (run_timer_) run_timer_->stop();
+    // Instances not launched yet will never be.
+    for (auto& s : states_) {
+        if (!s.active) continue;
+        results_[s.index].cancelled += s.total - s.next;
+        s.next = s.total;
+    }
+    std::vector<Attempt*> attempts;
+    for (auto& [a, owned] : live_) attempts.push_back(a);
+    for (auto* a : attempts) {
+        a->stopped = true;
+        if (a->waiting_retry) {
+            a->timer->stop();
+            TaskOutcome outcome;
+            outcome.status = TaskStatus::cancelled;
+            outcome.error = stop_reason();
+            finish_instance(a, std::move(outcome), 0);
+        } else if (a->task) {
+            a->task->cancel();
+        }
+    }
+    for (auto& s : states_) {
+        auto& r = results_[s.index];
+        if (s.selected && r.status == JobStatus::pending) {
+            r.status = JobStatus::cancelled;
+            r.first_error = stop_reason();
+            metrics_.job_runs.with({s.job->name, s.job->kind, "cancelled"}).inc();
+            if (on_job_finished) on_job_finished(r);
+        }
+        check_job_done(s);
+    }
+    maybe_finish();
+}
+
+void Scheduler::maybe_finish() {
+    if (finished_ || !live_.empty()) return;
+    for (std::size_t i = 0; i < states_.size(); ++i) {
+        if (!states_[i].selected) continue;
+        auto status = results_[i].status;
+        if (status == JobStatus::pending || status == JobStatus::running) return;
+    }
+    finished_ = true;
+    if (rate_timer_) rate_timer_->stop();
+    if (run_timer_) run_timer_->stop();
+    rate_timer_.reset();
+    run_timer_.reset();
+    env_.loop.post([this] {
+        if (on_finished_) on_finished_();
+    });
+}
+
+}  // namespace gaia::run

@@ -1,0 +1,104 @@
+#pragma once
+// The scheduler: runs a job set on the loop. Jobs start when their needs have passed
+// (a failed need skips them), fan out into instances, and instances start under the
+// global, per-job and per-subsystem concurrency limits and the job's rate. Attempts get
+// the job's timeout and retries; a stop (signal, run timeout, fail_fast) cancels what
+// runs and waits until every task has really ended.
+
+#include "core/jobfile/model.hpp"
+#include "core/loop/timer.hpp"
+#include "core/run/results.hpp"
+#include "core/run/run_metrics.hpp"
+#include "core/run/task.hpp"
+#include "core/run/token_bucket.hpp"
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace gaia::run {
+
+struct RunOptions {
+    std::uint32_t concurrency = 256;
+    bool fail_fast = false;
+    std::optional<jobfile::Duration> timeout;
+    std::vector<bool> selected;  // per job; empty selects all
+    std::string run_id;
+};
+
+enum class StopCause { none, interrupted, terminated, timeout, fail_fast };
+
+class Scheduler {
+public:
+    using Runtimes = std::map<std::string, KindRuntime*, std::less<>>;  // by kind name
+
+    Scheduler(RunEnv& env, const jobfile::JobSet& set, RunOptions options, Runtimes runtimes, RunMetrics& metrics);
+    ~Scheduler();
+    Scheduler(const Scheduler&) = delete;
+    Scheduler& operator=(const Scheduler&) = delete;
+
+    // Starts the run; on_finished is called on a later loop turn once every job is done.
+    void start(std::function<void()> on_finished);
+    // Stops starting work and cancels what runs. The first cause is kept.
+    void stop(StopCause cause);
+
+    bool finished() const noexcept { return finished_; }
+    StopCause stop_cause() const noexcept { return stop_cause_; }
+    double elapsed_s() const noexcept;
+    std::size_t tasks_in_flight() const noexcept { return in_flight_; }
+
+    // One per job of the set, in file order; unselected jobs stay pending.
+    const std::vector<JobResult>& results() const noexcept { return results_; }
+    bool selected(std::size_t job) const noexcept;
+
+    // Called as each job reaches its final status.
+    std::function<void(const JobResult&)> on_job_finished;
+
+private:
+    struct JobState;
+    struct Attempt;
+
+    void activate(JobState& s);
+    void maybe_activate(JobState& s);
+    void skip(JobState& s, std::string reason);
+    void pump();
+    void launch(JobState& s, std::uint64_t index);
+    void begin_attempt(Attempt* a);
+    void on_attempt_done(Attempt* a, TaskOutcome outcome);
+    void finish_instance(Attempt* a, TaskOutcome outcome, double seconds);
+    void check_job_done(JobState& s);
+    void finalize_job(JobState& s);
+    void release_dependents(JobState& s);
+    void maybe_finish();
+    void arm_rate_timer(std::uint64_t wait_ns);
+    std::string stop_reason() const;
+    const nlohmann::json* capture_of(std::string_view job, std::string_view capture) const;
+
+    RunEnv& env_;
+    const jobfile::JobSet& set_;
+    RunOptions options_;
+    Runtimes runtimes_;
+    RunMetrics& metrics_;
+    std::vector<JobState> states_;
+    std::vector<JobResult> results_;
+    std::vector<std::size_t> order_;  // topological
+    std::map<Attempt*, std::unique_ptr<Attempt>> live_;
+    std::map<KindRuntime*, std::uint32_t> runtime_in_flight_;
+    std::size_t in_flight_ = 0;
+    loop::HandlePtr<loop::Timer> rate_timer_;
+    std::uint64_t rate_deadline_ns_ = 0;
+    loop::HandlePtr<loop::Timer> run_timer_;
+    std::function<void()> on_finished_;
+    std::uint64_t started_ns_ = 0;
+    bool stopping_ = false;
+    bool finished_ = false;
+    bool pumping_ = false;
+    StopCause stop_cause_ = StopCause::none;
+    std::mt19937_64 random_{std::random_device{}()};
+};
+
+}  // namespace gaia::run

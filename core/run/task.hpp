@@ -1,0 +1,87 @@
+#pragma once
+// The one interface every job kind implements (DESIGN convention 6): a kind compiles its
+// keys (jobfile::KindCompiler), builds a runtime for its subsystem once per run, and the
+// runtime makes one Task per attempt.
+
+#include "core/jobfile/kind_compiler.hpp"
+#include "core/jobfile/model.hpp"
+#include "core/loop/loop.hpp"
+#include "core/metrics/registry.hpp"
+#include "core/report/redactor.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+namespace gaia::run {
+
+enum class TaskStatus { passed, failed, cancelled };
+
+struct TaskOutcome {
+    TaskStatus status = TaskStatus::failed;
+    std::string error;       // the first problem, when failed
+    bool retryable = true;   // false when another attempt cannot help (bad configuration)
+    std::map<std::string, nlohmann::json> captures;
+    std::uint64_t bytes = 0;
+    nlohmann::json details = nlohmann::json::object();  // kind-specific facts for the report
+};
+
+using Completion = std::function<void(TaskOutcome)>;
+
+// What one attempt of one instance knows about itself.
+struct TaskContext {
+    const jobfile::Job& job;
+    std::uint64_t index = 0;
+    std::uint32_t attempt = 1;
+    jobfile::RenderScope scope;  // renders the job's templates for this instance
+};
+
+class Task {
+public:
+    virtual ~Task() = default;
+    // Starts the work. `done` is called exactly once, on a later loop turn: never from
+    // inside start() (DESIGN convention 3). The context outlives the task.
+    virtual void start(const TaskContext& ctx, Completion done) = 0;
+    // Asks the work to stop. `done` still comes, once the work is really gone (a process
+    // gets its kill_grace); its status then no longer matters to the caller.
+    virtual void cancel() = 0;
+};
+
+// Where a task writes output that the user asked to see (stdout = "inherit"): the
+// terminal front end decides how it shares the screen with the progress display.
+class OutputSink {
+public:
+    virtual ~OutputSink() = default;
+    virtual void write_line(bool to_stderr, std::string_view prefix, std::string_view line) = 0;
+};
+
+struct RunEnv {
+    loop::Loop& loop;
+    metrics::Registry& metrics;
+    const report::Redactor& redactor;
+    OutputSink& output;
+};
+
+// A subsystem for one run: shared limits and state of all tasks of its kind.
+class KindRuntime {
+public:
+    virtual ~KindRuntime() = default;
+    virtual std::unique_ptr<Task> make_task(const jobfile::Job& job) = 0;
+    // Tasks of this kind that may run at once (0: no limit of the subsystem's own).
+    virtual std::uint32_t capacity() const = 0;
+    // The run is over and every task has completed: release handles.
+    virtual void close() {}
+    // gaia must die now (a second SIGINT): stop everything synchronously, no grace.
+    virtual void kill_now() noexcept {}
+};
+
+class JobKind : public jobfile::KindCompiler {
+public:
+    virtual std::unique_ptr<KindRuntime> make_runtime(RunEnv& env, const jobfile::KindConfig* subsystem) const = 0;
+};
+
+}  // namespace gaia::run

@@ -1,0 +1,52 @@
+#pragma once
+// What the process kind compiles from a job and from the [process] table.
+
+#include "core/jobfile/model.hpp"
+
+#include <re2/re2.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace gaia::jobs::process {
+
+enum class StreamMode { capture, discard, inherit, file };
+
+struct StreamSpec {
+    StreamMode mode = StreamMode::capture;
+    jobfile::Template file;  // for StreamMode::file
+};
+
+struct CaptureSpec {
+    enum class Source { stdout_text, stdout_regex, exit_code };
+    std::string name;
+    Source source = Source::stdout_text;
+    std::shared_ptr<const RE2> regex;
+};
+
+struct ProcessJobConfig final : jobfile::KindConfig {
+    std::vector<jobfile::Template> command;   // argv, or empty when shell is used
+    std::optional<jobfile::Template> shell;
+    std::optional<jobfile::Template> cwd;
+    std::vector<std::pair<std::string, jobfile::Template>> env;
+    bool clear_env = false;
+    std::optional<jobfile::Template> stdin_text;
+    StreamSpec out, err;
+    int kill_signal = 15;                             // SIGTERM
+    std::optional<jobfile::Duration> kill_grace;      // else [process].kill_grace
+
+    std::vector<std::int64_t> expect_exit_codes{0};
+    std::vector<jobfile::Template> stdout_contains, stderr_contains;
+    std::vector<std::shared_ptr<const RE2>> stdout_matches;
+    std::vector<CaptureSpec> captures;
+};
+
+struct ProcessSubsystemConfig final : jobfile::KindConfig {
+    std::uint32_t max = 64;
+    jobfile::Duration kill_grace = std::chrono::seconds(10);
+};
+
+}  // namespace gaia::jobs::process

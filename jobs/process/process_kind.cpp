@@ -1,0 +1,209 @@
+#include "jobs/process/process_kind.hpp"
+
+#include "jobs/process/process_config.hpp"
+#include "jobs/process/process_manager.hpp"
+#include "jobs/process/signal_names.hpp"
+
+namespace gaia::jobs::process {
+namespace {
+
+using jobfile::CompileContext;
+
+// Output is line-oriented: ^ and $ match at line boundaries, as users of grep expect.
+std::shared_ptr<const RE2> compile_regex(std::string_view pattern, std::string* error) {
+    auto re = std::make_shared<RE2>("(?m)" + std::string(pattern), RE2::Quiet);
+    if (!re->ok()) {
+        *error = "invalid regular expression: " + re->error();
+        return nullptr;
+    }
+    return re;
+}
+
+std::optional<StreamSpec> stream_mode(const toml::node& node, std::string_view what, CompileContext& ctx) {
+    auto text = ctx.string(node, what);
+    if (!text) return std::nullopt;
+    StreamSpec spec;
+    if (*text == "capture") spec.mode = StreamMode::capture;
+    else if (*text == "discard") spec.mode = StreamMode::discard;
+    else if (*text == "inherit") spec.mode = StreamMode::inherit;
+    else {
+        ctx.error(node, "`" + std::string(what) + "` must be \"capture\", \"discard\" or \"inherit\", not \"" + *text +
+                            "\" (use " + std::string(what) + "_file to write to a file)");
+        return std::nullopt;
+    }
+    return spec;
+}
+
+// A string or a list of strings, each a template.
+std::vector<jobfile::Template> templates(const toml::node& node, std::string_view what, CompileContext& ctx) {
+    std::vector<jobfile::Template> out;
+    if (const auto* arr = node.as_array()) {
+        for (const auto& el : *arr) {
+            if (auto t = ctx.templ(el, what)) out.push_back(std::move(*t));
+        }
+    } else if (auto t = ctx.templ(node, what)) {
+        out.push_back(std::move(*t));
+    }
+    return out;
+}
+
+}  // namespace
+
+const jobfile::KindSchema& ProcessKind::schema() const {
+    static const jobfile::KindSchema schema{
+        "process",
+        "process",
+        {"command", "shell", "cwd", "env", "clear_env", "stdin", "stdout", "stderr", "stdout_file", "stderr_file",
+         "kill_signal", "kill_grace"},
+        {"exit_code", "stdout_contains", "stdout_matches", "stderr_contains", "max_memory"},
+        {"max", "kill_grace", "limits"},
+        // Resource limits and services come with the process manager's next stage.
+        {"limits", "background", "ready"},
+    };
+    return schema;
+}
+
+std::optional<std::string> ProcessKind::check_capture(std::string_view spec) const {
+    if (spec == "stdout" || spec == "exit_code") return std::nullopt;
+    if (spec.substr(0, 7) == "stdout:") {
+        std::string error;
+        if (!compile_regex(spec.substr(7), &error)) return error;
+        return std::nullopt;
+    }
+    return "a process capture is \"stdout\", \"stdout:REGEX\" or \"exit_code\", not \"" + std::string(spec) + "\"";
+}
+
+std::shared_ptr<const jobfile::KindConfig> ProcessKind::compile_job(const toml::table& job, CompileContext& ctx) const {
+    auto config = std::make_shared<ProcessJobConfig>();
+    const auto* command = job.get("command");
+    const auto* shell = job.get("shell");
+    if (command && shell) {
+        ctx.error(*shell, "a process job has either `command` or `shell`, not both");
+    } else if (!command && !shell) {
+        ctx.diags().error(jobfile::pos_of(job), "a process job needs `command = [\"prog\", \"arg\"]` or `shell = \"…\"`");
+    }
+    if (command) {
+        if (const auto* arr = command->as_array()) {
+            if (arr->empty()) ctx.error(*command, "`command` is empty: it needs at least the program");
+            for (const auto& el : *arr) {
+                if (auto t = ctx.templ(el, "command")) config->command.push_back(std::move(*t));
+            }
+        } else {
+            ctx.error(*command, "`command` must be an array of strings (argv, no shell), e.g. [\"ls\", \"-l\"]; "
+                                "use `shell` for a command line");
+        }
+    }
+    if (shell) config->shell = ctx.templ(*shell, "shell");
+    if (const auto* n = job.get("cwd")) config->cwd = ctx.templ(*n, "cwd");
+    if (const auto* n = job.get("env")) {
+        if (const auto* t = ctx.table(*n, "env")) {
+            for (auto&& [key, value] : *t) {
+                if (auto v = ctx.templ(value, "env." + std::string(key.str()))) {
+                    config->env.emplace_back(std::string(key.str()), std::move(*v));
+                }
+            }
+        }
+    }
+    if (const auto* n = job.get("clear_env")) config->clear_env = ctx.boolean(*n, "clear_env").value_or(false);
+    if (const auto* n = job.get("stdin")) config->stdin_text = ctx.templ(*n, "stdin");
+    if (const auto* n = job.get("stdout")) {
+        if (auto s = stream_mode(*n, "stdout", ctx)) config->out = std::move(*s);
+    }
+    if (const auto* n = job.get("stderr")) {
+        if (auto s = stream_mode(*n, "stderr", ctx)) config->err = std::move(*s);
+    }
+    if (const auto* n = job.get("stdout_file")) {
+        if (job.contains("stdout")) ctx.error(*n, "`stdout_file` replaces `stdout`: set only one of them");
+        if (auto t = ctx.templ(*n, "stdout_file")) config->out = {StreamMode::file, std::move(*t)};
+    }
+    if (const auto* n = job.get("stderr_file")) {
+        if (job.contains("stderr")) ctx.error(*n, "`stderr_file` replaces `stderr`: set only one of them");
+        if (auto t = ctx.templ(*n, "stderr_file")) config->err = {StreamMode::file, std::move(*t)};
+    }
+    if (const auto* n = job.get("kill_signal")) {
+        if (auto s = ctx.string(*n, "kill_signal")) {
+            if (auto sig = parse_signal(*s)) config->kill_signal = *sig;
+            else ctx.error(*n, "unknown signal `" + *s + "` (e.g. \"SIGTERM\", \"SIGINT\", \"SIGKILL\")");
+        }
+    }
+    if (const auto* n = job.get("kill_grace")) config->kill_grace = ctx.duration(*n, "kill_grace");
+
+    if (const auto* expect = job.get("expect"); expect && expect->is_table()) {
+        const auto& e = *expect->as_table();
+        if (const auto* n = e.get("exit_code")) {
+            config->expect_exit_codes.clear();
+            if (const auto* arr = n->as_array()) {
+                for (const auto& el : *arr) {
+                    if (auto code = ctx.integer(el, "expect.exit_code", 0, 255)) config->expect_exit_codes.push_back(*code);
+                }
+            } else if (auto code = ctx.integer(*n, "expect.exit_code", 0, 255)) {
+                config->expect_exit_codes.push_back(*code);
+            }
+        }
+        if (const auto* n = e.get("stdout_contains")) config->stdout_contains = templates(*n, "expect.stdout_contains", ctx);
+        if (const auto* n = e.get("stderr_contains")) config->stderr_contains = templates(*n, "expect.stderr_contains", ctx);
+        if (const auto* n = e.get("stdout_matches")) {
+            auto add = [&](const toml::node& el) {
+                auto pattern = ctx.string(el, "expect.stdout_matches");
+                if (!pattern) return;
+                std::string error;
+                if (auto re = compile_regex(*pattern, &error)) config->stdout_matches.push_back(re);
+                else ctx.error(el, "`expect.stdout_matches`: " + error);
+            };
+            if (const auto* arr = n->as_array()) {
+                for (const auto& el : *arr) add(el);
+            } else {
+                add(*n);
+            }
+        }
+        if (const auto* n = e.get("max_memory")) {
+            ctx.error(*n, "`expect.max_memory` is not supported by this build of gaia yet");
+        }
+    }
+    if (const auto* capture = job.get("capture"); capture && capture->is_table()) {
+        for (auto&& [key, value] : *capture->as_table()) {
+            const auto* spec = value.as_string();
+            if (!spec) continue;
+            CaptureSpec c;
+            c.name = std::string(key.str());
+            const std::string& text = spec->get();
+            if (text == "stdout") c.source = CaptureSpec::Source::stdout_text;
+            else if (text == "exit_code") c.source = CaptureSpec::Source::exit_code;
+            else if (text.rfind("stdout:", 0) == 0) {
+                std::string error;
+                c.source = CaptureSpec::Source::stdout_regex;
+                c.regex = compile_regex(std::string_view(text).substr(7), &error);
+                if (!c.regex) continue;  // reported through check_capture
+            } else {
+                continue;
+            }
+            config->captures.push_back(std::move(c));
+        }
+    }
+    return config;
+}
+
+std::shared_ptr<const jobfile::KindConfig> ProcessKind::compile_subsystem(
+    const std::vector<const toml::table*>& fragments, CompileContext& ctx) const {
+    auto config = std::make_shared<ProcessSubsystemConfig>();
+    for (const auto* t : fragments) {
+        if (const auto* n = t->get("max")) {
+            if (auto v = ctx.integer(*n, "process.max", 1, 100'000)) config->max = static_cast<std::uint32_t>(*v);
+        }
+        if (const auto* n = t->get("kill_grace")) {
+            if (auto v = ctx.duration(*n, "process.kill_grace")) config->kill_grace = *v;
+        }
+        if (const auto* n = t->get("limits")) {
+            ctx.error(*n, "`process.limits` is not supported by this build of gaia yet");
+        }
+    }
+    return config;
+}
+
+std::unique_ptr<run::KindRuntime> ProcessKind::make_runtime(run::RunEnv& env, const jobfile::KindConfig* subsystem) const {
+    static const ProcessSubsystemConfig defaults;
+    const auto* config = dynamic_cast<const ProcessSubsystemConfig*>(subsystem);
+    return std::make_unique<ProcessManager>(env, config ? *config : defaults);
+}
+
+}  // namespace gaia::jobs::process

@@ -1,0 +1,16 @@
+#pragma once
+// The only place that knows every job kind (DESIGN: jobs/registry.cpp).
+
+#include "core/run/task.hpp"
+
+#include <string_view>
+#include <vector>
+
+namespace gaia::jobs {
+
+// The kind registered under this name, or null.
+const run::JobKind* find_kind(std::string_view name);
+// Every registered kind.
+std::vector<const run::JobKind*> all_kinds();
+
+}  // namespace gaia::jobs

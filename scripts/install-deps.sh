@@ -1,0 +1,37 @@
+#!/bin/sh
+# Installs the Debian 12 packages gaia needs to build, test and (with --bench)
+# benchmark. Idempotent: when everything is present it only asks dpkg and exits.
+set -eu
+
+build="cmake ninja-build ccache g++ pkg-config
+libuv1-dev libcli11-dev libtomlplusplus-dev libspdlog-dev libfmt-dev
+nlohmann-json3-dev libre2-dev"
+test="doctest-dev libpugixml-dev prometheus zsh fish bash-completion procps"
+bench="hyperfine parallel findutils"
+
+want="$build $test"
+for arg in "$@"; do
+    case "$arg" in
+        --bench) want="$want $bench" ;;
+        --build-only) want="$build" ;;
+        *) echo "usage: $0 [--bench] [--build-only]" >&2; exit 2 ;;
+    esac
+done
+
+missing=""
+for pkg in $want; do
+    status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
+    case "$status" in
+        *" installed") ;;
+        *) missing="$missing $pkg" ;;
+    esac
+done
+[ -z "$missing" ] && exit 0
+
+echo "install-deps: installing:$missing" >&2
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+# shellcheck disable=SC2086 # word splitting of the package list is intended
+$sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null
