@@ -27,7 +27,7 @@ int main(int argc, char** argv) {
         ->check(CLI::IsMember({"text", "json"}));
     app.add_option("--color", globals.color, "Colour: auto, always, never (NO_COLOR is honoured)")
         ->check(CLI::IsMember({"auto", "always", "never"}));
-    app.add_option("--var", globals.vars, "Set or override a [vars] entry: NAME=VALUE (repeatable)");
+    app.add_option("--var", globals.vars, "Set or override a [vars] entry: NAME=VALUE (repeatable)")->allow_extra_args(false);
 
     Action action;
     add_run_command(app, globals, action);

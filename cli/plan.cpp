@@ -57,7 +57,7 @@ void add_plan_command(CLI::App& app, GlobalOptions& globals, Action& action) {
     auto options = std::make_shared<PlanOptions>();
     auto* cmd = app.add_subcommand("plan", "Print the dependency order and the task count of each job");
     cmd->add_option("files", options->files, "Job files (- for standard input)")->required();
-    cmd->add_option("--only", options->only, "Only this job or tag, with what it needs (repeatable)");
+    cmd->add_option("--only", options->only, "Only this job or tag, with what it needs (repeatable)")->allow_extra_args(false);
     cmd->callback([&globals, &action, options] { action = [&globals, options] { return plan(globals, *options); }; });
 }
 

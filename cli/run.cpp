@@ -228,7 +228,7 @@ void add_run_command(CLI::App& app, GlobalOptions& globals, Action& action) {
     auto o = std::make_shared<RunCommandOptions>();
     auto* cmd = app.add_subcommand("run", "Run the jobs in the job files once, then exit");
     cmd->add_option("files", o->files, "Job files (- for standard input)")->required();
-    cmd->add_option("--only", o->only, "Only this job or tag, with what it needs (repeatable)");
+    cmd->add_option("--only", o->only, "Only this job or tag, with what it needs (repeatable)")->allow_extra_args(false);
     cmd->add_option("--concurrency", o->concurrency, "Tasks in flight in the whole run")->check(CLI::Range(1, 1000000));
     cmd->add_flag("--fail-fast", o->fail_fast, "Cancel the rest when a job fails");
     cmd->add_option("--timeout", o->timeout, "Deadline of the whole run (e.g. 30m)");

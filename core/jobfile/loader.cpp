@@ -214,7 +214,9 @@ void Loader::check_top_level(const Document& doc, std::size_t file_index) {
     for (auto&& [key, value] : doc.root) {
         const auto k = key.str();
         if (k == "version") {
-            if (auto v = ctx_.integer(value, "version", 1, 1)) record_merged("version", value, false);
+            if (!value.is_integer() || value.as_integer()->get() != 1) {
+                ctx_.error(value, "unsupported version " + format_value(value) + " (this gaia reads version = 1)");
+            }
         } else if (k == "name") {
             if (auto name = ctx_.string(value, "name")) {
                 if (name->empty()) ctx_.error(value, "`name` cannot be empty");

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <stdexcept>
 
 namespace gaia::metrics {
@@ -80,8 +81,12 @@ std::string format_number(double value) {
         std::snprintf(buf, sizeof buf, "%.0f", value);
         return buf;
     }
+    // The shortest decimal that reads back as the same double: 0.1, not 0.10000000000000001.
     char buf[32];
-    std::snprintf(buf, sizeof buf, "%.17g", value);
+    for (int precision = 15; precision <= 17; ++precision) {
+        std::snprintf(buf, sizeof buf, "%.*g", precision, value);
+        if (std::strtod(buf, nullptr) == value) break;
+    }
     return buf;
 }
 

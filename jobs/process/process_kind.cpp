@@ -13,7 +13,9 @@ using jobfile::CompileContext;
 std::shared_ptr<const RE2> compile_regex(std::string_view pattern, std::string* error) {
     auto re = std::make_shared<RE2>("(?m)" + std::string(pattern), RE2::Quiet);
     if (!re->ok()) {
-        *error = "invalid regular expression: " + re->error();
+        std::string message = re->error();
+        if (auto at = message.find("(?m)"); at != std::string::npos) message.erase(at, 4);
+        *error = "invalid regular expression: " + message;
         return nullptr;
     }
     return re;

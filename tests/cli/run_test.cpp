@@ -1,0 +1,298 @@
+// gaia run end to end: the built binary on job files written by the test, with real
+// processes; exit statuses, reports, signals and secrets as SPEC §1, §3 and §6 promise.
+
+#include "tests/support/subprocess.hpp"
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+#include <pugixml.hpp>
+
+#include <csignal>
+#include <thread>
+
+using namespace gaia::test;
+using nlohmann::json;
+
+TEST_CASE("the quick-start example passes with exit 0 and a summary table") {
+    auto out = run_gaia({"run", std::string(GAIA_SOURCE_DIR) + "/examples/quickstart.toml"});
+    INFO(out.err);
+    CHECK(out.exit_code == 0);
+    CHECK(out.out.find("job ") == 0);
+    CHECK(out.out.find("hello  process  passed") != std::string::npos);
+    CHECK(out.out.find("run quickstart: passed") != std::string::npos);
+}
+
+TEST_CASE("exit 1 when a job fails, 0 when the failure is allowed") {
+    TempDir dir;
+    auto failing = dir.file("f.toml", "[jobs.bad]\nkind = \"process\"\nshell = \"echo oops >&2; exit 3\"\n");
+    auto out = run_gaia({"run", failing});
+    CHECK(out.exit_code == 1);
+    CHECK(out.err.find("job bad failed") != std::string::npos);
+    CHECK(out.err.find("exit code 3 (expected 0): oops") != std::string::npos);
+    auto allowed = dir.file("a.toml", "[jobs.bad]\nkind = \"process\"\nshell = \"exit 3\"\nallow_failure = true\n"
+                                      "[jobs.next]\nkind = \"process\"\nneeds = [\"bad\"]\ncommand = [\"true\"]\n");
+    out = run_gaia({"run", allowed});
+    INFO(out.err);
+    CHECK(out.exit_code == 0);
+    CHECK(out.out.find("failed (allowed)") != std::string::npos);
+    CHECK(out.out.find("next  process  passed") != std::string::npos);
+}
+
+TEST_CASE("a job file on standard input") {
+    auto out = run_gaia({"run", "-"}, "[jobs.x]\nkind = \"process\"\ncommand = [\"true\"]\n");
+    CHECK(out.exit_code == 0);
+    CHECK(out.out.find("run stdin: passed") != std::string::npos);
+}
+
+TEST_CASE("the JSON report has the SPEC shape") {
+    TempDir dir;
+    auto file = dir.file("r.toml", R"T(name = "rep"
+[jobs.list]
+kind = "process"
+shell = "echo '[\"a\",\"b\",\"c\"]'"
+capture.items = "stdout"
+[jobs.each]
+kind = "process"
+needs = ["list"]
+for_each = "{{ jobs.list.items }}"
+command = ["echo", "item={{ item }}"]
+capture.got = "stdout:item=(\\w+)"
+[jobs.broken]
+kind = "process"
+command = ["false"]
+retries = { attempts = 1, backoff = "1ms" }
+allow_failure = true
+)T");
+    const auto report = (dir.path() / "report.json").string();
+    auto out = run_gaia({"run", file, "--report-json", report});
+    INFO(out.err);
+    CHECK(out.exit_code == 0);
+    auto j = json::parse(read_file(report));
+    CHECK(j["run"]["name"] == "rep");
+    CHECK(j["run"]["status"] == "passed");
+    CHECK(j["run"]["id"].get<std::string>().size() == 16);
+    CHECK(j["run"]["started"].get<std::string>().back() == 'Z');
+    REQUIRE(j["jobs"].size() == 3);
+    const auto& each = j["jobs"][1];
+    for (const char* key : {"name", "kind", "status", "instances", "passed", "failed", "skipped", "attempts", "latency_s",
+                            "bytes", "first_error", "captures"}) {
+        CHECK_MESSAGE(each.contains(key), key);
+    }
+    CHECK(each["instances"] == 3);
+    CHECK(each["captures"]["got"] == json::array({"a", "b", "c"}));
+    CHECK(each["latency_s"].contains("p95"));
+    const auto& broken = j["jobs"][2];
+    CHECK(broken["status"] == "failed");
+    CHECK(broken["attempts"] == 2);
+    CHECK(broken["first_error"] == "exit code 1 (expected 0)");
+}
+
+TEST_CASE("the JUnit report is valid XML with one suite per file and a case per job") {
+    TempDir dir;
+    auto one = dir.file("one.toml", "[jobs.ok]\nkind = \"process\"\ncommand = [\"true\"]\n");
+    auto two = dir.file("two.toml", "[jobs.bad]\nkind = \"process\"\nshell = \"printf '<&>\\\\001'; exit 2\"\n"
+                                    "[jobs.after]\nkind = \"process\"\nneeds = [\"bad\"]\ncommand = [\"true\"]\n");
+    const auto junit = (dir.path() / "junit.xml").string();
+    auto out = run_gaia({"run", one, two, "--report-junit", junit});
+    CHECK(out.exit_code == 1);
+    pugi::xml_document doc;
+    auto parsed = doc.load_file(junit.c_str());
+    INFO(parsed.description(), read_file(junit));
+    REQUIRE(parsed);
+    auto suites = doc.child("testsuites");
+    CHECK(std::string(suites.attribute("tests").value()) == "3");
+    CHECK(std::string(suites.attribute("failures").value()) == "1");
+    CHECK(std::distance(suites.children("testsuite").begin(), suites.children("testsuite").end()) == 2);
+    auto bad = suites.find_node([](pugi::xml_node n) { return std::string(n.attribute("name").value()) == "bad"; });
+    REQUIRE(bad);
+    CHECK(std::string(bad.child("failure").attribute("message").value()).find("exit code 2") == 0);
+    auto after = suites.find_node([](pugi::xml_node n) { return std::string(n.attribute("name").value()) == "after"; });
+    CHECK(after.child("skipped"));
+}
+
+TEST_CASE("--metrics-file passes promtool and has the run and process metrics") {
+    TempDir dir;
+    auto file = dir.file("m.toml", "[jobs.m]\nkind = \"process\"\ncommand = [\"true\"]\nrepeat = 3\n");
+    const auto metrics = (dir.path() / "gaia.prom").string();
+    auto out = run_gaia({"run", file, "--metrics-file", metrics});
+    CHECK(out.exit_code == 0);
+    const auto text = read_file(metrics);
+    auto check = run_program({"sh", "-c", "promtool check metrics < " + metrics});
+    INFO(check.out, check.err, text);
+    CHECK(check.exit_code == 0);
+    for (const char* needle :
+         {"gaia_build_info{version=", "gaia_job_runs_total{job=\"m\",kind=\"process\",status=\"passed\"} 1",
+          "gaia_tasks_total{job=\"m\",kind=\"process\",status=\"passed\"} 3", "gaia_task_duration_seconds_count{job=\"m\"",
+          "gaia_tasks_in_flight{kind=\"process\"} 0", "gaia_process_exits_total{job=\"m\",status=\"success\"} 3",
+          "gaia_process_active 0", "gaia_event_loop_lag_seconds ", "process_resident_memory_bytes ",
+          "process_start_time_seconds "}) {
+        CHECK_MESSAGE(text.find(needle) != std::string::npos, needle);
+    }
+}
+
+TEST_CASE("secrets from env.* never reach any output") {
+    TempDir dir;
+    const std::string secret = "s3cr3t-Value-42";
+    auto file = dir.file("s.toml", R"T([vars]
+token = "{{ env.GAIA_TEST_SECRET }}"
+[jobs.leak]
+kind = "process"
+env = { TOKEN = "{{ env.GAIA_TEST_SECRET }}" }
+shell = "echo token=$TOKEN; echo $TOKEN >&2; exit 1"
+stdout = "inherit"
+capture.t = "stdout"
+[jobs.leak2]
+kind = "process"
+command = ["sh", "-c", "echo {{ vars.token }}"]
+expect.stdout_contains = "nope"
+)T");
+    const auto json_path = (dir.path() / "r.json").string();
+    const auto junit_path = (dir.path() / "r.xml").string();
+    const auto metrics_path = (dir.path() / "m.prom").string();
+    auto out = run_gaia({"run", file, "-v", "--report-json", json_path, "--report-junit", junit_path, "--metrics-file",
+                         metrics_path},
+                        "", {"GAIA_TEST_SECRET=" + secret});
+    CHECK(out.exit_code == 1);
+    CHECK(out.out.find("token=***") != std::string::npos);  // the inherited line, masked
+    for (const auto& text : {out.out, out.err, read_file(json_path), read_file(junit_path), read_file(metrics_path)}) {
+        CHECK(text.find(secret) == std::string::npos);
+    }
+    CHECK(read_file(json_path).find("token=***") != std::string::npos);
+}
+
+TEST_CASE("an unset env.* is an error for run and a warning for validate") {
+    TempDir dir;
+    auto file = dir.file("e.toml", "[jobs.a]\nkind = \"process\"\ncommand = [\"echo\", \"{{ env.GAIA_SURELY_UNSET }}\"]\n");
+    auto run = run_gaia({"run", file});
+    CHECK(run.exit_code == 2);
+    CHECK(run.err.find(file + ":3:21: error: environment variable `GAIA_SURELY_UNSET` is not set") != std::string::npos);
+    auto validate = run_gaia({"validate", file});
+    CHECK(validate.exit_code == 0);
+    CHECK(validate.err.find("warning: environment variable `GAIA_SURELY_UNSET` is not set") != std::string::npos);
+}
+
+TEST_CASE("--only runs the chosen jobs and what they need") {
+    TempDir dir;
+    auto file = dir.file("o.toml", R"T([jobs.base]
+kind = "process"
+command = ["true"]
+[jobs.deploy]
+kind = "process"
+needs = ["base"]
+tags = ["prod"]
+command = ["true"]
+[jobs.other]
+kind = "process"
+command = ["true"]
+)T");
+    auto out = run_gaia({"run", file, "--only", "prod"});
+    CHECK(out.exit_code == 0);
+    CHECK(out.out.find("base") != std::string::npos);
+    CHECK(out.out.find("deploy") != std::string::npos);
+    CHECK(out.out.find("other") == std::string::npos);
+    out = run_gaia({"run", file, "--only", "nothing"});
+    CHECK(out.exit_code == 2);
+    CHECK(out.err.find("--only: no job or tag named `nothing`") != std::string::npos);
+}
+
+TEST_CASE("usage errors exit 2") {
+    CHECK(run_gaia({"run"}).exit_code == 2);
+    CHECK(run_gaia({"frobnicate"}).exit_code == 2);
+    CHECK(run_gaia({"run", "--no-such-option", "x.toml"}).exit_code == 2);
+    CHECK(run_gaia({"run", "--progress", "sometimes", "x.toml"}).exit_code == 2);
+    auto bad_var = run_gaia({"run", "--var", "novalue", "-"}, "[jobs.a]\nkind = \"process\"\ncommand = [\"true\"]\n");
+    CHECK(bad_var.exit_code == 2);
+    CHECK(bad_var.err.find("--var takes NAME=VALUE") != std::string::npos);
+    auto bad_timeout = run_gaia({"run", "--timeout", "5", "-"}, "[jobs.a]\nkind = \"process\"\ncommand = [\"true\"]\n");
+    CHECK(bad_timeout.exit_code == 2);
+}
+
+TEST_CASE("version and plan") {
+    auto v = run_gaia({"version"});
+    CHECK(v.exit_code == 0);
+    CHECK(v.out.rfind("gaia ", 0) == 0);
+    CHECK(run_gaia({"--version"}).out == v.out);
+    TempDir dir;
+    auto file = dir.file("p.toml", R"T([jobs.b]
+kind = "process"
+needs = ["a"]
+repeat = 4
+command = ["true"]
+[jobs.a]
+kind = "process"
+command = ["true"]
+capture.x = "stdout"
+[jobs.c]
+kind = "process"
+needs = ["a"]
+for_each = "{{ jobs.a.x }}"
+command = ["true"]
+)T");
+    auto plan = run_gaia({"plan", file});
+    INFO(plan.out, plan.err);
+    CHECK(plan.exit_code == 0);
+    CHECK(plan.out.find("1  a") != std::string::npos);
+    CHECK(plan.out.find("2  b    process  a      4") != std::string::npos);
+    CHECK(plan.out.find("from jobs.a.x") != std::string::npos);
+    CHECK(plan.out.find("3 jobs, 5 tasks (+ 1 job sized at run time)") != std::string::npos);
+}
+
+TEST_CASE("SIGINT during 100 sleeping processes: exit 130 within grace, nothing left behind") {
+    TempDir dir;
+    auto file = dir.file("s.toml", R"T([process]
+max = 200
+[jobs.sleepers]
+kind = "process"
+command = ["sleep", "30.4242"]
+repeat = 100
+kill_grace = "1s"
+[jobs.stubborn]
+kind = "process"
+shell = "trap '' TERM; sleep 30.4242 & sleep 30.4242"
+kill_grace = "1s"
+)T");
+    const auto report = (dir.path() / "r.json").string();
+    BackgroundGaia gaia({"run", file, "--report-json", report}, dir.path());
+    for (int i = 0; i < 300 && count_processes("sleep 30.4242") < 102; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    REQUIRE(count_processes("sleep 30.4242") >= 102);
+    const auto start = std::chrono::steady_clock::now();
+    gaia.signal(SIGINT);
+    const int code = gaia.wait(10);
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    INFO(gaia.err());
+    CHECK(code == 130);
+    CHECK(seconds < 2 + 1);
+    CHECK(count_processes("sleep 30.4242") == 0);
+    auto j = json::parse(read_file(report));
+    CHECK(j["run"]["status"] == "interrupted");
+    CHECK(j["jobs"][0]["status"] == "cancelled");
+}
+
+TEST_CASE("SIGTERM exits 143 and a second SIGINT kills at once") {
+    TempDir dir;
+    auto file = dir.file("t.toml", "[jobs.stubborn]\nkind = \"process\"\nshell = \"trap '' TERM; sleep 30.5151\"\n"
+                                   "kill_grace = \"30s\"\n");
+    {
+        BackgroundGaia gaia({"run", file}, dir.path());
+        for (int i = 0; i < 300 && count_processes("sleep 30.5151") < 1; ++i) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+        gaia.signal(SIGINT);
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        CHECK(gaia.wait(0.01) == -1);  // still in its 30 s grace
+        gaia.signal(SIGINT);
+        CHECK(gaia.wait(3) == 130);
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        CHECK(count_processes("sleep 30.5151") == 0);
+    }
+    auto quick = dir.file("q.toml", "[jobs.s]\nkind = \"process\"\ncommand = [\"sleep\", \"30.6161\"]\n");
+    BackgroundGaia gaia({"run", quick}, dir.path());
+    for (int i = 0; i < 300 && count_processes("sleep 30.6161") < 1; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    gaia.signal(SIGTERM);
+    CHECK(gaia.wait(5) == 143);
+    CHECK(count_processes("sleep 30.6161") == 0);
+}

@@ -1,0 +1,178 @@
+#include "core/jobfile/loader.hpp"
+#include "jobs/registry.hpp"
+#include "tests/support/subprocess.hpp"
+
+#include <doctest/doctest.h>
+
+#include <sstream>
+
+using namespace gaia;
+using namespace gaia::jobfile;
+
+namespace {
+
+struct Loaded {
+    std::unique_ptr<JobSet> set;
+    std::string errors;
+};
+
+Loaded load_files(std::vector<std::string> files, std::string stdin_text = "",
+                  std::vector<std::pair<std::string, std::string>> vars = {}) {
+    std::istringstream in(stdin_text);
+    LoadOptions options;
+    options.files = std::move(files);
+    options.vars = std::move(vars);
+    options.standard_input = &in;
+    options.find_kind = [](std::string_view kind) -> const KindCompiler* { return jobs::find_kind(kind); };
+    Diagnostics diags;
+    Loaded out;
+    out.set = load_job_files(options, diags);
+    std::ostringstream text;
+    diags.print(text, false);
+    out.errors = text.str();
+    return out;
+}
+
+Loaded load_text(const std::string& text) { return load_files({"-"}, text); }
+
+}  // namespace
+
+TEST_CASE("a valid file loads with every common key") {
+    auto r = load_text(R"T(
+name = "demo"
+[settings]
+concurrency = 10
+fail_fast = true
+timeout = "1m"
+[vars]
+x = "1"
+[jobs.a]
+kind = "process"
+command = ["echo", "{{ vars.x }}"]
+capture.out = "stdout"
+[jobs.b]
+kind = "process"
+needs = ["a"]
+repeat = 3
+concurrency = 2
+rate = "10/s"
+timeout = "5s"
+retries = { attempts = 2, backoff = "10ms", max_backoff = "1s" }
+thresholds = { success_rate = 0.5, p95 = "1s" }
+allow_failure = true
+tags = ["t"]
+shell = "echo {{ jobs.a.out }} {{ index }}"
+)T");
+    INFO(r.errors);
+    REQUIRE(r.set);
+    CHECK(r.set->name == "demo");
+    CHECK(r.set->settings.concurrency == 10);
+    CHECK(r.set->settings.fail_fast);
+    REQUIRE(r.set->jobs.size() == 2);
+    const auto& b = r.set->jobs[1];
+    CHECK(b.name == "b");
+    CHECK(b.repeat == 3);
+    CHECK(b.fan_out);
+    CHECK(b.retries.attempts == 2);
+    CHECK(b.thresholds.success_rate == doctest::Approx(0.5));
+    CHECK(b.rate->per_second == doctest::Approx(10));
+    CHECK(b.allow_failure);
+}
+
+TEST_CASE("every problem is reported with file, line and column") {
+    auto r = load_text("[jobs.a]\nkind = \"process\"\ncommand = [\"true\"]\ntimout = \"5s\"\nrepeat = \"x\"\n");
+    CHECK_FALSE(r.set);
+    CHECK(r.errors.find("<stdin>:4:1: error: unknown key `timout` in job `a` (kind process) (did you mean `timeout`?)") !=
+          std::string::npos);
+    CHECK(r.errors.find("<stdin>:5:10: error: `repeat` must be an integer, not a string") != std::string::npos);
+}
+
+TEST_CASE("dependency cycles are named") {
+    auto r = load_text(R"T([jobs.a]
+kind = "process"
+command = ["true"]
+needs = ["c"]
+[jobs.b]
+kind = "process"
+command = ["true"]
+needs = ["a"]
+[jobs.c]
+kind = "process"
+command = ["true"]
+needs = ["b"]
+)T");
+    CHECK_FALSE(r.set);
+    CHECK(r.errors.find("dependency cycle: a -> c -> b -> a") != std::string::npos);
+}
+
+TEST_CASE("a capture is usable only from a job that needs its producer") {
+    auto r = load_text(R"T([jobs.a]
+kind = "process"
+command = ["true"]
+capture.v = "stdout"
+[jobs.b]
+kind = "process"
+command = ["echo", "{{ jobs.a.v }}", "{{ jobs.a.w }}"]
+)T");
+    CHECK_FALSE(r.set);
+    CHECK(r.errors.find("<stdin>:7:21: error: `jobs.a.v`: job `b` does not need `a`") != std::string::npos);
+    CHECK(r.errors.find("job `a` has no capture `w`") != std::string::npos);
+}
+
+TEST_CASE("unknown names in templates are caught before running") {
+    auto r = load_text("[vars]\nbase = \"x\"\n[jobs.a]\nkind = \"process\"\ncommand = [\"echo\", \"{{ vars.bse }}\", \"{{ item }}\"]\n");
+    CHECK_FALSE(r.set);
+    CHECK(r.errors.find("unknown variable `vars.bse` (did you mean `base`?)") != std::string::npos);
+    CHECK(r.errors.find("`item` is defined only in a job with `for_each`") != std::string::npos);
+}
+
+TEST_CASE("--var overrides and adds variables") {
+    auto r = load_files({"-"}, "[vars]\na = \"1\"\n[jobs.j]\nkind = \"process\"\ncommand = [\"echo\", \"{{ vars.b }}\"]\n",
+                        {{"a", "2"}, {"b", "3"}});
+    INFO(r.errors);
+    REQUIRE(r.set);
+    CHECK(r.set->vars.at("a") == "2");
+    CHECK(r.set->vars.at("b") == "3");
+}
+
+TEST_CASE("several files merge and conflicting values name both places") {
+    test::TempDir dir;
+    auto one = dir.file("one.toml", "[settings]\nconcurrency = 4\n[jobs.a]\nkind = \"process\"\ncommand = [\"true\"]\n");
+    auto two = dir.file("two.toml", "[settings]\nconcurrency = 8\n[jobs.a]\nkind = \"process\"\ncommand = [\"true\"]\n");
+    auto r = load_files({one, two});
+    CHECK_FALSE(r.set);
+    CHECK(r.errors.find("two.toml:2:15: error: `settings.concurrency` is 8 here but 4 at " + one + ":2:15") !=
+          std::string::npos);
+    CHECK(r.errors.find("job `a` is defined twice") != std::string::npos);
+}
+
+TEST_CASE("includes are resolved relative to the including file, cycles reported") {
+    test::TempDir dir;
+    dir.file("sub/common.toml", "[vars]\nshared = \"yes\"\n[jobs.c]\nkind = \"process\"\ncommand = [\"true\"]\n");
+    auto main = dir.file("main.toml", "include = [\"sub/common.toml\"]\n[jobs.m]\nkind = \"process\"\n"
+                                      "command = [\"echo\", \"{{ vars.shared }}\"]\n");
+    auto r = load_files({main});
+    INFO(r.errors);
+    REQUIRE(r.set);
+    CHECK(r.set->jobs.size() == 2);
+    dir.file("loop_a.toml", "include = [\"loop_b.toml\"]\n");
+    dir.file("loop_b.toml", "include = [\"loop_a.toml\"]\n");
+    auto cyc = load_files({(dir.path() / "loop_a.toml").string()});
+    CHECK(cyc.errors.find("include cycle: loop_a.toml -> loop_b.toml -> loop_a.toml") != std::string::npos);
+}
+
+TEST_CASE("kinds not built yet are refused clearly") {
+    auto r = load_text("[jobs.a]\nkind = \"http\"\nurl = \"http://127.0.0.1/\"\n[api]\nmax_clients = 3\n");
+    CHECK_FALSE(r.set);
+    CHECK(r.errors.find("kind `http` is not available in this build") != std::string::npos);
+    CHECK(r.errors.find("the `[api]` subsystem is not available") != std::string::npos);
+    auto typo = load_text("[jobs.a]\nkind = \"proces\"\n");
+    CHECK(typo.errors.find("unknown kind `proces` (did you mean `process`?)") != std::string::npos);
+}
+
+TEST_CASE("jobs keep the order they are written in") {
+    auto r = load_text("[jobs.zeta]\nkind = \"process\"\ncommand = [\"true\"]\n[jobs.alpha]\nkind = \"process\"\ncommand = [\"true\"]\n");
+    REQUIRE(r.set);
+    CHECK(r.set->jobs[0].name == "zeta");
+    CHECK(r.set->jobs[1].name == "alpha");
+}

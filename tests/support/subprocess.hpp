@@ -1,0 +1,67 @@
+#pragma once
+// Test helpers: run a program (usually the built gaia) and collect what it printed, and
+// make scratch directories.
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace gaia::test {
+
+struct Output {
+    int exit_code = -1;  // 128 + signal when killed
+    std::string out;
+    std::string err;
+};
+
+// Runs argv[0] (looked up in PATH) with stdin_text on its standard input. extra_env
+// entries are NAME=VALUE added to the environment.
+Output run_program(const std::vector<std::string>& argv, const std::string& stdin_text = "",
+                   const std::vector<std::string>& extra_env = {});
+
+// Runs the gaia binary of this build.
+Output run_gaia(const std::vector<std::string>& args, const std::string& stdin_text = "",
+                const std::vector<std::string>& extra_env = {});
+
+// A fresh directory, removed with everything in it when the object goes.
+class TempDir {
+public:
+    TempDir();
+    ~TempDir();
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    const std::filesystem::path& path() const noexcept { return path_; }
+    std::string file(const std::string& name, const std::string& content) const;  // writes, returns the path
+
+private:
+    std::filesystem::path path_;
+};
+
+std::string read_file(const std::filesystem::path& path);
+// The path of a file under tests/.
+std::string test_data(const std::string& relative);
+
+}  // namespace gaia::test
+
+namespace gaia::test {
+
+// gaia started in the background, its output going to files, for tests that signal it.
+class BackgroundGaia {
+public:
+    BackgroundGaia(const std::vector<std::string>& args, const std::filesystem::path& dir);
+    ~BackgroundGaia();
+    void signal(int signum) const;
+    // Waits up to `seconds`; returns the exit code (128 + signal if killed), or -1 on timeout.
+    int wait(double seconds);
+    std::string out() const;
+    std::string err() const;
+
+private:
+    int pid_ = -1;
+    std::filesystem::path out_, err_;
+};
+
+// Processes whose command line contains `marker` (from /proc, zombies included).
+int count_processes(const std::string& marker);
+
+}  // namespace gaia::test
