@@ -109,11 +109,19 @@ private:
     bool name_set_ = false;
 };
 
+// Reads in chunks and stops one byte past the limit, so /dev/zero or a huge file fails
+// quickly without reserving the limit up front.
+void read_bounded(std::istream& in, std::string& text) {
+    char chunk[64 * 1024];
+    while (text.size() <= kMaxJobFileBytes && in.read(chunk, sizeof chunk).gcount() > 0) {
+        text.append(chunk, static_cast<std::size_t>(in.gcount()));
+    }
+}
+
 bool Loader::read_text(const std::string& display, std::string& text) {
     SourcePos where{std::make_shared<const std::string>(display), 1, 1};
     if (display == "<stdin>") {
-        std::istream& in = options_.standard_input ? *options_.standard_input : std::cin;
-        text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+        read_bounded(options_.standard_input ? *options_.standard_input : std::cin, text);
     } else {
         std::error_code ec;
         auto status = fs::status(display, ec);
@@ -130,10 +138,7 @@ bool Loader::read_text(const std::string& display, std::string& text) {
             diags_.error(where, std::string("cannot read job file: ") + std::strerror(errno));
             return false;
         }
-        // Read at most one byte past the limit, so /dev/zero or a huge file fails quickly.
-        text.resize(kMaxJobFileBytes + 1);
-        in.read(text.data(), static_cast<std::streamsize>(text.size()));
-        text.resize(static_cast<std::size_t>(in.gcount()));
+        read_bounded(in, text);
         if (in.bad()) {
             diags_.error(where, std::string("cannot read job file: ") + std::strerror(errno));
             return false;

@@ -2,7 +2,21 @@
 
 #include "core/loop/uv_error.hpp"
 
+#include <memory>
+
 namespace gaia::loop {
+namespace {
+
+// One read buffer for every pipe of the thread: libuv calls the allocation callback and
+// then the read callback for one stream at a time, and readers consume the data before
+// returning. Hundreds of children then cost no buffer memory each, which also keeps
+// gaia small enough for fork() to stay cheap.
+char* shared_read_buffer() {
+    thread_local std::unique_ptr<char[]> buffer(new char[kReadBufferSize]);
+    return buffer.get();
+}
+
+}  // namespace
 
 Pipe::Pipe(Loop& loop) {
     check_uv(uv_pipe_init(loop.get(), &handle_, 0), "uv_pipe_init");
@@ -16,10 +30,9 @@ int Pipe::read_start(std::function<void(std::string_view)> on_data, std::functio
     on_end_ = std::move(on_end);
     return uv_read_start(
         stream(),
-        [](uv_handle_t* h, std::size_t, uv_buf_t* buf) {
-            auto* self = static_cast<Pipe*>(static_cast<HandleOwner*>(h->data));
-            buf->base = self->buffer_.data();
-            buf->len = self->buffer_.size();
+        [](uv_handle_t*, std::size_t, uv_buf_t* buf) {
+            buf->base = shared_read_buffer();
+            buf->len = kReadBufferSize;
         },
         [](uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
             auto* self = static_cast<Pipe*>(static_cast<HandleOwner*>(s->data));

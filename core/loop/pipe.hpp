@@ -4,12 +4,13 @@
 #include "core/loop/handle.hpp"
 #include "core/loop/loop.hpp"
 
-#include <array>
 #include <functional>
 #include <string>
 #include <string_view>
 
 namespace gaia::loop {
+
+inline constexpr std::size_t kReadBufferSize = 64 * 1024;
 
 class Pipe final : public HandleOwner<uv_pipe_t> {
 public:
@@ -34,7 +35,6 @@ private:
 
     std::function<void(std::string_view)> on_data_;
     std::function<void(int)> on_end_;
-    std::array<char, 64 * 1024> buffer_{};
     std::string pending_write_;
     uv_write_t write_req_{};
 };

@@ -1,0 +1,37 @@
+#!/bin/sh
+# 5,000 /bin/true at concurrency 200: gaia vs xargs -P 200 vs GNU parallel -j 200,
+# side by side in one hyperfine run, then gaia's peak RSS. Run from anywhere:
+#   bench/process_fanout.sh            (RUNS=5 by default)
+. "$(dirname "$0")/lib.sh"
+need hyperfine parallel python3 /usr/bin/time
+runs="${RUNS:-5}"
+
+cat > "$work/capture.toml" <<TOML
+[process]
+max = 200
+[jobs.true]
+kind = "process"
+command = ["/bin/true"]
+repeat = 5000
+TOML
+cat > "$work/discard.toml" <<TOML
+[process]
+max = 200
+[jobs.true]
+kind = "process"
+command = ["/bin/true"]
+repeat = 5000
+stdout = "discard"
+stderr = "discard"
+TOML
+seq 5000 > "$work/items"
+
+hyperfine --runs "$runs" --warmup 1 --export-json "$work/fanout.json" \
+    -n "gaia run (capture output)" "$gaia run -q --concurrency 200 $work/capture.toml" \
+    -n "gaia run (discard output)" "$gaia run -q --concurrency 200 $work/discard.toml" \
+    -n "xargs -P 200" "xargs -P 200 -n 1 /bin/true < $work/items" \
+    -n "parallel -j 200" "parallel -j 200 /bin/true :::: $work/items" >/dev/null
+echo "5,000 x /bin/true at concurrency 200"
+ratio_table "$work/fanout.json"
+echo "gaia peak RSS (capture): $(peak_rss_kib "$gaia" run -q --concurrency 200 "$work/capture.toml") KiB"
+echo "xargs peak RSS:          $(peak_rss_kib sh -c "xargs -P 200 -n 1 /bin/true < $work/items") KiB"

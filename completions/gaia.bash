@@ -1,0 +1,46 @@
+# bash completion for gaia                                   -*- shell-script -*-
+# Install: copy to /usr/share/bash-completion/completions/gaia (or source it).
+
+_gaia() {
+    local cur prev words cword
+    _init_completion || return
+
+    local commands="run validate plan version"
+    local common="-v --verbose -q --quiet --log-format --color --var --help"
+    local command="" i
+    for ((i = 1; i < cword; i++)); do
+        case "${words[i]}" in
+            run|validate|plan|version) command="${words[i]}"; break ;;
+        esac
+    done
+
+    case "$prev" in
+        --log-format) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
+        --color) COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
+        --progress) COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
+        --report-json|--report-junit|--metrics-file) _filedir; return ;;
+        --var|--only|--concurrency|--timeout) return ;;
+    esac
+
+    if [[ -z "$command" ]]; then
+        if [[ "$cur" == -* ]]; then
+            COMPREPLY=($(compgen -W "$common --version" -- "$cur"))
+        else
+            COMPREPLY=($(compgen -W "$commands" -- "$cur"))
+        fi
+        return
+    fi
+
+    local options="$common"
+    case "$command" in
+        run) options="$options --only --concurrency --fail-fast --timeout --report-json --report-junit --metrics-file --progress" ;;
+        plan) options="$options --only" ;;
+        version) COMPREPLY=(); return ;;
+    esac
+    if [[ "$cur" == -* ]]; then
+        COMPREPLY=($(compgen -W "$options" -- "$cur"))
+    else
+        _filedir toml
+    fi
+} &&
+    complete -F _gaia gaia

@@ -1,0 +1,26 @@
+# fish completion for gaia. Install: copy to ~/.config/fish/completions/gaia.fish
+
+set -l commands run validate plan version
+
+complete -c gaia -f
+complete -c gaia -n "not __fish_seen_subcommand_from $commands" -a run -d 'Run the jobs in the job files once'
+complete -c gaia -n "not __fish_seen_subcommand_from $commands" -a validate -d 'Check job files and print every problem'
+complete -c gaia -n "not __fish_seen_subcommand_from $commands" -a plan -d 'Print the dependency order and task counts'
+complete -c gaia -n "not __fish_seen_subcommand_from $commands" -a version -d 'Print the version'
+complete -c gaia -l version -d 'Print the version'
+
+complete -c gaia -s v -l verbose -d 'More log output'
+complete -c gaia -s q -l quiet -d 'Only warnings and errors'
+complete -c gaia -l log-format -x -a 'text json' -d 'Log line format'
+complete -c gaia -l color -x -a 'auto always never' -d 'Colour output'
+complete -c gaia -l var -x -d 'Set a [vars] entry: NAME=VALUE'
+
+complete -c gaia -n "__fish_seen_subcommand_from run validate plan" -F -d 'Job file'
+complete -c gaia -n "__fish_seen_subcommand_from run plan" -l only -x -d 'Only this job or tag'
+complete -c gaia -n "__fish_seen_subcommand_from run" -l concurrency -x -d 'Tasks in flight'
+complete -c gaia -n "__fish_seen_subcommand_from run" -l fail-fast -d 'Cancel the rest when a job fails'
+complete -c gaia -n "__fish_seen_subcommand_from run" -l timeout -x -d 'Deadline of the run'
+complete -c gaia -n "__fish_seen_subcommand_from run" -l report-json -r -F -d 'JSON report'
+complete -c gaia -n "__fish_seen_subcommand_from run" -l report-junit -r -F -d 'JUnit XML report'
+complete -c gaia -n "__fish_seen_subcommand_from run" -l metrics-file -r -F -d 'Prometheus metrics file'
+complete -c gaia -n "__fish_seen_subcommand_from run" -l progress -x -a 'auto always never' -d 'Live progress'

@@ -1,0 +1,94 @@
+// Man pages and shell completions: they parse, and they cover what the binary offers.
+
+#include "tests/support/subprocess.hpp"
+
+#include <doctest/doctest.h>
+
+#include <regex>
+#include <set>
+
+using namespace gaia::test;
+
+namespace {
+
+std::string source(const std::string& relative) { return std::string(GAIA_SOURCE_DIR) + "/" + relative; }
+
+// The long options a subcommand's --help lists.
+std::set<std::string> long_options(const std::vector<std::string>& help_args) {
+    auto help = run_gaia(help_args);
+    std::set<std::string> out;
+    std::regex option(R"((--[a-z][a-z-]+))");
+    for (auto it = std::sregex_iterator(help.out.begin(), help.out.end(), option); it != std::sregex_iterator(); ++it) {
+        out.insert((*it)[1]);
+    }
+    out.erase("--help");
+    return out;
+}
+
+// roff writes "-" as "\-" in option names.
+std::string unroff(std::string text) {
+    std::string out;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (text[i] == '\\' && i + 1 < text.size() && text[i + 1] == '-') continue;
+        out += text[i];
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("completion scripts parse in bash, zsh and fish") {
+    CHECK(run_program({"bash", "-n", source("completions/gaia.bash")}).exit_code == 0);
+    CHECK(run_program({"zsh", "-n", source("completions/_gaia")}).exit_code == 0);
+    CHECK(run_program({"fish", "-n", source("completions/gaia.fish")}).exit_code == 0);
+}
+
+TEST_CASE("the bash completion offers the subcommands and the run options") {
+    const std::string script = "source /usr/share/bash-completion/bash_completion; source " +
+                               source("completions/gaia.bash") +
+                               "; complete_line() { COMP_LINE=\"$1\"; COMP_POINT=${#1}; read -ra COMP_WORDS <<< \"$1\";"
+                               " [[ \"$1\" == *' ' ]] && COMP_WORDS+=(''); COMP_CWORD=$((${#COMP_WORDS[@]} - 1));"
+                               " _gaia; echo \"${COMPREPLY[*]}\"; };"
+                               " complete_line 'gaia '; complete_line 'gaia run --re'";
+    auto out = run_program({"bash", "-c", script});
+    INFO(out.err);
+    CHECK(out.out.find("run validate plan version") != std::string::npos);
+    CHECK(out.out.find("--report-json --report-junit") != std::string::npos);
+}
+
+TEST_CASE("the fish completion offers the subcommands") {
+    auto out = run_program({"fish", "-c", "source " + source("completions/gaia.fish") + "; complete -C 'gaia '"});
+    for (const char* command : {"run", "validate", "plan", "version"}) CHECK(out.out.find(command) != std::string::npos);
+}
+
+TEST_CASE("every option of the binary is in its man page and its completions") {
+    const auto bash = read_file(source("completions/gaia.bash"));
+    const auto zsh = read_file(source("completions/_gaia"));
+    const auto fish = read_file(source("completions/gaia.fish"));
+    const std::vector<std::pair<std::vector<std::string>, std::string>> pages = {
+        {{"--help"}, "man/gaia.1"},
+        {{"run", "--help"}, "man/gaia-run.1"},
+        {{"plan", "--help"}, "man/gaia-plan.1"},
+    };
+    for (const auto& [args, page] : pages) {
+        const auto man = unroff(read_file(source(page))) + unroff(read_file(source("man/gaia.1")));
+        const auto options = long_options(args);
+        CHECK(options.size() >= 1);  // the help was read at all
+        for (const auto& option : options) {
+            INFO(page, " ", option);
+            CHECK(man.find(option) != std::string::npos);
+            CHECK(bash.find(option) != std::string::npos);
+            CHECK(zsh.find(option) != std::string::npos);
+            CHECK(fish.find("-l " + option.substr(2)) != std::string::npos);
+        }
+    }
+}
+
+TEST_CASE("the man pages render without warnings") {
+    for (const char* page : {"man/gaia.1", "man/gaia-run.1", "man/gaia-validate.1", "man/gaia-plan.1", "man/gaia-jobs.5"}) {
+        auto out = run_program({"sh", "-c", "MANWIDTH=80 man --warnings -l " + source(page) + " 2>&1 >/dev/null"});
+        INFO(page, out.out);
+        CHECK(out.exit_code == 0);
+        CHECK(out.out.empty());
+    }
+}
