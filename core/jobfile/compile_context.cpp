@@ -35,6 +35,19 @@ std::string type_name(const toml::node& node) {
 }
 
 namespace {
+
+// A value rendered from {{ env.X }} is a secret: a message about it quotes the template,
+// never the rendered text.
+std::string hide_rendered(std::string message, const std::string& rendered, const toml::node& node) {
+    const auto* source = node.as_string();
+    if (source == nullptr || source->get().find("{{") == std::string::npos || rendered.empty()) return message;
+    for (std::size_t at = 0; (at = message.find(rendered, at)) != std::string::npos;) {
+        message.replace(at, rendered.size(), source->get());
+        at += source->get().size();
+    }
+    return message;
+}
+
 std::string expected(std::string_view what, std::string_view wanted, const toml::node& node) {
     return "`" + std::string(what) + "` must be " + std::string(wanted) + ", not " + type_name(node);
 }
@@ -140,6 +153,17 @@ std::optional<std::string> CompileContext::static_text(const toml::node& node, s
     }
 }
 
+template <class Parser>
+auto CompileContext::parse_static(const toml::node& node, std::string_view what, Parser parse)
+    -> decltype(parse(std::string_view{}, nullptr)) {
+    auto text = static_text(node, what);
+    if (!text) return std::nullopt;
+    std::string problem;
+    auto value = parse(*text, &problem);
+    if (!value) error(node, "`" + std::string(what) + "`: " + hide_rendered(problem, *text, node));
+    return value;
+}
+
 std::optional<Duration> CompileContext::duration(const toml::node& node, std::string_view what) {
     if (node.is_integer() || node.is_floating_point()) {
         std::ostringstream hint;
@@ -150,12 +174,7 @@ std::optional<Duration> CompileContext::duration(const toml::node& node, std::st
         error(node, hint.str());
         return std::nullopt;
     }
-    auto text = static_text(node, what);
-    if (!text) return std::nullopt;
-    std::string problem;
-    auto d = parse_duration(*text, &problem);
-    if (!d) error(node, "`" + std::string(what) + "`: " + problem);
-    return d;
+    return parse_static(node, what, parse_duration);
 }
 
 std::optional<std::uint64_t> CompileContext::size(const toml::node& node, std::string_view what) {
@@ -166,22 +185,13 @@ std::optional<std::uint64_t> CompileContext::size(const toml::node& node, std::s
         }
         return static_cast<std::uint64_t>(i->get());
     }
-    auto text = static_text(node, what);
-    if (!text) return std::nullopt;
-    std::string problem;
-    auto s = parse_size(*text, &problem);
-    if (!s) error(node, "`" + std::string(what) + "`: " + problem);
-    return s;
+    return parse_static(node, what, parse_size);
 }
 
 std::optional<Rate> CompileContext::rate(const toml::node& node, std::string_view what) {
-    auto text = static_text(node, what);
-    if (!text) return std::nullopt;
-    std::string problem;
-    auto r = parse_rate(*text, &problem);
-    if (!r) error(node, "`" + std::string(what) + "`: " + problem);
-    return r;
+    return parse_static(node, what, parse_rate);
 }
+
 
 std::optional<Template> CompileContext::templ(const toml::node& node, std::string_view what) {
     auto text = string(node, what);

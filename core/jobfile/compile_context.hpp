@@ -56,6 +56,11 @@ public:
     std::optional<std::string> static_text(const toml::node& node, std::string_view what);
 
 private:
+    // A load-time string run through a value parser (durations, sizes, rates).
+    template <class Parser>
+    auto parse_static(const toml::node& node, std::string_view what, Parser parse)
+        -> decltype(parse(std::string_view{}, nullptr));
+
     Diagnostics& diags_;
     const Vars& vars_;
     bool require_env_;

@@ -253,10 +253,7 @@ kill_grace = "1s"
 )T");
     const auto report = (dir.path() / "r.json").string();
     BackgroundGaia gaia({"run", file, "--report-json", report}, dir.path());
-    for (int i = 0; i < 300 && count_processes("sleep 30.4242") < 102; ++i) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    REQUIRE(count_processes("sleep 30.4242") >= 102);
+    REQUIRE(wait_for_processes("sleep 30.4242", 102) >= 102);
     const auto start = std::chrono::steady_clock::now();
     gaia.signal(SIGINT);
     const int code = gaia.wait(10);
@@ -276,9 +273,10 @@ TEST_CASE("SIGTERM exits 143 and a second SIGINT kills at once") {
                                    "kill_grace = \"30s\"\n");
     {
         BackgroundGaia gaia({"run", file}, dir.path());
-        for (int i = 0; i < 300 && count_processes("sleep 30.5151") < 1; ++i) {
-            std::this_thread::sleep_for(std::chrono::milliseconds(10));
-        }
+        // The shell and its sleep: the trap is set once the sleep runs (a shell that
+        // execs its last command leaves one process, hence the extra moment).
+        REQUIRE(wait_for_processes("sleep 30.5151", 2) >= 1);
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
         gaia.signal(SIGINT);
         std::this_thread::sleep_for(std::chrono::milliseconds(200));
         CHECK(gaia.wait(0.01) == -1);  // still in its 30 s grace
@@ -289,10 +287,58 @@ TEST_CASE("SIGTERM exits 143 and a second SIGINT kills at once") {
     }
     auto quick = dir.file("q.toml", "[jobs.s]\nkind = \"process\"\ncommand = [\"sleep\", \"30.6161\"]\n");
     BackgroundGaia gaia({"run", quick}, dir.path());
-    for (int i = 0; i < 300 && count_processes("sleep 30.6161") < 1; ++i) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
+    REQUIRE(wait_for_processes("sleep 30.6161", 1) >= 1);
     gaia.signal(SIGTERM);
     CHECK(gaia.wait(5) == 143);
     CHECK(count_processes("sleep 30.6161") == 0);
+}
+
+TEST_CASE("a job-file error about a value made from env.* does not print the value") {
+    TempDir dir;
+    auto file = dir.file("s.toml", "[jobs.a]\nkind = \"process\"\ncommand = [\"true\"]\ntimeout = \"{{ env.GAIA_TEST_SECRET }}\"\n");
+    auto out = run_gaia({"validate", file}, "", {"GAIA_TEST_SECRET=hush-hush-77"});
+    CHECK(out.exit_code == 2);
+    CHECK(out.err.find("hush-hush-77") == std::string::npos);
+    CHECK(out.err.find("invalid duration \"{{ env.GAIA_TEST_SECRET }}\"") != std::string::npos);
+}
+
+TEST_CASE("--log-format json writes one JSON object per log line") {
+    auto out = run_gaia({"run", "--log-format", "json", "-"}, "[jobs.x]\nkind = \"process\"\ncommand = [\"false\"]\n");
+    CHECK(out.exit_code == 1);
+    std::size_t lines = 0;
+    std::size_t start = 0;
+    while (start < out.err.size()) {
+        auto end = out.err.find('\n', start);
+        auto line = out.err.substr(start, end - start);
+        auto j = json::parse(line, nullptr, false);
+        CHECK_MESSAGE(!j.is_discarded(), line);
+        if (!j.is_discarded()) {
+            CHECK(j.contains("time"));
+            CHECK(j.contains("level"));
+            CHECK(j.contains("msg"));
+        }
+        ++lines;
+        start = end == std::string::npos ? out.err.size() : end + 1;
+    }
+    CHECK(lines >= 1);
+}
+
+TEST_CASE("colour only when asked for off a terminal, and never with NO_COLOR unless forced") {
+    const std::string jobs = "[jobs.x]\nkind = \"process\"\ncommand = [\"true\"]\n";
+    CHECK(run_gaia({"run", "-"}, jobs).out.find("\x1b[") == std::string::npos);
+    CHECK(run_gaia({"run", "--color", "always", "-"}, jobs).out.find("\x1b[") != std::string::npos);
+    CHECK(run_gaia({"run", "--color", "auto", "-"}, jobs, {"NO_COLOR=1"}).out.find("\x1b[") == std::string::npos);
+    CHECK(run_gaia({"run", "--color", "always", "-"}, jobs, {"NO_COLOR=1"}).out.find("\x1b[") != std::string::npos);
+}
+
+TEST_CASE("the run timeout cancels running work and fails the run") {
+    TempDir dir;
+    auto file = dir.file("t.toml", "[settings]\ntimeout = \"300ms\"\n[jobs.s]\nkind = \"process\"\ncommand = [\"sleep\", \"30.2323\"]\n");
+    const auto start = std::chrono::steady_clock::now();
+    auto out = run_gaia({"run", file});
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    CHECK(out.exit_code == 1);
+    CHECK(seconds < 5);
+    CHECK(out.out.find("run t: timeout") != std::string::npos);
+    CHECK(count_processes("sleep 30.2323") == 0);
 }

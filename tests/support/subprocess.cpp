@@ -153,7 +153,10 @@ BackgroundGaia::~BackgroundGaia() {
     }
 }
 
-void BackgroundGaia::signal(int signum) const { ::kill(pid_, signum); }
+void BackgroundGaia::signal(int signum) const {
+    // Never kill(-1, …) or kill(0, …): once gaia has been reaped there is nothing to signal.
+    if (pid_ > 0) ::kill(pid_, signum);
+}
 
 int BackgroundGaia::wait(double seconds) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
@@ -184,6 +187,18 @@ int count_processes(const std::string& marker) {
         if (cmdline.find(marker) != std::string::npos) ++n;
     }
     return n;
+}
+
+}  // namespace gaia::test
+
+namespace gaia::test {
+
+int wait_for_processes(const std::string& marker, int n) {
+    int count = 0;
+    for (int i = 0; i < 300 && (count = count_processes(marker)) < n; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return count;
 }
 
 }  // namespace gaia::test

@@ -61,7 +61,9 @@ private:
     std::filesystem::path out_, err_;
 };
 
-// Processes whose command line contains `marker` (from /proc, zombies included).
+// Processes whose command line contains `marker` (from /proc; a zombie has none).
 int count_processes(const std::string& marker);
+// Waits up to 3 s until at least n such processes run; returns how many there are.
+int wait_for_processes(const std::string& marker, int n);
 
 }  // namespace gaia::test
