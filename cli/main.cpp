@@ -3,6 +3,10 @@
 #include "cli/commands.hpp"
 #include "cli/setup.hpp"
 #include "core/loop/uv_error.hpp"
+#include "jobs/registry.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <spdlog/spdlog.h>
 
@@ -11,9 +15,15 @@
 
 int main(int argc, char** argv) {
     using namespace gaia::cli;
+    if (gaia::jobs::is_launcher_invocation(argc, argv)) return gaia::jobs::launcher_main(argc, argv);
     // A child that closes its stdin early must not kill gaia with SIGPIPE: the write
     // fails with EPIPE and is handled where it happens.
     std::signal(SIGPIPE, SIG_IGN);
+    // Descriptors 0-2 must be taken: a pipe that became fd 1 would be handed to a child
+    // as "its stdout" by accident.
+    for (int fd = 0; fd < 3; ++fd) {
+        if (::fcntl(fd, F_GETFD) < 0) ::open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+    }
 
     CLI::App app{"gaia — run HTTP, file, browser and process jobs from TOML job files", "gaia"};
     app.set_version_flag("--version", version_text());

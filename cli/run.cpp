@@ -71,6 +71,7 @@ private:
     loop::Loop loop_;
     metrics::Registry registry_;
     std::unique_ptr<Progress> progress_;
+    std::unique_ptr<loop::ChildWatcher> children_;
     std::unique_ptr<run::RunEnv> env_;
     std::vector<std::unique_ptr<run::KindRuntime>> runtimes_;
     std::unique_ptr<run::RunMetrics> run_metrics_;
@@ -156,7 +157,8 @@ int RunSession::execute() {
     registry_.gauge("gaia_build_info", "gaia's version; always 1.", {"version"}).with({GAIA_VERSION}).set(1);
     lag_ = std::make_unique<metrics::LoopLagMonitor>(loop_, registry_);
     run_metrics_ = std::make_unique<run::RunMetrics>(registry_);
-    env_ = std::make_unique<run::RunEnv>(run::RunEnv{loop_, registry_, redactor_, *progress_});
+    children_ = std::make_unique<loop::ChildWatcher>(loop_);
+    env_ = std::make_unique<run::RunEnv>(run::RunEnv{loop_, *children_, registry_, redactor_, *progress_});
 
     run::Scheduler::Runtimes runtimes;
     for (const auto* kind : jobs::all_kinds()) {
@@ -203,6 +205,7 @@ int RunSession::execute() {
     lag_.reset();
     progress_->finish();
     for (auto& rt : runtimes_) rt->close();
+    children_->close();
     const int leaked = loop_.close();
     if (leaked != 0) spdlog::debug("event loop closed with {}", leaked);
 

@@ -1,6 +1,9 @@
 #include "jobs/registry.hpp"
 
+#include "jobs/process/launcher.hpp"
 #include "jobs/process/process_kind.hpp"
+
+#include <cstring>
 
 namespace gaia::jobs {
 
@@ -8,6 +11,12 @@ std::vector<const run::JobKind*> all_kinds() {
     static const process::ProcessKind process_kind;
     return {&process_kind};
 }
+
+bool is_launcher_invocation(int argc, char** argv) {
+    return argc > 1 && std::strcmp(argv[1], process::kLauncherCommand) == 0;
+}
+
+int launcher_main(int argc, char** argv) { return process::launcher_main(argc, argv); }
 
 const run::JobKind* find_kind(std::string_view name) {
     for (const auto* kind : all_kinds()) {

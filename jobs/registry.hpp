@@ -13,4 +13,9 @@ const run::JobKind* find_kind(std::string_view name);
 // Every registered kind.
 std::vector<const run::JobKind*> all_kinds();
 
+// gaia re-executes itself as a small launcher for processes with resource limits
+// (jobs/process/launcher.hpp). main() hands such an invocation here, before anything else.
+bool is_launcher_invocation(int argc, char** argv);
+int launcher_main(int argc, char** argv);
+
 }  // namespace gaia::jobs

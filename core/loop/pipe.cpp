@@ -25,6 +25,13 @@ Pipe::Pipe(Loop& loop) {
 
 HandlePtr<Pipe> Pipe::create(Loop& loop) { return HandlePtr<Pipe>(new Pipe(loop)); }
 
+HandlePtr<Pipe> Pipe::open(Loop& loop, int fd, int* error) {
+    auto pipe = create(loop);
+    *error = uv_pipe_open(&pipe->handle_, fd);
+    if (*error < 0) return nullptr;
+    return pipe;
+}
+
 int Pipe::read_start(std::function<void(std::string_view)> on_data, std::function<void(int)> on_end) {
     on_data_ = std::move(on_data);
     on_end_ = std::move(on_end);

@@ -15,6 +15,8 @@ inline constexpr std::size_t kReadBufferSize = 64 * 1024;
 class Pipe final : public HandleOwner<uv_pipe_t> {
 public:
     static HandlePtr<Pipe> create(Loop& loop);
+    // Takes ownership of an open descriptor (made non-blocking); null and *error on failure.
+    static HandlePtr<Pipe> open(Loop& loop, int fd, int* error);
 
     uv_stream_t* stream() noexcept { return reinterpret_cast<uv_stream_t*>(&handle_); }
 

@@ -42,6 +42,8 @@ nlohmann::ordered_json to_json(const RunReport& report, const Redactor& redactor
             {"attempts", r->attempts},
             {"latency_s", {{"p50", latency.p50}, {"p95", latency.p95}, {"p99", latency.p99}, {"max", latency.max}}},
             {"bytes", r->bytes},
+            {"cpu_s", r->cpu_s},
+            {"peak_rss_bytes", r->peak_rss_bytes},
             {"first_error", r->first_error.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(r->first_error)},
             {"captures", nlohmann::ordered_json::parse(r->captures.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))},
             {"allow_failure", r->job->allow_failure},

@@ -26,6 +26,8 @@ struct JobResult {
     std::uint64_t passed = 0, failed = 0, cancelled = 0;
     std::uint64_t attempts = 0;
     std::uint64_t bytes = 0;
+    double cpu_s = 0;                  // summed over instances
+    std::uint64_t peak_rss_bytes = 0;  // the largest of any instance
     std::vector<float> durations;  // seconds of each finished instance (last attempt)
     std::string first_error;
     nlohmann::json captures = nlohmann::json::object();

@@ -298,6 +298,8 @@ void Scheduler::finish_instance(Attempt* a, TaskOutcome outcome, double seconds)
     }
     metrics_.tasks.with({job.name, job.kind, status}).inc();
     r.bytes += outcome.bytes;
+    r.cpu_s += outcome.cpu_s;
+    r.peak_rss_bytes = std::max(r.peak_rss_bytes, outcome.peak_rss_bytes);
     for (auto& [name, value] : outcome.captures) {
         if (job.fan_out) {
             auto& list = r.captures[name];

@@ -5,6 +5,7 @@
 
 #include "core/jobfile/kind_compiler.hpp"
 #include "core/jobfile/model.hpp"
+#include "core/loop/child_watcher.hpp"
 #include "core/loop/loop.hpp"
 #include "core/metrics/registry.hpp"
 #include "core/report/redactor.hpp"
@@ -27,6 +28,8 @@ struct TaskOutcome {
     bool retryable = true;   // false when another attempt cannot help (bad configuration)
     std::map<std::string, nlohmann::json> captures;
     std::uint64_t bytes = 0;
+    double cpu_s = 0;                  // user + system CPU of what the task ran, if known
+    std::uint64_t peak_rss_bytes = 0;  // the largest resident set it reached, if known
     nlohmann::json details = nlohmann::json::object();  // kind-specific facts for the report
 };
 
@@ -61,6 +64,7 @@ public:
 
 struct RunEnv {
     loop::Loop& loop;
+    loop::ChildWatcher& children;
     metrics::Registry& metrics;
     const report::Redactor& redactor;
     OutputSink& output;

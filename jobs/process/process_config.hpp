@@ -27,6 +27,18 @@ struct CaptureSpec {
     std::shared_ptr<const RE2> regex;
 };
 
+// Resource limits of SPEC §2.6; a job's own override [process].limits key by key.
+struct Limits {
+    std::optional<std::uint64_t> memory;      // bytes
+    std::optional<jobfile::Duration> cpu_time;
+    std::optional<std::uint64_t> open_files;
+    std::optional<std::uint64_t> processes;
+    std::optional<std::uint64_t> file_size;   // bytes
+
+    bool any() const noexcept { return memory || cpu_time || open_files || processes || file_size; }
+    Limits over(const Limits& defaults) const;
+};
+
 struct ProcessJobConfig final : jobfile::KindConfig {
     std::vector<jobfile::Template> command;   // argv, or empty when shell is used
     std::optional<jobfile::Template> shell;
@@ -37,16 +49,19 @@ struct ProcessJobConfig final : jobfile::KindConfig {
     StreamSpec out, err;
     int kill_signal = 15;                             // SIGTERM
     std::optional<jobfile::Duration> kill_grace;      // else [process].kill_grace
+    Limits limits;
 
     std::vector<std::int64_t> expect_exit_codes{0};
     std::vector<jobfile::Template> stdout_contains, stderr_contains;
     std::vector<std::shared_ptr<const RE2>> stdout_matches;
+    std::optional<std::uint64_t> max_memory;  // expect.max_memory: peak RSS
     std::vector<CaptureSpec> captures;
 };
 
 struct ProcessSubsystemConfig final : jobfile::KindConfig {
     std::uint32_t max = 64;
     jobfile::Duration kill_grace = std::chrono::seconds(10);
+    Limits limits;
 };
 
 }  // namespace gaia::jobs::process

@@ -49,18 +49,56 @@ std::vector<jobfile::Template> templates(const toml::node& node, std::string_vie
     return out;
 }
 
+const std::vector<std::string_view> kLimitKeys = {"memory", "cpu_time", "open_files", "processes", "file_size"};
+
+Limits compile_limits(const toml::node& node, std::string_view where, CompileContext& ctx) {
+    Limits limits;
+    const auto* t = ctx.table(node, where);
+    if (!t) return limits;
+    ctx.check_keys(*t, kLimitKeys, "`" + std::string(where) + "`");
+    const std::string prefix = std::string(where) + ".";
+    if (const auto* n = t->get("memory")) limits.memory = ctx.size(*n, prefix + "memory");
+    if (const auto* n = t->get("cpu_time")) limits.cpu_time = ctx.duration(*n, prefix + "cpu_time");
+    if (const auto* n = t->get("file_size")) limits.file_size = ctx.size(*n, prefix + "file_size");
+    if (const auto* n = t->get("open_files")) {
+        if (auto v = ctx.integer(*n, prefix + "open_files", 3, 1 << 30)) limits.open_files = static_cast<std::uint64_t>(*v);
+    }
+    if (const auto* n = t->get("processes")) {
+        if (auto v = ctx.integer(*n, prefix + "processes", 1, 1 << 22)) limits.processes = static_cast<std::uint64_t>(*v);
+    }
+    if (limits.memory && *limits.memory < (1u << 20)) {
+        ctx.error(*t->get("memory"), "`" + prefix + "memory` must be at least 1MiB");
+        limits.memory.reset();
+    }
+    if (limits.cpu_time && limits.cpu_time->count() < 1'000'000) {
+        ctx.error(*t->get("cpu_time"), "`" + prefix + "cpu_time` must be at least 1s (the kernel counts whole seconds)");
+        limits.cpu_time.reset();
+    }
+    return limits;
+}
+
 }  // namespace
+
+Limits Limits::over(const Limits& defaults) const {
+    Limits out = defaults;
+    if (memory) out.memory = memory;
+    if (cpu_time) out.cpu_time = cpu_time;
+    if (open_files) out.open_files = open_files;
+    if (processes) out.processes = processes;
+    if (file_size) out.file_size = file_size;
+    return out;
+}
 
 const jobfile::KindSchema& ProcessKind::schema() const {
     static const jobfile::KindSchema schema{
         "process",
         "process",
         {"command", "shell", "cwd", "env", "clear_env", "stdin", "stdout", "stderr", "stdout_file", "stderr_file",
-         "kill_signal", "kill_grace"},
+         "kill_signal", "kill_grace", "limits"},
         {"exit_code", "stdout_contains", "stdout_matches", "stderr_contains", "max_memory"},
         {"max", "kill_grace", "limits"},
-        // Resource limits and services come with the process manager's next stage.
-        {"limits", "background", "ready"},
+        // Services come with the process manager's next stage.
+        {"background", "ready"},
     };
     return schema;
 }
@@ -129,6 +167,7 @@ std::shared_ptr<const jobfile::KindConfig> ProcessKind::compile_job(const toml::
         }
     }
     if (const auto* n = job.get("kill_grace")) config->kill_grace = ctx.duration(*n, "kill_grace");
+    if (const auto* n = job.get("limits")) config->limits = compile_limits(*n, "limits", ctx);
 
     if (const auto* expect = job.get("expect"); expect && expect->is_table()) {
         const auto& e = *expect->as_table();
@@ -158,9 +197,7 @@ std::shared_ptr<const jobfile::KindConfig> ProcessKind::compile_job(const toml::
                 add(*n);
             }
         }
-        if (const auto* n = e.get("max_memory")) {
-            ctx.error(*n, "`expect.max_memory` is not supported by this build of gaia yet");
-        }
+        if (const auto* n = e.get("max_memory")) config->max_memory = ctx.size(*n, "expect.max_memory");
     }
     if (const auto* capture = job.get("capture"); capture && capture->is_table()) {
         for (auto&& [key, value] : *capture->as_table()) {
@@ -195,9 +232,7 @@ std::shared_ptr<const jobfile::KindConfig> ProcessKind::compile_subsystem(
         if (const auto* n = t->get("kill_grace")) {
             if (auto v = ctx.duration(*n, "process.kill_grace")) config->kill_grace = *v;
         }
-        if (const auto* n = t->get("limits")) {
-            ctx.error(*n, "`process.limits` is not supported by this build of gaia yet");
-        }
+        if (const auto* n = t->get("limits")) config->limits = compile_limits(*n, "process.limits", ctx);
     }
     return config;
 }

@@ -1,12 +1,35 @@
 #include "jobs/process/process_manager.hpp"
 
+#include "core/loop/spawn.hpp"
+#include "jobs/process/launcher.hpp"
 #include "jobs/process/process_task.hpp"
 
-#include <sys/prctl.h>
+#include <spdlog/spdlog.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
+#include <cmath>
 #include <csignal>
+#include <fstream>
 
 namespace gaia::jobs::process {
+namespace {
+
+std::string size_text(std::uint64_t bytes) {
+    if (bytes % (1ull << 30) == 0) return std::to_string(bytes >> 30) + "GiB";
+    if (bytes % (1ull << 20) == 0) return std::to_string(bytes >> 20) + "MiB";
+    if (bytes % (1ull << 10) == 0) return std::to_string(bytes >> 10) + "KiB";
+    return std::to_string(bytes) + "B";
+}
+
+std::uint64_t rss_of(int pid) {
+    std::ifstream statm("/proc/" + std::to_string(pid) + "/statm");
+    std::uint64_t pages_virtual = 0, pages_resident = 0;
+    if (!(statm >> pages_virtual >> pages_resident)) return 0;
+    return pages_resident * static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+}
+
+}  // namespace
 
 ProcessManager::ProcessManager(run::RunEnv& env, const ProcessSubsystemConfig& config)
     : env_(env), config_(config),
@@ -15,10 +38,19 @@ ProcessManager::ProcessManager(run::RunEnv& env, const ProcessSubsystemConfig& c
                                  "Child process exits by job and status (success, failure, killed, spawn_error).",
                                  {"job", "status"})),
       duration_(env.metrics.histogram("gaia_process_duration_seconds", "Wall time of child processes.")
-                    .with(metrics::LabelValues{})) {
-    // Orphans of a job (a shell's background children) are re-parented to gaia instead of
-    // to init, so that gaia can reap them and prove its process groups empty.
-    ::prctl(PR_SET_CHILD_SUBREAPER, 1);
+                    .with(metrics::LabelValues{})),
+      cpu_(env.metrics.counter("gaia_process_cpu_seconds_total", "User and system CPU time of exited child processes.")
+               .with(metrics::LabelValues{})),
+      memory_(env.metrics.gauge("gaia_process_memory_bytes", "Resident memory of the running child processes.")
+                  .with(metrics::LabelValues{})) {
+    env.metrics.on_collect([this] {
+        std::uint64_t total = 0;
+        for (int pid : running_) total += rss_of(pid);
+        memory_.set(static_cast<double>(total));
+    });
+    char exe[4096];
+    const auto n = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) gaia_exe_.assign(exe, static_cast<std::size_t>(n));
 }
 
 ProcessManager::~ProcessManager() { kill_now(); }
@@ -32,19 +64,121 @@ void ProcessManager::kill_now() noexcept {
     groups_.clear();
 }
 
-void ProcessManager::on_spawned(int pgid) {
-    groups_.insert(pgid);
+void ProcessManager::on_spawned(int pid) {
+    groups_.insert(pid);
+    running_.insert(pid);
     active_.inc();
 }
 
-void ProcessManager::on_exited(const jobfile::Job& job, std::string_view status, double seconds) {
+void ProcessManager::on_exited(const jobfile::Job& job, std::string_view status, double seconds, double cpu_s) {
     exits_.with({job.name, std::string(status)}).inc();
-    if (status != "spawn_error") {
-        active_.dec();
-        duration_.observe(seconds);
-    }
+    if (status == "spawn_error") return;
+    active_.dec();
+    duration_.observe(seconds);
+    cpu_.inc(cpu_s);
 }
 
-void ProcessManager::on_group_gone(int pgid) { groups_.erase(pgid); }
+void ProcessManager::on_group_gone(int pgid) {
+    groups_.erase(pgid);
+    running_.erase(pgid);
+}
+
+bool ProcessManager::apply_limits(const jobfile::Job& job, const ProcessJobConfig& config, const run::TaskContext& ctx,
+                                  loop::SpawnRequest& request, std::string& cgroup, std::string* error) {
+    const Limits limits = config.limits.over(config_.limits);
+    if (!limits.any()) return true;
+    if (!cgroups_) cgroups_.emplace(Cgroups::detect());
+    if (!announced_) {
+        announced_ = true;
+        spdlog::info("process limits: memory through {}, processes through {}, cpu_time, open_files and file_size "
+                     "through setrlimit",
+                     cgroups_->describe_memory(), cgroups_->describe_pids());
+    }
+    if (gaia_exe_.empty()) {
+        *error = "cannot apply resource limits: the path of the gaia executable is unknown (/proc/self/exe)";
+        return false;
+    }
+    std::vector<std::string> rlimits;
+    auto add = [&](int resource, const char* name, unsigned long long soft, unsigned long long hard) {
+        rlimit current{};
+        ::getrlimit(resource, &current);
+        if (::geteuid() != 0 && current.rlim_max != RLIM_INFINITY && hard > current.rlim_max) {
+            *error = std::string("cannot apply limits.") + name + ": " + std::to_string(soft) +
+                     " is above gaia's own hard limit " + std::to_string(current.rlim_max);
+            return false;
+        }
+        rlimits.push_back(rlimit_arg(resource, soft, hard));
+        return true;
+    };
+    const bool cgroup_memory = limits.memory && cgroups_->memory();
+    const bool cgroup_pids = limits.processes && cgroups_->pids();
+    if (limits.memory && !cgroup_memory && !add(RLIMIT_AS, "memory", *limits.memory, *limits.memory)) return false;
+    if (limits.processes && !cgroup_pids) {
+        if (::geteuid() == 0) {
+            *error = "cannot apply limits.processes: gaia runs as root, for whom RLIMIT_NPROC is not enforced, and no "
+                     "writable pids cgroup was found";
+            return false;
+        }
+        if (!add(RLIMIT_NPROC, "processes", *limits.processes, *limits.processes)) return false;
+    }
+    if (limits.cpu_time) {
+        // SIGXCPU at the limit, SIGKILL a second later for a process that ignores it.
+        const auto seconds = static_cast<unsigned long long>(std::ceil(jobfile::to_seconds(*limits.cpu_time)));
+        if (!add(RLIMIT_CPU, "cpu_time", seconds, seconds + 1)) return false;
+    }
+    if (limits.open_files && !add(RLIMIT_NOFILE, "open_files", *limits.open_files, *limits.open_files)) return false;
+    if (limits.file_size && !add(RLIMIT_FSIZE, "file_size", *limits.file_size, *limits.file_size)) return false;
+
+    std::vector<std::string> joins;
+    if (cgroup_memory || cgroup_pids) {
+        auto leaf = cgroups_->create(job.name + "-" + std::to_string(ctx.index),
+                                     cgroup_memory ? limits.memory : std::nullopt,
+                                     cgroup_pids ? limits.processes : std::nullopt, error);
+        if (!leaf) {
+            *error = "cannot apply limits through a cgroup: " + *error;
+            return false;
+        }
+        joins = leaf->procs_files();
+        cgroup = leaf->key();
+        leaves_[cgroup] = *leaf;
+    }
+    request.argv = launcher_argv(gaia_exe_, rlimits, joins, request.program, request.argv);
+    request.program = gaia_exe_;
+    return true;
+}
+
+std::optional<std::pair<std::string, std::string>> ProcessManager::limit_verdict(const ProcessJobConfig& config,
+                                                                                 int term_signal, std::int64_t exit_status,
+                                                                                 double cpu_s, const std::string& cgroup) const {
+    const Limits limits = config.limits.over(config_.limits);
+    if (!cgroup.empty() && cgroups_) {
+        auto it = leaves_.find(cgroup);
+        if (it != leaves_.end() && cgroups_->oom_killed(it->second)) {
+            return std::make_pair(std::string("memory"), "memory limit (" + size_text(*limits.memory) + ")");
+        }
+    }
+    // A shell reports a child killed by a signal as exit status 128 + signal.
+    if (exit_status > 128 && term_signal == 0) term_signal = static_cast<int>(exit_status - 128);
+    if (limits.cpu_time && (term_signal == SIGXCPU ||
+                            (term_signal == SIGKILL && cpu_s + 0.05 >= jobfile::to_seconds(*limits.cpu_time)))) {
+        return std::make_pair(std::string("cpu_time"), "cpu_time limit (" + jobfile::format_duration(*limits.cpu_time) + ")");
+    }
+    if (limits.file_size && term_signal == SIGXFSZ) {
+        return std::make_pair(std::string("file_size"), "file_size limit (" + size_text(*limits.file_size) + ")");
+    }
+    return std::nullopt;
+}
+
+std::uint64_t ProcessManager::cgroup_peak_memory(const std::string& cgroup) const {
+    auto it = leaves_.find(cgroup);
+    return it == leaves_.end() || !cgroups_ ? 0 : cgroups_->peak_memory(it->second);
+}
+
+void ProcessManager::release_cgroup(const std::string& cgroup) {
+    auto it = leaves_.find(cgroup);
+    if (it == leaves_.end()) return;
+    if (cgroups_) cgroups_->remove(it->second);
+    leaves_.erase(it);
+}
 
 }  // namespace gaia::jobs::process

@@ -1,11 +1,17 @@
 #pragma once
-// The process manager subsystem for one run: the [process] limits, the set of live process
-// groups (so that nothing outlives gaia) and the gaia_process_* metrics.
+// The process manager subsystem for one run: the [process] limits, resource limits and
+// cgroups, the set of live process groups (so that nothing outlives gaia) and the
+// gaia_process_* metrics.
 
+#include "core/loop/spawn.hpp"
 #include "core/run/task.hpp"
+#include "jobs/process/cgroups.hpp"
 #include "jobs/process/process_config.hpp"
 
+#include <map>
+#include <optional>
 #include <set>
+#include <utility>
 
 namespace gaia::jobs::process {
 
@@ -21,17 +27,36 @@ public:
     run::RunEnv& env() noexcept { return env_; }
     const ProcessSubsystemConfig& config() const noexcept { return config_; }
 
-    void on_spawned(int pgid);
-    void on_exited(const jobfile::Job& job, std::string_view status, double seconds);
+    // Rewrites the request to run through the launcher when the job has limits, and
+    // creates its cgroup (returned in *cgroup). False, with the reason, when a limit
+    // cannot be applied: never ignored silently.
+    bool apply_limits(const jobfile::Job& job, const ProcessJobConfig& config, const run::TaskContext& ctx,
+                      loop::SpawnRequest& request, std::string& cgroup, std::string* error);
+    // Which limit killed the process, if one did: {"memory", "memory limit (512MiB)"}.
+    std::optional<std::pair<std::string, std::string>> limit_verdict(const ProcessJobConfig& config, int term_signal,
+                                                                     std::int64_t exit_status, double cpu_s,
+                                                                     const std::string& cgroup) const;
+    std::uint64_t cgroup_peak_memory(const std::string& cgroup) const;
+    void release_cgroup(const std::string& cgroup);
+
+    void on_spawned(int pid);
+    void on_exited(const jobfile::Job& job, std::string_view status, double seconds, double cpu_s);
     void on_group_gone(int pgid);
 
 private:
     run::RunEnv& env_;
     ProcessSubsystemConfig config_;
     std::set<int> groups_;  // process groups that may still have members
+    std::set<int> running_; // leaders not yet exited, for the memory gauge
+    std::optional<Cgroups> cgroups_;  // detected on first use of a limit
+    std::map<std::string, Cgroups::Leaf> leaves_;
+    std::string gaia_exe_;
+    bool announced_ = false;
     metrics::Gauge& active_;
     metrics::Family<metrics::Counter>& exits_;
     metrics::Histogram& duration_;
+    metrics::Counter& cpu_;
+    metrics::Gauge& memory_;
 };
 
 }  // namespace gaia::jobs::process

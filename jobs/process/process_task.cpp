@@ -1,5 +1,6 @@
 #include "jobs/process/process_task.hpp"
 
+#include "core/loop/spawn.hpp"
 #include "core/loop/uv_error.hpp"
 #include "jobs/process/process_manager.hpp"
 #include "jobs/process/signal_names.hpp"
@@ -24,7 +25,8 @@ std::string last_line(const std::string& text) {
     auto end = text.find_last_not_of("\r\n");
     if (end == std::string::npos) return {};
     auto start = text.rfind('\n', end);
-    std::string line = text.substr(start == std::string::npos ? 0 : start + 1, end - (start == std::string::npos ? 0 : start + 1) + 1);
+    const std::size_t from = start == std::string::npos ? 0 : start + 1;
+    std::string line = text.substr(from, end - from + 1);
     if (line.size() > 200) line = line.substr(0, 200) + "…";
     return line;
 }
@@ -33,6 +35,8 @@ std::string strip_trailing_newlines(std::string text) {
     while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
     return text;
 }
+
+double seconds_of(const timeval& tv) { return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6; }
 
 }  // namespace
 
@@ -45,19 +49,32 @@ ProcessTask::ProcessTask(ProcessManager& manager, const jobfile::Job& job, const
 ProcessTask::~ProcessTask() {
     // The scheduler deletes a task only after its completion, so the group is gone; this
     // is the last line of defence against an orphan all the same.
-    if (pgid_ != 0 && !exited_) signal_group(SIGKILL);
-    for (auto* s : {&out_, &err_}) {
-        if (s->file_fd >= 0) ::close(s->file_fd);
+    if (pid_ != 0 && !exited_) {
+        signal_group(SIGKILL);
+        manager_.env().children.unwatch(pid_);
     }
+    close_child_ends();
+    if (!cgroup_.empty()) manager_.release_cgroup(cgroup_);
 }
 
 void ProcessTask::signal_group(int signum) noexcept {
-    if (pgid_ != 0) ::kill(-pgid_, signum);
+    if (pid_ != 0) ::kill(-pid_, signum);
+}
+
+void ProcessTask::close_child_ends() {
+    for (int* fd : {&out_.child_fd, &err_.child_fd, &stdin_child_fd_}) {
+        if (*fd >= 0) ::close(*fd);
+        *fd = -1;
+    }
 }
 
 void ProcessTask::fail_soon(std::string error, bool retryable) {
     completed_ = true;
-    manager_.on_exited(job_, "spawn_error", 0);
+    close_child_ends();
+    out_.pipe.reset();
+    err_.pipe.reset();
+    stdin_.reset();
+    manager_.on_exited(job_, "spawn_error", 0, 0);
     manager_.env().loop.post([this, error = std::move(error), retryable] {
         run::TaskOutcome o;
         o.status = run::TaskStatus::failed;
@@ -68,28 +85,37 @@ void ProcessTask::fail_soon(std::string error, bool retryable) {
     });
 }
 
-bool ProcessTask::prepare_stream(Stream& s, int fd, uv_stdio_container_t& container, const run::TaskContext& ctx) {
+bool ProcessTask::open_parent_end(Stream& s, int parent_fd) {
+    int error = 0;
+    s.pipe = loop::Pipe::open(manager_.env().loop, parent_fd, &error);
+    if (!s.pipe) {
+        ::close(parent_fd);
+        fail_soon(loop::uv_message(error, "cannot watch the output of `" + program_ + "`"), true);
+        return false;
+    }
+    return true;
+}
+
+bool ProcessTask::prepare_stream(Stream& s, const char* name, const run::TaskContext& ctx) {
     switch (s.spec.mode) {
-    case StreamMode::discard:
-        container.flags = UV_IGNORE;  // libuv connects /dev/null
-        return true;
+    case StreamMode::discard: return true;  // the spawner connects /dev/null
     case StreamMode::capture:
-    case StreamMode::inherit:
-        s.pipe = loop::Pipe::create(manager_.env().loop);
-        container.flags = static_cast<uv_stdio_flags>(UV_CREATE_PIPE | UV_WRITABLE_PIPE);
-        container.data.stream = s.pipe->stream();
-        return true;
-    case StreamMode::file: {
-        const std::string path = s.spec.file.render(ctx.scope);
-        s.file_fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (s.file_fd < 0) {
-            fail_soon(std::string("cannot open ") + (fd == 1 ? "stdout_file" : "stderr_file") + " `" + path +
-                          "`: " + std::strerror(errno),
-                      false);
+    case StreamMode::inherit: {
+        int fds[2];
+        if (!loop::make_pipe(fds)) {
+            fail_soon(std::string("cannot create a pipe for ") + name + ": " + std::strerror(errno), true);
             return false;
         }
-        container.flags = UV_INHERIT_FD;
-        container.data.fd = s.file_fd;
+        s.child_fd = fds[1];
+        return open_parent_end(s, fds[0]);
+    }
+    case StreamMode::file: {
+        const std::string path = s.spec.file.render(ctx.scope);
+        s.child_fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (s.child_fd < 0) {
+            fail_soon(std::string("cannot open ") + name + "_file `" + path + "`: " + std::strerror(errno), false);
+            return false;
+        }
         return true;
     }
     }
@@ -104,6 +130,7 @@ void ProcessTask::start(const run::TaskContext& ctx, run::Completion done) {
     std::vector<std::string> env;
     std::string cwd;
     std::string stdin_text;
+    std::string path_var;
     try {
         if (config_.shell) {
             argv = {"/bin/sh", "-c", config_.shell->render(ctx.scope)};
@@ -133,6 +160,15 @@ void ProcessTask::start(const run::TaskContext& ctx, run::Completion done) {
         return;
     }
     program_ = argv[0];
+    for (const auto& e : env) {
+        if (e.rfind("PATH=", 0) == 0) path_var = e.substr(5);
+    }
+    int lookup_error = 0;
+    auto resolved = loop::find_program(program_, path_var, &lookup_error);
+    if (!resolved) {
+        fail_soon(loop::uv_message(-lookup_error, "cannot start `" + program_ + "`"), false);
+        return;
+    }
     if (!cwd.empty()) {
         struct stat st {};
         if (::stat(cwd.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
@@ -141,54 +177,48 @@ void ProcessTask::start(const run::TaskContext& ctx, run::Completion done) {
         }
     }
 
-    uv_stdio_container_t stdio[3]{};
     if (config_.stdin_text) {
-        stdin_ = loop::Pipe::create(manager_.env().loop);
-        stdio[0].flags = static_cast<uv_stdio_flags>(UV_CREATE_PIPE | UV_READABLE_PIPE);
-        stdio[0].data.stream = stdin_->stream();
-    } else {
-        stdio[0].flags = UV_IGNORE;  // /dev/null: hundreds of children must not share the terminal
-    }
-    if (!prepare_stream(out_, 1, stdio[1], ctx) || !prepare_stream(err_, 2, stdio[2], ctx)) return;
-
-    std::vector<char*> argv_ptrs, env_ptrs;
-    for (auto& a : argv) argv_ptrs.push_back(a.data());
-    argv_ptrs.push_back(nullptr);
-    for (auto& e : env) env_ptrs.push_back(e.data());
-    env_ptrs.push_back(nullptr);
-
-    uv_process_options_t options{};
-    options.file = argv_ptrs[0];
-    options.args = argv_ptrs.data();
-    options.env = env_ptrs.data();
-    options.cwd = cwd.empty() ? nullptr : cwd.c_str();
-    options.stdio = stdio;
-    options.stdio_count = 3;
-    // DETACHED makes the child call setsid(): its own session and process group, so a
-    // signal to -pgid reaches every process it started, and the terminal's Ctrl-C reaches
-    // only gaia, which then stops the groups in order.
-    options.flags = UV_PROCESS_DETACHED;
-
-    started_ns_ = loop::Loop::hrtime_ns();
-    int error = 0;
-    process_ = loop::Process::spawn(
-        manager_.env().loop, options, [this](std::int64_t status, int signal) { on_exit(status, signal); }, &error);
-    for (auto* s : {&out_, &err_}) {
-        if (s->file_fd >= 0) {
-            ::close(s->file_fd);  // the child has its copy
-            s->file_fd = -1;
+        int fds[2];
+        if (!loop::make_pipe(fds)) {
+            fail_soon(std::string("cannot create a pipe for stdin: ") + std::strerror(errno), true);
+            return;
+        }
+        stdin_child_fd_ = fds[0];
+        int error = 0;
+        stdin_ = loop::Pipe::open(manager_.env().loop, fds[1], &error);
+        if (!stdin_) {
+            ::close(fds[1]);
+            fail_soon(loop::uv_message(error, "cannot write the stdin of `" + program_ + "`"), true);
+            return;
         }
     }
-    if (!process_) {
-        out_.pipe.reset();
-        err_.pipe.reset();
-        stdin_.reset();
-        const bool permanent = error == UV_ENOENT || error == UV_EACCES || error == UV_ENOTDIR;
-        fail_soon(loop::uv_message(error, "cannot start `" + program_ + "`"), !permanent);
+    if (!prepare_stream(out_, "stdout", ctx) || !prepare_stream(err_, "stderr", ctx)) return;
+
+    loop::SpawnRequest request;
+    request.program = *resolved;
+    request.argv = std::move(argv);
+    request.env = std::move(env);
+    request.cwd = cwd;
+    request.stdin_fd = stdin_child_fd_;
+    request.stdout_fd = out_.child_fd;
+    request.stderr_fd = err_.child_fd;
+    std::string limit_error;
+    if (!manager_.apply_limits(job_, config_, ctx, request, cgroup_, &limit_error)) {
+        fail_soon(limit_error, false);
         return;
     }
-    pgid_ = process_->pid();
-    manager_.on_spawned(pgid_);
+
+    started_ns_ = loop::Loop::hrtime_ns();
+    const pid_t pid = loop::spawn_process(request);
+    close_child_ends();  // the child has its copies
+    if (pid < 0) {
+        const bool permanent = pid == -ENOENT || pid == -EACCES || pid == -ENOTDIR || pid == -ENOEXEC;
+        fail_soon(loop::uv_message(pid, "cannot start `" + program_ + "`"), !permanent);
+        return;
+    }
+    pid_ = pid;
+    manager_.on_spawned(pid_);
+    manager_.env().children.watch(pid_, [this](int status, const rusage& usage) { on_exit(status, usage); });
     if (stdin_) stdin_.release()->write_and_close(std::move(stdin_text));
     start_reading(out_, false);
     start_reading(err_, true);
@@ -219,48 +249,43 @@ void ProcessTask::start_reading(Stream& s, bool is_stderr) {
     }
 }
 
-void ProcessTask::on_exit(std::int64_t exit_status, int term_signal) {
+void ProcessTask::on_exit(int wait_status, const rusage& usage) {
     exited_ = true;
-    exit_status_ = exit_status;
-    term_signal_ = term_signal;
+    wait_status_ = wait_status;
+    usage_ = usage;
     seconds_ = static_cast<double>(loop::Loop::hrtime_ns() - started_ns_) / 1e9;
-    if (kill_timer_) kill_timer_->stop();
+    if (timer_) timer_->stop();
     // A job's process group does not outlive its leader: whatever it left running would
     // be an orphan (and would hold its output pipes open).
     signal_group(SIGKILL);
-    manager_.on_exited(job_, term_signal != 0 ? "killed" : (exit_status == 0 ? "success" : "failure"), seconds_);
-    process_.reset();
+    const char* status = WIFSIGNALED(wait_status) ? "killed" : (WEXITSTATUS(wait_status) == 0 ? "success" : "failure");
+    manager_.on_exited(job_, status, seconds_, seconds_of(usage.ru_utime) + seconds_of(usage.ru_stime));
     wait_for_group();
 }
 
 void ProcessTask::wait_for_group() {
-    // Killed members stay in the group until they are reaped; the attempt ends only when
-    // the group is empty, so "done" means nothing of it is left.
-    // gaia is a child subreaper (see ProcessManager), so the group's orphans are our
-    // children: reap them here. waitpid(-pgid) touches only this group, never the
-    // children libuv waits for.
-    int status = 0;
-    while (::waitpid(-pgid_, &status, WNOHANG) > 0) {
-    }
-    if (::kill(-pgid_, 0) != 0 || ++group_polls_ > 400) {
+    // Killed members stay in the group until they are reaped (the child watcher reaps
+    // them on SIGCHLD: gaia is a child subreaper); the attempt ends only when the group
+    // is empty, so "done" means nothing of it is left.
+    if (::kill(-pid_, 0) != 0 || ++group_polls_ > 400) {
         group_gone_ = true;
-        manager_.on_group_gone(pgid_);
+        manager_.on_group_gone(pid_);
         maybe_complete();
         return;
     }
-    if (!kill_timer_) kill_timer_ = loop::Timer::create(manager_.env().loop);
-    kill_timer_->start(std::chrono::milliseconds(5), [this] { wait_for_group(); });
+    if (!timer_) timer_ = loop::Timer::create(manager_.env().loop);
+    timer_->start(std::chrono::milliseconds(5), [this] { wait_for_group(); });
 }
 
 void ProcessTask::cancel() {
     if (cancelled_ || completed_) return;
     cancelled_ = true;
-    if (pgid_ == 0 || exited_) return;
+    if (pid_ == 0 || exited_) return;
     signal_group(config_.kill_signal);
     if (config_.kill_signal == SIGKILL) return;
     const auto grace = config_.kill_grace.value_or(manager_.config().kill_grace);
-    kill_timer_ = loop::Timer::create(manager_.env().loop);
-    kill_timer_->start(std::chrono::duration_cast<std::chrono::milliseconds>(grace), [this] {
+    timer_ = loop::Timer::create(manager_.env().loop);
+    timer_->start(std::chrono::duration_cast<std::chrono::milliseconds>(grace), [this] {
         if (!exited_) signal_group(SIGKILL);
     });
 }
@@ -268,17 +293,31 @@ void ProcessTask::cancel() {
 void ProcessTask::maybe_complete() {
     if (completed_ || !group_gone_ || open_streams_ > 0) return;
     completed_ = true;
-    kill_timer_.reset();
+    timer_.reset();
     auto done = std::move(done_);
     if (done) done(outcome());
 }
 
 run::TaskOutcome ProcessTask::outcome() {
     run::TaskOutcome o;
+    const int term_signal = WIFSIGNALED(wait_status_) ? WTERMSIG(wait_status_) : 0;
+    const std::int64_t exit_status = WIFEXITED(wait_status_) ? WEXITSTATUS(wait_status_) : 0;
+    const double user = seconds_of(usage_.ru_utime), system = seconds_of(usage_.ru_stime);
+    // ru_maxrss is the largest of the leader and its reaped descendants, in KiB; a cgroup,
+    // when there is one, saw every process of the job.
+    std::uint64_t peak = static_cast<std::uint64_t>(usage_.ru_maxrss) * 1024;
+    if (!cgroup_.empty()) peak = std::max(peak, manager_.cgroup_peak_memory(cgroup_));
+    const auto killed_by = manager_.limit_verdict(config_, term_signal, exit_status, user + system, cgroup_);
     o.bytes = out_.tail.total_bytes() + err_.tail.total_bytes();
-    o.details["exit_code"] = term_signal_ != 0 ? nlohmann::json(nullptr) : nlohmann::json(exit_status_);
-    o.details["signal"] = term_signal_ != 0 ? nlohmann::json(signal_name(term_signal_)) : nlohmann::json(nullptr);
+    o.cpu_s = user + system;
+    o.peak_rss_bytes = peak;
+    o.details["exit_code"] = term_signal != 0 ? nlohmann::json(nullptr) : nlohmann::json(exit_status);
+    o.details["signal"] = term_signal != 0 ? nlohmann::json(signal_name(term_signal)) : nlohmann::json(nullptr);
     o.details["wall_s"] = seconds_;
+    o.details["user_cpu_s"] = user;
+    o.details["system_cpu_s"] = system;
+    o.details["peak_rss_bytes"] = peak;
+    o.details["killed_by"] = killed_by ? nlohmann::json(killed_by->first) : nlohmann::json(nullptr);
     o.details["stdout_bytes"] = out_.tail.total_bytes();
     o.details["stderr_bytes"] = err_.tail.total_bytes();
     const std::string out_text = out_.tail.str();
@@ -286,7 +325,7 @@ run::TaskOutcome ProcessTask::outcome() {
         switch (c.source) {
         case CaptureSpec::Source::stdout_text: o.captures[c.name] = strip_trailing_newlines(out_text); break;
         case CaptureSpec::Source::exit_code:
-            if (term_signal_ == 0) o.captures[c.name] = exit_status_;
+            if (term_signal == 0) o.captures[c.name] = exit_status;
             break;
         case CaptureSpec::Source::stdout_regex: {
             std::string group;
@@ -314,13 +353,15 @@ run::TaskOutcome ProcessTask::outcome() {
     };
     o.status = run::TaskStatus::passed;
     const std::string err_text = err_.tail.str();
-    if (term_signal_ != 0) {
-        fail("killed by " + signal_name(term_signal_));
-    } else if (std::find(config_.expect_exit_codes.begin(), config_.expect_exit_codes.end(), exit_status_) ==
+    if (killed_by) {
+        fail("killed by the " + killed_by->second);
+    } else if (term_signal != 0) {
+        fail("killed by " + signal_name(term_signal));
+    } else if (std::find(config_.expect_exit_codes.begin(), config_.expect_exit_codes.end(), exit_status) ==
                config_.expect_exit_codes.end()) {
         std::string expected;
         for (auto code : config_.expect_exit_codes) expected += (expected.empty() ? "" : ", ") + std::to_string(code);
-        std::string message = "exit code " + std::to_string(exit_status_) + " (expected " + expected + ")";
+        std::string message = "exit code " + std::to_string(exit_status) + " (expected " + expected + ")";
         auto context = last_line(err_text.empty() ? out_text : err_text);
         if (!context.empty()) message += ": " + context;
         fail(message);
@@ -336,6 +377,10 @@ run::TaskOutcome ProcessTask::outcome() {
         }
     } catch (const jobfile::RenderError& e) {
         fail(e.what());
+    }
+    if (config_.max_memory && peak > *config_.max_memory) {
+        fail("peak RSS " + std::to_string(peak) + " bytes is over expect.max_memory (" +
+             std::to_string(*config_.max_memory) + " bytes)");
     }
     for (const auto& re : config_.stdout_matches) {
         if (!RE2::PartialMatch(out_text, *re)) fail("stdout does not match /" + re->pattern().substr(4) + "/");

@@ -1,14 +1,16 @@
 #pragma once
-// One attempt of one process job instance: spawn in its own process group, stream its
-// output, stop the whole group on cancel (kill_signal, kill_grace, SIGKILL), then check
-// the expectations and take the captures.
+// One attempt of one process job instance: spawn in its own process group (with its
+// resource limits), stream its output, stop the whole group on cancel (kill_signal,
+// kill_grace, SIGKILL), then check the expectations, take the captures and account for
+// what it used.
 
 #include "core/loop/pipe.hpp"
-#include "core/loop/process.hpp"
 #include "core/loop/timer.hpp"
 #include "core/run/task.hpp"
 #include "jobs/process/output_tail.hpp"
 #include "jobs/process/process_config.hpp"
+
+#include <sys/resource.h>
 
 #include <optional>
 
@@ -30,13 +32,15 @@ private:
         loop::HandlePtr<loop::Pipe> pipe;
         OutputTail tail;
         std::optional<LineSplitter> lines;
-        int file_fd = -1;
+        int child_fd = -1;  // the child's end, closed once it is spawned
     };
 
     void fail_soon(std::string error, bool retryable);
-    bool prepare_stream(Stream& s, int fd, uv_stdio_container_t& container, const run::TaskContext& ctx);
+    bool prepare_stream(Stream& s, const char* name, const run::TaskContext& ctx);
+    bool open_parent_end(Stream& s, int parent_fd);
+    void close_child_ends();
     void start_reading(Stream& s, bool is_stderr);
-    void on_exit(std::int64_t exit_status, int term_signal);
+    void on_exit(int wait_status, const rusage& usage);
     void wait_for_group();
     void maybe_complete();
     run::TaskOutcome outcome();
@@ -47,21 +51,22 @@ private:
     const ProcessJobConfig& config_;
     const run::TaskContext* ctx_ = nullptr;
     run::Completion done_;
-    loop::HandlePtr<loop::Process> process_;
     loop::HandlePtr<loop::Pipe> stdin_;
-    loop::HandlePtr<loop::Timer> kill_timer_;
+    int stdin_child_fd_ = -1;
+    loop::HandlePtr<loop::Timer> timer_;  // kill grace, then polling for an empty group
     Stream out_, err_;
     std::string program_;
     std::string prefix_;
-    int pgid_ = 0;
+    std::string cgroup_;  // the job's own cgroup, when memory is limited through one
+    pid_t pid_ = 0;
     int open_streams_ = 0;
     bool exited_ = false;
     bool group_gone_ = false;
     int group_polls_ = 0;
     bool cancelled_ = false;
     bool completed_ = false;
-    std::int64_t exit_status_ = 0;
-    int term_signal_ = 0;
+    int wait_status_ = 0;
+    rusage usage_{};
     std::uint64_t started_ns_ = 0;
     double seconds_ = 0;
 };

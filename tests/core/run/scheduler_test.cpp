@@ -120,7 +120,8 @@ struct Harness {
         runtime = std::make_unique<TimerRuntime>(loop, counters, capacity);
     }
     void run(run::RunOptions options = {}, std::function<void(run::Scheduler&)> during = nullptr) {
-        run::RunEnv env{loop, registry, redactor, sink};
+        loop::ChildWatcher children(loop);
+        run::RunEnv env{loop, children, registry, redactor, sink};
         run::RunMetrics metrics(registry);
         scheduler = std::make_unique<run::Scheduler>(env, *set, options, run::Scheduler::Runtimes{{"timer", runtime.get()}},
                                                      metrics);
@@ -132,6 +133,7 @@ struct Harness {
         results = scheduler->results();
         scheduler.reset();
         runtime.reset();
+        children.close();
         CHECK(loop.close() == 0);  // every handle closed: nothing leaked
     }
     const run::JobResult& result(const std::string& name) const {

@@ -36,7 +36,8 @@ struct Fixture {
     // Runs one attempt of the first job; `after_start` may act on the running task.
     run::TaskOutcome run_one(std::function<void(run::Task&)> after_start = nullptr) {
         const auto* kind = jobs::find_kind("process");
-        run::RunEnv env{loop, registry, redactor, sink};
+        loop::ChildWatcher children(loop);
+        run::RunEnv env{loop, children, registry, redactor, sink};
         auto sub = set->subsystems.find("process");
         auto runtime = kind->make_runtime(env, sub == set->subsystems.end() ? nullptr : sub->second.get());
         const auto& job = set->jobs.front();
@@ -58,6 +59,7 @@ struct Fixture {
         task.reset();
         runtime->close();
         runtime.reset();
+        children.close();
         CHECK(loop.close() == 0);
         REQUIRE(outcome);
         return *outcome;

@@ -1,0 +1,88 @@
+#include "core/loop/spawn.hpp"
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+
+namespace gaia::loop {
+
+bool make_pipe(int fds[2]) { return ::pipe2(fds, O_CLOEXEC) == 0; }
+
+std::optional<std::string> find_program(std::string_view name, std::string_view path, int* error) {
+    if (name.empty()) {
+        *error = ENOENT;
+        return std::nullopt;
+    }
+    if (name.find('/') != std::string_view::npos) {
+        std::string p(name);
+        if (::access(p.c_str(), X_OK) == 0) return p;
+        *error = errno;
+        return std::nullopt;
+    }
+    if (path.empty()) path = "/usr/local/bin:/usr/bin:/bin";
+    *error = ENOENT;
+    std::size_t start = 0;
+    while (start <= path.size()) {
+        auto colon = path.find(':', start);
+        auto dir = path.substr(start, colon == std::string_view::npos ? std::string_view::npos : colon - start);
+        std::string candidate = (dir.empty() ? std::string(".") : std::string(dir)) + "/" + std::string(name);
+        if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+        if (errno == EACCES) *error = EACCES;  // found but not executable: say so, keep looking
+        if (colon == std::string_view::npos) break;
+        start = colon + 1;
+    }
+    return std::nullopt;
+}
+
+pid_t spawn_process(const SpawnRequest& request) {
+    posix_spawn_file_actions_t actions;
+    posix_spawnattr_t attr;
+    if (posix_spawn_file_actions_init(&actions) != 0) return -ENOMEM;
+    if (posix_spawnattr_init(&attr) != 0) {
+        posix_spawn_file_actions_destroy(&actions);
+        return -ENOMEM;
+    }
+    int rc = 0;
+    auto step = [&rc](int r) {
+        if (rc == 0 && r != 0) rc = r;
+    };
+    const int fds[3] = {request.stdin_fd, request.stdout_fd, request.stderr_fd};
+    for (int target = 0; target < 3; ++target) {
+        if (fds[target] < 0) {
+            step(posix_spawn_file_actions_addopen(&actions, target, "/dev/null", target == 0 ? O_RDONLY : O_WRONLY, 0));
+        } else {
+            // dup2 onto the same number would keep close-on-exec; our fds are never 0-2
+            // (main() keeps 0-2 open), so dup2 always clears it on the target.
+            step(posix_spawn_file_actions_adddup2(&actions, fds[target], target));
+        }
+    }
+    if (!request.cwd.empty()) step(posix_spawn_file_actions_addchdir_np(&actions, request.cwd.c_str()));
+
+    // Signals gaia handles or ignores go back to their defaults in the child (an ignored
+    // SIGPIPE would otherwise be inherited through exec); the mask is emptied.
+    sigset_t defaults, empty;
+    sigemptyset(&defaults);
+    for (int sig : {SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGCHLD, SIGQUIT, SIGUSR1, SIGUSR2}) sigaddset(&defaults, sig);
+    sigemptyset(&empty);
+    step(posix_spawnattr_setsigdefault(&attr, &defaults));
+    step(posix_spawnattr_setsigmask(&attr, &empty));
+    step(posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK));
+
+    pid_t pid = -1;
+    if (rc == 0) {
+        std::vector<char*> argv, envp;
+        for (const auto& a : request.argv) argv.push_back(const_cast<char*>(a.c_str()));
+        argv.push_back(nullptr);
+        for (const auto& e : request.env) envp.push_back(const_cast<char*>(e.c_str()));
+        envp.push_back(nullptr);
+        rc = posix_spawn(&pid, request.program.c_str(), &actions, &attr, argv.data(), envp.data());
+    }
+    posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attr);
+    return rc == 0 ? pid : -rc;
+}
+
+}  // namespace gaia::loop

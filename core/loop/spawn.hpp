@@ -1,0 +1,40 @@
+#pragma once
+// Starting a child process: posix_spawn, which glibc builds on clone(CLONE_VM |
+// CLONE_VFORK). Unlike fork() (what libuv 1.44's uv_spawn uses), it does not copy gaia's
+// page tables, so spawning stays cheap however large gaia is; and the child runs only
+// async-signal-safe steps before exec. The child starts a new session (its own process
+// group), with default signal dispositions, an empty signal mask and only the
+// descriptors it is given.
+
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace gaia::loop {
+
+struct SpawnRequest {
+    std::string program;            // a path (see find_program)
+    std::vector<std::string> argv;  // argv[0] included
+    std::vector<std::string> env;   // NAME=VALUE
+    std::string cwd;                // empty: gaia's
+    int stdin_fd = -1;              // -1: /dev/null
+    int stdout_fd = -1;
+    int stderr_fd = -1;
+};
+
+// Starts the child; returns its pid, or -errno (the exec's error too: ENOENT, EACCES…).
+pid_t spawn_process(const SpawnRequest& request);
+
+// The program as execve needs it: a name without '/' is looked up in `path` (the child's
+// PATH; the default search path when empty). Sets *error (ENOENT, EACCES) when nothing
+// executable is found.
+std::optional<std::string> find_program(std::string_view name, std::string_view path, int* error);
+
+// A pipe whose both ends are close-on-exec; the child's end is given to spawn_process,
+// which makes it its stdio. Returns false and sets errno on failure.
+bool make_pipe(int fds[2]);
+
+}  // namespace gaia::loop

@@ -1,0 +1,52 @@
+#pragma once
+// Control groups for process jobs: exact memory accounting with a real OOM kill, and a
+// bound on the number of processes that holds even for root (RLIMIT_NPROC does not).
+// cgroup v1 (memory and pids hierarchies) and v2 (a delegated subtree with the memory
+// and pids controllers) are both used when gaia can write them; otherwise the process
+// manager falls back to setrlimit and says so.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace gaia::jobs::process {
+
+class Cgroups {
+public:
+    // Looks at /proc/self/mountinfo and /proc/self/cgroup, and creates gaia's own
+    // directory (gaia-PID) where it can.
+    static Cgroups detect();
+    ~Cgroups();
+    Cgroups(Cgroups&&) noexcept;
+    Cgroups& operator=(Cgroups&&) = delete;
+    Cgroups(const Cgroups&) = delete;
+
+    bool memory() const noexcept { return !memory_base_.empty(); }
+    bool pids() const noexcept { return !pids_base_.empty(); }
+    std::string describe_memory() const;
+    std::string describe_pids() const;
+
+    // One leaf per process: a directory in each hierarchy used (one directory for v2).
+    struct Leaf {
+        std::string memory_dir;
+        std::string pids_dir;
+        std::vector<std::string> procs_files() const;
+        std::string key() const { return memory_dir + "|" + pids_dir; }
+    };
+    std::optional<Leaf> create(const std::string& name, std::optional<std::uint64_t> memory,
+                               std::optional<std::uint64_t> processes, std::string* error);
+    std::uint64_t peak_memory(const Leaf& leaf) const;
+    bool oom_killed(const Leaf& leaf) const;
+    // Kills what is left in the leaf and removes it.
+    void remove(const Leaf& leaf) const;
+
+private:
+    Cgroups() = default;
+
+    int version_ = 0;  // 1 or 2
+    std::string memory_base_, pids_base_;  // gaia-PID directories
+    std::uint64_t counter_ = 0;
+};
+
+}  // namespace gaia::jobs::process

@@ -1,0 +1,134 @@
+// Resource limits and accounting of process jobs, end to end with real processes: each
+// fault is reported on its own instance and the rest of the run goes on.
+
+#include "tests/support/subprocess.hpp"
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+
+using namespace gaia::test;
+using nlohmann::json;
+
+namespace {
+
+json run_report(const TempDir& dir, const std::string& text, Output* output = nullptr) {
+    auto file = dir.file("jobs.toml", text);
+    const auto report = (dir.path() / "report.json").string();
+    auto out = run_gaia({"run", file, "--report-json", report});
+    if (output) *output = out;
+    return json::parse(read_file(report));
+}
+
+const json& job(const json& report, const std::string& name) {
+    for (const auto& j : report["jobs"]) {
+        if (j["name"] == name) return j;
+    }
+    throw std::runtime_error("no job " + name);
+}
+
+}  // namespace
+
+TEST_CASE("every instance records exit code, wall time, CPU time and peak RSS") {
+    TempDir dir;
+    auto r = run_report(dir, R"T([jobs.work]
+kind = "process"
+shell = "i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done"
+)T");
+    const auto& d = job(r, "work")["details"];
+    CHECK(d["exit_code"] == 0);
+    CHECK(d["signal"].is_null());
+    CHECK(d["killed_by"].is_null());
+    CHECK(d["wall_s"].get<double>() > 0);
+    CHECK(d["user_cpu_s"].get<double>() + d["system_cpu_s"].get<double>() > 0);
+    CHECK(d["peak_rss_bytes"].get<std::uint64_t>() > 100 * 1024);
+    CHECK(job(r, "work")["cpu_s"].get<double>() > 0);
+}
+
+TEST_CASE("a memory hog is killed by its memory limit and reported as such") {
+    TempDir dir;
+    Output out;
+    auto r = run_report(dir, R"T([jobs.hog]
+kind = "process"
+command = ["dd", "if=/dev/zero", "of=/dev/null", "bs=200M", "count=1"]
+limits = { memory = "32MiB" }
+[jobs.neighbour]
+kind = "process"
+command = ["true"]
+)T", &out);
+    INFO(out.err);
+    const auto& hog = job(r, "hog");
+    CHECK(hog["status"] == "failed");
+    CHECK(job(r, "neighbour")["status"] == "passed");
+    CHECK(out.err.find("process limits: memory through ") != std::string::npos);
+    // With a memory cgroup the kernel's OOM killer ends it; with RLIMIT_AS the allocation
+    // fails. Either way the instance fails on its own.
+    if (out.err.find("memory through cgroup") != std::string::npos) {
+        CHECK(hog["first_error"] == "killed by the memory limit (32MiB)");
+        CHECK(hog["details"]["killed_by"] == "memory");
+    }
+}
+
+TEST_CASE("a CPU spinner is stopped by cpu_time") {
+    TempDir dir;
+    auto r = run_report(dir, "[jobs.spin]\nkind = \"process\"\nshell = \"while :; do :; done\"\nlimits = { cpu_time = \"1s\" }\n");
+    const auto& spin = job(r, "spin");
+    CHECK(spin["first_error"] == "killed by the cpu_time limit (1s)");
+    CHECK(spin["details"]["killed_by"] == "cpu_time");
+    CHECK(spin["cpu_s"].get<double>() >= 0.9);
+}
+
+TEST_CASE("a fork bomb is bounded by processes, a big write by file_size, fds by open_files") {
+    TempDir dir;
+    const auto target = (dir.path() / "big").string();
+    auto r = run_report(dir, R"T([jobs.bomb]
+kind = "process"
+shell = "for i in $(seq 100); do sleep 5 & done; wait"
+limits = { processes = 10 }
+timeout = "20s"
+[jobs.big]
+kind = "process"
+shell = "head -c 10000000 /dev/zero > )T" + target + R"T("
+limits = { file_size = "1MiB" }
+[jobs.fds]
+kind = "process"
+shell = "exec 3</dev/null 4</dev/null 5</dev/null 6</dev/null; echo opened"
+limits = { open_files = 5 }
+[process.limits]
+cpu_time = "60s"
+)T");
+    CHECK(job(r, "bomb")["status"] == "failed");
+    CHECK(job(r, "bomb")["first_error"].get<std::string>().find("fork") != std::string::npos);
+    CHECK(job(r, "big")["first_error"] == "killed by the file_size limit (1MiB)");
+    CHECK(std::filesystem::file_size(target) == 1024 * 1024);
+    CHECK(job(r, "fds")["first_error"].get<std::string>().find("Too many open files") != std::string::npos);
+}
+
+TEST_CASE("expect.max_memory checks the peak RSS") {
+    TempDir dir;
+    auto r = run_report(dir, R"T([jobs.small]
+kind = "process"
+command = ["true"]
+expect.max_memory = "512MiB"
+[jobs.strict]
+kind = "process"
+command = ["true"]
+expect.max_memory = "1KiB"
+)T");
+    CHECK(job(r, "small")["status"] == "passed");
+    CHECK(job(r, "strict")["first_error"].get<std::string>().find("is over expect.max_memory") != std::string::npos);
+}
+
+TEST_CASE("cgroups made for limits are removed after the run") {
+    TempDir dir;
+    Output out;
+    run_report(dir, "[jobs.a]\nkind = \"process\"\ncommand = [\"true\"]\nrepeat = 5\nlimits = { memory = \"64MiB\", processes = 20 }\n",
+               &out);
+    auto from = out.err.find("cgroup v1 (");
+    if (from == std::string::npos) from = out.err.find("cgroup v2 (");
+    if (from != std::string::npos) {
+        const auto path = out.err.substr(from + 11, out.err.find(')', from) - from - 11);
+        CHECK_FALSE(std::filesystem::exists(path));
+    }
+}
