@@ -158,7 +158,7 @@ int RunSession::execute() {
     lag_ = std::make_unique<metrics::LoopLagMonitor>(loop_, registry_);
     run_metrics_ = std::make_unique<run::RunMetrics>(registry_);
     children_ = std::make_unique<loop::ChildWatcher>(loop_);
-    env_ = std::make_unique<run::RunEnv>(run::RunEnv{loop_, *children_, registry_, redactor_, *progress_});
+    env_ = std::make_unique<run::RunEnv>(run::RunEnv{loop_, *children_, registry_, redactor_, *progress_, nullptr});
 
     run::Scheduler::Runtimes runtimes;
     for (const auto* kind : jobs::all_kinds()) {

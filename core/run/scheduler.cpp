@@ -24,6 +24,8 @@ struct Scheduler::JobState {
     std::vector<nlohmann::json> items;  // for_each values
     bool selected = true;
     bool active = false;
+    bool released = false;     // its runtime was told nothing needs it any more
+    std::string lost_need;     // a service it needs went away: every instance fails with this
 };
 
 struct Scheduler::Attempt {
@@ -58,9 +60,10 @@ Scheduler::Scheduler(RunEnv& env, const jobfile::JobSet& set, RunOptions options
         for (auto n : needs[i]) states_[n].dependents.push_back(i);
     }
     if (options_.concurrency == 0) options_.concurrency = 1;
+    env_.service_lost = [this](const Job& service, const std::string& reason) { on_service_lost(service, reason); };
 }
 
-Scheduler::~Scheduler() = default;
+Scheduler::~Scheduler() { env_.service_lost = nullptr; }
 
 bool Scheduler::selected(std::size_t job) const noexcept { return states_[job].selected; }
 
@@ -116,6 +119,7 @@ void Scheduler::activate(JobState& s) {
             r.finished_s = r.started_s;
             metrics_.job_runs.with({job.name, job.kind, "failed"}).inc();
             if (on_job_finished) on_job_finished(r);
+            on_job_terminal(s);
             if (!job.allow_failure && options_.fail_fast) stop(StopCause::fail_fast);
             release_dependents(s);
             return;
@@ -148,6 +152,7 @@ void Scheduler::skip(JobState& s, std::string reason) {
     r.first_error = std::move(reason);
     metrics_.job_runs.with({s.job->name, s.job->kind, "skipped"}).inc();
     if (on_job_finished) on_job_finished(r);
+    on_job_terminal(s);
     release_dependents(s);
 }
 
@@ -252,10 +257,14 @@ void Scheduler::begin_attempt(Attempt* a) {
 void Scheduler::on_attempt_done(Attempt* a, TaskOutcome outcome) {
     const double seconds = static_cast<double>(loop::Loop::hrtime_ns() - a->started_ns) / 1e9;
     if (a->timer) a->timer->stop();
-    // The task is inside its own callback: it goes away on the next turn (convention 4).
-    env_.loop.defer_delete(std::move(a->task));
+    // The task is inside its own callback: its runtime disposes of it later (convention 4).
     auto& s = *a->state;
-    if (a->stopped) {
+    s.runtime->retire(env_.loop, std::move(a->task));
+    if (!s.lost_need.empty()) {
+        outcome.status = TaskStatus::failed;
+        outcome.error = s.lost_need;
+        outcome.retryable = false;
+    } else if (a->stopped) {
         outcome.status = TaskStatus::cancelled;
         outcome.error = stop_reason();
     } else if (a->timed_out) {
@@ -388,6 +397,7 @@ void Scheduler::finalize_job(JobState& s) {
     }
     metrics_.job_runs.with({job.name, job.kind, std::string(to_string(r.status))}).inc();
     if (on_job_finished) on_job_finished(r);
+    on_job_terminal(s);
     if (r.status == JobStatus::failed && !job.allow_failure && options_.fail_fast) stop(StopCause::fail_fast);
     release_dependents(s);
 }
@@ -438,6 +448,7 @@ void Scheduler::stop(StopCause cause) {
             r.first_error = stop_reason();
             metrics_.job_runs.with({s.job->name, s.job->kind, "cancelled"}).inc();
             if (on_job_finished) on_job_finished(r);
+            on_job_terminal(s);
         }
         check_job_done(s);
     }
@@ -452,6 +463,12 @@ void Scheduler::maybe_finish() {
         if (status == JobStatus::pending || status == JobStatus::running) return;
     }
     finished_ = true;
+    for (auto& s : states_) {
+        if (s.selected && !s.released && s.runtime) {
+            s.released = true;
+            s.runtime->release(*s.job);
+        }
+    }
     if (rate_timer_) rate_timer_->stop();
     if (run_timer_) run_timer_->stop();
     rate_timer_.reset();
@@ -459,6 +476,62 @@ void Scheduler::maybe_finish() {
     env_.loop.post([this] {
         if (on_finished_) on_finished_();
     });
+}
+
+namespace {
+bool terminal(JobStatus s) { return s != JobStatus::pending && s != JobStatus::running; }
+}  // namespace
+
+void Scheduler::on_job_terminal(JobState& s) {
+    maybe_release(s);
+    for (auto n : s.needs) maybe_release(states_[n]);
+}
+
+void Scheduler::maybe_release(JobState& s) {
+    if (s.released || !s.runtime || !terminal(results_[s.index].status)) return;
+    for (auto d : s.dependents) {
+        if (states_[d].selected && !terminal(results_[d].status)) return;
+    }
+    s.released = true;
+    s.runtime->release(*s.job);
+}
+
+void Scheduler::on_service_lost(const Job& service, const std::string& reason) {
+    const auto index = set_.index_of(service.name);
+    if (index >= states_.size()) return;
+    for (auto d : states_[index].dependents) {
+        auto& s = states_[d];
+        auto& r = results_[d];
+        if (!s.selected || terminal(r.status)) continue;
+        s.lost_need = reason;
+        if (r.status == JobStatus::pending) {
+            r.status = JobStatus::failed;
+            r.first_error = reason;
+            metrics_.job_runs.with({s.job->name, s.job->kind, "failed"}).inc();
+            if (on_job_finished) on_job_finished(r);
+            on_job_terminal(s);
+            if (!s.job->allow_failure && options_.fail_fast) stop(StopCause::fail_fast);
+            release_dependents(s);
+            continue;
+        }
+        // Running: what has not started fails, what runs is stopped and fails.
+        r.failed += s.total - s.next;
+        s.next = s.total;
+        if (r.first_error.empty()) r.first_error = reason;
+        for (auto& [a, owned] : live_) {
+            if (a->state != &s) continue;
+            if (a->waiting_retry) a->timer->start(std::chrono::milliseconds(0), [this, a = a] {
+                TaskOutcome outcome;
+                outcome.status = TaskStatus::failed;
+                outcome.error = a->state->lost_need;
+                a->waiting_retry = false;
+                finish_instance(a, std::move(outcome), 0);
+            });
+            else if (a->task) a->task->cancel();
+        }
+        check_job_done(s);
+    }
+    maybe_finish();
 }
 
 }  // namespace gaia::run

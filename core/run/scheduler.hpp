@@ -74,6 +74,9 @@ private:
     void finalize_job(JobState& s);
     void release_dependents(JobState& s);
     void maybe_finish();
+    void on_job_terminal(JobState& s);
+    void maybe_release(JobState& s);
+    void on_service_lost(const jobfile::Job& service, const std::string& reason);
     void arm_rate_timer(std::uint64_t wait_ns);
     std::string stop_reason() const;
     const nlohmann::json* capture_of(std::string_view job, std::string_view capture) const;

@@ -68,6 +68,8 @@ struct RunEnv {
     metrics::Registry& metrics;
     const report::Redactor& redactor;
     OutputSink& output;
+    // A service that jobs still need has gone away: the scheduler fails those jobs.
+    std::function<void(const jobfile::Job& service, const std::string& reason)> service_lost;
 };
 
 // A subsystem for one run: shared limits and state of all tasks of its kind.
@@ -77,6 +79,12 @@ public:
     virtual std::unique_ptr<Task> make_task(const jobfile::Job& job) = 0;
     // Tasks of this kind that may run at once (0: no limit of the subsystem's own).
     virtual std::uint32_t capacity() const = 0;
+    // A task has completed; the runtime decides when it goes (a service keeps running
+    // until release()). By default it is deleted on the next loop turn.
+    virtual void retire(loop::Loop& loop, std::unique_ptr<Task> task) { loop.defer_delete(std::move(task)); }
+    // No job that needs `job` is pending or running any more: what it left running (a
+    // service) can stop.
+    virtual void release(const jobfile::Job& job) { (void)job; }
     // The run is over and every task has completed: release handles.
     virtual void close() {}
     // gaia must die now (a second SIGINT): stop everything synchronously, no grace.

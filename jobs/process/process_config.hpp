@@ -39,6 +39,15 @@ struct Limits {
     Limits over(const Limits& defaults) const;
 };
 
+// How a service (`background = true`) shows it is ready.
+struct ReadySpec {
+    enum class Kind { started, tcp, http, log };
+    Kind kind = Kind::started;
+    std::string target;                 // tcp address or http URL
+    std::shared_ptr<const RE2> regex;   // log
+    jobfile::Duration timeout = std::chrono::seconds(30);
+};
+
 struct ProcessJobConfig final : jobfile::KindConfig {
     std::vector<jobfile::Template> command;   // argv, or empty when shell is used
     std::optional<jobfile::Template> shell;
@@ -50,6 +59,8 @@ struct ProcessJobConfig final : jobfile::KindConfig {
     int kill_signal = 15;                             // SIGTERM
     std::optional<jobfile::Duration> kill_grace;      // else [process].kill_grace
     Limits limits;
+    bool background = false;
+    ReadySpec ready;
 
     std::vector<std::int64_t> expect_exit_codes{0};
     std::vector<jobfile::Template> stdout_contains, stderr_contains;
@@ -62,6 +73,8 @@ struct ProcessSubsystemConfig final : jobfile::KindConfig {
     std::uint32_t max = 64;
     jobfile::Duration kill_grace = std::chrono::seconds(10);
     Limits limits;
+    bool background = false;
+    ReadySpec ready;
 };
 
 }  // namespace gaia::jobs::process

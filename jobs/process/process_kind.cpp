@@ -2,6 +2,7 @@
 
 #include "jobs/process/process_config.hpp"
 #include "jobs/process/process_manager.hpp"
+#include "jobs/process/readiness_probe.hpp"
 #include "jobs/process/signal_names.hpp"
 
 namespace gaia::jobs::process {
@@ -94,11 +95,10 @@ const jobfile::KindSchema& ProcessKind::schema() const {
         "process",
         "process",
         {"command", "shell", "cwd", "env", "clear_env", "stdin", "stdout", "stderr", "stdout_file", "stderr_file",
-         "kill_signal", "kill_grace", "limits"},
+         "kill_signal", "kill_grace", "limits", "background", "ready"},
         {"exit_code", "stdout_contains", "stdout_matches", "stderr_contains", "max_memory"},
         {"max", "kill_grace", "limits"},
-        // Services come with the process manager's next stage.
-        {"background", "ready"},
+        {},
     };
     return schema;
 }
@@ -168,6 +168,35 @@ std::shared_ptr<const jobfile::KindConfig> ProcessKind::compile_job(const toml::
     }
     if (const auto* n = job.get("kill_grace")) config->kill_grace = ctx.duration(*n, "kill_grace");
     if (const auto* n = job.get("limits")) config->limits = compile_limits(*n, "limits", ctx);
+    if (const auto* n = job.get("background")) config->background = ctx.boolean(*n, "background").value_or(false);
+    if (const auto* n = job.get("ready")) {
+        if (!config->background) ctx.error(*n, "`ready` is for services: set `background = true` too");
+        if (const auto* t = ctx.table(*n, "ready")) {
+            ctx.check_keys(*t, {"tcp", "http", "log", "timeout"}, "`ready`");
+            int kinds = 0;
+            for (const char* key : {"tcp", "http", "log"}) {
+                const auto* v = t->get(key);
+                if (!v) continue;
+                ++kinds;
+                auto text = ctx.static_text(*v, std::string("ready.") + key);
+                if (!text) continue;
+                std::string error;
+                if (std::string_view(key) == "log") {
+                    config->ready.kind = ReadySpec::Kind::log;
+                    config->ready.regex = compile_regex(*text, &error);
+                } else {
+                    config->ready.kind = std::string_view(key) == "tcp" ? ReadySpec::Kind::tcp : ReadySpec::Kind::http;
+                    config->ready.target = *text;
+                    parse_probe_target(*text, config->ready.kind == ReadySpec::Kind::http, &error);
+                }
+                if (!error.empty()) ctx.error(*v, "`ready." + std::string(key) + "`: " + error);
+            }
+            if (kinds != 1) ctx.error(*n, "`ready` needs exactly one of `tcp`, `http` or `log`");
+            if (const auto* v = t->get("timeout")) {
+                if (auto d = ctx.duration(*v, "ready.timeout")) config->ready.timeout = *d;
+            }
+        }
+    }
 
     if (const auto* expect = job.get("expect"); expect && expect->is_table()) {
         const auto& e = *expect->as_table();

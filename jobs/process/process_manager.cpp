@@ -64,6 +64,38 @@ void ProcessManager::kill_now() noexcept {
     groups_.clear();
 }
 
+void ProcessManager::retire(loop::Loop& loop, std::unique_ptr<run::Task> task) {
+    auto* process = dynamic_cast<ProcessTask*>(task.get());
+    if (process && process->service_running()) {
+        services_[process->job().name].push_back(std::move(task));
+        return;
+    }
+    loop.defer_delete(std::move(task));
+}
+
+void ProcessManager::release(const jobfile::Job& job) {
+    auto it = services_.find(job.name);
+    if (it == services_.end()) return;
+    for (auto& task : it->second) static_cast<ProcessTask&>(*task).stop_service();
+}
+
+void ProcessManager::on_service_gone(run::Task* task) {
+    for (auto& [name, tasks] : services_) {
+        for (auto it = tasks.begin(); it != tasks.end(); ++it) {
+            if (it->get() != task) continue;
+            env_.loop.defer_delete(std::move(*it));
+            tasks.erase(it);
+            return;
+        }
+    }
+    // Not retired yet: the scheduler still holds it and deletes it as usual.
+}
+
+void ProcessManager::service_lost(const jobfile::Job& job, const std::string& reason) {
+    spdlog::warn("{}", env_.redactor.scrub(reason));
+    if (env_.service_lost) env_.service_lost(job, reason);
+}
+
 void ProcessManager::on_spawned(int pid) {
     groups_.insert(pid);
     running_.insert(pid);

@@ -39,6 +39,11 @@ public:
     std::uint64_t cgroup_peak_memory(const std::string& cgroup) const;
     void release_cgroup(const std::string& cgroup);
 
+    void retire(loop::Loop& loop, std::unique_ptr<run::Task> task) override;
+    void release(const jobfile::Job& job) override;
+    void on_service_gone(run::Task* task);
+    void service_lost(const jobfile::Job& job, const std::string& reason);
+
     void on_spawned(int pid);
     void on_exited(const jobfile::Job& job, std::string_view status, double seconds, double cpu_s);
     void on_group_gone(int pgid);
@@ -50,6 +55,7 @@ private:
     std::set<int> running_; // leaders not yet exited, for the memory gauge
     std::optional<Cgroups> cgroups_;  // detected on first use of a limit
     std::map<std::string, Cgroups::Leaf> leaves_;
+    std::map<std::string, std::vector<std::unique_ptr<run::Task>>> services_;  // by job name
     std::string gaia_exe_;
     bool announced_ = false;
     metrics::Gauge& active_;

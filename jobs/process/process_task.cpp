@@ -3,6 +3,7 @@
 #include "core/loop/spawn.hpp"
 #include "core/loop/uv_error.hpp"
 #include "jobs/process/process_manager.hpp"
+#include "jobs/process/readiness_probe.hpp"
 #include "jobs/process/signal_names.hpp"
 
 #include <fcntl.h>
@@ -222,6 +223,80 @@ void ProcessTask::start(const run::TaskContext& ctx, run::Completion done) {
     if (stdin_) stdin_.release()->write_and_close(std::move(stdin_text));
     start_reading(out_, false);
     start_reading(err_, true);
+    if (config_.background) watch_readiness();
+}
+
+void ProcessTask::watch_readiness() {
+    auto& loop = manager_.env().loop;
+    ready_deadline_ = loop::Timer::create(loop);
+    ready_deadline_->start(std::chrono::duration_cast<std::chrono::milliseconds>(config_.ready.timeout), [this] {
+        if (ready_ || exited_) return;
+        not_ready_ = "service not ready after " + jobfile::format_duration(config_.ready.timeout);
+        cancel();
+    });
+    switch (config_.ready.kind) {
+    case ReadySpec::Kind::started:
+        probe_timer_ = loop::Timer::create(loop);
+        probe_timer_->start(std::chrono::milliseconds(0), [this] { become_ready(); });
+        break;
+    case ReadySpec::Kind::tcp:
+    case ReadySpec::Kind::http:
+        probe_timer_ = loop::Timer::create(loop);
+        probe_once();
+        break;
+    case ReadySpec::Kind::log:
+        break;  // lines are checked as they arrive (check_ready_line)
+    }
+}
+
+void ProcessTask::probe_once() {
+    std::string error;
+    auto target = parse_probe_target(config_.ready.target, config_.ready.kind == ReadySpec::Kind::http, &error);
+    if (!target) return;  // checked when the file was loaded
+    ReadinessProbe::attempt(manager_.env().loop, *target, [this](bool ok) {
+        if (ready_ || exited_ || cancelled_ || completed_) return;
+        if (ok) return become_ready();
+        probe_timer_->start(std::chrono::milliseconds(100), [this] { probe_once(); });
+    });
+}
+
+void ProcessTask::check_ready_line(std::string_view line) {
+    if (ready_ || exited_ || cancelled_) return;
+    if (RE2::PartialMatch(re2::StringPiece(line.data(), line.size()), *config_.ready.regex)) become_ready();
+}
+
+void ProcessTask::become_ready() {
+    if (ready_ || exited_ || cancelled_ || completed_) return;
+    ready_ = true;
+    completed_ = true;
+    ready_deadline_.reset();
+    probe_timer_.reset();
+    run::TaskOutcome o;
+    o.status = run::TaskStatus::passed;
+    o.details["pid"] = pid_;
+    o.details["ready_after_s"] = static_cast<double>(loop::Loop::hrtime_ns() - started_ns_) / 1e9;
+    const std::string out_text = out_.tail.str();
+    for (const auto& c : config_.captures) {
+        if (c.source == CaptureSpec::Source::stdout_text) o.captures[c.name] = strip_trailing_newlines(out_text);
+        std::string group;
+        if (c.source == CaptureSpec::Source::stdout_regex && RE2::PartialMatch(out_text, *c.regex, &group)) {
+            o.captures[c.name] = group;
+        }
+    }
+    auto done = std::move(done_);
+    if (done) done(std::move(o));
+}
+
+void ProcessTask::stop_service() {
+    if (stopping_ || exited_) return;
+    stopping_ = true;
+    signal_group(config_.kill_signal);
+    if (config_.kill_signal == SIGKILL) return;
+    const auto grace = config_.kill_grace.value_or(manager_.config().kill_grace);
+    timer_ = loop::Timer::create(manager_.env().loop);
+    timer_->start(std::chrono::duration_cast<std::chrono::milliseconds>(grace), [this] {
+        if (!exited_) signal_group(SIGKILL);
+    });
 }
 
 void ProcessTask::start_reading(Stream& s, bool is_stderr) {
@@ -231,11 +306,16 @@ void ProcessTask::start_reading(Stream& s, bool is_stderr) {
             manager_.env().output.write_line(is_stderr, prefix_, line);
         });
     }
+    auto& ready_lines = is_stderr ? ready_err_ : ready_out_;
+    if (config_.background && config_.ready.kind == ReadySpec::Kind::log) {
+        ready_lines.emplace([this](std::string_view line) { check_ready_line(line); });
+    }
     ++open_streams_;
     const int rc = s.pipe->read_start(
-        [&s](std::string_view data) {
+        [&s, &ready_lines](std::string_view data) {
             s.tail.append(data);
             if (s.lines) s.lines->feed(data);
+            if (ready_lines) ready_lines->feed(data);
         },
         [this, &s](int) {
             if (s.lines) s.lines->finish();
@@ -260,6 +340,16 @@ void ProcessTask::on_exit(int wait_status, const rusage& usage) {
     signal_group(SIGKILL);
     const char* status = WIFSIGNALED(wait_status) ? "killed" : (WEXITSTATUS(wait_status) == 0 ? "success" : "failure");
     manager_.on_exited(job_, status, seconds_, seconds_of(usage.ru_utime) + seconds_of(usage.ru_stime));
+    ready_deadline_.reset();
+    probe_timer_.reset();
+    if (ready_ && !stopping_) {
+        const std::string how = WIFSIGNALED(wait_status) ? "was killed by " + signal_name(WTERMSIG(wait_status))
+                                                         : "exited with code " + std::to_string(WEXITSTATUS(wait_status));
+        std::string reason = "service `" + job_.name + "` " + how + " while jobs that need it were pending or running";
+        auto context = last_line(err_.tail.str());
+        if (!context.empty()) reason += ": " + context;
+        manager_.service_lost(job_, reason);
+    }
     wait_for_group();
 }
 
@@ -291,6 +381,11 @@ void ProcessTask::cancel() {
 }
 
 void ProcessTask::maybe_complete() {
+    if (ready_ && !gone_notified_ && group_gone_ && open_streams_ == 0) {
+        gone_notified_ = true;
+        manager_.on_service_gone(this);
+        return;
+    }
     if (completed_ || !group_gone_ || open_streams_ > 0) return;
     completed_ = true;
     timer_.reset();
@@ -340,6 +435,20 @@ run::TaskOutcome ProcessTask::outcome() {
             break;
         }
         }
+    }
+    if (!not_ready_.empty()) {
+        o.status = run::TaskStatus::failed;
+        o.error = not_ready_;
+        return o;
+    }
+    if (config_.background && !cancelled_) {
+        o.status = run::TaskStatus::failed;
+        o.error = "service exited before it was ready (" +
+                  (term_signal != 0 ? "killed by " + signal_name(term_signal)
+                                    : "exit code " + std::to_string(exit_status)) + ")";
+        auto context = last_line(err_.tail.str());
+        if (!context.empty()) o.error += ": " + context;
+        return o;
     }
     if (cancelled_) {
         o.status = run::TaskStatus::cancelled;

@@ -26,6 +26,12 @@ public:
     void start(const run::TaskContext& ctx, run::Completion done) override;
     void cancel() override;
 
+    // A service (background = true) completes its attempt when it is ready and keeps
+    // running; these manage the rest of its life.
+    bool service_running() const noexcept { return ready_ && !gone_notified_; }
+    const jobfile::Job& job() const noexcept { return job_; }
+    void stop_service();
+
 private:
     struct Stream {
         StreamSpec spec;
@@ -36,6 +42,10 @@ private:
     };
 
     void fail_soon(std::string error, bool retryable);
+    void watch_readiness();
+    void probe_once();
+    void become_ready();
+    void check_ready_line(std::string_view line);
     bool prepare_stream(Stream& s, const char* name, const run::TaskContext& ctx);
     bool open_parent_end(Stream& s, int parent_fd);
     void close_child_ends();
@@ -69,6 +79,14 @@ private:
     rusage usage_{};
     std::uint64_t started_ns_ = 0;
     double seconds_ = 0;
+
+    // Services.
+    bool ready_ = false;
+    bool stopping_ = false;        // stop_service() was called
+    bool gone_notified_ = false;
+    std::string not_ready_;        // why it never became ready
+    loop::HandlePtr<loop::Timer> ready_deadline_, probe_timer_;
+    std::optional<LineSplitter> ready_out_, ready_err_;
 };
 
 }  // namespace gaia::jobs::process

@@ -121,7 +121,7 @@ struct Harness {
     }
     void run(run::RunOptions options = {}, std::function<void(run::Scheduler&)> during = nullptr) {
         loop::ChildWatcher children(loop);
-        run::RunEnv env{loop, children, registry, redactor, sink};
+        run::RunEnv env{loop, children, registry, redactor, sink, nullptr};
         run::RunMetrics metrics(registry);
         scheduler = std::make_unique<run::Scheduler>(env, *set, options, run::Scheduler::Runtimes{{"timer", runtime.get()}},
                                                      metrics);

@@ -37,7 +37,7 @@ struct Fixture {
     run::TaskOutcome run_one(std::function<void(run::Task&)> after_start = nullptr) {
         const auto* kind = jobs::find_kind("process");
         loop::ChildWatcher children(loop);
-        run::RunEnv env{loop, children, registry, redactor, sink};
+        run::RunEnv env{loop, children, registry, redactor, sink, nullptr};
         auto sub = set->subsystems.find("process");
         auto runtime = kind->make_runtime(env, sub == set->subsystems.end() ? nullptr : sub->second.get());
         const auto& job = set->jobs.front();
