@@ -81,6 +81,7 @@ private:
     std::chrono::system_clock::time_point started_;
     std::string run_id_ = make_run_id();
     int interrupts_ = 0;
+    double lag_max_s_ = 0;
 };
 
 void RunSession::on_signal(int signum) {
@@ -111,6 +112,7 @@ bool RunSession::write_reports(bool any_failed) {
     rep.duration_s = scheduler_->elapsed_s();
     rep.status = run_status(*scheduler_, any_failed);
     rep.files = set_.files;
+    rep.loop_lag_max_s = lag_max_s_;
     for (std::size_t i = 0; i < scheduler_->results().size(); ++i) {
         if (scheduler_->selected(i)) rep.jobs.push_back(&scheduler_->results()[i]);
     }
@@ -176,6 +178,7 @@ int RunSession::execute() {
     bool done = false;
     scheduler_->start([&] {
         done = true;
+        lag_max_s_ = lag_->max_lag_s();
         lag_->stop();
         progress_->finish();
     });

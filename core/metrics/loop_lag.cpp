@@ -11,6 +11,7 @@ LoopLagMonitor::LoopLagMonitor(loop::Loop& loop, Registry& registry, std::chrono
         const auto now = loop::Loop::hrtime_ns();
         const double late = static_cast<double>(now - last_ns_) / 1e9 - static_cast<double>(interval_.count()) / 1e3;
         gauge_.set(late > 0 ? late : 0);
+        if (late > max_) max_ = late;
         last_ns_ = now;
     });
     timer_->unref();

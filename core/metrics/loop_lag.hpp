@@ -11,6 +11,7 @@ class LoopLagMonitor {
 public:
     LoopLagMonitor(loop::Loop& loop, Registry& registry, std::chrono::milliseconds interval = std::chrono::milliseconds(100));
     double last_lag_s() const noexcept { return gauge_.value(); }
+    double max_lag_s() const noexcept { return max_; }
     void stop() { timer_.reset(); }
 
 private:
@@ -18,6 +19,7 @@ private:
     loop::HandlePtr<loop::Timer> timer_;
     std::uint64_t last_ns_ = 0;
     std::chrono::milliseconds interval_;
+    double max_ = 0;
 };
 
 }  // namespace gaia::metrics

@@ -61,6 +61,7 @@ nlohmann::ordered_json to_json(const RunReport& report, const Redactor& redactor
           {"started", iso8601_utc(report.started)},
           {"duration_s", report.duration_s},
           {"status", report.status},
+          {"loop_lag_max_s", report.loop_lag_max_s},
           {"files", report.files}}},
         {"jobs", std::move(jobs)},
     };

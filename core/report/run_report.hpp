@@ -20,6 +20,7 @@ struct RunReport {
     double duration_s = 0;
     std::string status;               // passed, failed, interrupted, terminated, timeout
     std::vector<std::string> files;   // job files, in order
+    double loop_lag_max_s = 0;        // the event loop's worst lateness during the run
     std::vector<const run::JobResult*> jobs;  // the selected jobs, in file order
 };
 

@@ -194,6 +194,11 @@ void Scheduler::arm_rate_timer(std::uint64_t wait_ns) {
 void Scheduler::pump() {
     if (stopping_ || pumping_) return;
     pumping_ = true;
+    // Starting a task can be slow (a process spawn waits for the child's exec): a burst
+    // of a thousand starts in one loop turn would hold up every timer and read. After a
+    // batch, the rest continues on the next turn.
+    constexpr int kLaunchesPerTurn = 8;
+    int launched = 0;
     for (auto idx : order_) {
         auto& s = states_[idx];
         if (!s.active) continue;
@@ -212,7 +217,19 @@ void Scheduler::pump() {
                     break;
                 }
             }
+            if (launched == kLaunchesPerTurn) {
+                if (!pump_posted_) {
+                    pump_posted_ = true;
+                    env_.loop.post([this] {
+                        pump_posted_ = false;
+                        pump();
+                    });
+                }
+                pumping_ = false;
+                return;
+            }
             launch(s, s.next++);
+            ++launched;
             if (stopping_) break;
         }
     }

@@ -100,6 +100,7 @@ private:
     bool stopping_ = false;
     bool finished_ = false;
     bool pumping_ = false;
+    bool pump_posted_ = false;
     StopCause stop_cause_ = StopCause::none;
     std::mt19937_64 random_{std::random_device{}()};
 };

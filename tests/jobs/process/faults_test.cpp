@@ -1,0 +1,132 @@
+// Faults of single process instances — bad programs, bad directories, running out of
+// descriptors, early-closed streams, huge output — each reported on its instance while
+// the rest of the run goes on; and the scale the process manager is built for.
+
+#include "tests/support/subprocess.hpp"
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+using namespace gaia::test;
+using nlohmann::json;
+
+namespace {
+
+const json& job(const json& report, const std::string& name) {
+    for (const auto& j : report["jobs"]) {
+        if (j["name"] == name) return j;
+    }
+    throw std::runtime_error("no job " + name);
+}
+
+}  // namespace
+
+TEST_CASE("missing program, not executable, bad cwd: each fails alone") {
+    TempDir dir;
+    auto script = dir.file("script.sh", "#!/bin/sh\necho hi\n");  // mode 0644: not executable
+    auto file = dir.file("jobs.toml", R"T([jobs.missing]
+kind = "process"
+command = ["gaia-definitely-missing"]
+[jobs.noexec]
+kind = "process"
+command = [")T" + script + R"T("]
+[jobs.badcwd]
+kind = "process"
+command = ["true"]
+cwd = "/nonexistent/dir"
+[jobs.fine]
+kind = "process"
+command = ["true"]
+)T");
+    const auto report = (dir.path() / "r.json").string();
+    auto out = run_gaia({"run", file, "--report-json", report});
+    CHECK(out.exit_code == 1);
+    auto r = json::parse(read_file(report));
+    CHECK(job(r, "missing")["first_error"] == "cannot start `gaia-definitely-missing`: ENOENT (no such file or directory)");
+    CHECK(job(r, "noexec")["first_error"].get<std::string>().find("EACCES (permission denied)") != std::string::npos);
+    CHECK(job(r, "badcwd")["first_error"] == "cwd `/nonexistent/dir` is not a directory");
+    CHECK(job(r, "fine")["status"] == "passed");
+}
+
+TEST_CASE("running out of descriptors (EMFILE) fails instances, not gaia") {
+    TempDir dir;
+    auto file = dir.file("jobs.toml", R"T([process]
+max = 100
+[jobs.many]
+kind = "process"
+command = ["sleep", "0.3"]
+repeat = 100
+thresholds = { success_rate = 0.0 }
+)T");
+    const auto report = (dir.path() / "r.json").string();
+    // gaia's own limit: room for its loop and a few dozen pipes, not for 100 children.
+    auto out = run_program({"sh", "-c", "ulimit -n 64; exec " + std::string(GAIA_BINARY) + " run " + file +
+                                            " --report-json " + report});
+    INFO(out.err);
+    CHECK(out.exit_code == 0);
+    auto r = json::parse(read_file(report));
+    const auto& many = job(r, "many");
+    CHECK(many["passed"].get<int>() > 0);
+    CHECK(many["failed"].get<int>() > 0);
+    CHECK(many["passed"].get<int>() + many["failed"].get<int>() == 100);
+    CHECK(many["first_error"].get<std::string>().find("Too many open files") != std::string::npos);
+}
+
+TEST_CASE("a process that closes its stdout early, or never reads its stdin") {
+    TempDir dir;
+    auto file = dir.file("jobs.toml", R"T([jobs.closer]
+kind = "process"
+shell = "exec >&-; sleep 0.2; echo still-here >&2"
+expect.stderr_contains = "still-here"
+[jobs.deaf]
+kind = "process"
+command = ["true"]
+stdin = ")T" + std::string(200000, 'x') + R"T("
+)T");
+    auto out = run_gaia({"run", file});
+    INFO(out.err);
+    CHECK(out.exit_code == 0);
+}
+
+TEST_CASE("1 GiB of output streams through gaia without growing its memory") {
+    TempDir dir;
+    auto file = dir.file("jobs.toml", R"T([jobs.flood]
+kind = "process"
+shell = "head -c 1073741824 /dev/zero; echo; echo END"
+expect.stdout_contains = "END"
+[jobs.to_file]
+kind = "process"
+command = ["head", "-c", "268435456", "/dev/zero"]
+stdout_file = ")T" + (dir.path() / "out.bin").string() + R"T("
+)T");
+    auto out = run_program({"/usr/bin/time", "-f", "maxrss_kib=%M", GAIA_BINARY, "run", file});
+    INFO(out.err);
+    CHECK(out.exit_code == 0);
+    const auto at = out.err.rfind("maxrss_kib=");
+    REQUIRE(at != std::string::npos);
+    CHECK(std::stol(out.err.substr(at + 11)) < 64 * 1024);
+    CHECK(std::filesystem::file_size(dir.path() / "out.bin") == 268435456u);
+}
+
+TEST_CASE("1,000 concurrent sleep 1 in one job, with the event loop on time") {
+    TempDir dir;
+    auto file = dir.file("jobs.toml", R"T([process]
+max = 1000
+[jobs.sleepers]
+kind = "process"
+command = ["sleep", "1"]
+repeat = 1000
+)T");
+    const auto report = (dir.path() / "r.json").string();
+    const auto start = std::chrono::steady_clock::now();
+    auto out = run_program({"sh", "-c", "ulimit -n 8192; exec " + std::string(GAIA_BINARY) + " run --concurrency 1000 " +
+                                            file + " --report-json " + report});
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    INFO(out.err);
+    CHECK(out.exit_code == 0);
+    auto r = json::parse(read_file(report));
+    CHECK(job(r, "sleepers")["passed"] == 1000);
+    CHECK(seconds < 15);
+    MESSAGE("1,000 x sleep 1: " << seconds << " s, worst loop lag " << r["run"]["loop_lag_max_s"].get<double>() << " s");
+    CHECK(r["run"]["loop_lag_max_s"].get<double>() < 0.25);
+}
