@@ -93,8 +93,8 @@ shell = "head -c 10000000 /dev/zero > )T" + target + R"T("
 limits = { file_size = "1MiB" }
 [jobs.fds]
 kind = "process"
-shell = "exec 3</dev/null 4</dev/null 5</dev/null 6</dev/null; echo opened"
-limits = { open_files = 5 }
+command = ["python3", "-c", "import os; [os.open('/dev/null', os.O_RDONLY) for _ in range(50)]"]
+limits = { open_files = 16 }
 [process.limits]
 cpu_time = "60s"
 )T");
@@ -102,6 +102,7 @@ cpu_time = "60s"
     CHECK(job(r, "bomb")["first_error"].get<std::string>().find("fork") != std::string::npos);
     CHECK(job(r, "big")["first_error"] == "killed by the file_size limit (1MiB)");
     CHECK(std::filesystem::file_size(target) == 1024 * 1024);
+    INFO(job(r, "fds").dump());
     CHECK(job(r, "fds")["first_error"].get<std::string>().find("Too many open files") != std::string::npos);
 }
 
