@@ -39,6 +39,19 @@ std::string human_seconds(double s) {
     return buf;
 }
 
+std::string human_bytes(std::uint64_t bytes) {
+    const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    double value = static_cast<double>(bytes);
+    int unit = 0;
+    while (value >= 1024 && unit < 4) {
+        value /= 1024;
+        ++unit;
+    }
+    char buf[32];
+    std::snprintf(buf, sizeof buf, unit == 0 ? "%.0f%s" : "%.1f%s", value, units[unit]);
+    return buf;
+}
+
 Progress::Progress(Mode mode, bool color, bool quiet, const report::Redactor& redactor)
     : mode_(mode), color_(color), quiet_(quiet), redactor_(redactor) {}
 
@@ -133,7 +146,7 @@ void Progress::finish() {
 }
 
 std::string summary_table(const run::Scheduler& scheduler, bool color) {
-    TextTable table({"job", "kind", "status", "instances", "failed", "p50", "p95", "p99", "duration"});
+    TextTable table({"job", "kind", "status", "instances", "failed", "p50", "p95", "p99", "duration", "cpu", "peak rss"});
     const auto& results = scheduler.results();
     std::size_t row = 0;
     for (std::size_t i = 0; i < results.size(); ++i) {
@@ -146,7 +159,8 @@ std::string summary_table(const run::Scheduler& scheduler, bool color) {
         table.add({r.job->name, r.job->kind, status, r.instances_known ? std::to_string(r.instances) : "-",
                    std::to_string(r.failed), ran ? human_seconds(latency.p50) : "-",
                    ran ? human_seconds(latency.p95) : "-", ran ? human_seconds(latency.p99) : "-",
-                   r.finished_s > r.started_s ? human_seconds(r.finished_s - r.started_s) : "-"});
+                   r.finished_s > r.started_s ? human_seconds(r.finished_s - r.started_s) : "-",
+                   r.cpu_s > 0 ? human_seconds(r.cpu_s) : "-", r.peak_rss_bytes > 0 ? human_bytes(r.peak_rss_bytes) : "-"});
         ++row;
         table.set_color(row, 2, status_color(r.status));
     }

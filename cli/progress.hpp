@@ -38,10 +38,12 @@ private:
 };
 
 // The table printed when a run ends: job, kind, status, instances, failed, p50/p95/p99,
-// duration.
+// duration, and the CPU time and peak RSS of what the job ran (processes).
 std::string summary_table(const run::Scheduler& scheduler, bool color);
 
 // "1.2s", "340ms", "2m05s" for a number of seconds.
 std::string human_seconds(double s);
+// "512B", "3.4MiB".
+std::string human_bytes(std::uint64_t bytes);
 
 }  // namespace gaia::cli

@@ -167,6 +167,7 @@ int RunSession::execute() {
         auto sub = set_.subsystems.find(kind->schema().subsystem);
         runtimes_.push_back(kind->make_runtime(*env_, sub == set_.subsystems.end() ? nullptr : sub->second.get()));
         runtimes.emplace(std::string(kind->schema().kind), runtimes_.back().get());
+        runtimes_.back()->prepare(set_);
     }
     scheduler_ = std::make_unique<run::Scheduler>(*env_, set_, run_options, runtimes, *run_metrics_);
     scheduler_->on_job_finished = [this](const run::JobResult& r) { progress_->on_job_finished(r); };

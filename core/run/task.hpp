@@ -79,6 +79,9 @@ public:
     virtual std::unique_ptr<Task> make_task(const jobfile::Job& job) = 0;
     // Tasks of this kind that may run at once (0: no limit of the subsystem's own).
     virtual std::uint32_t capacity() const = 0;
+    // Called once before the run starts, with the whole job set: a runtime may check
+    // what its jobs will need (and say so) before anything runs.
+    virtual void prepare(const jobfile::JobSet& set) { (void)set; }
     // A task has completed; the runtime decides when it goes (a service keeps running
     // until release()). By default it is deleted on the next loop turn.
     virtual void retire(loop::Loop& loop, std::unique_ptr<Task> task) { loop.defer_delete(std::move(task)); }

@@ -55,6 +55,24 @@ ProcessManager::ProcessManager(run::RunEnv& env, const ProcessSubsystemConfig& c
 
 ProcessManager::~ProcessManager() { kill_now(); }
 
+void ProcessManager::prepare(const jobfile::JobSet& set) {
+    for (const auto& job : set.jobs) {
+        const auto* config = dynamic_cast<const ProcessJobConfig*>(job.config.get());
+        if (config && config->limits.over(config_.limits).any()) {
+            announce_limits();
+            return;
+        }
+    }
+}
+
+void ProcessManager::announce_limits() {
+    // Said once, at start-up, and only when some job has limits.
+    cgroups_.emplace(Cgroups::detect());
+    spdlog::info("process limits: memory through {}, processes through {}, cpu_time, open_files and file_size "
+                 "through setrlimit",
+                 cgroups_->describe_memory(), cgroups_->describe_pids());
+}
+
 std::unique_ptr<run::Task> ProcessManager::make_task(const jobfile::Job& job) {
     return std::make_unique<ProcessTask>(*this, job, static_cast<const ProcessJobConfig&>(*job.config));
 }
@@ -119,13 +137,7 @@ bool ProcessManager::apply_limits(const jobfile::Job& job, const ProcessJobConfi
                                   loop::SpawnRequest& request, std::string& cgroup, std::string* error) {
     const Limits limits = config.limits.over(config_.limits);
     if (!limits.any()) return true;
-    if (!cgroups_) cgroups_.emplace(Cgroups::detect());
-    if (!announced_) {
-        announced_ = true;
-        spdlog::info("process limits: memory through {}, processes through {}, cpu_time, open_files and file_size "
-                     "through setrlimit",
-                     cgroups_->describe_memory(), cgroups_->describe_pids());
-    }
+    if (!cgroups_) announce_limits();
     if (gaia_exe_.empty()) {
         *error = "cannot apply resource limits: the path of the gaia executable is unknown (/proc/self/exe)";
         return false;

@@ -21,6 +21,7 @@ public:
     ~ProcessManager() override;
 
     std::unique_ptr<run::Task> make_task(const jobfile::Job& job) override;
+    void prepare(const jobfile::JobSet& set) override;
     std::uint32_t capacity() const override { return config_.max; }
     void kill_now() noexcept override;
 
@@ -45,6 +46,7 @@ public:
     void service_lost(const jobfile::Job& job, const std::string& reason);
 
     void on_spawned(int pid);
+    void announce_limits();
     void on_exited(const jobfile::Job& job, std::string_view status, double seconds, double cpu_s);
     void on_group_gone(int pgid);
 
@@ -57,7 +59,6 @@ private:
     std::map<std::string, Cgroups::Leaf> leaves_;
     std::map<std::string, std::vector<std::unique_ptr<run::Task>>> services_;  // by job name
     std::string gaia_exe_;
-    bool announced_ = false;
     metrics::Gauge& active_;
     metrics::Family<metrics::Counter>& exits_;
     metrics::Histogram& duration_;

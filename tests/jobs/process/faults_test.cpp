@@ -5,6 +5,8 @@
 #include "tests/support/subprocess.hpp"
 
 #include <doctest/doctest.h>
+#include <filesystem>
+#include <thread>
 #include <nlohmann/json.hpp>
 
 using namespace gaia::test;
@@ -139,4 +141,63 @@ repeat = 1000
 #else
     CHECK(r["run"]["loop_lag_max_s"].get<double>() < 0.25);
 #endif
+}
+
+namespace {
+
+// Processes (zombies included: they keep their name) whose command name is `comm`.
+int count_by_comm(const std::string& comm) {
+    int n = 0;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+        const auto name = entry.path().filename().string();
+        if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+        auto text = read_file(entry.path() / "comm");
+        if (!text.empty() && text.back() == '\n') text.pop_back();
+        if (text == comm) ++n;
+    }
+    return n;
+}
+
+}  // namespace
+
+TEST_CASE("no zombie and no orphan after a run that leaves things behind on purpose") {
+    TempDir dir;
+    // A copy of sleep under a name nothing else uses, so that every process of this test
+    // can be counted, zombies too.
+    const auto sleeper = (dir.path() / "gaiazzsleep").string();
+    std::filesystem::copy_file("/bin/sleep", sleeper);
+    std::filesystem::permissions(sleeper, std::filesystem::perms::owner_all);
+    REQUIRE(count_by_comm("gaiazzsleep") == 0);
+    auto file = dir.file("jobs.toml", R"T([process]
+max = 50
+[jobs.orphans]
+kind = "process"
+repeat = 10
+shell = "{{ vars.s }} 30 & {{ vars.s }} 30 & echo left two behind"
+[jobs.timeouts]
+kind = "process"
+repeat = 10
+shell = "{{ vars.s }} 30 & {{ vars.s }} 30"
+timeout = "200ms"
+kill_grace = "100ms"
+[jobs.service]
+kind = "process"
+shell = "echo up; {{ vars.s }} 30 & {{ vars.s }} 30"
+background = true
+ready = { log = "up" }
+[jobs.user]
+kind = "process"
+needs = ["service"]
+command = ["true"]
+[jobs.daemon]
+kind = "process"
+shell = "setsid {{ vars.s }} 0.2 & echo detached"
+)T");
+    auto out = run_gaia({"run", file, "--var", "s=" + sleeper});
+    INFO(out.err);
+    CHECK(out.exit_code == 1);  // the timeouts fail, as they should
+    // A process that left the job's group (setsid) is not killed, but when it ends gaia,
+    // its subreaper, has reaped it; it ends within 0.2 s of starting.
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    CHECK(count_by_comm("gaiazzsleep") == 0);
 }
