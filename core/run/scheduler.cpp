@@ -288,6 +288,7 @@ void Scheduler::on_attempt_done(Attempt* a, TaskOutcome outcome) {
         outcome.status = TaskStatus::failed;
         outcome.error = "timed out after " + jobfile::format_duration(*s.job->timeout);
         outcome.retryable = true;
+        if (outcome.details.is_object()) outcome.details["killed_by"] = "timeout";
     }
     const auto& retries = s.job->retries;
     if (outcome.status == TaskStatus::failed && outcome.retryable && !stopping_ &&

@@ -109,6 +109,7 @@ kill_grace = "200ms"
 )T");
     CHECK(r.output.exit_code == 1);
     CHECK(r.job("slow")["first_error"] == "timed out after 300ms");
+    CHECK(r.job("slow")["details"]["killed_by"] == "timeout");
     CHECK(r.job("slow")["latency_s"]["max"].get<double>() < 5);
     CHECK(count_processes("sleep 30.7373") == 0);
 }
