@@ -111,7 +111,13 @@ bool ProcessTask::prepare_stream(Stream& s, const char* name, const run::TaskCon
         return open_parent_end(s, fds[0]);
     }
     case StreamMode::file: {
-        const std::string path = s.spec.file.render(ctx.scope);
+        std::string path;
+        try {
+            path = s.spec.file.render(ctx.scope);
+        } catch (const jobfile::RenderError& e) {
+            fail_soon(std::string(name) + "_file: " + e.what(), false);
+            return false;
+        }
         s.child_fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
         if (s.child_fd < 0) {
             fail_soon(std::string("cannot open ") + name + "_file `" + path + "`: " + std::strerror(errno), false);

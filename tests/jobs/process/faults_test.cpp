@@ -204,3 +204,18 @@ command = ["{{ vars.s }}", "0.6"]
     // while `last` keeps the run going, and gaia, its subreaper, reaps it.
     CHECK(count_by_comm("gaiazzsleep") == 0);
 }
+
+TEST_CASE("a template that cannot be rendered fails its instance only") {
+    TempDir dir;
+    auto file = dir.file("jobs.toml", R"T([jobs.items]
+kind = "process"
+for_each = [{ name = "a" }, { other = "b" }]
+command = ["true"]
+stdout_file = ")T" + dir.path().string() + R"T(/{{ item.name }}.log"
+thresholds = { success_rate = 0.5 }
+)T");
+    auto out = run_gaia({"run", file});
+    INFO(out.err);
+    CHECK(out.exit_code == 0);
+    CHECK(out.out.find("items  process  passed  2          1") != std::string::npos);
+}
