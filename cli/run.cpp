@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <cstdio>
 #include <iostream>
 #include <random>
 
@@ -32,6 +33,7 @@ struct RunCommandOptions {
     std::string report_junit;
     std::string metrics_file;
     std::string progress = "auto";
+    std::string shard;  // K/N
 };
 
 std::string make_run_id() {
@@ -148,6 +150,15 @@ int RunSession::execute() {
         run_options.timeout = t;
     }
     run_options.selected = selected;
+    if (!options_.shard.empty()) {
+        unsigned long long k = 0, n = 0;
+        char tail = 0;
+        if (std::sscanf(options_.shard.c_str(), "%llu/%llu%c", &k, &n, &tail) != 2 || n == 0 || k == 0 || k > n) {
+            throw UsageError("--shard takes K/N with 1 <= K <= N, e.g. 2/4, not `" + options_.shard + "`");
+        }
+        run_options.shard_index = k;
+        run_options.shard_count = n;
+    }
     run_options.run_id = run_id_;
 
     const bool tty = ::isatty(STDERR_FILENO) == 1;
@@ -242,6 +253,7 @@ void add_run_command(CLI::App& app, GlobalOptions& globals, Action& action) {
     cmd->add_option("--report-json", o->report_json, "Write the JSON report here");
     cmd->add_option("--report-junit", o->report_junit, "Write a JUnit XML report here");
     cmd->add_option("--metrics-file", o->metrics_file, "Write the final metrics here (Prometheus text, atomically)");
+    cmd->add_option("--shard", o->shard, "Run only the K-th of N equal slices of every fan-out (K/N)");
     cmd->add_option("--progress", o->progress, "Live progress: auto (on a terminal), always, never")
         ->check(CLI::IsMember({"auto", "always", "never"}));
     cmd->callback([&globals, &action, o] { action = [&globals, o] { return run_command(globals, *o); }; });

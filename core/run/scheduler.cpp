@@ -18,7 +18,8 @@ struct Scheduler::JobState {
     KindRuntime* runtime = nullptr;
     std::vector<std::size_t> needs, dependents;
     std::uint64_t next = 0;   // next instance to launch
-    std::uint64_t total = 0;
+    std::uint64_t total = 0;  // one past the last instance to launch
+    std::uint64_t fan_size = 0;  // instances of the whole fan-out (more than total under --shard)
     std::uint32_t in_flight = 0;
     std::optional<TokenBucket> bucket;
     std::vector<nlohmann::json> items;  // for_each values
@@ -132,7 +133,15 @@ void Scheduler::activate(JobState& s) {
     } else {
         s.total = job.repeat;
     }
-    r.instances = s.total;
+    s.fan_size = s.total;
+    if (job.fan_out && options_.shard_count > 1) {
+        // --shard K/N: this machine runs the K-th of N equal slices; `index` keeps its
+        // place in the whole fan-out.
+        const auto k = options_.shard_index, n = options_.shard_count, all = s.total;
+        s.next = all * (k - 1) / n;
+        s.total = all * k / n;
+    }
+    r.instances = s.total - s.next;
     r.instances_known = true;
     if (job.fan_out) {
         for (const auto& name : job.captures) r.captures[name] = nlohmann::json::array();
@@ -332,7 +341,7 @@ void Scheduler::finish_instance(Attempt* a, TaskOutcome outcome, double seconds)
             auto& list = r.captures[name];
             if (list.size() <= a->index) {
                 // Slots for every instance, so values line up with `index`.
-                while (list.size() < s.total) list.push_back(nullptr);
+                while (list.size() < s.fan_size) list.push_back(nullptr);
             }
             list[a->index] = std::move(value);
         } else {

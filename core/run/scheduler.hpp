@@ -28,6 +28,8 @@ struct RunOptions {
     std::optional<jobfile::Duration> timeout;
     std::vector<bool> selected;  // per job; empty selects all
     std::string run_id;
+    std::uint64_t shard_index = 1;  // --shard K/N: run the K-th of N slices of every fan-out
+    std::uint64_t shard_count = 1;
 };
 
 enum class StopCause { none, interrupted, terminated, timeout, fail_fast };

@@ -342,3 +342,28 @@ TEST_CASE("the run timeout cancels running work and fails the run") {
     CHECK(out.out.find("run t: timeout") != std::string::npos);
     CHECK(count_processes("sleep 30.2323") == 0);
 }
+
+TEST_CASE("--shard runs one slice of every fan-out and keeps the global index") {
+    TempDir dir;
+    auto file = dir.file("s.toml", R"T([jobs.setup]
+kind = "process"
+command = ["true"]
+[jobs.fan]
+kind = "process"
+needs = ["setup"]
+repeat = 10
+command = ["echo", "{{ index }}"]
+capture.i = "stdout"
+)T");
+    const auto report = (dir.path() / "r.json").string();
+    auto out = run_gaia({"run", file, "--shard", "2/3", "--report-json", report});
+    INFO(out.err);
+    CHECK(out.exit_code == 0);
+    auto j = json::parse(read_file(report));
+    CHECK(j["jobs"][0]["instances"] == 1);
+    CHECK(j["jobs"][1]["instances"] == 3);
+    CHECK(j["jobs"][1]["captures"]["i"] == json::array({nullptr, nullptr, nullptr, "3", "4", "5", nullptr, nullptr, nullptr, nullptr}));
+    for (const char* bad : {"0/3", "4/3", "3", "1/0", "a/b", "1/2x"}) {
+        CHECK(run_gaia({"run", file, "--shard", bad}).exit_code == 2);
+    }
+}
