@@ -136,10 +136,13 @@ repeat = 1000
     CHECK(job(r, "sleepers")["passed"] == 1000);
     CHECK(seconds < 15);
     MESSAGE("1,000 x sleep 1: " << seconds << " s, worst loop lag " << r["run"]["loop_lag_max_s"].get<double>() << " s");
+    // Alone on this machine the worst lag is about 5 ms; starting all 1,000 in one loop
+    // turn made it 2.7 s. The bounds leave room for a busy CI machine (the lag also counts
+    // time the loop thread waits for a CPU).
 #ifdef GAIA_SANITIZED
-    CHECK(r["run"]["loop_lag_max_s"].get<double>() < 1.0);  // instrumented code is several times slower
+    CHECK(r["run"]["loop_lag_max_s"].get<double>() < 2.0);  // instrumented code is several times slower
 #else
-    CHECK(r["run"]["loop_lag_max_s"].get<double>() < 0.25);
+    CHECK(r["run"]["loop_lag_max_s"].get<double>() < 0.5);
 #endif
 }
 

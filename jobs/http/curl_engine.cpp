@@ -1,0 +1,231 @@
+#include "jobs/http/curl_engine.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <mutex>
+#include <stdexcept>
+
+namespace gaia::jobs::http {
+
+// Watches one socket for libcurl.
+class CurlEngine::SocketPoll final : public loop::HandleOwner<uv_poll_t> {
+public:
+    static loop::HandlePtr<SocketPoll> open(loop::Loop& loop, curl_socket_t fd, CurlEngine& engine) {
+        loop::HandlePtr<SocketPoll> self(new SocketPoll(fd, engine));
+        if (uv_poll_init_socket(loop.get(), &self->handle_, fd) != 0) return nullptr;
+        self->mark_initialized();
+        return self;
+    }
+    int watch(int uv_events) {
+        return uv_poll_start(&handle_, uv_events, [](uv_poll_t* h, int status, int events) {
+            auto* poll = static_cast<SocketPoll*>(static_cast<HandleOwner*>(h->data));
+            if (poll->engine_) poll->engine_->on_socket_ready(poll->fd_, events, status);
+        });
+    }
+
+private:
+    SocketPoll(curl_socket_t fd, CurlEngine& engine) : fd_(fd), engine_(&engine) {}
+    void on_close() noexcept override { engine_ = nullptr; }
+
+    curl_socket_t fd_;
+    CurlEngine* engine_;
+};
+
+struct CurlEngine::Transfer {
+    std::uint64_t id = 0;
+    CURL* easy = nullptr;
+    curl_slist* headers = nullptr;
+    HttpRequest request;
+    HttpResponse response;
+    Done done;
+
+    ~Transfer() {
+        if (headers) curl_slist_free_all(headers);
+        if (easy) curl_easy_cleanup(easy);
+    }
+};
+
+namespace {
+
+std::once_flag global_init;
+
+std::string trim(std::string_view s) {
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+    return std::string(s);
+}
+
+}  // namespace
+
+CurlEngine::CurlEngine(loop::Loop& loop) : loop_(loop), timer_(loop::Timer::create(loop)) {
+    std::call_once(global_init, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+    multi_ = curl_multi_init();
+    if (multi_ == nullptr) throw std::runtime_error("curl_multi_init failed");
+    curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, &CurlEngine::on_curl_socket);
+    curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
+    curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, &CurlEngine::on_curl_timer);
+    curl_multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
+}
+
+CurlEngine::~CurlEngine() { close(); }
+
+void CurlEngine::close() {
+    if (multi_ == nullptr) return;
+    for (auto& [id, t] : transfers_) curl_multi_remove_handle(multi_, t->easy);
+    transfers_.clear();
+    sockets_.clear();
+    timer_.reset();
+    curl_multi_cleanup(multi_);
+    multi_ = nullptr;
+}
+
+int CurlEngine::on_curl_timer(CURLM*, long timeout_ms, void* user) {
+    auto* self = static_cast<CurlEngine*>(user);
+    if (!self->timer_) return 0;
+    if (timeout_ms < 0) {
+        self->timer_->stop();
+        return 0;
+    }
+    // Even a zero timeout goes through the loop: no call into libcurl from here.
+    self->timer_->start(std::chrono::milliseconds(timeout_ms), [self] {
+        int running = 0;
+        curl_multi_socket_action(self->multi_, CURL_SOCKET_TIMEOUT, 0, &running);
+        self->drain_messages();
+    });
+    return 0;
+}
+
+int CurlEngine::on_curl_socket(CURL*, curl_socket_t fd, int what, void* user, void*) {
+    auto* self = static_cast<CurlEngine*>(user);
+    if (what == CURL_POLL_REMOVE) {
+        self->sockets_.erase(fd);  // closes the poll handle before libcurl closes the socket
+        return 0;
+    }
+    auto it = self->sockets_.find(fd);
+    if (it == self->sockets_.end()) {
+        auto poll = SocketPoll::open(self->loop_, fd, *self);
+        if (!poll) return -1;
+        it = self->sockets_.emplace(fd, std::move(poll)).first;
+    }
+    int events = 0;
+    if (what == CURL_POLL_IN || what == CURL_POLL_INOUT) events |= UV_READABLE;
+    if (what == CURL_POLL_OUT || what == CURL_POLL_INOUT) events |= UV_WRITABLE;
+    return it->second->watch(events) == 0 ? 0 : -1;
+}
+
+void CurlEngine::on_socket_ready(curl_socket_t fd, int uv_events, int status) {
+    int flags = 0;
+    if (status < 0) flags = CURL_CSELECT_ERR;
+    if (uv_events & UV_READABLE) flags |= CURL_CSELECT_IN;
+    if (uv_events & UV_WRITABLE) flags |= CURL_CSELECT_OUT;
+    int running = 0;
+    curl_multi_socket_action(multi_, fd, flags, &running);
+    drain_messages();
+}
+
+void CurlEngine::drain_messages() {
+    int left = 0;
+    while (CURLMsg* msg = curl_multi_info_read(multi_, &left)) {
+        if (msg->msg != CURLMSG_DONE) continue;
+        Transfer* t = nullptr;
+        curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &t);
+        if (t) finish(t, msg->data.result);
+        if (multi_ == nullptr) return;  // a completion closed the engine
+    }
+}
+
+void CurlEngine::finish(Transfer* t, CURLcode code) {
+    auto& r = t->response;
+    r.code = code;
+    if (code != CURLE_OK) r.error = curl_easy_strerror(code);
+    curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &r.status);
+    curl_easy_getinfo(t->easy, CURLINFO_TOTAL_TIME, &r.total_s);
+    curl_multi_remove_handle(multi_, t->easy);
+    auto node = transfers_.extract(t->id);
+    auto done = std::move(node.mapped()->done);
+    HttpResponse response = std::move(r);
+    loop_.defer_delete(std::move(node.mapped()));
+    if (done) done(std::move(response));
+}
+
+std::uint64_t CurlEngine::start(HttpRequest request, Done done) {
+    auto t = std::make_unique<Transfer>();
+    t->id = next_id_++;
+    t->request = std::move(request);
+    t->done = std::move(done);
+    t->easy = curl_easy_init();
+    const auto id = t->id;
+    auto fail_soon = [this](Done d, std::string error) {
+        loop_.post([d = std::move(d), error = std::move(error)] {
+            HttpResponse r;
+            r.code = CURLE_FAILED_INIT;
+            r.error = error;
+            if (d) d(std::move(r));
+        });
+    };
+    if (t->easy == nullptr || multi_ == nullptr) {
+        fail_soon(std::move(t->done), "cannot create a transfer");
+        return id;
+    }
+    CURL* e = t->easy;
+    const auto& q = t->request;
+    curl_easy_setopt(e, CURLOPT_URL, q.url.c_str());
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_PRIVATE, t.get());
+    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, q.follow_redirects ? 1L : 0L);
+    curl_easy_setopt(e, CURLOPT_MAXREDIRS, 20L);
+    curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, q.insecure ? 0L : 1L);
+    curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, q.insecure ? 0L : 2L);
+    if (q.timeout_ms > 0) curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(q.timeout_ms));
+    if (q.method == "HEAD") curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+    else if (q.method != "GET") curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, q.method.c_str());
+    if (!q.body.empty() || q.method == "POST") {
+        curl_easy_setopt(e, CURLOPT_POSTFIELDS, q.body.data());
+        curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(q.body.size()));
+    }
+    for (const auto& h : q.headers) t->headers = curl_slist_append(t->headers, h.c_str());
+    if (t->headers) curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, t.get());
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, +[](char* data, std::size_t size, std::size_t count, void* user) {
+        auto* transfer = static_cast<Transfer*>(user);
+        const std::size_t n = size * count;
+        auto& r = transfer->response;
+        r.bytes_received += n;
+        // Held only up to the cap; beyond it the transfer goes on without keeping more.
+        const std::size_t room = transfer->request.body_cap > r.body.size() ? transfer->request.body_cap - r.body.size() : 0;
+        r.body.append(data, std::min(n, room));
+        if (n > room) r.body_truncated = true;
+        return n;
+    });
+    curl_easy_setopt(e, CURLOPT_HEADERDATA, t.get());
+    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, +[](char* data, std::size_t size, std::size_t count, void* user) {
+        auto* transfer = static_cast<Transfer*>(user);
+        const std::size_t n = size * count;
+        std::string_view line(data, n);
+        auto& headers = transfer->response.headers;
+        if (line.rfind("HTTP/", 0) == 0) {
+            headers.clear();  // a new response (after a redirect or 100 Continue)
+        } else if (auto colon = line.find(':'); colon != std::string_view::npos && headers.size() < 256) {
+            headers.emplace_back(trim(line.substr(0, colon)), trim(line.substr(colon + 1)));
+        }
+        return n;
+    });
+    const CURLMcode rc = curl_multi_add_handle(multi_, e);
+    if (rc != CURLM_OK) {
+        fail_soon(std::move(t->done), std::string("cannot start the transfer: ") + curl_multi_strerror(rc));
+        return id;
+    }
+    transfers_.emplace(id, std::move(t));
+    return id;
+}
+
+void CurlEngine::cancel(std::uint64_t id) {
+    auto it = transfers_.find(id);
+    if (it == transfers_.end()) return;
+    curl_multi_remove_handle(multi_, it->second->easy);
+    it->second->done = nullptr;
+    loop_.defer_delete(std::move(it->second));
+    transfers_.erase(it);
+}
+
+}  // namespace gaia::jobs::http
