@@ -1,5 +1,6 @@
 #include "jobs/registry.hpp"
 
+#include "jobs/http/http_kind.hpp"
 #include "jobs/process/launcher.hpp"
 #include "jobs/process/process_kind.hpp"
 
@@ -8,8 +9,9 @@
 namespace gaia::jobs {
 
 std::vector<const run::JobKind*> all_kinds() {
+    static const http::HttpKind http_kind;
     static const process::ProcessKind process_kind;
-    return {&process_kind};
+    return {&http_kind, &process_kind};
 }
 
 bool is_launcher_invocation(int argc, char** argv) {

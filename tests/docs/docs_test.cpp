@@ -4,6 +4,7 @@
 
 #include <doctest/doctest.h>
 
+#include <filesystem>
 #include <regex>
 #include <set>
 
@@ -91,4 +92,16 @@ TEST_CASE("the man pages render without warnings") {
         CHECK(out.exit_code == 0);
         CHECK(out.out.empty());
     }
+}
+
+TEST_CASE("every example job file is valid") {
+    std::size_t n = 0;
+    for (const auto& e : std::filesystem::directory_iterator(source("examples"))) {
+        if (e.path().extension() != ".toml") continue;
+        ++n;
+        auto out = run_gaia({"validate", e.path().string()}, "", {"API_PASSWORD=example"});
+        INFO(e.path().string(), out.err);
+        CHECK(out.exit_code == 0);
+    }
+    CHECK(n >= 2);
 }

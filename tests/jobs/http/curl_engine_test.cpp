@@ -2,7 +2,7 @@
 // http.server, started by the test). Every test ends with the loop closed cleanly.
 
 #include "jobs/http/curl_engine.hpp"
-#include "tests/support/subprocess.hpp"
+#include "tests/support/file_server.hpp"
 
 #include <doctest/doctest.h>
 
@@ -22,64 +22,9 @@ extern char** environ;
 
 using namespace gaia;
 using namespace gaia::jobs::http;
+using gaia::test::FileServer;
+using gaia::test::free_port;
 
-namespace {
-
-int free_port() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    socklen_t len = sizeof addr;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-    ::close(fd);
-    return ntohs(addr.sin_port);
-}
-
-bool accepts(int port) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<std::uint16_t>(port));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-    ::close(fd);
-    return ok;
-}
-
-// python3 -m http.server serving a directory of the test's, on 127.0.0.1.
-class FileServer {
-public:
-    FileServer() : port_(free_port()) {
-        dir_.file("hello.txt", "hello, gaia\n");
-        dir_.file("big.bin", std::string(3 << 20, 'x'));
-        std::vector<std::string> args{"python3", "-m", "http.server", std::to_string(port_), "--bind", "127.0.0.1",
-                                      "--directory", dir_.path().string()};
-        std::vector<char*> argv;
-        for (auto& a : args) argv.push_back(a.data());
-        argv.push_back(nullptr);
-        posix_spawn_file_actions_t actions;
-        posix_spawn_file_actions_init(&actions);
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
-        REQUIRE(posix_spawnp(&pid_, "python3", &actions, nullptr, argv.data(), environ) == 0);
-        posix_spawn_file_actions_destroy(&actions);
-        for (int i = 0; i < 500 && !accepts(port_); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-        REQUIRE(accepts(port_));
-    }
-    ~FileServer() {
-        ::kill(pid_, SIGKILL);
-        ::waitpid(pid_, nullptr, 0);
-    }
-    std::string url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(port_) + path; }
-
-private:
-    test::TempDir dir_;
-    int port_;
-    pid_t pid_ = 0;
-};
-
-}  // namespace
 
 TEST_CASE("the curl engine fetches, reports status, headers and body, and closes cleanly") {
     FileServer server;

@@ -2,7 +2,7 @@
 // descriptors, early-closed streams, huge output — each reported on its instance while
 // the rest of the run goes on; and the scale the process manager is built for.
 
-#include "tests/support/subprocess.hpp"
+#include "tests/support/report_helpers.hpp"
 
 #include <doctest/doctest.h>
 #include <filesystem>
@@ -12,16 +12,6 @@
 using namespace gaia::test;
 using nlohmann::json;
 
-namespace {
-
-const json& job(const json& report, const std::string& name) {
-    for (const auto& j : report["jobs"]) {
-        if (j["name"] == name) return j;
-    }
-    throw std::runtime_error("no job " + name);
-}
-
-}  // namespace
 
 TEST_CASE("missing program, not executable, bad cwd: each fails alone") {
     TempDir dir;

@@ -1,7 +1,7 @@
 // Resource limits and accounting of process jobs, end to end with real processes: each
 // fault is reported on its own instance and the rest of the run goes on.
 
-#include "tests/support/subprocess.hpp"
+#include "tests/support/report_helpers.hpp"
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
@@ -11,24 +11,6 @@
 using namespace gaia::test;
 using nlohmann::json;
 
-namespace {
-
-json run_report(const TempDir& dir, const std::string& text, Output* output = nullptr) {
-    auto file = dir.file("jobs.toml", text);
-    const auto report = (dir.path() / "report.json").string();
-    auto out = run_gaia({"run", file, "--report-json", report});
-    if (output) *output = out;
-    return json::parse(read_file(report));
-}
-
-const json& job(const json& report, const std::string& name) {
-    for (const auto& j : report["jobs"]) {
-        if (j["name"] == name) return j;
-    }
-    throw std::runtime_error("no job " + name);
-}
-
-}  // namespace
 
 TEST_CASE("every instance records exit code, wall time, CPU time and peak RSS") {
     TempDir dir;

@@ -2,7 +2,7 @@
 // early death, and nothing left running afterwards. A small Python HTTP server plays
 // the service.
 
-#include "tests/support/subprocess.hpp"
+#include "tests/support/report_helpers.hpp"
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
@@ -14,21 +14,6 @@ using namespace gaia::test;
 using nlohmann::json;
 
 namespace {
-
-json run_report(const TempDir& dir, const std::string& text, Output* output = nullptr) {
-    auto file = dir.file("jobs.toml", text);
-    const auto report = (dir.path() / "report.json").string();
-    auto out = run_gaia({"run", file, "--report-json", report});
-    if (output) *output = out;
-    return json::parse(read_file(report));
-}
-
-const json& job(const json& report, const std::string& name) {
-    for (const auto& j : report["jobs"]) {
-        if (j["name"] == name) return j;
-    }
-    throw std::runtime_error("no job " + name);
-}
 
 const char* kFetch = R"T(["python3", "-c", "import urllib.request,sys; print(urllib.request.urlopen(sys.argv[1]).status)", )T";
 

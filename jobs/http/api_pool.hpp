@@ -1,0 +1,37 @@
+#pragma once
+// The API client pool for one run: the libcurl engine all http jobs share (connections
+// are reused across jobs), the [api] limits and the gaia_api_* metrics.
+
+#include "core/run/task.hpp"
+#include "jobs/http/curl_engine.hpp"
+#include "jobs/http/http_config.hpp"
+
+namespace gaia::jobs::http {
+
+class ApiPool final : public run::KindRuntime {
+public:
+    ApiPool(run::RunEnv& env, const ApiConfig& config);
+    ~ApiPool() override;
+
+    std::unique_ptr<run::Task> make_task(const jobfile::Job& job) override;
+    // [api].max_clients: requests in flight; the scheduler queues the rest.
+    std::uint32_t capacity() const override { return config_.max_clients; }
+    void close() override;
+
+    run::RunEnv& env() noexcept { return env_; }
+    CurlEngine& engine() noexcept { return engine_; }
+    const ApiConfig& config() const noexcept { return config_; }
+
+    void on_started() { in_flight_.inc(); }
+    void on_finished(const std::string& host, const std::string& method, long status, double seconds);
+
+private:
+    run::RunEnv& env_;
+    ApiConfig config_;
+    CurlEngine engine_;
+    metrics::Family<metrics::Counter>& requests_;
+    metrics::Family<metrics::Histogram>& duration_;
+    metrics::Gauge& in_flight_;
+};
+
+}  // namespace gaia::jobs::http

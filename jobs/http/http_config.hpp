@@ -1,0 +1,58 @@
+#pragma once
+// What the http kind compiles from a job and from the [api] table.
+
+#include "core/jobfile/model.hpp"
+#include "core/jsonpath/jsonpath.hpp"
+
+#include <re2/re2.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace gaia::jobs::http {
+
+struct HeaderExpectation {
+    std::string name;
+    jobfile::Template substring;        // when not a regex
+    std::shared_ptr<const RE2> regex;   // `~regex`
+};
+
+struct HttpCapture {
+    enum class Source { status, body, header, json, regex };
+    std::string name;
+    Source source = Source::status;
+    std::string header;                       // header:NAME
+    std::optional<jsonpath::Path> path;       // json:$.path
+    std::shared_ptr<const RE2> regex;         // regex:PATTERN (group 1)
+};
+
+struct HttpJobConfig final : jobfile::KindConfig {
+    jobfile::Template method = jobfile::Template::literal("GET");
+    jobfile::Template url;
+    std::vector<std::pair<std::string, jobfile::Template>> headers;
+    std::vector<std::pair<std::string, jobfile::Template>> query;
+    std::optional<jobfile::Template> body;
+    std::optional<nlohmann::json> json_body;  // strings inside are templates, rendered per task
+    bool follow_redirects = true;
+    bool insecure = false;
+
+    // expect.status: a list of accepted codes and classes ("2xx" is 200..299).
+    std::vector<std::pair<long, long>> status_ranges{{200, 299}};
+    std::vector<HeaderExpectation> expect_headers;
+    std::vector<jobfile::Template> body_contains;
+    std::vector<std::shared_ptr<const RE2>> body_matches;
+    std::vector<std::pair<jsonpath::Path, nlohmann::json>> expect_json;
+    std::optional<jobfile::Duration> max_latency;
+    std::vector<HttpCapture> captures;
+};
+
+struct ApiConfig final : jobfile::KindConfig {
+    std::uint32_t max_clients = 100;
+    std::optional<jobfile::Duration> timeout;   // default attempt timeout of http jobs
+    std::uint64_t body_cap = 1u << 20;          // response bytes held in memory
+};
+
+}  // namespace gaia::jobs::http

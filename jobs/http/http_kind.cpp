@@ -1,0 +1,250 @@
+#include "jobs/http/http_kind.hpp"
+
+#include "jobs/http/api_pool.hpp"
+#include "jobs/http/http_config.hpp"
+
+#include <sstream>
+
+namespace gaia::jobs::http {
+namespace {
+
+using jobfile::CompileContext;
+
+std::shared_ptr<const RE2> compile_regex(std::string_view pattern, std::string* error) {
+    auto re = std::make_shared<RE2>(pattern, RE2::Quiet);
+    if (!re->ok()) {
+        *error = "invalid regular expression: " + re->error();
+        return nullptr;
+    }
+    return re;
+}
+
+std::optional<nlohmann::json> to_json(const toml::node& node) {
+    if (auto s = node.as_string()) return nlohmann::json(s->get());
+    if (auto i = node.as_integer()) return nlohmann::json(i->get());
+    if (auto f = node.as_floating_point()) return nlohmann::json(f->get());
+    if (auto b = node.as_boolean()) return nlohmann::json(b->get());
+    if (auto t = node.as_table()) {
+        nlohmann::json out = nlohmann::json::object();
+        for (auto&& [k, v] : *t) {
+            auto value = to_json(v);
+            if (!value) return std::nullopt;
+            out[std::string(k.str())] = std::move(*value);
+        }
+        return out;
+    }
+    if (auto a = node.as_array()) {
+        nlohmann::json out = nlohmann::json::array();
+        for (const auto& el : *a) {
+            auto value = to_json(el);
+            if (!value) return std::nullopt;
+            out.push_back(std::move(*value));
+        }
+        return out;
+    }
+    return std::nullopt;  // dates and times have no JSON form
+}
+
+void add_status(const toml::node& node, HttpJobConfig& config, CompileContext& ctx) {
+    if (auto i = node.as_integer()) {
+        if (i->get() < 100 || i->get() > 599) {
+            ctx.error(node, "`expect.status` codes are 100 to 599, not " + std::to_string(i->get()));
+            return;
+        }
+        config.status_ranges.emplace_back(i->get(), i->get());
+    } else if (auto s = node.as_string()) {
+        const auto& text = s->get();
+        if (text.size() == 3 && text[0] >= '1' && text[0] <= '5' && (text[1] == 'x' || text[1] == 'X') &&
+            (text[2] == 'x' || text[2] == 'X')) {
+            const long base = (text[0] - '0') * 100;
+            config.status_ranges.emplace_back(base, base + 99);
+        } else {
+            ctx.error(node, "`expect.status` takes a code, a list of codes or a class such as \"2xx\", not \"" + text + "\"");
+        }
+    } else {
+        ctx.error(node, "`expect.status` takes a code, a list of codes or a class such as \"2xx\"");
+    }
+}
+
+std::vector<std::pair<std::string, jobfile::Template>> template_table(const toml::node& node, std::string_view what,
+                                                                      CompileContext& ctx) {
+    std::vector<std::pair<std::string, jobfile::Template>> out;
+    const auto* t = ctx.table(node, what);
+    if (!t) return out;
+    for (auto&& [key, value] : *t) {
+        const std::string name = std::string(what) + "." + std::string(key.str());
+        if (value.is_integer() || value.is_floating_point() || value.is_boolean()) {
+            std::ostringstream text;
+            value.visit([&](auto&& v) { text << v; });
+            out.emplace_back(std::string(key.str()), jobfile::Template::literal(text.str()));
+        } else if (auto v = ctx.templ(value, name)) {
+            out.emplace_back(std::string(key.str()), std::move(*v));
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+const jobfile::KindSchema& HttpKind::schema() const {
+    static const jobfile::KindSchema schema{
+        "http",
+        "api",
+        {"method", "url", "headers", "query", "body", "json", "form", "body_file", "follow_redirects", "http_version",
+         "save_body", "insecure"},
+        {"status", "headers", "body_contains", "body_matches", "json", "max_latency"},
+        {"max_clients", "timeout", "max_body", "rate", "burst", "circuit_breaker", "hosts"},
+        // The rest of SPEC §2.4 comes with the next steps of the API client pool.
+        {"form", "body_file", "http_version", "save_body"},
+    };
+    return schema;
+}
+
+std::optional<std::string> HttpKind::check_capture(std::string_view spec) const {
+    if (spec == "status" || spec == "body") return std::nullopt;
+    if (spec.rfind("header:", 0) == 0) {
+        if (spec.size() == 7) return std::string("`header:` needs a header name");
+        return std::nullopt;
+    }
+    std::string error;
+    if (spec.rfind("json:", 0) == 0) {
+        if (!jsonpath::Path::parse(spec.substr(5), &error)) return error;
+        return std::nullopt;
+    }
+    if (spec.rfind("regex:", 0) == 0) {
+        if (!compile_regex(spec.substr(6), &error)) return error;
+        return std::nullopt;
+    }
+    return "an http capture is \"status\", \"body\", \"header:NAME\", \"json:$.path\" or \"regex:PATTERN\", not \"" +
+           std::string(spec) + "\"";
+}
+
+std::shared_ptr<const jobfile::KindConfig> HttpKind::compile_job(const toml::table& job, CompileContext& ctx) const {
+    auto config = std::make_shared<HttpJobConfig>();
+    if (const auto* n = job.get("url")) {
+        if (auto t = ctx.templ(*n, "url")) config->url = std::move(*t);
+    } else {
+        ctx.diags().error(jobfile::pos_of(job), "an http job needs a `url`");
+    }
+    if (const auto* n = job.get("method")) {
+        if (auto t = ctx.templ(*n, "method")) config->method = std::move(*t);
+    }
+    if (const auto* n = job.get("headers")) config->headers = template_table(*n, "headers", ctx);
+    if (const auto* n = job.get("query")) config->query = template_table(*n, "query", ctx);
+    if (const auto* n = job.get("body")) config->body = ctx.templ(*n, "body");
+    if (const auto* n = job.get("json")) {
+        if (config->body) ctx.error(*n, "an http job has one body: `body` or `json`, not both");
+        config->json_body = to_json(*n);
+        if (!config->json_body) ctx.error(*n, "`json` cannot hold TOML dates or times");
+    }
+    if (const auto* n = job.get("follow_redirects")) config->follow_redirects = ctx.boolean(*n, "follow_redirects").value_or(true);
+    if (const auto* n = job.get("insecure")) config->insecure = ctx.boolean(*n, "insecure").value_or(false);
+
+    if (const auto* expect = job.get("expect"); expect && expect->is_table()) {
+        const auto& e = *expect->as_table();
+        if (const auto* n = e.get("status")) {
+            config->status_ranges.clear();
+            if (const auto* arr = n->as_array()) {
+                for (const auto& el : *arr) add_status(el, *config, ctx);
+            } else {
+                add_status(*n, *config, ctx);
+            }
+        }
+        if (const auto* n = e.get("headers")) {
+            if (const auto* t = ctx.table(*n, "expect.headers")) {
+                for (auto&& [key, value] : *t) {
+                    auto text = ctx.string(value, "expect.headers." + std::string(key.str()));
+                    if (!text) continue;
+                    HeaderExpectation h;
+                    h.name = std::string(key.str());
+                    if (!text->empty() && (*text)[0] == '~') {
+                        std::string error;
+                        h.regex = compile_regex(text->substr(1), &error);
+                        if (!h.regex) ctx.error(value, "`expect.headers." + h.name + "`: " + error);
+                    } else if (auto t2 = ctx.templ(value, "expect.headers")) {
+                        h.substring = std::move(*t2);
+                    }
+                    config->expect_headers.push_back(std::move(h));
+                }
+            }
+        }
+        if (const auto* n = e.get("body_contains")) {
+            if (const auto* arr = n->as_array()) {
+                for (const auto& el : *arr) {
+                    if (auto t = ctx.templ(el, "expect.body_contains")) config->body_contains.push_back(std::move(*t));
+                }
+            } else if (auto t = ctx.templ(*n, "expect.body_contains")) {
+                config->body_contains.push_back(std::move(*t));
+            }
+        }
+        if (const auto* n = e.get("body_matches")) {
+            if (auto pattern = ctx.string(*n, "expect.body_matches")) {
+                std::string error;
+                if (auto re = compile_regex(*pattern, &error)) config->body_matches.push_back(re);
+                else ctx.error(*n, "`expect.body_matches`: " + error);
+            }
+        }
+        if (const auto* n = e.get("json")) {
+            if (const auto* t = ctx.table(*n, "expect.json")) {
+                for (auto&& [key, value] : *t) {
+                    std::string error;
+                    auto path = jsonpath::Path::parse(key.str(), &error);
+                    auto expected = to_json(value);
+                    if (!path) ctx.diags().error(jobfile::pos_of(key), "`expect.json`: " + error);
+                    else if (expected) config->expect_json.emplace_back(std::move(*path), std::move(*expected));
+                }
+            }
+        }
+        if (const auto* n = e.get("max_latency")) config->max_latency = ctx.duration(*n, "expect.max_latency");
+    }
+    if (const auto* capture = job.get("capture"); capture && capture->is_table()) {
+        for (auto&& [key, value] : *capture->as_table()) {
+            const auto* spec = value.as_string();
+            if (!spec || check_capture(spec->get())) continue;  // reported by the loader
+            const std::string& text = spec->get();
+            HttpCapture c;
+            c.name = std::string(key.str());
+            std::string error;
+            if (text == "status") c.source = HttpCapture::Source::status;
+            else if (text == "body") c.source = HttpCapture::Source::body;
+            else if (text.rfind("header:", 0) == 0) {
+                c.source = HttpCapture::Source::header;
+                c.header = text.substr(7);
+            } else if (text.rfind("json:", 0) == 0) {
+                c.source = HttpCapture::Source::json;
+                c.path = jsonpath::Path::parse(std::string_view(text).substr(5), &error);
+            } else {
+                c.source = HttpCapture::Source::regex;
+                c.regex = compile_regex(std::string_view(text).substr(6), &error);
+            }
+            config->captures.push_back(std::move(c));
+        }
+    }
+    return config;
+}
+
+std::shared_ptr<const jobfile::KindConfig> HttpKind::compile_subsystem(const std::vector<const toml::table*>& fragments,
+                                                                       CompileContext& ctx) const {
+    auto config = std::make_shared<ApiConfig>();
+    for (const auto* t : fragments) {
+        if (const auto* n = t->get("max_clients")) {
+            if (auto v = ctx.integer(*n, "api.max_clients", 1, 100'000)) config->max_clients = static_cast<std::uint32_t>(*v);
+        }
+        if (const auto* n = t->get("timeout")) config->timeout = ctx.duration(*n, "api.timeout");
+        if (const auto* n = t->get("max_body")) config->body_cap = ctx.size(*n, "api.max_body").value_or(config->body_cap);
+        for (const char* key : {"rate", "burst", "circuit_breaker", "hosts"}) {
+            if (const auto* n = t->get(key)) {
+                ctx.error(*n, "`api." + std::string(key) + "` is not supported by this build of gaia yet");
+            }
+        }
+    }
+    return config;
+}
+
+std::unique_ptr<run::KindRuntime> HttpKind::make_runtime(run::RunEnv& env, const jobfile::KindConfig* subsystem) const {
+    static const ApiConfig defaults;
+    const auto* config = dynamic_cast<const ApiConfig*>(subsystem);
+    return std::make_unique<ApiPool>(env, config ? *config : defaults);
+}
+
+}  // namespace gaia::jobs::http

@@ -1,0 +1,19 @@
+#pragma once
+// kind = "http": API calls (SPEC §2.4), on the API client pool.
+
+#include "core/run/task.hpp"
+
+namespace gaia::jobs::http {
+
+class HttpKind final : public run::JobKind {
+public:
+    const jobfile::KindSchema& schema() const override;
+    std::shared_ptr<const jobfile::KindConfig> compile_job(const toml::table& job,
+                                                           jobfile::CompileContext& ctx) const override;
+    std::optional<std::string> check_capture(std::string_view spec) const override;
+    std::shared_ptr<const jobfile::KindConfig> compile_subsystem(const std::vector<const toml::table*>& fragments,
+                                                                 jobfile::CompileContext& ctx) const override;
+    std::unique_ptr<run::KindRuntime> make_runtime(run::RunEnv& env, const jobfile::KindConfig* subsystem) const override;
+};
+
+}  // namespace gaia::jobs::http

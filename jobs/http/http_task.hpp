@@ -1,0 +1,40 @@
+#pragma once
+// One attempt of one http job instance: render the request, send it through the pool's
+// engine, then check the expectations and take the captures.
+
+#include "core/run/task.hpp"
+#include "jobs/http/curl_engine.hpp"
+#include "jobs/http/http_config.hpp"
+
+namespace gaia::jobs::http {
+
+class ApiPool;
+
+class HttpTask final : public run::Task {
+public:
+    HttpTask(ApiPool& pool, const jobfile::Job& job, const HttpJobConfig& config);
+    ~HttpTask() override;
+    void start(const run::TaskContext& ctx, run::Completion done) override;
+    void cancel() override;
+
+private:
+    void complete(run::TaskOutcome outcome);
+    run::TaskOutcome outcome(const HttpResponse& response);
+
+    ApiPool& pool_;
+    const jobfile::Job& job_;
+    const HttpJobConfig& config_;
+    const run::TaskContext* ctx_ = nullptr;
+    run::Completion done_;
+    std::uint64_t transfer_ = 0;
+    bool running_ = false;
+    std::string method_, url_, host_;
+    std::uint64_t started_ns_ = 0;
+};
+
+// "https://user@host:8443/x" -> "host": the metric label (never the URL).
+std::string host_of(std::string_view url);
+// Percent-encoding of a query component (RFC 3986 unreserved characters stay).
+std::string url_encode(std::string_view text);
+
+}  // namespace gaia::jobs::http

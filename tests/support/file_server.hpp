@@ -1,0 +1,31 @@
+#pragma once
+// A real HTTP server for tests: Python's http.server on 127.0.0.1 serving a directory of
+// the test's own, started and stopped by the test.
+
+#include "tests/support/subprocess.hpp"
+
+#include <sys/types.h>
+
+#include <string>
+
+namespace gaia::test {
+
+// A port nothing listens on right now.
+int free_port();
+
+class FileServer {
+public:
+    FileServer();  // serves hello.txt, big.bin (3 MiB) and data.json
+    ~FileServer();
+    FileServer(const FileServer&) = delete;
+    FileServer& operator=(const FileServer&) = delete;
+    std::string url(const std::string& path) const;
+    const TempDir& dir() const noexcept { return dir_; }
+
+private:
+    TempDir dir_;
+    int port_;
+    pid_t pid_ = 0;
+};
+
+}  // namespace gaia::test
