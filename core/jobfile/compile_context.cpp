@@ -200,6 +200,39 @@ std::optional<Template> CompileContext::templ(const toml::node& node, std::strin
     return Template::compile(*text, &syntax);
 }
 
+std::optional<nlohmann::json> CompileContext::json_value(const toml::node& node, std::string_view what,
+                                                        bool render_strings) {
+    if (node.is_string()) {
+        if (!render_strings) return nlohmann::json(node.as_string()->get());
+        auto text = static_text(node, what);
+        if (!text) return std::nullopt;
+        return nlohmann::json(*text);
+    }
+    if (auto i = node.as_integer()) return nlohmann::json(i->get());
+    if (auto f = node.as_floating_point()) return nlohmann::json(f->get());
+    if (auto b = node.as_boolean()) return nlohmann::json(b->get());
+    if (auto t = node.as_table()) {
+        nlohmann::json obj = nlohmann::json::object();
+        for (auto&& [k, v] : *t) {
+            auto item = json_value(v, what, render_strings);
+            if (!item) return std::nullopt;
+            obj[std::string(k.str())] = std::move(*item);
+        }
+        return obj;
+    }
+    if (auto a = node.as_array()) {
+        nlohmann::json list = nlohmann::json::array();
+        for (const auto& el : *a) {
+            auto item = json_value(el, what, render_strings);
+            if (!item) return std::nullopt;
+            list.push_back(std::move(*item));
+        }
+        return list;
+    }
+    error(node, "`" + std::string(what) + "` holds strings, numbers, booleans, arrays or tables, not " + type_name(node));
+    return std::nullopt;
+}
+
 bool CompileContext::check_keys(const toml::table& table, const std::vector<std::string_view>& known,
                                 std::string_view where) {
     bool ok = true;

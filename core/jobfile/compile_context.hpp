@@ -6,6 +6,7 @@
 #include "core/jobfile/template.hpp"
 #include "core/jobfile/values.hpp"
 
+#include <nlohmann/json.hpp>
 #include <toml++/toml.h>
 
 #include <optional>
@@ -48,6 +49,11 @@ public:
     // A string value as a template rendered per task. Syntax and scope errors are reported
     // once, by the loader's template pass, so this one stays silent about them.
     std::optional<Template> templ(const toml::node& node, std::string_view what);
+
+    // A TOML value as JSON. Strings are rendered as load-time text (vars.*, env.*) when
+    // render_strings is set, else kept as written (templates rendered per task later).
+    // Dates and times, which JSON cannot hold, are reported and fail the conversion.
+    std::optional<nlohmann::json> json_value(const toml::node& node, std::string_view what, bool render_strings);
 
     // Rejects keys that are not in `known` (with "did you mean"); returns false if any.
     bool check_keys(const toml::table& table, const std::vector<std::string_view>& known, std::string_view where);

@@ -397,39 +397,9 @@ void Loader::compile_for_each(Job& job, const toml::node& value) {
         ctx_.error(value, "`for_each` has more than " + std::to_string(kMaxRepeat) + " items");
         return;
     }
-    std::function<std::optional<nlohmann::json>(const toml::node&)> convert =
-        [&](const toml::node& n) -> std::optional<nlohmann::json> {
-        if (n.is_string()) {
-            auto text = ctx_.static_text(n, "for_each");
-            if (!text) return std::nullopt;
-            return nlohmann::json(*text);
-        }
-        if (auto i = n.as_integer()) return nlohmann::json(i->get());
-        if (auto f = n.as_floating_point()) return nlohmann::json(f->get());
-        if (auto b = n.as_boolean()) return nlohmann::json(b->get());
-        if (auto t = n.as_table()) {
-            nlohmann::json obj = nlohmann::json::object();
-            for (auto&& [k, v] : *t) {
-                auto item = convert(v);
-                if (!item) return std::nullopt;
-                obj[std::string(k.str())] = std::move(*item);
-            }
-            return obj;
-        }
-        if (auto a = n.as_array()) {
-            nlohmann::json list = nlohmann::json::array();
-            for (const auto& el : *a) {
-                auto item = convert(el);
-                if (!item) return std::nullopt;
-                list.push_back(std::move(*item));
-            }
-            return list;
-        }
-        ctx_.error(n, "`for_each` items must be strings, numbers, booleans, arrays or tables, not " + type_name(n));
-        return std::nullopt;
-    };
     for (const auto& el : *arr) {
-        if (auto item = convert(el)) fe.items.push_back(std::move(*item));
+        // Strings in items may use vars and env, fixed at load like other static values.
+        if (auto item = ctx_.json_value(el, "for_each", true)) fe.items.push_back(std::move(*item));
     }
     job.for_each = std::move(fe);
 }

@@ -19,32 +19,6 @@ std::shared_ptr<const RE2> compile_regex(std::string_view pattern, std::string* 
     return re;
 }
 
-std::optional<nlohmann::json> to_json(const toml::node& node) {
-    if (auto s = node.as_string()) return nlohmann::json(s->get());
-    if (auto i = node.as_integer()) return nlohmann::json(i->get());
-    if (auto f = node.as_floating_point()) return nlohmann::json(f->get());
-    if (auto b = node.as_boolean()) return nlohmann::json(b->get());
-    if (auto t = node.as_table()) {
-        nlohmann::json out = nlohmann::json::object();
-        for (auto&& [k, v] : *t) {
-            auto value = to_json(v);
-            if (!value) return std::nullopt;
-            out[std::string(k.str())] = std::move(*value);
-        }
-        return out;
-    }
-    if (auto a = node.as_array()) {
-        nlohmann::json out = nlohmann::json::array();
-        for (const auto& el : *a) {
-            auto value = to_json(el);
-            if (!value) return std::nullopt;
-            out.push_back(std::move(*value));
-        }
-        return out;
-    }
-    return std::nullopt;  // dates and times have no JSON form
-}
-
 void add_status(const toml::node& node, HttpJobConfig& config, CompileContext& ctx) {
     if (auto i = node.as_integer()) {
         if (i->get() < 100 || i->get() > 599) {
@@ -134,8 +108,7 @@ std::shared_ptr<const jobfile::KindConfig> HttpKind::compile_job(const toml::tab
     if (const auto* n = job.get("body")) config->body = ctx.templ(*n, "body");
     if (const auto* n = job.get("json")) {
         if (config->body) ctx.error(*n, "an http job has one body: `body` or `json`, not both");
-        config->json_body = to_json(*n);
-        if (!config->json_body) ctx.error(*n, "`json` cannot hold TOML dates or times");
+        config->json_body = ctx.json_value(*n, "json", false);
     }
     if (const auto* n = job.get("follow_redirects")) config->follow_redirects = ctx.boolean(*n, "follow_redirects").value_or(true);
     if (const auto* n = job.get("insecure")) config->insecure = ctx.boolean(*n, "insecure").value_or(false);
@@ -189,7 +162,7 @@ std::shared_ptr<const jobfile::KindConfig> HttpKind::compile_job(const toml::tab
                 for (auto&& [key, value] : *t) {
                     std::string error;
                     auto path = jsonpath::Path::parse(key.str(), &error);
-                    auto expected = to_json(value);
+                    auto expected = ctx.json_value(value, "expect.json", false);
                     if (!path) ctx.diags().error(jobfile::pos_of(key), "`expect.json`: " + error);
                     else if (expected) config->expect_json.emplace_back(std::move(*path), std::move(*expected));
                 }
