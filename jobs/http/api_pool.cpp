@@ -5,16 +5,23 @@
 namespace gaia::jobs::http {
 
 ApiPool::ApiPool(run::RunEnv& env, const ApiConfig& config)
-    : env_(env), config_(config), engine_(env.loop),
+    : env_(env), config_(config),
       requests_(env.metrics.counter("gaia_api_requests_total", "HTTP requests by host, method and status code "
                                                                "(code 0: no response).",
                                     {"host", "method", "code"})),
       duration_(env.metrics.histogram("gaia_api_request_duration_seconds", "Duration of HTTP requests.", {"host"})),
       in_flight_(env.metrics.gauge("gaia_api_requests_in_flight", "HTTP requests in flight.").with(metrics::LabelValues{})) {}
 
-ApiPool::~ApiPool() { engine_.close(); }
+ApiPool::~ApiPool() { close(); }
 
-void ApiPool::close() { engine_.close(); }
+CurlEngine& ApiPool::engine() {
+    if (!engine_) engine_ = std::make_unique<CurlEngine>(env_.loop);
+    return *engine_;
+}
+
+void ApiPool::close() {
+    if (engine_) engine_->close();
+}
 
 std::unique_ptr<run::Task> ApiPool::make_task(const jobfile::Job& job) {
     return std::make_unique<HttpTask>(*this, job, static_cast<const HttpJobConfig&>(*job.config));

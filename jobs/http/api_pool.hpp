@@ -19,7 +19,8 @@ public:
     void close() override;
 
     run::RunEnv& env() noexcept { return env_; }
-    CurlEngine& engine() noexcept { return engine_; }
+    // Made on first use: a run without http jobs pays nothing for libcurl's set-up.
+    CurlEngine& engine();
     const ApiConfig& config() const noexcept { return config_; }
 
     void on_started() { in_flight_.inc(); }
@@ -28,7 +29,7 @@ public:
 private:
     run::RunEnv& env_;
     ApiConfig config_;
-    CurlEngine engine_;
+    std::unique_ptr<CurlEngine> engine_;
     metrics::Family<metrics::Counter>& requests_;
     metrics::Family<metrics::Histogram>& duration_;
     metrics::Gauge& in_flight_;
