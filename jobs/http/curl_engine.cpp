@@ -1,11 +1,16 @@
 #include "jobs/http/curl_engine.hpp"
 
+#include "jobs/http/curl_library.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <mutex>
 #include <stdexcept>
 
 namespace gaia::jobs::http {
+namespace {
+const CurlLibrary& curl() { return CurlLibrary::get(); }
+}  // namespace
 
 // Watches one socket for libcurl.
 class CurlEngine::SocketPoll final : public loop::HandleOwner<uv_poll_t> {
@@ -40,14 +45,12 @@ struct CurlEngine::Transfer {
     Done done;
 
     ~Transfer() {
-        if (headers) curl_slist_free_all(headers);
-        if (easy) curl_easy_cleanup(easy);
+        if (headers) curl().slist_free_all(headers);
+        if (easy) curl().easy_cleanup(easy);
     }
 };
 
 namespace {
-
-std::once_flag global_init;
 
 std::string trim(std::string_view s) {
     while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
@@ -58,24 +61,23 @@ std::string trim(std::string_view s) {
 }  // namespace
 
 CurlEngine::CurlEngine(loop::Loop& loop) : loop_(loop), timer_(loop::Timer::create(loop)) {
-    std::call_once(global_init, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-    multi_ = curl_multi_init();
+    multi_ = curl().multi_init();
     if (multi_ == nullptr) throw std::runtime_error("curl_multi_init failed");
-    curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, &CurlEngine::on_curl_socket);
-    curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
-    curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, &CurlEngine::on_curl_timer);
-    curl_multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
+    curl().multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, &CurlEngine::on_curl_socket);
+    curl().multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
+    curl().multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, &CurlEngine::on_curl_timer);
+    curl().multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
 }
 
 CurlEngine::~CurlEngine() { close(); }
 
 void CurlEngine::close() {
     if (multi_ == nullptr) return;
-    for (auto& [id, t] : transfers_) curl_multi_remove_handle(multi_, t->easy);
+    for (auto& [id, t] : transfers_) curl().multi_remove_handle(multi_, t->easy);
     transfers_.clear();
     sockets_.clear();
     timer_.reset();
-    curl_multi_cleanup(multi_);
+    curl().multi_cleanup(multi_);
     multi_ = nullptr;
 }
 
@@ -89,7 +91,7 @@ int CurlEngine::on_curl_timer(CURLM*, long timeout_ms, void* user) {
     // Even a zero timeout goes through the loop: no call into libcurl from here.
     self->timer_->start(std::chrono::milliseconds(timeout_ms), [self] {
         int running = 0;
-        curl_multi_socket_action(self->multi_, CURL_SOCKET_TIMEOUT, 0, &running);
+        curl().multi_socket_action(self->multi_, CURL_SOCKET_TIMEOUT, 0, &running);
         self->drain_messages();
     });
     return 0;
@@ -119,16 +121,16 @@ void CurlEngine::on_socket_ready(curl_socket_t fd, int uv_events, int status) {
     if (uv_events & UV_READABLE) flags |= CURL_CSELECT_IN;
     if (uv_events & UV_WRITABLE) flags |= CURL_CSELECT_OUT;
     int running = 0;
-    curl_multi_socket_action(multi_, fd, flags, &running);
+    curl().multi_socket_action(multi_, fd, flags, &running);
     drain_messages();
 }
 
 void CurlEngine::drain_messages() {
     int left = 0;
-    while (CURLMsg* msg = curl_multi_info_read(multi_, &left)) {
+    while (CURLMsg* msg = curl().multi_info_read(multi_, &left)) {
         if (msg->msg != CURLMSG_DONE) continue;
         Transfer* t = nullptr;
-        curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &t);
+        curl().easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &t);
         if (t) finish(t, msg->data.result);
         if (multi_ == nullptr) return;  // a completion closed the engine
     }
@@ -137,10 +139,10 @@ void CurlEngine::drain_messages() {
 void CurlEngine::finish(Transfer* t, CURLcode code) {
     auto& r = t->response;
     r.code = code;
-    if (code != CURLE_OK) r.error = curl_easy_strerror(code);
-    curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &r.status);
-    curl_easy_getinfo(t->easy, CURLINFO_TOTAL_TIME, &r.total_s);
-    curl_multi_remove_handle(multi_, t->easy);
+    if (code != CURLE_OK) r.error = curl().easy_strerror(code);
+    curl().easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &r.status);
+    curl().easy_getinfo(t->easy, CURLINFO_TOTAL_TIME, &r.total_s);
+    curl().multi_remove_handle(multi_, t->easy);
     auto node = transfers_.extract(t->id);
     auto done = std::move(node.mapped()->done);
     HttpResponse response = std::move(r);
@@ -153,7 +155,7 @@ std::uint64_t CurlEngine::start(HttpRequest request, Done done) {
     t->id = next_id_++;
     t->request = std::move(request);
     t->done = std::move(done);
-    t->easy = curl_easy_init();
+    t->easy = curl().easy_init();
     const auto id = t->id;
     auto fail_soon = [this](Done d, std::string error) {
         loop_.post([d = std::move(d), error = std::move(error)] {
@@ -169,24 +171,24 @@ std::uint64_t CurlEngine::start(HttpRequest request, Done done) {
     }
     CURL* e = t->easy;
     const auto& q = t->request;
-    curl_easy_setopt(e, CURLOPT_URL, q.url.c_str());
-    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(e, CURLOPT_PRIVATE, t.get());
-    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, q.follow_redirects ? 1L : 0L);
-    curl_easy_setopt(e, CURLOPT_MAXREDIRS, 20L);
-    curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, q.insecure ? 0L : 1L);
-    curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, q.insecure ? 0L : 2L);
-    if (q.timeout_ms > 0) curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(q.timeout_ms));
-    if (q.method == "HEAD") curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
-    else if (q.method != "GET") curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, q.method.c_str());
+    curl().easy_setopt(e, CURLOPT_URL, q.url.c_str());
+    curl().easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl().easy_setopt(e, CURLOPT_PRIVATE, t.get());
+    curl().easy_setopt(e, CURLOPT_FOLLOWLOCATION, q.follow_redirects ? 1L : 0L);
+    curl().easy_setopt(e, CURLOPT_MAXREDIRS, 20L);
+    curl().easy_setopt(e, CURLOPT_SSL_VERIFYPEER, q.insecure ? 0L : 1L);
+    curl().easy_setopt(e, CURLOPT_SSL_VERIFYHOST, q.insecure ? 0L : 2L);
+    if (q.timeout_ms > 0) curl().easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(q.timeout_ms));
+    if (q.method == "HEAD") curl().easy_setopt(e, CURLOPT_NOBODY, 1L);
+    else if (q.method != "GET") curl().easy_setopt(e, CURLOPT_CUSTOMREQUEST, q.method.c_str());
     if (!q.body.empty() || q.method == "POST") {
-        curl_easy_setopt(e, CURLOPT_POSTFIELDS, q.body.data());
-        curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(q.body.size()));
+        curl().easy_setopt(e, CURLOPT_POSTFIELDS, q.body.data());
+        curl().easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(q.body.size()));
     }
-    for (const auto& h : q.headers) t->headers = curl_slist_append(t->headers, h.c_str());
-    if (t->headers) curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers);
-    curl_easy_setopt(e, CURLOPT_WRITEDATA, t.get());
-    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, +[](char* data, std::size_t size, std::size_t count, void* user) {
+    for (const auto& h : q.headers) t->headers = curl().slist_append(t->headers, h.c_str());
+    if (t->headers) curl().easy_setopt(e, CURLOPT_HTTPHEADER, t->headers);
+    curl().easy_setopt(e, CURLOPT_WRITEDATA, t.get());
+    curl().easy_setopt(e, CURLOPT_WRITEFUNCTION, +[](char* data, std::size_t size, std::size_t count, void* user) {
         auto* transfer = static_cast<Transfer*>(user);
         const std::size_t n = size * count;
         auto& r = transfer->response;
@@ -197,8 +199,8 @@ std::uint64_t CurlEngine::start(HttpRequest request, Done done) {
         if (n > room) r.body_truncated = true;
         return n;
     });
-    curl_easy_setopt(e, CURLOPT_HEADERDATA, t.get());
-    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, +[](char* data, std::size_t size, std::size_t count, void* user) {
+    curl().easy_setopt(e, CURLOPT_HEADERDATA, t.get());
+    curl().easy_setopt(e, CURLOPT_HEADERFUNCTION, +[](char* data, std::size_t size, std::size_t count, void* user) {
         auto* transfer = static_cast<Transfer*>(user);
         const std::size_t n = size * count;
         std::string_view line(data, n);
@@ -210,9 +212,9 @@ std::uint64_t CurlEngine::start(HttpRequest request, Done done) {
         }
         return n;
     });
-    const CURLMcode rc = curl_multi_add_handle(multi_, e);
+    const CURLMcode rc = curl().multi_add_handle(multi_, e);
     if (rc != CURLM_OK) {
-        fail_soon(std::move(t->done), std::string("cannot start the transfer: ") + curl_multi_strerror(rc));
+        fail_soon(std::move(t->done), std::string("cannot start the transfer: ") + curl().multi_strerror(rc));
         return id;
     }
     transfers_.emplace(id, std::move(t));
@@ -222,7 +224,7 @@ std::uint64_t CurlEngine::start(HttpRequest request, Done done) {
 void CurlEngine::cancel(std::uint64_t id) {
     auto it = transfers_.find(id);
     if (it == transfers_.end()) return;
-    curl_multi_remove_handle(multi_, it->second->easy);
+    curl().multi_remove_handle(multi_, it->second->easy);
     it->second->done = nullptr;
     loop_.defer_delete(std::move(it->second));
     transfers_.erase(it);

@@ -9,7 +9,7 @@
 #include "core/loop/loop.hpp"
 #include "core/loop/timer.hpp"
 
-#include <curl/curl.h>
+#include "jobs/http/curl_library.hpp"
 
 #include <cstdint>
 #include <functional>
@@ -47,6 +47,7 @@ class CurlEngine {
 public:
     using Done = std::function<void(HttpResponse)>;
 
+    // Throws std::runtime_error when libcurl cannot be loaded.
     explicit CurlEngine(loop::Loop& loop);
     ~CurlEngine();
     CurlEngine(const CurlEngine&) = delete;

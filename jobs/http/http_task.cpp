@@ -124,10 +124,22 @@ void HttpTask::start(const run::TaskContext& ctx, run::Completion done) {
         request.timeout_ms = static_cast<std::uint64_t>(
             std::chrono::duration_cast<std::chrono::milliseconds>(*pool_.config().timeout).count());
     }
+    CurlEngine* engine = nullptr;
+    try {
+        engine = &pool_.engine();
+    } catch (const std::exception& e) {
+        pool_.env().loop.post([this, error = std::string(e.what())] {
+            run::TaskOutcome o;
+            o.error = error;
+            o.retryable = false;
+            complete(std::move(o));
+        });
+        return;
+    }
     started_ns_ = loop::Loop::hrtime_ns();
     running_ = true;
     pool_.on_started();
-    transfer_ = pool_.engine().start(std::move(request), [this](HttpResponse response) {
+    transfer_ = engine->start(std::move(request), [this](HttpResponse response) {
         running_ = false;
         const double seconds = static_cast<double>(loop::Loop::hrtime_ns() - started_ns_) / 1e9;
         pool_.on_finished(host_, method_, response.error.empty() ? response.status : 0, seconds);
