@@ -81,6 +81,16 @@ void HttpTask::complete(run::TaskOutcome outcome) {
     if (done) done(std::move(outcome));
 }
 
+void HttpTask::fail_soon(std::string error) {
+    // Reported on a later loop turn (DESIGN convention 3); another attempt cannot help.
+    pool_.env().loop.post([this, error = std::move(error)] {
+        run::TaskOutcome o;
+        o.error = error;
+        o.retryable = false;
+        complete(std::move(o));
+    });
+}
+
 void HttpTask::start(const run::TaskContext& ctx, run::Completion done) {
     ctx_ = &ctx;
     done_ = std::move(done);
@@ -106,12 +116,7 @@ void HttpTask::start(const run::TaskContext& ctx, run::Completion done) {
             if (!has_type) request.headers.emplace_back("Content-Type: application/json");
         }
     } catch (const jobfile::RenderError& e) {
-        pool_.env().loop.post([this, error = std::string(e.what())] {
-            run::TaskOutcome o;
-            o.error = error;
-            o.retryable = false;
-            complete(std::move(o));
-        });
+        fail_soon(e.what());
         return;
     }
     host_ = host_of(url_);
@@ -128,12 +133,7 @@ void HttpTask::start(const run::TaskContext& ctx, run::Completion done) {
     try {
         engine = &pool_.engine();
     } catch (const std::exception& e) {
-        pool_.env().loop.post([this, error = std::string(e.what())] {
-            run::TaskOutcome o;
-            o.error = error;
-            o.retryable = false;
-            complete(std::move(o));
-        });
+        fail_soon(e.what());
         return;
     }
     started_ns_ = loop::Loop::hrtime_ns();

@@ -19,6 +19,7 @@ public:
 
 private:
     void complete(run::TaskOutcome outcome);
+    void fail_soon(std::string error);
     run::TaskOutcome outcome(const HttpResponse& response);
 
     ApiPool& pool_;
