@@ -58,6 +58,7 @@ Scheduler::Scheduler(RunEnv& env, const jobfile::JobSet& set, RunOptions options
         auto it = runtimes_.find(s.job->kind);
         s.runtime = it == runtimes_.end() ? nullptr : it->second;
         results_[i].job = s.job;
+        job_index_.emplace(s.job->name, i);
         for (auto n : needs[i]) states_[n].dependents.push_back(i);
     }
     if (options_.concurrency == 0) options_.concurrency = 1;
@@ -90,9 +91,10 @@ void Scheduler::start(std::function<void()> on_finished) {
 }
 
 const nlohmann::json* Scheduler::capture_of(std::string_view job, std::string_view capture) const {
-    auto i = set_.index_of(job);
-    if (i >= results_.size()) return nullptr;
-    const auto& captures = results_[i].captures;
+    // Called for every {{ jobs.J.X }} of every instance: a map, not a scan of the jobs.
+    auto found = job_index_.find(job);
+    if (found == job_index_.end()) return nullptr;
+    const auto& captures = results_[found->second].captures;
     auto it = captures.find(capture);
     return it == captures.end() ? nullptr : &*it;
 }
@@ -524,8 +526,9 @@ void Scheduler::maybe_release(JobState& s) {
 }
 
 void Scheduler::on_service_lost(const Job& service, const std::string& reason) {
-    const auto index = set_.index_of(service.name);
-    if (index >= states_.size()) return;
+    const auto found = job_index_.find(service.name);
+    if (found == job_index_.end()) return;
+    const auto index = found->second;
     for (auto d : states_[index].dependents) {
         auto& s = states_[d];
         auto& r = results_[d];

@@ -91,6 +91,7 @@ private:
     std::vector<JobState> states_;
     std::vector<JobResult> results_;
     std::vector<std::size_t> order_;  // topological
+    std::map<std::string, std::size_t, std::less<>> job_index_;  // by name
     std::map<Attempt*, std::unique_ptr<Attempt>> live_;
     std::map<KindRuntime*, std::uint32_t> runtime_in_flight_;
     std::size_t in_flight_ = 0;

@@ -55,6 +55,15 @@ ProcessManager::ProcessManager(run::RunEnv& env, const ProcessSubsystemConfig& c
 
 ProcessManager::~ProcessManager() { kill_now(); }
 
+std::optional<std::string> ProcessManager::find_program(const std::string& name, const std::string& path,
+                                                         int* error) {
+    auto key = std::make_pair(name, path);
+    if (auto it = programs_.find(key); it != programs_.end()) return it->second;
+    auto found = loop::find_program(name, path, error);
+    if (found) programs_.emplace(std::move(key), *found);  // failures are not remembered
+    return found;
+}
+
 void ProcessManager::prepare(const jobfile::JobSet& set) {
     for (const auto& job : set.jobs) {
         const auto* config = dynamic_cast<const ProcessJobConfig*>(job.config.get());

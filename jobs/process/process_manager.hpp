@@ -45,6 +45,10 @@ public:
     void on_service_gone(run::Task* task);
     void service_lost(const jobfile::Job& job, const std::string& reason);
 
+    // loop::find_program, remembered for the run like a shell's hash table: a fan-out of
+    // `sleep` would otherwise probe every PATH entry for every instance.
+    std::optional<std::string> find_program(const std::string& name, const std::string& path, int* error);
+
     void on_spawned(int pid);
     void announce_limits();
     void on_exited(const jobfile::Job& job, std::string_view status, double seconds, double cpu_s);
@@ -59,6 +63,7 @@ private:
     std::map<std::string, Cgroups::Leaf> leaves_;
     std::map<std::string, std::vector<std::unique_ptr<run::Task>>> services_;  // by job name
     std::string gaia_exe_;
+    std::map<std::pair<std::string, std::string>, std::string> programs_;  // (name, PATH) -> path
     metrics::Gauge& active_;
     metrics::Family<metrics::Counter>& exits_;
     metrics::Histogram& duration_;

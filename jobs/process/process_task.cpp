@@ -171,7 +171,7 @@ void ProcessTask::start(const run::TaskContext& ctx, run::Completion done) {
         if (e.rfind("PATH=", 0) == 0) path_var = e.substr(5);
     }
     int lookup_error = 0;
-    auto resolved = loop::find_program(program_, path_var, &lookup_error);
+    auto resolved = manager_.find_program(program_, path_var, &lookup_error);
     if (!resolved) {
         fail_soon(loop::uv_message(-lookup_error, "cannot start `" + program_ + "`"), false);
         return;
@@ -246,24 +246,28 @@ void ProcessTask::watch_readiness() {
         probe_timer_->start(std::chrono::milliseconds(0), [this] { become_ready(); });
         break;
     case ReadySpec::Kind::tcp:
-    case ReadySpec::Kind::http:
+    case ReadySpec::Kind::http: {
+        std::string error;  // the address was checked when the file was loaded
+        probe_target_ = parse_probe_target(config_.ready.target, config_.ready.kind == ReadySpec::Kind::http, &error);
         probe_timer_ = loop::Timer::create(loop);
         probe_once();
         break;
+    }
     case ReadySpec::Kind::log:
         break;  // lines are checked as they arrive (check_ready_line)
     }
 }
 
 void ProcessTask::probe_once() {
-    std::string error;
-    auto target = parse_probe_target(config_.ready.target, config_.ready.kind == ReadySpec::Kind::http, &error);
-    if (!target) return;  // checked when the file was loaded
-    ReadinessProbe::attempt(manager_.env().loop, *target, [this](bool ok) {
+    if (!probe_target_) return;
+    probe_ = ReadinessProbe::attempt(manager_.env().loop, *probe_target_, [this](bool ok) {
+        probe_.reset();
         if (ready_ || exited_ || cancelled_ || completed_) return;
         if (ok) return become_ready();
         probe_timer_->start(std::chrono::milliseconds(100), [this] { probe_once(); });
     });
+    // Could not even start (out of sockets): try again like after a refused connection.
+    if (!probe_) probe_timer_->start(std::chrono::milliseconds(100), [this] { probe_once(); });
 }
 
 void ProcessTask::check_ready_line(std::string_view line) {
@@ -277,6 +281,7 @@ void ProcessTask::become_ready() {
     completed_ = true;
     ready_deadline_.reset();
     probe_timer_.reset();
+    probe_.reset();
     run::TaskOutcome o;
     o.status = run::TaskStatus::passed;
     o.details["pid"] = pid_;
@@ -348,6 +353,7 @@ void ProcessTask::on_exit(int wait_status, const rusage& usage) {
     manager_.on_exited(job_, status, seconds_, seconds_of(usage.ru_utime) + seconds_of(usage.ru_stime));
     ready_deadline_.reset();
     probe_timer_.reset();
+    probe_.reset();
     if (ready_ && !stopping_) {
         const std::string how = WIFSIGNALED(wait_status) ? "was killed by " + signal_name(WTERMSIG(wait_status))
                                                          : "exited with code " + std::to_string(WEXITSTATUS(wait_status));

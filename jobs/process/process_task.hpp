@@ -9,6 +9,7 @@
 #include "core/run/task.hpp"
 #include "jobs/process/output_tail.hpp"
 #include "jobs/process/process_config.hpp"
+#include "jobs/process/readiness_probe.hpp"
 
 #include <sys/resource.h>
 
@@ -86,6 +87,8 @@ private:
     bool gone_notified_ = false;
     std::string not_ready_;        // why it never became ready
     loop::HandlePtr<loop::Timer> ready_deadline_, probe_timer_;
+    loop::HandlePtr<ReadinessProbe> probe_;  // the attempt in flight, if any
+    std::optional<ProbeTarget> probe_target_;
     std::optional<LineSplitter> ready_out_, ready_err_;
 };
 

@@ -61,22 +61,18 @@ std::optional<ProbeTarget> parse_probe_target(const std::string& text, bool http
 }
 
 void ReadinessProbe::finish(bool ok) {
+    uv_read_stop(reinterpret_cast<uv_stream_t*>(&handle_));
     auto report = std::move(on_result_);
     on_result_ = nullptr;
-    close();
-    if (report) report(ok);
+    if (report) report(ok);  // may drop the probe: nothing of it is used after this
 }
 
-void ReadinessProbe::attempt(loop::Loop& loop, const ProbeTarget& target, std::function<void(bool)> on_result) {
-    auto* self = new ReadinessProbe();
+loop::HandlePtr<ReadinessProbe> ReadinessProbe::attempt(loop::Loop& loop, const ProbeTarget& target,
+                                                        std::function<void(bool)> on_result) {
+    loop::HandlePtr<ReadinessProbe> self(new ReadinessProbe());
     self->on_result_ = std::move(on_result);
     self->target_ = target;
-    if (uv_tcp_init(loop.get(), &self->handle_) != 0) {
-        auto report = std::move(self->on_result_);
-        self->close();
-        loop.post([report] { report(false); });
-        return;
-    }
+    if (uv_tcp_init(loop.get(), &self->handle_) != 0) return nullptr;
     self->mark_initialized();
     sockaddr_storage addr{};
     if (target.host.find(':') != std::string::npos) {
@@ -84,7 +80,7 @@ void ReadinessProbe::attempt(loop::Loop& loop, const ProbeTarget& target, std::f
     } else {
         uv_ip4_addr(target.host.c_str(), target.port, reinterpret_cast<sockaddr_in*>(&addr));
     }
-    self->connect_.data = self;
+    self->connect_.data = self.get();
     const int rc = uv_tcp_connect(&self->connect_, &self->handle_, reinterpret_cast<const sockaddr*>(&addr),
                                   [](uv_connect_t* req, int status) {
                                       auto* probe = static_cast<ReadinessProbe*>(req->data);
@@ -125,11 +121,8 @@ void ReadinessProbe::attempt(loop::Loop& loop, const ProbeTarget& target, std::f
                                               p->finish(ok);
                                           });
                                   });
-    if (rc < 0) {
-        auto report = std::move(self->on_result_);
-        self->close();
-        loop.post([report] { report(false); });
-    }
+    if (rc < 0) return nullptr;
+    return self;
 }
 
 }  // namespace gaia::jobs::process

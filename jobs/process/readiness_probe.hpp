@@ -26,8 +26,11 @@ std::optional<ProbeTarget> parse_probe_target(const std::string& text, bool http
 class ReadinessProbe final : public loop::HandleOwner<uv_tcp_t> {
 public:
     // Starts one attempt; on_result(true) when the service answered (http: a 2xx or 3xx
-    // status). The probe closes itself after reporting.
-    static void attempt(loop::Loop& loop, const ProbeTarget& target, std::function<void(bool)> on_result);
+    // status), on a later loop turn. The caller owns the probe: dropping it (also from
+    // inside on_result) closes the connection and no callback comes after that. Null when
+    // the attempt could not even start (the caller simply tries again later).
+    static loop::HandlePtr<ReadinessProbe> attempt(loop::Loop& loop, const ProbeTarget& target,
+                                                   std::function<void(bool)> on_result);
 
 private:
     ReadinessProbe() = default;
