@@ -37,12 +37,21 @@ private:
 };
 
 struct CurlEngine::Transfer {
+    CurlEngine* engine = nullptr;
     std::uint64_t id = 0;
     CURL* easy = nullptr;
     curl_slist* headers = nullptr;
     HttpRequest request;
     HttpResponse response;
     Done done;
+    std::string failure;  // our own reason to abort (a disk error), clearer than libcurl's
+
+    // No callback of the body file or the writer may reach this transfer any more.
+    void detach() {
+        done = nullptr;
+        if (request.body_file) request.body_file->on_ready(nullptr);
+        if (request.save_to) request.save_to->on_drain(0, nullptr);
+    }
 
     ~Transfer() {
         if (headers) curl().slist_free_all(headers);
@@ -51,6 +60,10 @@ struct CurlEngine::Transfer {
 };
 
 namespace {
+
+// Back-pressure of save_body: the network waits while this much is queued for the disk.
+constexpr std::size_t kSinkHighWater = 4u << 20;
+constexpr std::size_t kSinkLowWater = 1u << 20;
 
 std::string trim(std::string_view s) {
     while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
@@ -73,7 +86,10 @@ CurlEngine::~CurlEngine() { close(); }
 
 void CurlEngine::close() {
     if (multi_ == nullptr) return;
-    for (auto& [id, t] : transfers_) curl().multi_remove_handle(multi_, t->easy);
+    for (auto& [id, t] : transfers_) {
+        t->detach();
+        curl().multi_remove_handle(multi_, t->easy);
+    }
     transfers_.clear();
     sockets_.clear();
     timer_.reset();
@@ -139,12 +155,22 @@ void CurlEngine::drain_messages() {
 void CurlEngine::finish(Transfer* t, CURLcode code) {
     auto& r = t->response;
     r.code = code;
-    if (code != CURLE_OK) r.error = curl().easy_strerror(code);
+    if (code != CURLE_OK) r.error = t->failure.empty() ? curl().easy_strerror(code) : t->failure;
     curl().easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &r.status);
     curl().easy_getinfo(t->easy, CURLINFO_TOTAL_TIME, &r.total_s);
+    long version = 0;
+    curl().easy_getinfo(t->easy, CURLINFO_HTTP_VERSION, &version);
+    switch (version) {
+    case CURL_HTTP_VERSION_1_0: r.http_version = "1.0"; break;
+    case CURL_HTTP_VERSION_1_1: r.http_version = "1.1"; break;
+    case CURL_HTTP_VERSION_2_0: r.http_version = "2"; break;
+    case CURL_HTTP_VERSION_3: r.http_version = "3"; break;
+    default: break;
+    }
     curl().multi_remove_handle(multi_, t->easy);
     auto node = transfers_.extract(t->id);
     auto done = std::move(node.mapped()->done);
+    node.mapped()->detach();
     HttpResponse response = std::move(r);
     loop_.defer_delete(std::move(node.mapped()));
     if (done) done(std::move(response));
@@ -155,6 +181,7 @@ std::uint64_t CurlEngine::start(HttpRequest request, Done done) {
     t->id = next_id_++;
     t->request = std::move(request);
     t->done = std::move(done);
+    t->engine = this;
     t->easy = curl().easy_init();
     const auto id = t->id;
     auto fail_soon = [this](Done d, std::string error) {
@@ -181,24 +208,26 @@ std::uint64_t CurlEngine::start(HttpRequest request, Done done) {
     if (q.timeout_ms > 0) curl().easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(q.timeout_ms));
     if (q.method == "HEAD") curl().easy_setopt(e, CURLOPT_NOBODY, 1L);
     else if (q.method != "GET") curl().easy_setopt(e, CURLOPT_CUSTOMREQUEST, q.method.c_str());
-    if (!q.body.empty() || q.method == "POST") {
+    if (q.body_file) {
+        // POST with a read callback sends any method's body with a Content-Length.
+        curl().easy_setopt(e, CURLOPT_POST, 1L);
+        curl().easy_setopt(e, CURLOPT_READFUNCTION, &CurlEngine::on_curl_read);
+        curl().easy_setopt(e, CURLOPT_READDATA, t.get());
+        curl().easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(q.body_file->size()));
+        curl().easy_setopt(e, CURLOPT_CUSTOMREQUEST, q.method.c_str());
+    } else if (!q.body.empty() || q.method == "POST") {
         curl().easy_setopt(e, CURLOPT_POSTFIELDS, q.body.data());
         curl().easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(q.body.size()));
+    }
+    switch (q.version) {
+    case HttpVersion::any: break;
+    case HttpVersion::http1_1: curl().easy_setopt(e, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1)); break;
+    case HttpVersion::http2: curl().easy_setopt(e, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2_0)); break;
     }
     for (const auto& h : q.headers) t->headers = curl().slist_append(t->headers, h.c_str());
     if (t->headers) curl().easy_setopt(e, CURLOPT_HTTPHEADER, t->headers);
     curl().easy_setopt(e, CURLOPT_WRITEDATA, t.get());
-    curl().easy_setopt(e, CURLOPT_WRITEFUNCTION, +[](char* data, std::size_t size, std::size_t count, void* user) {
-        auto* transfer = static_cast<Transfer*>(user);
-        const std::size_t n = size * count;
-        auto& r = transfer->response;
-        r.bytes_received += n;
-        // Held only up to the cap; beyond it the transfer goes on without keeping more.
-        const std::size_t room = transfer->request.body_cap > r.body.size() ? transfer->request.body_cap - r.body.size() : 0;
-        r.body.append(data, std::min(n, room));
-        if (n > room) r.body_truncated = true;
-        return n;
-    });
+    curl().easy_setopt(e, CURLOPT_WRITEFUNCTION, &CurlEngine::on_curl_write);
     curl().easy_setopt(e, CURLOPT_HEADERDATA, t.get());
     curl().easy_setopt(e, CURLOPT_HEADERFUNCTION, +[](char* data, std::size_t size, std::size_t count, void* user) {
         auto* transfer = static_cast<Transfer*>(user);
@@ -225,9 +254,57 @@ void CurlEngine::cancel(std::uint64_t id) {
     auto it = transfers_.find(id);
     if (it == transfers_.end()) return;
     curl().multi_remove_handle(multi_, it->second->easy);
-    it->second->done = nullptr;
+    it->second->detach();
     loop_.defer_delete(std::move(it->second));
     transfers_.erase(it);
+}
+
+void CurlEngine::resume(std::uint64_t id) {
+    auto it = transfers_.find(id);
+    if (it == transfers_.end()) return;
+    // Not inside a libcurl callback: this comes from a thread-pool completion.
+    curl().easy_pause(it->second->easy, CURLPAUSE_CONT);
+}
+
+std::size_t CurlEngine::on_curl_write(char* data, std::size_t size, std::size_t count, void* user) {
+    auto* t = static_cast<Transfer*>(user);
+    const std::size_t n = size * count;
+    auto& r = t->response;
+    if (const auto& sink = t->request.save_to) {
+        if (!sink->error().empty()) {
+            t->failure = sink->error();
+            return 0;  // aborts the transfer with a write error
+        }
+        if (sink->pending() >= kSinkHighWater) {
+            // The disk is behind: hold the network until the queue is down to the low mark.
+            // libcurl hands the same bytes again after the resume.
+            sink->on_drain(kSinkLowWater, [engine = t->engine, id = t->id] { engine->resume(id); });
+            return CURL_WRITEFUNC_PAUSE;
+        }
+        sink->write(std::string_view(data, n));
+    }
+    r.bytes_received += n;
+    // Held only up to the cap; beyond it the transfer goes on without keeping more.
+    const std::size_t room = t->request.body_cap > r.body.size() ? t->request.body_cap - r.body.size() : 0;
+    r.body.append(data, std::min(n, room));
+    if (n > room) r.body_truncated = true;
+    return n;
+}
+
+std::size_t CurlEngine::on_curl_read(char* buffer, std::size_t size, std::size_t count, void* user) {
+    auto* t = static_cast<Transfer*>(user);
+    auto& file = *t->request.body_file;
+    std::size_t n = 0;
+    switch (file.take(buffer, size * count, &n)) {
+    case BodyFile::Take::data: return n;
+    case BodyFile::Take::end: return 0;
+    case BodyFile::Take::wait:
+        file.on_ready([engine = t->engine, id = t->id] { engine->resume(id); });
+        return CURL_READFUNC_PAUSE;
+    case BodyFile::Take::error: break;
+    }
+    t->failure = file.error();
+    return CURL_READFUNC_ABORT;
 }
 
 }  // namespace gaia::jobs::http

@@ -9,6 +9,8 @@
 #include "core/loop/loop.hpp"
 #include "core/loop/timer.hpp"
 
+#include "core/loop/atomic_writer.hpp"
+#include "jobs/http/body_file.hpp"
 #include "jobs/http/curl_library.hpp"
 
 #include <cstdint>
@@ -21,11 +23,16 @@
 
 namespace gaia::jobs::http {
 
+enum class HttpVersion { any, http1_1, http2 };
+
 struct HttpRequest {
     std::string method = "GET";
     std::string url;
     std::vector<std::string> headers;  // "Name: value"
     std::string body;
+    std::shared_ptr<BodyFile> body_file;             // streamed instead of `body`, already open
+    std::shared_ptr<loop::AtomicWriter> save_to;     // the response body also streams here
+    HttpVersion version = HttpVersion::any;
     bool follow_redirects = true;
     bool insecure = false;               // TLS verification stays on unless asked
     std::uint64_t timeout_ms = 0;        // 0: none (the scheduler's attempt timeout still applies)
@@ -41,6 +48,7 @@ struct HttpResponse {
     bool body_truncated = false;
     std::uint64_t bytes_received = 0;
     double total_s = 0;
+    std::string http_version;            // of the final response: "1.1", "2"
 };
 
 class CurlEngine {
@@ -70,6 +78,9 @@ private:
     void on_socket_ready(curl_socket_t fd, int uv_events, int status);
     void drain_messages();
     void finish(Transfer* t, CURLcode code);
+    void resume(std::uint64_t id);
+    static std::size_t on_curl_write(char* data, std::size_t size, std::size_t count, void* transfer);
+    static std::size_t on_curl_read(char* buffer, std::size_t size, std::size_t count, void* transfer);
 
     loop::Loop& loop_;
     CURLM* multi_ = nullptr;

@@ -37,6 +37,7 @@ CurlLibrary load() {
     bind(library, "curl_easy_setopt", c.easy_setopt);
     bind(library, "curl_easy_getinfo", c.easy_getinfo);
     bind(library, "curl_easy_cleanup", c.easy_cleanup);
+    bind(library, "curl_easy_pause", c.easy_pause);
     bind(library, "curl_easy_strerror", c.easy_strerror);
     bind(library, "curl_slist_append", c.slist_append);
     bind(library, "curl_slist_free_all", c.slist_free_all);

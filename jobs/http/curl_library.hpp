@@ -27,6 +27,7 @@ struct CurlLibrary {
     CURLcode (*easy_setopt)(CURL*, CURLoption, ...);
     CURLcode (*easy_getinfo)(CURL*, CURLINFO, ...);
     void (*easy_cleanup)(CURL*);
+    CURLcode (*easy_pause)(CURL*, int);
     const char* (*easy_strerror)(CURLcode);
     curl_slist* (*slist_append)(curl_slist*, const char*);
     void (*slist_free_all)(curl_slist*);

@@ -3,6 +3,7 @@
 
 #include "core/jobfile/model.hpp"
 #include "core/jsonpath/jsonpath.hpp"
+#include "jobs/http/curl_engine.hpp"
 
 #include <re2/re2.h>
 
@@ -36,6 +37,10 @@ struct HttpJobConfig final : jobfile::KindConfig {
     std::vector<std::pair<std::string, jobfile::Template>> query;
     std::optional<jobfile::Template> body;
     std::optional<nlohmann::json> json_body;  // strings inside are templates, rendered per task
+    std::vector<std::pair<std::string, jobfile::Template>> form;  // application/x-www-form-urlencoded
+    std::optional<jobfile::Template> body_file;                   // streamed from this path
+    std::optional<jobfile::Template> save_body;                   // the response body goes here
+    HttpVersion version = HttpVersion::any;
     bool follow_redirects = true;
     bool insecure = false;
 

@@ -68,8 +68,7 @@ const jobfile::KindSchema& HttpKind::schema() const {
          "save_body", "insecure"},
         {"status", "headers", "body_contains", "body_matches", "json", "max_latency"},
         {"max_clients", "timeout", "max_body", "rate", "burst", "circuit_breaker", "hosts"},
-        // The rest of SPEC §2.4 comes with the next steps of the API client pool.
-        {"form", "body_file", "http_version", "save_body"},
+        {},
     };
     return schema;
 }
@@ -105,10 +104,30 @@ std::shared_ptr<const jobfile::KindConfig> HttpKind::compile_job(const toml::tab
     }
     if (const auto* n = job.get("headers")) config->headers = template_table(*n, "headers", ctx);
     if (const auto* n = job.get("query")) config->query = template_table(*n, "query", ctx);
-    if (const auto* n = job.get("body")) config->body = ctx.templ(*n, "body");
-    if (const auto* n = job.get("json")) {
-        if (config->body) ctx.error(*n, "an http job has one body: `body` or `json`, not both");
-        config->json_body = ctx.json_value(*n, "json", false);
+    // One body: the second one named is the error, pointing at the first.
+    const char* body_key = nullptr;
+    for (const char* key : {"body", "json", "form", "body_file"}) {
+        const auto* n = job.get(key);
+        if (!n) continue;
+        if (body_key) {
+            ctx.error(*n, "an http job has one body: `" + std::string(body_key) + "` is already set, so `" + key +
+                              "` cannot be");
+            continue;
+        }
+        body_key = key;
+        const std::string k = key;
+        if (k == "body") config->body = ctx.templ(*n, "body");
+        else if (k == "json") config->json_body = ctx.json_value(*n, "json", false);
+        else if (k == "form") config->form = template_table(*n, "form", ctx);
+        else config->body_file = ctx.templ(*n, "body_file");
+    }
+    if (const auto* n = job.get("save_body")) config->save_body = ctx.templ(*n, "save_body");
+    if (const auto* n = job.get("http_version")) {
+        if (auto v = ctx.string(*n, "http_version")) {
+            if (*v == "1.1") config->version = HttpVersion::http1_1;
+            else if (*v == "2") config->version = HttpVersion::http2;
+            else ctx.error(*n, "`http_version` is \"1.1\" or \"2\", not \"" + *v + "\"");
+        }
     }
     if (const auto* n = job.get("follow_redirects")) config->follow_redirects = ctx.boolean(*n, "follow_redirects").value_or(true);
     if (const auto* n = job.get("insecure")) config->insecure = ctx.boolean(*n, "insecure").value_or(false);

@@ -74,61 +74,106 @@ HttpTask::HttpTask(ApiPool& pool, const jobfile::Job& job, const HttpJobConfig& 
 
 HttpTask::~HttpTask() {
     if (running_) pool_.engine().cancel(transfer_);
+    if (save_to_) save_to_->abort();
 }
 
 void HttpTask::complete(run::TaskOutcome outcome) {
     auto done = std::move(done_);
+    done_ = nullptr;
     if (done) done(std::move(outcome));
 }
 
-void HttpTask::fail_soon(std::string error) {
-    // Reported on a later loop turn (DESIGN convention 3); another attempt cannot help.
-    pool_.env().loop.post([this, error = std::move(error)] {
+void HttpTask::fail_soon(std::string error, bool retryable) {
+    // Reported on a later loop turn (DESIGN convention 3).
+    pool_.env().loop.post([this, alive = std::weak_ptr<int>(alive_), error = std::move(error), retryable] {
+        if (alive.expired()) return;
         run::TaskOutcome o;
         o.error = error;
-        o.retryable = false;
+        o.retryable = retryable;
         complete(std::move(o));
     });
 }
 
-void HttpTask::start(const run::TaskContext& ctx, run::Completion done) {
-    ctx_ = &ctx;
-    done_ = std::move(done);
-    HttpRequest request;
+bool HttpTask::render(HttpRequest& request) {
+    const auto& scope = ctx_->scope;
     try {
-        method_ = config_.method.render(ctx.scope);
+        method_ = config_.method.render(scope);
         std::transform(method_.begin(), method_.end(), method_.begin(),
                        [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-        url_ = config_.url.render(ctx.scope);
+        url_ = config_.url.render(scope);
         if (!config_.query.empty()) {
             std::string query;
             for (const auto& [name, value] : config_.query) {
-                query += (query.empty() ? "" : "&") + url_encode(name) + "=" + url_encode(value.render(ctx.scope));
+                query += (query.empty() ? "" : "&") + url_encode(name) + "=" + url_encode(value.render(scope));
             }
             url_ += (url_.find('?') == std::string::npos ? "?" : "&") + query;
         }
-        for (const auto& [name, value] : config_.headers) request.headers.push_back(name + ": " + value.render(ctx.scope));
-        if (config_.body) request.body = config_.body->render(ctx.scope);
+        for (const auto& [name, value] : config_.headers) request.headers.push_back(name + ": " + value.render(scope));
+        const auto has_header = [&](std::string_view name) {
+            return std::any_of(config_.headers.begin(), config_.headers.end(),
+                               [&](const auto& h) { return iequals(h.first, name); });
+        };
+        if (config_.body) request.body = config_.body->render(scope);
         if (config_.json_body) {
-            request.body = render_json(*config_.json_body, ctx.scope).dump();
-            const bool has_type = std::any_of(config_.headers.begin(), config_.headers.end(),
-                                              [](const auto& h) { return iequals(h.first, "Content-Type"); });
-            if (!has_type) request.headers.emplace_back("Content-Type: application/json");
+            request.body = render_json(*config_.json_body, scope).dump();
+            if (!has_header("Content-Type")) request.headers.emplace_back("Content-Type: application/json");
         }
+        if (!config_.form.empty()) {
+            for (const auto& [name, value] : config_.form) {
+                if (!request.body.empty()) request.body += '&';
+                request.body += url_encode(name) + "=" + url_encode(value.render(scope));
+            }
+            if (!has_header("Content-Type")) {
+                request.headers.emplace_back("Content-Type: application/x-www-form-urlencoded");
+            }
+        }
+        if (config_.save_body) save_path_ = config_.save_body->render(scope);
+        if (config_.body_file) request.body = config_.body_file->render(scope);  // the path, until opened
     } catch (const jobfile::RenderError& e) {
         fail_soon(e.what());
-        return;
+        return false;
     }
     host_ = host_of(url_);
     request.method = method_;
     request.url = url_;
     request.follow_redirects = config_.follow_redirects;
     request.insecure = config_.insecure;
+    request.version = config_.version;
     request.body_cap = pool_.config().body_cap;
     if (pool_.config().timeout) {
         request.timeout_ms = static_cast<std::uint64_t>(
             std::chrono::duration_cast<std::chrono::milliseconds>(*pool_.config().timeout).count());
     }
+    return true;
+}
+
+void HttpTask::start(const run::TaskContext& ctx, run::Completion done) {
+    ctx_ = &ctx;
+    done_ = std::move(done);
+    HttpRequest request;
+    if (!render(request)) return;
+    if (config_.body_file) open_body_file(std::move(request));
+    else send(std::move(request));
+}
+
+void HttpTask::open_body_file(HttpRequest request) {
+    auto file = BodyFile::create(pool_.env().loop, std::move(request.body));
+    request.body.clear();
+    request.body_file = file;
+    file->open([this, alive = std::weak_ptr<int>(alive_), request = std::move(request)](const std::string& error) mutable {
+        if (alive.expired() || cancelled_) return;
+        if (!error.empty()) {
+            run::TaskOutcome o;
+            o.error = error;
+            o.retryable = false;  // a missing file stays missing
+            complete(std::move(o));
+            return;
+        }
+        send(std::move(request));
+    });
+}
+
+void HttpTask::send(HttpRequest request) {
     CurlEngine* engine = nullptr;
     try {
         engine = &pool_.engine();
@@ -136,23 +181,59 @@ void HttpTask::start(const run::TaskContext& ctx, run::Completion done) {
         fail_soon(e.what());
         return;
     }
+    if (!save_path_.empty()) {
+        // Opened while the request goes out; the bytes queue until the file is there.
+        save_to_ = loop::AtomicWriter::create(pool_.env().loop, save_path_);
+        save_to_->open(nullptr);
+        request.save_to = save_to_;
+    }
     started_ns_ = loop::Loop::hrtime_ns();
     running_ = true;
     pool_.on_started();
-    transfer_ = engine->start(std::move(request), [this](HttpResponse response) {
-        running_ = false;
-        const double seconds = static_cast<double>(loop::Loop::hrtime_ns() - started_ns_) / 1e9;
-        pool_.on_finished(host_, method_, response.error.empty() ? response.status : 0, seconds);
-        complete(outcome(response));
+    transfer_ = engine->start(std::move(request), [this](HttpResponse response) { on_response(std::move(response)); });
+}
+
+void HttpTask::on_response(HttpResponse response) {
+    running_ = false;
+    const double seconds = static_cast<double>(loop::Loop::hrtime_ns() - started_ns_) / 1e9;
+    pool_.on_finished(host_, method_, response.error.empty() ? response.status : 0, seconds);
+    auto result = outcome(response);
+    if (!save_to_) return complete(std::move(result));
+    if (result.status != run::TaskStatus::passed) {
+        // A failed attempt leaves the target as it was: no error page in place of the file.
+        save_to_->abort();
+        save_to_.reset();
+        return complete(std::move(result));
+    }
+    save_to_->commit([this, alive = std::weak_ptr<int>(alive_), result = std::move(result)](const std::string& error) mutable {
+        if (alive.expired()) return;
+        save_to_.reset();
+        if (cancelled_) return;
+        if (!error.empty()) {
+            result.status = run::TaskStatus::failed;
+            result.error = "save_body: " + error;
+            result.retryable = false;
+        } else {
+            result.details["saved_to"] = save_path_;
+        }
+        complete(std::move(result));
     });
 }
 
 void HttpTask::cancel() {
-    if (!running_) return;
-    running_ = false;
-    pool_.engine().cancel(transfer_);
-    pool_.on_finished(host_, method_, 0, static_cast<double>(loop::Loop::hrtime_ns() - started_ns_) / 1e9);
-    pool_.env().loop.post([this] {
+    if (cancelled_ || !done_) return;
+    cancelled_ = true;
+    if (running_) {
+        running_ = false;
+        pool_.engine().cancel(transfer_);
+        pool_.on_finished(host_, method_, 0, static_cast<double>(loop::Loop::hrtime_ns() - started_ns_) / 1e9);
+    }
+    if (save_to_) {
+        save_to_->abort();
+        save_to_.reset();
+    }
+    pool_.env().loop.post([this, alive = std::weak_ptr<int>(alive_)] {
+        if (alive.expired()) return;
         run::TaskOutcome o;
         o.status = run::TaskStatus::cancelled;
         o.error = "cancelled";
@@ -168,6 +249,7 @@ run::TaskOutcome HttpTask::outcome(const HttpResponse& r) {
     o.details["latency_s"] = latency;
     o.details["bytes"] = r.bytes_received;
     o.details["body_truncated"] = r.body_truncated;
+    if (!r.http_version.empty()) o.details["http_version"] = r.http_version;
     if (!r.error.empty()) {
         o.error = method_ + " " + url_ + ": " + r.error;
         return o;  // connection errors and timeouts are worth another attempt

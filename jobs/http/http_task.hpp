@@ -18,8 +18,13 @@ public:
     void cancel() override;
 
 private:
+    // The steps of an attempt, in order; each may wait on the loop.
+    bool render(HttpRequest& request);
+    void open_body_file(HttpRequest request);
+    void send(HttpRequest request);
+    void on_response(HttpResponse response);
     void complete(run::TaskOutcome outcome);
-    void fail_soon(std::string error);
+    void fail_soon(std::string error, bool retryable = false);
     run::TaskOutcome outcome(const HttpResponse& response);
 
     ApiPool& pool_;
@@ -28,9 +33,13 @@ private:
     const run::TaskContext* ctx_ = nullptr;
     run::Completion done_;
     std::uint64_t transfer_ = 0;
-    bool running_ = false;
-    std::string method_, url_, host_;
+    bool running_ = false;     // a transfer is in the engine
+    bool cancelled_ = false;
+    std::string method_, url_, host_, save_path_;
+    std::shared_ptr<loop::AtomicWriter> save_to_;
     std::uint64_t started_ns_ = 0;
+    // Callbacks of thread-pool work hold a weak reference: a task that is gone is not called.
+    std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };
 
 // "https://user@host:8443/x" -> "host": the metric label (never the URL).

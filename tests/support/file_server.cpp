@@ -43,30 +43,41 @@ int free_port() {
     return ntohs(addr.sin_port);
 }
 
-FileServer::FileServer() : port_(free_port()) {
-    dir_.file("hello.txt", "hello, gaia\n");
-    dir_.file("big.bin", std::string(3 << 20, 'x'));
-    dir_.file("data.json", R"({"token": "t0k3n", "ids": [1, 2, 3], "user": {"name": "ci", "admin": false}})");
-    std::vector<std::string> args{"python3", "-m", "http.server", std::to_string(port_), "--bind", "127.0.0.1",
-                                  "--directory", dir_.path().string()};
+pid_t start_loopback_server(const std::vector<std::string>& args, int port) {
+    std::vector<std::string> copy = args;
     std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
+    for (auto& a : copy) argv.push_back(a.data());
     argv.push_back(nullptr);
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
-    const int rc = posix_spawnp(&pid_, "python3", &actions, nullptr, argv.data(), environ);
+    pid_t pid = 0;
+    const int rc = posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), environ);
     posix_spawn_file_actions_destroy(&actions);
-    if (rc != 0) throw std::runtime_error("cannot start python3 -m http.server");
-    for (int i = 0; i < 500 && !accepts(port_); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    if (!accepts(port_)) throw std::runtime_error("the test HTTP server did not start");
+    if (rc != 0) throw std::runtime_error("cannot start " + args[0]);
+    for (int i = 0; i < 1000 && !accepts(port); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    if (!accepts(port)) {
+        stop_loopback_server(pid);
+        throw std::runtime_error("the test server " + args[0] + " did not start");
+    }
+    return pid;
 }
 
-FileServer::~FileServer() {
-    ::kill(pid_, SIGKILL);
-    ::waitpid(pid_, nullptr, 0);
+void stop_loopback_server(pid_t pid) {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, nullptr, 0);
 }
 
+FileServer::FileServer() : port_(free_port()) {
+    dir_.file("hello.txt", "hello, gaia\n");
+    dir_.file("big.bin", std::string(3 << 20, 'x'));
+    dir_.file("data.json", R"({"token": "t0k3n", "ids": [1, 2, 3], "user": {"name": "ci", "admin": false}})");
+    pid_ = start_loopback_server({"python3", "-m", "http.server", std::to_string(port_), "--bind", "127.0.0.1",
+                                  "--directory", dir_.path().string()},
+                                 port_);
+}
+
+FileServer::~FileServer() { stop_loopback_server(pid_); }
 std::string FileServer::url(const std::string& path) const {
     return "http://127.0.0.1:" + std::to_string(port_) + path;
 }

@@ -7,11 +7,15 @@
 #include <sys/types.h>
 
 #include <string>
+#include <vector>
 
 namespace gaia::test {
 
 // A port nothing listens on right now.
 int free_port();
+// Starts a server program (argv) and waits until it accepts on 127.0.0.1:port.
+pid_t start_loopback_server(const std::vector<std::string>& argv, int port);
+void stop_loopback_server(pid_t pid);
 
 class FileServer {
 public:

@@ -1,0 +1,72 @@
+#pragma once
+// Streams bytes into a file so that a reader sees the old file or the complete new one,
+// never a part: the bytes go to a temporary file beside the target (on the thread pool),
+// and commit() syncs it and renames it into place. abort() — or dropping the writer
+// before commit — removes the temporary file and leaves the target as it was.
+//
+// Writes are queued and written one at a time in order; pending() lets a producer apply
+// back-pressure (stop reading the network while the disk is behind) and on_drain() says
+// when to resume.
+
+#include "core/loop/loop.hpp"
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace gaia::loop {
+
+class AtomicWriter : public std::enable_shared_from_this<AtomicWriter> {
+public:
+    using Done = std::function<void(const std::string& error)>;  // empty error: success
+
+    static std::shared_ptr<AtomicWriter> create(Loop& loop, std::string target);
+    ~AtomicWriter();
+    AtomicWriter(const AtomicWriter&) = delete;
+    AtomicWriter& operator=(const AtomicWriter&) = delete;
+
+    // Creates the temporary file. Writes may be queued before it is open.
+    void open(Done done);
+    void write(std::string_view data);
+    std::size_t pending() const noexcept { return pending_bytes_; }
+    std::uint64_t written() const noexcept { return offset_; }
+    // The first error so far (empty if none): a producer can stop early.
+    const std::string& error() const noexcept { return error_; }
+    // Called (once per registration) when pending() falls to `low_water` bytes or below.
+    void on_drain(std::size_t low_water, std::function<void()> fn);
+    // Waits for the queued writes, then fsync, mode 0644, close and rename. done gets the
+    // first error of the whole life of the writer; on error the target is untouched.
+    void commit(Done done);
+    // Drops queued writes and removes the temporary file. Idempotent; no callback.
+    void abort();
+
+    const std::string& target() const noexcept { return target_; }
+
+private:
+    AtomicWriter(Loop& loop, std::string target) : loop_(loop), target_(std::move(target)) {}
+    void pump();
+    void fail(std::string error);
+    void finish_commit();
+    void discard_temp();
+
+    Loop& loop_;
+    std::string target_;
+    std::string temp_;
+    uv_file fd_ = -1;
+    bool opening_ = false;
+    bool writing_ = false;
+    bool committing_ = false;
+    bool done_ = false;  // committed or aborted
+    std::deque<std::string> queue_;
+    std::size_t pending_bytes_ = 0;
+    std::uint64_t offset_ = 0;
+    std::string error_;
+    Done commit_done_;
+    std::size_t low_water_ = 0;
+    std::function<void()> drained_;
+};
+
+}  // namespace gaia::loop
