@@ -30,7 +30,7 @@ struct Scheduler::JobState {
 };
 
 struct Scheduler::Attempt {
-    Attempt(JobState& s, std::uint64_t i) : state(&s), index(i), ctx{*s.job, i, 1, {}} {}
+    Attempt(JobState& s, std::uint64_t i) : state(&s), index(i), ctx{*s.job, i, 1, {}, {}} {}
     JobState* state;
     std::uint64_t index;
     TaskContext ctx;
@@ -148,7 +148,7 @@ void Scheduler::activate(JobState& s) {
     if (job.fan_out) {
         for (const auto& name : job.captures) r.captures[name] = nlohmann::json::array();
     }
-    if (job.rate) s.bucket.emplace(job.rate->per_second, 1.0);
+    if (job.rate) s.bucket.emplace(job.rate->per_second, 1.0, kTimerCatchUpNs);
     if (!s.runtime) {
         // The loader only accepts registered kinds; a missing runtime is a wiring bug.
         r.first_error = "no runtime for kind `" + job.kind + "`";
@@ -272,12 +272,17 @@ void Scheduler::begin_attempt(Attempt* a) {
     a->started_ns = loop::Loop::hrtime_ns();
     a->timed_out = false;
     a->task = s.runtime->make_task(*s.job);
+    a->ctx.start_deadline = nullptr;
     if (s.job->timeout) {
         if (!a->timer) a->timer = loop::Timer::create(env_.loop);
-        a->timer->start(std::chrono::duration_cast<std::chrono::milliseconds>(*s.job->timeout), [a] {
-            a->timed_out = true;
-            a->task->cancel();
-        });
+        auto arm = [a, timeout = *s.job->timeout] {
+            a->timer->start(std::chrono::duration_cast<std::chrono::milliseconds>(timeout), [a] {
+                a->timed_out = true;
+                a->task->cancel();
+            });
+        };
+        if (s.runtime->starts_deadline()) a->ctx.start_deadline = arm;
+        else arm();
     }
     a->task->start(a->ctx, [this, a](TaskOutcome outcome) { on_attempt_done(a, std::move(outcome)); });
 }
@@ -306,6 +311,11 @@ void Scheduler::on_attempt_done(Attempt* a, TaskOutcome outcome) {
         a->ctx.attempt <= retries.attempts) {
         std::uniform_real_distribution<double> uniform(0.0, 1.0);
         auto delay = backoff_delay(retries, a->ctx.attempt, uniform(random_));
+        if (outcome.retry_after_s) {
+            const auto asked = std::chrono::duration_cast<jobfile::Duration>(
+                std::chrono::duration<double>(std::max(0.0, *outcome.retry_after_s)));
+            delay = std::min(asked, retries.max_backoff);
+        }
         spdlog::debug("{}#{} attempt {} failed: {}; retrying in {}", s.job->name, a->index, a->ctx.attempt,
                       env_.redactor.scrub(outcome.error), jobfile::format_duration(delay));
         ++a->ctx.attempt;
@@ -327,7 +337,11 @@ void Scheduler::finish_instance(Attempt* a, TaskOutcome outcome, double seconds)
     const char* status = "passed";
     switch (outcome.status) {
     case TaskStatus::passed: ++r.passed; break;
-    case TaskStatus::failed: ++r.failed; status = "failed"; break;
+    case TaskStatus::failed:
+        ++r.failed;
+        status = "failed";
+        spdlog::debug("{}#{} failed: {}", job.name, a->index, env_.redactor.scrub(outcome.error));
+        break;
     case TaskStatus::cancelled: ++r.cancelled; status = "cancelled"; break;
     }
     if (outcome.status != TaskStatus::cancelled) {

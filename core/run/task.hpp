@@ -16,6 +16,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace gaia::run {
@@ -30,6 +31,9 @@ struct TaskOutcome {
     std::uint64_t bytes = 0;
     double cpu_s = 0;                  // user + system CPU of what the task ran, if known
     std::uint64_t peak_rss_bytes = 0;  // the largest resident set it reached, if known
+    // The peer asked to be retried this much later (HTTP Retry-After): used instead of the
+    // job's backoff, capped by its max_backoff.
+    std::optional<double> retry_after_s;
     nlohmann::json details = nlohmann::json::object();  // kind-specific facts for the report
 };
 
@@ -41,6 +45,10 @@ struct TaskContext {
     std::uint64_t index = 0;
     std::uint32_t attempt = 1;
     jobfile::RenderScope scope;  // renders the job's templates for this instance
+    // For kinds whose tasks wait for their subsystem before they work (an HTTP request
+    // queued behind [api] limits): the attempt's timeout counts from this call, not from
+    // start(). See KindRuntime::starts_deadline().
+    std::function<void()> start_deadline;
 };
 
 class Task {
@@ -79,6 +87,9 @@ public:
     virtual std::unique_ptr<Task> make_task(const jobfile::Job& job) = 0;
     // Tasks of this kind that may run at once (0: no limit of the subsystem's own).
     virtual std::uint32_t capacity() const = 0;
+    // True when tasks call TaskContext::start_deadline() themselves once they really begin;
+    // otherwise the attempt's timeout runs from start().
+    virtual bool starts_deadline() const { return false; }
     // Called once before the run starts, with the whole job set: a runtime may check
     // what its jobs will need (and say so) before anything runs.
     virtual void prepare(const jobfile::JobSet& set) { (void)set; }

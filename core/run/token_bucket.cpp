@@ -5,8 +5,10 @@
 
 namespace gaia::run {
 
-TokenBucket::TokenBucket(double rate, double burst)
-    : rate_per_ns_(rate / 1e9), burst_(std::max(1.0, burst)), tokens_(std::max(1.0, burst)) {}
+TokenBucket::TokenBucket(double rate, double burst, std::uint64_t catch_up_ns)
+    : rate_per_ns_(rate / 1e9),
+      burst_(std::max(1.0, burst) + static_cast<double>(catch_up_ns) * rate / 1e9),
+      tokens_(std::max(1.0, burst)) {}
 
 void TokenBucket::refill(std::uint64_t now_ns) {
     if (!started_) {

@@ -10,7 +10,8 @@ ApiPool::ApiPool(run::RunEnv& env, const ApiConfig& config)
                                                                "(code 0: no response).",
                                     {"host", "method", "code"})),
       duration_(env.metrics.histogram("gaia_api_request_duration_seconds", "Duration of HTTP requests.", {"host"})),
-      in_flight_(env.metrics.gauge("gaia_api_requests_in_flight", "HTTP requests in flight.").with(metrics::LabelValues{})) {}
+      in_flight_(env.metrics.gauge("gaia_api_requests_in_flight", "HTTP requests in flight.").with(metrics::LabelValues{})),
+      admission_(env.loop, config_, env.metrics) {}
 
 ApiPool::~ApiPool() { close(); }
 
@@ -20,6 +21,7 @@ CurlEngine& ApiPool::engine() {
 }
 
 void ApiPool::close() {
+    admission_.close();
     if (engine_) engine_->close();
 }
 

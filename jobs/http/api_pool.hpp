@@ -3,6 +3,7 @@
 // are reused across jobs), the [api] limits and the gaia_api_* metrics.
 
 #include "core/run/task.hpp"
+#include "jobs/http/admission.hpp"
 #include "jobs/http/curl_engine.hpp"
 #include "jobs/http/http_config.hpp"
 
@@ -14,9 +15,14 @@ public:
     ~ApiPool() override;
 
     std::unique_ptr<run::Task> make_task(const jobfile::Job& job) override;
-    // [api].max_clients: requests in flight; the scheduler queues the rest.
-    std::uint32_t capacity() const override { return config_.max_clients; }
+    // The pool's own queue (Admission) holds what its limits hold back, per host: the
+    // scheduler's cap would hold every host back for one busy host.
+    std::uint32_t capacity() const override { return 0; }
+    // An attempt's timeout counts from the moment its request may go.
+    bool starts_deadline() const override { return true; }
     void close() override;
+
+    Admission& admission() noexcept { return admission_; }
 
     run::RunEnv& env() noexcept { return env_; }
     // Made on first use: a run without http jobs pays nothing for libcurl's set-up.
@@ -33,6 +39,7 @@ private:
     metrics::Family<metrics::Counter>& requests_;
     metrics::Family<metrics::Histogram>& duration_;
     metrics::Gauge& in_flight_;
+    Admission admission_;
 };
 
 }  // namespace gaia::jobs::http

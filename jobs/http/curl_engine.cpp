@@ -7,6 +7,8 @@
 #include <mutex>
 #include <stdexcept>
 
+#include <strings.h>
+
 namespace gaia::jobs::http {
 namespace {
 const CurlLibrary& curl() { return CurlLibrary::get(); }
@@ -45,6 +47,10 @@ struct CurlEngine::Transfer {
     HttpResponse response;
     Done done;
     std::string failure;  // our own reason to abort (a disk error), clearer than libcurl's
+    bool encoded = false;  // the response has a Content-Encoding that libcurl decodes
+    bool in_headers = true;         // no byte of the final body has come yet
+    std::size_t header_bytes = 0;   // of the current response
+    char error_buffer[CURL_ERROR_SIZE] = {};  // libcurl's detailed message
 
     // No callback of the body file or the writer may reach this transfer any more.
     void detach() {
@@ -64,6 +70,9 @@ namespace {
 // Back-pressure of save_body: the network waits while this much is queued for the disk.
 constexpr std::size_t kSinkHighWater = 4u << 20;
 constexpr std::size_t kSinkLowWater = 1u << 20;
+// All header lines of one response: far above what real servers send.
+constexpr std::size_t kMaxHeaderBytes = 256u << 10;
+constexpr std::size_t kMaxHeaders = 256;  // kept for expectations and captures
 
 std::string trim(std::string_view s) {
     while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
@@ -133,9 +142,12 @@ int CurlEngine::on_curl_socket(CURL*, curl_socket_t fd, int what, void* user, vo
 
 void CurlEngine::on_socket_ready(curl_socket_t fd, int uv_events, int status) {
     int flags = 0;
-    if (status < 0) flags = CURL_CSELECT_ERR;
     if (uv_events & UV_READABLE) flags |= CURL_CSELECT_IN;
     if (uv_events & UV_WRITABLE) flags |= CURL_CSELECT_OUT;
+    // On a socket error let libcurl read and write: it then meets the error itself and
+    // names it ("Connection reset by peer"), where CURL_CSELECT_ERR only says "select/poll
+    // returned error".
+    if (status < 0) flags = CURL_CSELECT_IN | CURL_CSELECT_OUT;
     int running = 0;
     curl().multi_socket_action(multi_, fd, flags, &running);
     drain_messages();
@@ -155,7 +167,17 @@ void CurlEngine::drain_messages() {
 void CurlEngine::finish(Transfer* t, CURLcode code) {
     auto& r = t->response;
     r.code = code;
-    if (code != CURLE_OK) r.error = t->failure.empty() ? curl().easy_strerror(code) : t->failure;
+    if (code != CURLE_OK) {
+        // Ours first, then libcurl's detailed one ("Recv failure: Connection reset by peer"),
+        // then its generic one.
+        if (!t->failure.empty()) r.error = t->failure;
+        else if (code == CURLE_OUT_OF_MEMORY && t->in_headers) {
+            // libcurl 7.88 reports a header line over its 100 KiB limit as out of memory.
+            r.error = "a response header line is larger than 100 KiB";
+        }
+        else if (t->error_buffer[0] != '\0') r.error = t->error_buffer;
+        else r.error = curl().easy_strerror(code);
+    }
     curl().easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &r.status);
     curl().easy_getinfo(t->easy, CURLINFO_TOTAL_TIME, &r.total_s);
     long version = 0;
@@ -201,6 +223,8 @@ std::uint64_t CurlEngine::start(HttpRequest request, Done done) {
     curl().easy_setopt(e, CURLOPT_URL, q.url.c_str());
     curl().easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     curl().easy_setopt(e, CURLOPT_PRIVATE, t.get());
+    curl().easy_setopt(e, CURLOPT_ERRORBUFFER, t->error_buffer);
+    if (!q.accept_encoding.empty()) curl().easy_setopt(e, CURLOPT_ACCEPT_ENCODING, q.accept_encoding.c_str());
     curl().easy_setopt(e, CURLOPT_FOLLOWLOCATION, q.follow_redirects ? 1L : 0L);
     curl().easy_setopt(e, CURLOPT_MAXREDIRS, 20L);
     curl().easy_setopt(e, CURLOPT_SSL_VERIFYPEER, q.insecure ? 0L : 1L);
@@ -229,18 +253,7 @@ std::uint64_t CurlEngine::start(HttpRequest request, Done done) {
     curl().easy_setopt(e, CURLOPT_WRITEDATA, t.get());
     curl().easy_setopt(e, CURLOPT_WRITEFUNCTION, &CurlEngine::on_curl_write);
     curl().easy_setopt(e, CURLOPT_HEADERDATA, t.get());
-    curl().easy_setopt(e, CURLOPT_HEADERFUNCTION, +[](char* data, std::size_t size, std::size_t count, void* user) {
-        auto* transfer = static_cast<Transfer*>(user);
-        const std::size_t n = size * count;
-        std::string_view line(data, n);
-        auto& headers = transfer->response.headers;
-        if (line.rfind("HTTP/", 0) == 0) {
-            headers.clear();  // a new response (after a redirect or 100 Continue)
-        } else if (auto colon = line.find(':'); colon != std::string_view::npos && headers.size() < 256) {
-            headers.emplace_back(trim(line.substr(0, colon)), trim(line.substr(colon + 1)));
-        }
-        return n;
-    });
+    curl().easy_setopt(e, CURLOPT_HEADERFUNCTION, &CurlEngine::on_curl_header);
     const CURLMcode rc = curl().multi_add_handle(multi_, e);
     if (rc != CURLM_OK) {
         fail_soon(std::move(t->done), std::string("cannot start the transfer: ") + curl().multi_strerror(rc));
@@ -270,6 +283,7 @@ std::size_t CurlEngine::on_curl_write(char* data, std::size_t size, std::size_t 
     auto* t = static_cast<Transfer*>(user);
     const std::size_t n = size * count;
     auto& r = t->response;
+    t->in_headers = false;
     if (const auto& sink = t->request.save_to) {
         if (!sink->error().empty()) {
             t->failure = sink->error();
@@ -282,12 +296,41 @@ std::size_t CurlEngine::on_curl_write(char* data, std::size_t size, std::size_t 
             return CURL_WRITEFUNC_PAUSE;
         }
         sink->write(std::string_view(data, n));
+    } else if (t->encoded && r.bytes_received + n > t->request.max_decoded) {
+        t->failure = "the response decodes to more than " + std::to_string(t->request.max_decoded >> 20) +
+                     " MiB (a compression bomb?); use save_body to keep large encoded responses";
+        return 0;
     }
     r.bytes_received += n;
     // Held only up to the cap; beyond it the transfer goes on without keeping more.
     const std::size_t room = t->request.body_cap > r.body.size() ? t->request.body_cap - r.body.size() : 0;
     r.body.append(data, std::min(n, room));
     if (n > room) r.body_truncated = true;
+    return n;
+}
+
+std::size_t CurlEngine::on_curl_header(char* data, std::size_t size, std::size_t count, void* user) {
+    auto* t = static_cast<Transfer*>(user);
+    const std::size_t n = size * count;
+    const std::string_view line(data, n);
+    auto& headers = t->response.headers;
+    if (line.rfind("HTTP/", 0) == 0) {
+        // A new response (after a redirect or a 100 Continue): only the last one counts.
+        headers.clear();
+        t->encoded = false;
+        t->header_bytes = 0;
+    }
+    t->header_bytes += n;
+    if (t->header_bytes > kMaxHeaderBytes) {
+        t->failure = "the response headers are larger than " + std::to_string(kMaxHeaderBytes >> 10) + " KiB";
+        return 0;  // aborts the transfer
+    }
+    const auto colon = line.find(':');
+    if (colon == std::string_view::npos || headers.size() >= kMaxHeaders) return n;
+    auto& [name, value] = headers.emplace_back(trim(line.substr(0, colon)), trim(line.substr(colon + 1)));
+    if (!t->request.accept_encoding.empty() && value != "identity" && ::strcasecmp(name.c_str(), "Content-Encoding") == 0) {
+        t->encoded = true;
+    }
     return n;
 }
 

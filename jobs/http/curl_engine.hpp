@@ -37,6 +37,11 @@ struct HttpRequest {
     bool insecure = false;               // TLS verification stays on unless asked
     std::uint64_t timeout_ms = 0;        // 0: none (the scheduler's attempt timeout still applies)
     std::size_t body_cap = 1u << 20;     // response bytes kept in memory
+    // Content codings to ask for and decode ("gzip, br"); empty: ask for none, decode none.
+    std::string accept_encoding;
+    // A content-encoded response that is not saved fails once it decodes to more than this:
+    // a small compressed body can expand without bound (a compression bomb).
+    std::uint64_t max_decoded = 64u << 20;
 };
 
 struct HttpResponse {
@@ -80,6 +85,7 @@ private:
     void finish(Transfer* t, CURLcode code);
     void resume(std::uint64_t id);
     static std::size_t on_curl_write(char* data, std::size_t size, std::size_t count, void* transfer);
+    static std::size_t on_curl_header(char* data, std::size_t size, std::size_t count, void* transfer);
     static std::size_t on_curl_read(char* buffer, std::size_t size, std::size_t count, void* transfer);
 
     loop::Loop& loop_;

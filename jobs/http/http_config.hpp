@@ -7,6 +7,7 @@
 
 #include <re2/re2.h>
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -54,8 +55,22 @@ struct HttpJobConfig final : jobfile::KindConfig {
     std::vector<HttpCapture> captures;
 };
 
+// Limits of requests to one host ([api.hosts."H"]), or of all requests ([api]).
+struct RequestLimits {
+    std::uint32_t max_clients = 0;       // in flight; 0: no limit of its own
+    std::optional<jobfile::Rate> rate;   // requests started per second
+    double burst = 1;                    // requests that may start at once after a pause
+};
+
+struct CircuitBreakerConfig {
+    std::uint32_t failures = 5;
+    jobfile::Duration open_for = std::chrono::seconds(30);
+};
+
 struct ApiConfig final : jobfile::KindConfig {
-    std::uint32_t max_clients = 100;
+    RequestLimits limits{100, std::nullopt, 1};
+    std::map<std::string, RequestLimits> hosts;
+    std::optional<CircuitBreakerConfig> circuit_breaker;  // off unless set
     std::optional<jobfile::Duration> timeout;   // default attempt timeout of http jobs
     std::uint64_t body_cap = 1u << 20;          // response bytes held in memory
 };

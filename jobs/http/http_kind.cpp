@@ -3,6 +3,7 @@
 #include "jobs/http/api_pool.hpp"
 #include "jobs/http/http_config.hpp"
 
+#include <algorithm>
 #include <sstream>
 
 namespace gaia::jobs::http {
@@ -215,18 +216,55 @@ std::shared_ptr<const jobfile::KindConfig> HttpKind::compile_job(const toml::tab
     return config;
 }
 
+namespace {
+
+// rate, burst and max_clients of [api] or of one [api.hosts."H"].
+void compile_limits(const toml::table& t, RequestLimits& limits, const std::string& where, CompileContext& ctx) {
+    if (const auto* n = t.get("max_clients")) {
+        if (auto v = ctx.integer(*n, where + ".max_clients", 1, 100'000)) limits.max_clients = static_cast<std::uint32_t>(*v);
+    }
+    if (const auto* n = t.get("rate")) limits.rate = ctx.rate(*n, where + ".rate");
+    if (const auto* n = t.get("burst")) {
+        if (auto v = ctx.integer(*n, where + ".burst", 1, 1'000'000)) limits.burst = static_cast<double>(*v);
+    }
+}
+
+}  // namespace
+
 std::shared_ptr<const jobfile::KindConfig> HttpKind::compile_subsystem(const std::vector<const toml::table*>& fragments,
                                                                        CompileContext& ctx) const {
     auto config = std::make_shared<ApiConfig>();
     for (const auto* t : fragments) {
-        if (const auto* n = t->get("max_clients")) {
-            if (auto v = ctx.integer(*n, "api.max_clients", 1, 100'000)) config->max_clients = static_cast<std::uint32_t>(*v);
-        }
+        compile_limits(*t, config->limits, "api", ctx);
         if (const auto* n = t->get("timeout")) config->timeout = ctx.duration(*n, "api.timeout");
         if (const auto* n = t->get("max_body")) config->body_cap = ctx.size(*n, "api.max_body").value_or(config->body_cap);
-        for (const char* key : {"rate", "burst", "circuit_breaker", "hosts"}) {
-            if (const auto* n = t->get(key)) {
-                ctx.error(*n, "`api." + std::string(key) + "` is not supported by this build of gaia yet");
+        if (const auto* n = t->get("circuit_breaker")) {
+            if (const auto* cb = ctx.table(*n, "api.circuit_breaker")) {
+                ctx.check_keys(*cb, {"failures", "open_for"}, "api.circuit_breaker");
+                CircuitBreakerConfig breaker;
+                if (const auto* f = cb->get("failures")) {
+                    if (auto v = ctx.integer(*f, "api.circuit_breaker.failures", 1, 1'000'000)) {
+                        breaker.failures = static_cast<std::uint32_t>(*v);
+                    }
+                }
+                if (const auto* o = cb->get("open_for")) {
+                    breaker.open_for = ctx.duration(*o, "api.circuit_breaker.open_for").value_or(breaker.open_for);
+                }
+                config->circuit_breaker = breaker;
+            }
+        }
+        if (const auto* n = t->get("hosts")) {
+            if (const auto* hosts = ctx.table(*n, "api.hosts")) {
+                for (auto&& [name, value] : *hosts) {
+                    const std::string where = "api.hosts.\"" + std::string(name.str()) + "\"";
+                    const auto* host = ctx.table(value, where);
+                    if (!host) continue;
+                    ctx.check_keys(*host, {"rate", "burst", "max_clients"}, where);
+                    std::string key(name.str());
+                    std::transform(key.begin(), key.end(), key.begin(),
+                                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+                    compile_limits(*host, config->hosts[key], where, ctx);
+                }
             }
         }
     }

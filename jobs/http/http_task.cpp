@@ -1,6 +1,7 @@
 #include "jobs/http/http_task.hpp"
 
 #include "jobs/http/api_pool.hpp"
+#include "jobs/http/retry_after.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -51,8 +52,10 @@ std::string host_of(std::string_view url) {
     if (scheme != std::string_view::npos) url.remove_prefix(scheme + 3);
     url = url.substr(0, url.find_first_of("/?#"));
     if (auto at = url.rfind('@'); at != std::string_view::npos) url.remove_prefix(at + 1);
-    if (!url.empty() && url.front() == '[') return std::string(url.substr(0, url.find(']') + 1));
-    return std::string(url.substr(0, url.find(':')));
+    std::string host(!url.empty() && url.front() == '[' ? url.substr(0, url.find(']') + 1) : url.substr(0, url.find(':')));
+    // Host names are case-insensitive: one label and one [api.hosts] entry per host.
+    std::transform(host.begin(), host.end(), host.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return host;
 }
 
 std::string url_encode(std::string_view text) {
@@ -73,7 +76,11 @@ HttpTask::HttpTask(ApiPool& pool, const jobfile::Job& job, const HttpJobConfig& 
     : pool_(pool), job_(job), config_(config) {}
 
 HttpTask::~HttpTask() {
-    if (running_) pool_.engine().cancel(transfer_);
+    if (queued_) pool_.admission().withdraw(ticket_);
+    if (running_) {
+        pool_.engine().cancel(transfer_);
+        pool_.admission().finished(ticket_, std::nullopt);
+    }
     if (save_to_) save_to_->abort();
 }
 
@@ -108,7 +115,11 @@ bool HttpTask::render(HttpRequest& request) {
             }
             url_ += (url_.find('?') == std::string::npos ? "?" : "&") + query;
         }
-        for (const auto& [name, value] : config_.headers) request.headers.push_back(name + ": " + value.render(scope));
+        for (const auto& [name, value] : config_.headers) {
+            // Asking for a content coding means decoding it too: libcurl does both, bounded.
+            if (iequals(name, "Accept-Encoding")) request.accept_encoding = value.render(scope);
+            else request.headers.push_back(name + ": " + value.render(scope));
+        }
         const auto has_header = [&](std::string_view name) {
             return std::any_of(config_.headers.begin(), config_.headers.end(),
                                [&](const auto& h) { return iequals(h.first, name); });
@@ -140,6 +151,7 @@ bool HttpTask::render(HttpRequest& request) {
     request.insecure = config_.insecure;
     request.version = config_.version;
     request.body_cap = pool_.config().body_cap;
+    request.max_decoded = std::max<std::uint64_t>(64u << 20, 64 * pool_.config().body_cap);
     if (pool_.config().timeout) {
         request.timeout_ms = static_cast<std::uint64_t>(
             std::chrono::duration_cast<std::chrono::milliseconds>(*pool_.config().timeout).count());
@@ -174,10 +186,27 @@ void HttpTask::open_body_file(HttpRequest request) {
 }
 
 void HttpTask::send(HttpRequest request) {
+    queued_ = true;
+    // The request waits here for the pool's limits; the shared_ptr lets the callback be copied.
+    auto held = std::make_shared<HttpRequest>(std::move(request));
+    const auto place = pool_.admission().enqueue(host_, [this, alive = std::weak_ptr<int>(alive_), held](std::uint64_t ticket,
+                                                                                      const std::string& refusal) {
+        if (alive.expired()) return;
+        queued_ = false;
+        ticket_ = ticket;
+        if (!refusal.empty()) return fail_soon(refusal, true);
+        transfer(std::move(*held));
+    });
+    if (queued_) ticket_ = place;  // still waiting: cancel() withdraws it by this ticket
+}
+
+void HttpTask::transfer(HttpRequest request) {
+    if (ctx_->start_deadline) ctx_->start_deadline();
     CurlEngine* engine = nullptr;
     try {
         engine = &pool_.engine();
     } catch (const std::exception& e) {
+        pool_.admission().finished(ticket_, std::nullopt);
         fail_soon(e.what());
         return;
     }
@@ -197,6 +226,8 @@ void HttpTask::on_response(HttpResponse response) {
     running_ = false;
     const double seconds = static_cast<double>(loop::Loop::hrtime_ns() - started_ns_) / 1e9;
     pool_.on_finished(host_, method_, response.error.empty() ? response.status : 0, seconds);
+    // For the host's circuit breaker: the host failed, not our expectations of it.
+    pool_.admission().finished(ticket_, response.error.empty() && response.status < 500);
     auto result = outcome(response);
     if (!save_to_) return complete(std::move(result));
     if (result.status != run::TaskStatus::passed) {
@@ -223,10 +254,15 @@ void HttpTask::on_response(HttpResponse response) {
 void HttpTask::cancel() {
     if (cancelled_ || !done_) return;
     cancelled_ = true;
+    if (queued_) {
+        queued_ = false;
+        pool_.admission().withdraw(ticket_);
+    }
     if (running_) {
         running_ = false;
         pool_.engine().cancel(transfer_);
         pool_.on_finished(host_, method_, 0, static_cast<double>(loop::Loop::hrtime_ns() - started_ns_) / 1e9);
+        pool_.admission().finished(ticket_, std::nullopt);
     }
     if (save_to_) {
         save_to_->abort();
@@ -322,6 +358,12 @@ run::TaskOutcome HttpTask::outcome(const HttpResponse& r) {
         if (!excerpt.empty()) message += ": " + excerpt;
         o.status = run::TaskStatus::failed;
         o.error = message;  // the status explains the rest: it goes first
+        if (r.status == 429 || r.status == 503) {
+            if (const auto* after = find_header(r, "Retry-After")) {
+                o.retry_after_s = parse_retry_after(*after, std::time(nullptr));
+                if (o.retry_after_s) o.details["retry_after_s"] = *o.retry_after_s;
+            }
+        }
     }
     try {
         for (const auto& h : config_.expect_headers) {

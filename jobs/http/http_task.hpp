@@ -22,6 +22,7 @@ private:
     bool render(HttpRequest& request);
     void open_body_file(HttpRequest request);
     void send(HttpRequest request);
+    void transfer(HttpRequest request);
     void on_response(HttpResponse response);
     void complete(run::TaskOutcome outcome);
     void fail_soon(std::string error, bool retryable = false);
@@ -33,6 +34,8 @@ private:
     const run::TaskContext* ctx_ = nullptr;
     run::Completion done_;
     std::uint64_t transfer_ = 0;
+    std::uint64_t ticket_ = 0;   // our place in the pool's admission
+    bool queued_ = false;      // waiting for the pool's limits
     bool running_ = false;     // a transfer is in the engine
     bool cancelled_ = false;
     std::string method_, url_, host_, save_path_;

@@ -92,7 +92,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = handle_any
 
     # --- well-behaved --------------------------------------------------------------
-    def route_echo(self):
+    def route_echo(self, *_):
         head, sha, length = self.read_body()
         doc = {
             "method": self.command,
@@ -172,6 +172,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def route_huge_headers(self):
         self.reply(200, "ok\n", [("X-Huge", "h" * (2 << 20))])
+
+    def route_many_headers(self):
+        self.reply(200, "ok\n", [(f"X-Header-{i}", "v" * 100) for i in range(5000)])
 
     def route_bad_chunked(self):
         self.send_response(200)

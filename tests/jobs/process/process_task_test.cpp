@@ -42,7 +42,7 @@ struct Fixture {
         auto runtime = kind->make_runtime(env, sub == set->subsystems.end() ? nullptr : sub->second.get());
         const auto& job = set->jobs.front();
         auto task = runtime->make_task(job);
-        run::TaskContext ctx{job, 0, 1, {}};
+        run::TaskContext ctx{job, 0, 1, {}, {}};
         ctx.scope.vars = &set->vars;
         ctx.scope.index = 0;
         std::optional<run::TaskOutcome> outcome;

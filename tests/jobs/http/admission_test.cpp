@@ -1,0 +1,122 @@
+// The API pool's admission on a real loop: the in-flight caps (all hosts, one host), the
+// queue and its metric, hosts taking turns, the token bucket's timer, the circuit breaker.
+
+#include "core/loop/loop.hpp"
+#include "core/loop/timer.hpp"
+#include "core/metrics/registry.hpp"
+#include "jobs/http/admission.hpp"
+
+#include <doctest/doctest.h>
+
+#include <vector>
+
+using namespace gaia;
+using namespace gaia::jobs::http;
+
+namespace {
+
+struct Fixture {
+    loop::Loop loop;
+    metrics::Registry registry;
+    ApiConfig config;
+    std::vector<std::string> order;  // hosts in the order their requests went
+    std::vector<std::uint64_t> tickets;
+    std::vector<std::string> refusals;
+
+    Admission::Go go(const std::string& host) {
+        return [this, host](std::uint64_t ticket, const std::string& refusal) {
+            if (!refusal.empty()) {
+                refusals.push_back(refusal);
+                return;
+            }
+            order.push_back(host);
+            tickets.push_back(ticket);
+        };
+    }
+    double metric(const std::string& line_start) {
+        const auto text = registry.expose();
+        const auto at = text.find("\n" + line_start + " ");
+        REQUIRE(at != std::string::npos);
+        return std::stod(text.substr(at + line_start.size() + 2));
+    }
+};
+
+}  // namespace
+
+TEST_CASE("admission caps requests in flight, queues the rest and lets hosts take turns") {
+    Fixture f;
+    f.config.limits.max_clients = 2;
+    f.config.hosts["slow.example"].max_clients = 1;
+    Admission admission(f.loop, f.config, f.registry);
+    for (int i = 0; i < 3; ++i) admission.enqueue("slow.example", f.go("slow.example"));
+    for (int i = 0; i < 3; ++i) admission.enqueue("fast.example", f.go("fast.example"));
+    // slow.example may have one in flight; fast.example takes the second slot.
+    CHECK(f.order == std::vector<std::string>{"slow.example", "fast.example"});
+    CHECK(admission.queued() == 4);
+    CHECK(f.metric("gaia_api_queue_depth") == 4);
+
+    admission.finished(f.tickets[0], true);  // a slow.example request ends: its host is free again
+    CHECK(f.order.back() == "slow.example");
+    admission.finished(f.tickets[1], true);
+    CHECK(f.order.back() == "fast.example");
+    CHECK(admission.queued() == 2);
+    // A waiting request that gives up leaves the queue; the others keep their places.
+    admission.withdraw(f.tickets.back() + 1);
+    CHECK(admission.queued() == 1);
+    admission.close();
+    CHECK(f.loop.close() == 0);
+}
+
+TEST_CASE("admission holds requests for the token bucket and a timer lets them go") {
+    Fixture f;
+    f.config.limits.rate = jobfile::Rate{20.0, "20/s"};  // one every 50 ms
+    f.config.limits.burst = 1;
+    Admission admission(f.loop, f.config, f.registry);
+    const auto start = loop::Loop::hrtime_ns();
+    std::vector<std::uint64_t> went;
+    for (int i = 0; i < 5; ++i) {
+        admission.enqueue("h", [&](std::uint64_t ticket, const std::string&) {
+            went.push_back(loop::Loop::hrtime_ns() - start);
+            admission.finished(ticket, true);
+        });
+    }
+    CHECK(went.size() == 1);
+    f.loop.run();
+    REQUIRE(went.size() == 5);
+    CHECK(went.back() >= 180'000'000);  // four more tokens at 50 ms each, less the catch-up
+    CHECK(went.back() < 1'000'000'000);
+    CHECK(f.metric("gaia_api_rate_limited_total{host=\"h\"}") == 4);
+    admission.close();
+    CHECK(f.loop.close() == 0);
+}
+
+TEST_CASE("an open circuit refuses at once, and half-open sends one probe and holds the rest") {
+    Fixture f;
+    f.config.circuit_breaker = CircuitBreakerConfig{2, std::chrono::milliseconds(100)};
+    Admission admission(f.loop, f.config, f.registry);
+    admission.enqueue("down", f.go("down"));
+    admission.enqueue("down", f.go("down"));
+    admission.finished(f.tickets[0], false);
+    admission.finished(f.tickets[1], false);
+    CHECK(f.metric("gaia_api_circuit_breaker_state{host=\"down\"}") == 2);
+    admission.enqueue("down", f.go("down"));
+    REQUIRE(f.refusals.size() == 1);
+    CHECK(f.refusals[0].find("circuit open for down after 2 consecutive failures") == 0);
+    CHECK(f.order.size() == 2);  // no network traffic for the refused one
+
+    // After open_for the metric shows half-open by itself, and one probe goes.
+    auto wait = loop::Timer::create(f.loop);
+    wait->start(std::chrono::milliseconds(150), [] {});
+    f.loop.run();
+    CHECK(f.metric("gaia_api_circuit_breaker_state{host=\"down\"}") == 1);
+    admission.enqueue("down", f.go("down"));
+    admission.enqueue("down", f.go("down"));
+    CHECK(f.order.size() == 3);
+    CHECK(admission.queued() == 1);
+    admission.finished(f.tickets[2], true);  // the probe succeeded: closed, the held one goes
+    CHECK(f.order.size() == 4);
+    CHECK(f.metric("gaia_api_circuit_breaker_state{host=\"down\"}") == 0);
+    wait.reset();
+    admission.close();
+    CHECK(f.loop.close() == 0);
+}
