@@ -3,6 +3,7 @@
 // server that echoes what it received.
 
 #include "tests/support/misbehaving_server.hpp"
+#include "tests/support/nginx_server.hpp"
 #include "tests/support/report_helpers.hpp"
 
 #include <doctest/doctest.h>
@@ -154,4 +155,32 @@ save_body = ")T" + (dir.path() / "missing" / "x.bin").string() + R"T("
 #ifndef GAIA_SANITIZED
     CHECK(std::stol(last_line) < 64 * 1024);  // KiB
 #endif
+}
+
+TEST_CASE("HTTPS verifies certificates by default, and http_version picks HTTP/2 or 1.1 (nginx)") {
+    NginxServer nginx;
+    TempDir dir;
+    Output out;
+    auto r = run_report(dir, R"T([jobs.verified]
+kind = "http"
+url = ")T" + nginx.https_url("/hello.txt") + R"T("
+[jobs.h2]
+kind = "http"
+insecure = true
+http_version = "2"
+url = ")T" + nginx.https_url("/data.json") + R"T("
+expect.json = { "$.ids[1]" = 2 }
+[jobs.h1]
+kind = "http"
+insecure = true
+http_version = "1.1"
+url = ")T" + nginx.https_url("/hello.txt") + R"T("
+)T", &out);
+    INFO(out.err);
+    // A self-signed certificate is refused unless the job says insecure.
+    CHECK(job(r, "verified")["status"] == "failed");
+    CHECK(job(r, "verified")["first_error"].get<std::string>().find("certificate") != std::string::npos);
+    CHECK(job(r, "h2")["status"] == "passed");
+    CHECK(job(r, "h2")["details"]["http_version"] == "2");
+    CHECK(job(r, "h1")["details"]["http_version"] == "1.1");
 }

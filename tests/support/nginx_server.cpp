@@ -1,0 +1,44 @@
+#include "tests/support/nginx_server.hpp"
+
+#include "tests/support/file_server.hpp"
+
+#include <filesystem>
+#include <stdexcept>
+
+namespace gaia::test {
+
+NginxServer::NginxServer() : http_port_(free_port()), https_port_(free_port()) {
+    const auto d = dir_.path().string();
+    std::filesystem::create_directories(dir_.path() / "www");
+    std::filesystem::create_directories(dir_.path() / "tmp");
+    dir_.file("www/hello.txt", "hello, gaia\n");
+    dir_.file("www/data.json", R"({"token": "t0k3n", "ids": [1, 2, 3]})");
+    auto cert = run_program({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
+                             "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout",
+                             d + "/key.pem", "-out", d + "/cert.pem"});
+    if (cert.exit_code != 0) throw std::runtime_error("openssl could not make a certificate: " + cert.err);
+    // One process, no master: nothing to switch users for, nothing left behind.
+    dir_.file("nginx.conf", "daemon off;\nmaster_process off;\nworker_processes 1;\npid " + d +
+                                "/nginx.pid;\nerror_log " + d + "/error.log;\nevents { worker_connections 4096; }\n"
+                                "http {\n  access_log off;\n  client_body_temp_path " + d + "/tmp;\n"
+                                "  proxy_temp_path " + d + "/tmp;\n  fastcgi_temp_path " + d + "/tmp;\n"
+                                "  uwsgi_temp_path " + d + "/tmp;\n  scgi_temp_path " + d + "/tmp;\n"
+                                "  keepalive_requests 1000000;\n"
+                                "  server {\n    listen 127.0.0.1:" + std::to_string(http_port_) + ";\n"
+                                "    listen 127.0.0.1:" + std::to_string(https_port_) + " ssl http2;\n"
+                                "    ssl_certificate " + d + "/cert.pem;\n    ssl_certificate_key " + d + "/key.pem;\n"
+                                "    root " + d + "/www;\n  }\n}\n");
+    pid_ = start_loopback_server({"nginx", "-p", d, "-e", d + "/error.log", "-c", d + "/nginx.conf"}, http_port_);
+}
+
+NginxServer::~NginxServer() { stop_loopback_server(pid_); }
+
+std::string NginxServer::http_url(const std::string& path) const {
+    return "http://127.0.0.1:" + std::to_string(http_port_) + path;
+}
+
+std::string NginxServer::https_url(const std::string& path) const {
+    return "https://localhost:" + std::to_string(https_port_) + path;
+}
+
+}  // namespace gaia::test
