@@ -2,6 +2,9 @@
 
 #include "jobs/http/http_task.hpp"
 
+#include <cstdlib>
+#include <string_view>
+
 namespace gaia::jobs::http {
 
 ApiPool::ApiPool(run::RunEnv& env, const ApiConfig& config)
@@ -11,18 +14,27 @@ ApiPool::ApiPool(run::RunEnv& env, const ApiConfig& config)
                                     {"host", "method", "code"})),
       duration_(env.metrics.histogram("gaia_api_request_duration_seconds", "Duration of HTTP requests.", {"host"})),
       in_flight_(env.metrics.gauge("gaia_api_requests_in_flight", "HTTP requests in flight.").with(metrics::LabelValues{})),
-      admission_(env.loop, config_, env.metrics) {}
+      admission_(env.loop, config_, env.metrics) {
+    if (const char* choice = std::getenv("GAIA_HTTP_ENGINE"); choice && std::string_view(choice) == "curl") {
+        lean_allowed_ = false;
+    }
+}
 
 ApiPool::~ApiPool() { close(); }
 
-CurlEngine& ApiPool::engine() {
-    if (!engine_) engine_ = std::make_unique<CurlEngine>(env_.loop);
-    return *engine_;
+HttpEngine& ApiPool::engine_for(const HttpRequest& request) {
+    if (lean_allowed_ && LeanEngine::handles(request)) {
+        if (!lean_) lean_ = std::make_unique<LeanEngine>(env_.loop);
+        return *lean_;
+    }
+    if (!curl_) curl_ = std::make_unique<CurlEngine>(env_.loop);  // throws when libcurl cannot load
+    return *curl_;
 }
 
 void ApiPool::close() {
     admission_.close();
-    if (engine_) engine_->close();
+    if (curl_) curl_->close();
+    if (lean_) lean_->close();
 }
 
 std::unique_ptr<run::Task> ApiPool::make_task(const jobfile::Job& job) {

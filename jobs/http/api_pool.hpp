@@ -5,6 +5,7 @@
 #include "core/run/task.hpp"
 #include "jobs/http/admission.hpp"
 #include "jobs/http/curl_engine.hpp"
+#include "jobs/http/lean_engine.hpp"
 #include "jobs/http/http_config.hpp"
 
 namespace gaia::jobs::http {
@@ -25,8 +26,10 @@ public:
     Admission& admission() noexcept { return admission_; }
 
     run::RunEnv& env() noexcept { return env_; }
-    // Made on first use: a run without http jobs pays nothing for libcurl's set-up.
-    CurlEngine& engine();
+    // The engine for this request: the lean HTTP/1.1 one when it can send it exactly as
+    // libcurl would, libcurl otherwise. GAIA_HTTP_ENGINE=curl sends everything through
+    // libcurl. Each engine is made on first use: a run without http jobs pays nothing.
+    HttpEngine& engine_for(const HttpRequest& request);
     const ApiConfig& config() const noexcept { return config_; }
 
     void on_started() { in_flight_.inc(); }
@@ -35,7 +38,9 @@ public:
 private:
     run::RunEnv& env_;
     ApiConfig config_;
-    std::unique_ptr<CurlEngine> engine_;
+    std::unique_ptr<CurlEngine> curl_;
+    std::unique_ptr<LeanEngine> lean_;
+    bool lean_allowed_ = true;
     metrics::Family<metrics::Counter>& requests_;
     metrics::Family<metrics::Histogram>& duration_;
     metrics::Gauge& in_flight_;

@@ -166,7 +166,6 @@ void CurlEngine::drain_messages() {
 
 void CurlEngine::finish(Transfer* t, CURLcode code) {
     auto& r = t->response;
-    r.code = code;
     if (code != CURLE_OK) {
         // Ours first, then libcurl's detailed one ("Recv failure: Connection reset by peer"),
         // then its generic one.
@@ -209,7 +208,6 @@ std::uint64_t CurlEngine::start(HttpRequest request, Done done) {
     auto fail_soon = [this](Done d, std::string error) {
         loop_.post([d = std::move(d), error = std::move(error)] {
             HttpResponse r;
-            r.code = CURLE_FAILED_INIT;
             r.error = error;
             if (d) d(std::move(r));
         });
@@ -231,7 +229,8 @@ std::uint64_t CurlEngine::start(HttpRequest request, Done done) {
     curl().easy_setopt(e, CURLOPT_SSL_VERIFYHOST, q.insecure ? 0L : 2L);
     if (q.timeout_ms > 0) curl().easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(q.timeout_ms));
     if (q.method == "HEAD") curl().easy_setopt(e, CURLOPT_NOBODY, 1L);
-    else if (q.method != "GET") curl().easy_setopt(e, CURLOPT_CUSTOMREQUEST, q.method.c_str());
+    // POSTFIELDS alone makes a POST; a custom "POST" would stay POST after a 303.
+    else if (q.method != "GET" && q.method != "POST") curl().easy_setopt(e, CURLOPT_CUSTOMREQUEST, q.method.c_str());
     if (q.body_file) {
         // POST with a read callback sends any method's body with a Content-Length.
         curl().easy_setopt(e, CURLOPT_POST, 1L);

@@ -9,9 +9,8 @@
 #include "core/loop/loop.hpp"
 #include "core/loop/timer.hpp"
 
-#include "core/loop/atomic_writer.hpp"
-#include "jobs/http/body_file.hpp"
 #include "jobs/http/curl_library.hpp"
+#include "jobs/http/http_engine.hpp"
 
 #include <cstdint>
 #include <functional>
@@ -23,56 +22,19 @@
 
 namespace gaia::jobs::http {
 
-enum class HttpVersion { any, http1_1, http2 };
-
-struct HttpRequest {
-    std::string method = "GET";
-    std::string url;
-    std::vector<std::string> headers;  // "Name: value"
-    std::string body;
-    std::shared_ptr<BodyFile> body_file;             // streamed instead of `body`, already open
-    std::shared_ptr<loop::AtomicWriter> save_to;     // the response body also streams here
-    HttpVersion version = HttpVersion::any;
-    bool follow_redirects = true;
-    bool insecure = false;               // TLS verification stays on unless asked
-    std::uint64_t timeout_ms = 0;        // 0: none (the scheduler's attempt timeout still applies)
-    std::size_t body_cap = 1u << 20;     // response bytes kept in memory
-    // Content codings to ask for and decode ("gzip, br"); empty: ask for none, decode none.
-    std::string accept_encoding;
-    // A content-encoded response that is not saved fails once it decodes to more than this:
-    // a small compressed body can expand without bound (a compression bomb).
-    std::uint64_t max_decoded = 64u << 20;
-};
-
-struct HttpResponse {
-    CURLcode code = CURLE_OK;
-    std::string error;                   // empty when the transfer completed
-    long status = 0;
-    std::vector<std::pair<std::string, std::string>> headers;  // of the final response
-    std::string body;                    // at most body_cap bytes
-    bool body_truncated = false;
-    std::uint64_t bytes_received = 0;
-    double total_s = 0;
-    std::string http_version;            // of the final response: "1.1", "2"
-};
-
-class CurlEngine {
+class CurlEngine final : public HttpEngine {
 public:
-    using Done = std::function<void(HttpResponse)>;
-
     // Throws std::runtime_error when libcurl cannot be loaded.
     explicit CurlEngine(loop::Loop& loop);
-    ~CurlEngine();
+    ~CurlEngine() override;
     CurlEngine(const CurlEngine&) = delete;
     CurlEngine& operator=(const CurlEngine&) = delete;
 
-    // Starts a transfer; `done` comes on a later loop turn. Returns its id.
-    std::uint64_t start(HttpRequest request, Done done);
-    // Drops a transfer: its `done` is not called.
-    void cancel(std::uint64_t id);
-    std::size_t in_flight() const noexcept { return transfers_.size(); }
-    // Cancels everything and releases the handles; the engine is unusable afterwards.
-    void close();
+    std::uint64_t start(HttpRequest request, Done done) override;
+    void cancel(std::uint64_t id) override;
+    std::size_t in_flight() const noexcept override { return transfers_.size(); }
+    void close() override;
+    const char* name() const noexcept override { return "curl"; }
 
 private:
     class SocketPoll;

@@ -3,7 +3,7 @@
 
 #include "core/jobfile/model.hpp"
 #include "core/jsonpath/jsonpath.hpp"
-#include "jobs/http/curl_engine.hpp"
+#include "jobs/http/http_engine.hpp"
 
 #include <re2/re2.h>
 

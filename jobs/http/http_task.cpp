@@ -78,7 +78,7 @@ HttpTask::HttpTask(ApiPool& pool, const jobfile::Job& job, const HttpJobConfig& 
 HttpTask::~HttpTask() {
     if (queued_) pool_.admission().withdraw(ticket_);
     if (running_) {
-        pool_.engine().cancel(transfer_);
+        engine_->cancel(transfer_);
         pool_.admission().finished(ticket_, std::nullopt);
     }
     if (save_to_) save_to_->abort();
@@ -202,24 +202,23 @@ void HttpTask::send(HttpRequest request) {
 
 void HttpTask::transfer(HttpRequest request) {
     if (ctx_->start_deadline) ctx_->start_deadline();
-    CurlEngine* engine = nullptr;
-    try {
-        engine = &pool_.engine();
-    } catch (const std::exception& e) {
-        pool_.admission().finished(ticket_, std::nullopt);
-        fail_soon(e.what());
-        return;
-    }
     if (!save_path_.empty()) {
         // Opened while the request goes out; the bytes queue until the file is there.
         save_to_ = loop::AtomicWriter::create(pool_.env().loop, save_path_);
         save_to_->open(nullptr);
         request.save_to = save_to_;
     }
+    try {
+        engine_ = &pool_.engine_for(request);
+    } catch (const std::exception& e) {
+        pool_.admission().finished(ticket_, std::nullopt);
+        fail_soon(e.what());
+        return;
+    }
     started_ns_ = loop::Loop::hrtime_ns();
     running_ = true;
     pool_.on_started();
-    transfer_ = engine->start(std::move(request), [this](HttpResponse response) { on_response(std::move(response)); });
+    transfer_ = engine_->start(std::move(request), [this](HttpResponse response) { on_response(std::move(response)); });
 }
 
 void HttpTask::on_response(HttpResponse response) {
@@ -229,6 +228,7 @@ void HttpTask::on_response(HttpResponse response) {
     // For the host's circuit breaker: the host failed, not our expectations of it.
     pool_.admission().finished(ticket_, response.error.empty() && response.status < 500);
     auto result = outcome(response);
+    result.details["engine"] = engine_->name();
     if (!save_to_) return complete(std::move(result));
     if (result.status != run::TaskStatus::passed) {
         // A failed attempt leaves the target as it was: no error page in place of the file.
@@ -260,7 +260,7 @@ void HttpTask::cancel() {
     }
     if (running_) {
         running_ = false;
-        pool_.engine().cancel(transfer_);
+        engine_->cancel(transfer_);
         pool_.on_finished(host_, method_, 0, static_cast<double>(loop::Loop::hrtime_ns() - started_ns_) / 1e9);
         pool_.admission().finished(ticket_, std::nullopt);
     }

@@ -3,7 +3,7 @@
 // engine, then check the expectations and take the captures.
 
 #include "core/run/task.hpp"
-#include "jobs/http/curl_engine.hpp"
+#include "jobs/http/http_engine.hpp"
 #include "jobs/http/http_config.hpp"
 
 namespace gaia::jobs::http {
@@ -33,6 +33,7 @@ private:
     const HttpJobConfig& config_;
     const run::TaskContext* ctx_ = nullptr;
     run::Completion done_;
+    HttpEngine* engine_ = nullptr;  // the engine of the transfer in flight
     std::uint64_t transfer_ = 0;
     std::uint64_t ticket_ = 0;   // our place in the pool's admission
     bool queued_ = false;      // waiting for the pool's limits

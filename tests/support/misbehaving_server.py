@@ -39,7 +39,14 @@ def gzip_bomb(decoded_mib):
     return b"".join(parts)
 
 
-BOMB = gzip_bomb(1024)
+# 256 MiB of zeros in about 256 KiB: made in the background at start (it takes a moment).
+bomb = {}
+bomb_ready = threading.Event()
+
+
+def make_bomb():
+    bomb["data"] = gzip_bomb(256)
+    bomb_ready.set()
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -122,6 +129,34 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.write(block[: min(n, len(block))])
             n -= min(n, len(block))
 
+    def route_chunked(self):
+        self.send_response(200)
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        for part in (b"hello, ", b"chunked ", b"world"):
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
+        self.wfile.write(b"0\r\n\r\n")
+
+    def route_port(self):
+        """The client's port: the same port twice means a reused connection."""
+        self.reply(200, str(self.client_address[1]))
+
+    def route_redirect(self, n):
+        n = int(n)
+        if n == 0:
+            self.reply(200, "arrived\n")
+        else:
+            self.reply(302, "", [("Location", f"/redirect/{n - 1}")])
+
+    def route_see_other(self):
+        self.read_body()
+        self.reply(303, "", [("Location", "/echo")])
+
+    def route_close_quietly(self):
+        """Answers as if the connection stayed open, then closes it."""
+        self.reply(200, "bye\n")
+        self.close_connection = True
+
     def route_slow(self, ms):
         time.sleep(int(ms) / 1000)
         self.reply(200, "slow\n")
@@ -184,8 +219,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.close_connection = True
 
     def route_gzip_bomb(self):
-        """1 GiB of zeros compressed to about 1 MiB, sent whatever the client accepts."""
-        self.reply(200, BOMB, [("Content-Encoding", "gzip"), ("Content-Type", "application/json")])
+        """256 MiB of zeros, gzip-compressed, sent whatever the client accepts."""
+        bomb_ready.wait()
+        self.reply(200, bomb["data"], [("Content-Encoding", "gzip"), ("Content-Type", "application/json")])
 
     def route_drip(self, n):
         """n bytes, one every 100 ms."""
@@ -222,6 +258,7 @@ def main():
     port, log_path = int(sys.argv[1]), sys.argv[2]
     server = Server(("127.0.0.1", port), Handler)
     server.log_path = log_path
+    threading.Thread(target=make_bomb, daemon=True).start()
     server.serve_forever()
 
 

@@ -10,7 +10,11 @@
 using namespace gaia::test;
 using nlohmann::json;
 
-TEST_CASE("misbehaving servers: resets, stalls, loops, huge headers, bad chunks, bombs and drips") {
+namespace {
+
+// One run with every kind of misbehaviour; engine is GAIA_HTTP_ENGINE ("auto": plain
+// http:// goes through the lean engine).
+void run_against_misbehaving_server(const std::string& engine) {
     MisbehavingServer server;
     TempDir dir;
     std::string jobs;
@@ -20,17 +24,19 @@ TEST_CASE("misbehaving servers: resets, stalls, loops, huge headers, bad chunks,
         {"stall_headers", "/stall-headers", "timed out after 1s"},
         {"stall_body", "/stall-body", "timed out after 1s"},
         {"redirect_loop", "/redirect-loop", "Maximum (20) redirects followed"},
-        {"huge_headers", "/huge-headers", "a response header line is larger than 100 KiB"},
-        {"many_headers", "/many-headers", "the response headers are larger than 256 KiB"},
+        {"huge_headers", "/huge-headers", "larger than"},
+        {"many_headers", "/many-headers", "larger than"},
         {"bad_chunked", "/bad-chunked", "Illegal or missing hexadecimal sequence in chunked-encoding"},
         {"short_body", "/short-body", "transfer closed with 990 bytes remaining"},
-        {"garbage", "/garbage", "Received HTTP/0.9 when not allowed"},
+        {"garbage", "/garbage", "HTTP/"},
         {"drip", "/drip/50", "timed out after 1s"},
         {"server_error", "/status/500", "status 500 (expected 2xx)"},
         {"bomb", "/gzip-bomb", "decodes to more than 64 MiB (a compression bomb?)"},
     };
     for (const auto& [name, path, error] : cases) {
-        jobs += "[jobs." + name + "]\nkind = \"http\"\nrepeat = 5\ntimeout = \"1s\"\nurl = \"" + server.url(path) + "\"\n";
+        // The bomb may still be in the making when the run starts.
+        const std::string timeout = name == "bomb" ? "20s" : "1s";
+        jobs += "[jobs." + name + "]\nkind = \"http\"\nrepeat = 5\ntimeout = \"" + timeout + "\"\nurl = \"" + server.url(path) + "\"\n";
         if (name == "bomb") jobs += "headers = { Accept-Encoding = \"gzip\" }\n";
     }
     // Without Accept-Encoding the same bomb stays compressed, 1 MiB, and is not JSON.
@@ -39,7 +45,8 @@ TEST_CASE("misbehaving servers: resets, stalls, loops, huge headers, bad chunks,
     jobs += "[jobs.fine]\nkind = \"http\"\nrepeat = 20\nurl = \"" + server.url("/echo") + "\"\n";
     auto file = dir.file("jobs.toml", jobs);
     const auto report = (dir.path() / "report.json").string();
-    auto out = run_program({"/usr/bin/time", "-f", "%M", GAIA_BINARY, "run", file, "--report-json", report});
+    auto out = run_program({"/usr/bin/time", "-f", "%M", GAIA_BINARY, "run", file, "--report-json", report}, "",
+                           {"GAIA_HTTP_ENGINE=" + engine});
     INFO(out.err);
     CHECK(out.exit_code == 1);  // failed jobs, not a crash
     auto r = json::parse(read_file(report));
@@ -57,4 +64,14 @@ TEST_CASE("misbehaving servers: resets, stalls, loops, huge headers, bad chunks,
 #else
     (void)rss_kib;
 #endif
+}
+
+}  // namespace
+
+TEST_CASE("misbehaving servers: resets, stalls, loops, huge headers, bad chunks, bombs and drips (lean engine)") {
+    run_against_misbehaving_server("auto");
+}
+
+TEST_CASE("misbehaving servers: resets, stalls, loops, huge headers, bad chunks, bombs and drips (libcurl)") {
+    run_against_misbehaving_server("curl");
 }

@@ -1,0 +1,67 @@
+#pragma once
+// What every HTTP engine of the API pool does, whichever library is underneath: libcurl
+// (CurlEngine: TLS, HTTP/2, proxies, streaming to and from files) or the lean HTTP/1.1
+// engine for plain http:// (LeanEngine). One request and one response type, and one
+// conformance test suite (tests/jobs/http/engine_conformance_test.cpp) run against each.
+
+#include "core/loop/atomic_writer.hpp"
+#include "jobs/http/body_file.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace gaia::jobs::http {
+
+enum class HttpVersion { any, http1_1, http2 };
+
+struct HttpRequest {
+    std::string method = "GET";
+    std::string url;
+    std::vector<std::string> headers;  // "Name: value"
+    std::string body;
+    std::shared_ptr<BodyFile> body_file;             // streamed instead of `body`, already open
+    std::shared_ptr<loop::AtomicWriter> save_to;     // the response body also streams here
+    HttpVersion version = HttpVersion::any;
+    bool follow_redirects = true;
+    bool insecure = false;               // TLS verification stays on unless asked
+    std::uint64_t timeout_ms = 0;        // 0: none (the scheduler's attempt timeout still applies)
+    std::size_t body_cap = 1u << 20;     // response bytes kept in memory
+    // Content codings to ask for and decode ("gzip, br"); empty: ask for none, decode none.
+    std::string accept_encoding;
+    // A content-encoded response that is not saved fails once it decodes to more than this:
+    // a small compressed body can expand without bound (a compression bomb).
+    std::uint64_t max_decoded = 64u << 20;
+};
+
+struct HttpResponse {
+    std::string error;                   // empty when the transfer completed
+    long status = 0;
+    std::vector<std::pair<std::string, std::string>> headers;  // of the final response
+    std::string body;                    // at most body_cap bytes
+    bool body_truncated = false;
+    std::uint64_t bytes_received = 0;
+    double total_s = 0;
+    std::string http_version;            // of the final response: "1.1", "2"
+};
+
+class HttpEngine {
+public:
+    using Done = std::function<void(HttpResponse)>;
+
+    virtual ~HttpEngine() = default;
+    // Starts a transfer; `done` comes on a later loop turn, never from inside start().
+    // Returns the transfer's id.
+    virtual std::uint64_t start(HttpRequest request, Done done) = 0;
+    // Drops a transfer: its `done` is not called.
+    virtual void cancel(std::uint64_t id) = 0;
+    virtual std::size_t in_flight() const noexcept = 0;
+    // Cancels everything and releases the handles; the engine is unusable afterwards.
+    virtual void close() = 0;
+    virtual const char* name() const noexcept = 0;
+};
+
+}  // namespace gaia::jobs::http
