@@ -393,8 +393,18 @@ run::TaskOutcome HttpTask::outcome(const HttpResponse& r) {
         }
         auto found = path.select(*doc);
         if (found.empty()) fail(path.text() + " matched nothing");
-        else if (!jsonpath::same_value(*found.front(), expected)) {
-            fail(path.text() + " is " + found.front()->dump() + ", expected " + expected.dump());
+        else {
+            // Strings in expected values are templates too ("{{ jobs.login.user }}").
+            nlohmann::json wanted;
+            try {
+                wanted = render_json(expected, ctx_->scope);
+            } catch (const jobfile::RenderError& e) {
+                fail(e.what());
+                continue;
+            }
+            if (!jsonpath::same_value(*found.front(), wanted)) {
+                fail(path.text() + " is " + found.front()->dump() + ", expected " + wanted.dump());
+            }
         }
     }
     if (config_.max_latency && latency > jobfile::to_seconds(*config_.max_latency)) {

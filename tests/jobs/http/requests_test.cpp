@@ -184,3 +184,24 @@ url = ")T" + nginx.https_url("/hello.txt") + R"T("
     CHECK(job(r, "h2")["details"]["http_version"] == "2");
     CHECK(job(r, "h1")["details"]["http_version"] == "1.1");
 }
+
+TEST_CASE("expect.json values may be templates, rendered per instance") {
+    MisbehavingServer server;
+    TempDir dir;
+    Output out;
+    auto r = run_report(dir, R"T([jobs.echo]
+kind = "http"
+repeat = 3
+url = ")T" + server.url("/echo?i={{ index }}") + R"T("
+expect.json = { "$.path" = "/echo?i={{ index }}", "$.method" = "GET" }
+[jobs.wrong]
+kind = "http"
+url = ")T" + server.url("/echo") + R"T("
+expect.json = { "$.method" = "{{ vars.method }}" }
+[vars]
+method = "POST"
+)T", &out);
+    INFO(out.err);
+    CHECK(job(r, "echo")["passed"] == 3);
+    CHECK(job(r, "wrong")["first_error"] == "$.method is \"GET\", expected \"POST\"");
+}
