@@ -33,6 +33,9 @@ echo "install-deps: installing:$missing" >&2
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
 export DEBIAN_FRONTEND=noninteractive
+# nginx is only a peer for tests and benchmarks, which start their own: its package
+# must not try to start the system service (without systemd, a failed start would fail
+# the install). invoke-rc.d starts nothing outside the service's runlevels.
 $sudo apt-get update -qq
 # shellcheck disable=SC2086 # word splitting of the package list is intended
-$sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null
+$sudo env DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 apt-get install -y -qq --no-install-recommends $missing >/dev/null

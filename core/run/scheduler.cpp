@@ -273,11 +273,13 @@ void Scheduler::begin_attempt(Attempt* a) {
     a->timed_out = false;
     a->task = s.runtime->make_task(*s.job);
     a->ctx.start_deadline = nullptr;
+    a->ctx.deadline_passed = false;
     if (s.job->timeout) {
         if (!a->timer) a->timer = loop::Timer::create(env_.loop);
         auto arm = [a, timeout = *s.job->timeout] {
             a->timer->start(std::chrono::duration_cast<std::chrono::milliseconds>(timeout), [a] {
                 a->timed_out = true;
+                a->ctx.deadline_passed = true;
                 a->task->cancel();
             });
         };

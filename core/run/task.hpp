@@ -49,6 +49,9 @@ struct TaskContext {
     // queued behind [api] limits): the attempt's timeout counts from this call, not from
     // start(). See KindRuntime::starts_deadline().
     std::function<void()> start_deadline;
+    // Set by the scheduler just before it cancels the task for its timeout: a task can
+    // tell a timeout (a failure of the peer, for a circuit breaker) from a user's cancel.
+    bool deadline_passed = false;
 };
 
 class Task {

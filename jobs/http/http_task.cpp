@@ -262,7 +262,8 @@ void HttpTask::cancel() {
         running_ = false;
         engine_->cancel(transfer_);
         pool_.on_finished(host_, method_, 0, static_cast<double>(loop::Loop::hrtime_ns() - started_ns_) / 1e9);
-        pool_.admission().finished(ticket_, std::nullopt);
+        // A timeout is the host's failure; a user's cancel says nothing about the host.
+        pool_.admission().finished(ticket_, ctx_->deadline_passed ? std::optional<bool>(false) : std::nullopt);
     }
     if (save_to_) {
         save_to_->abort();

@@ -161,3 +161,21 @@ retries = { attempts = 2, backoff = "10ms" }
     CHECK(job(r, "flaky")["attempts"] == 3);
     CHECK(job(r, "flaky")["status"] == "passed");
 }
+
+TEST_CASE("timeouts count as failures for the circuit breaker") {
+    MisbehavingServer server;
+    TempDir dir;
+    Output out;
+    auto r = run_report(dir, R"T([api]
+circuit_breaker = { failures = 2, open_for = "1m" }
+[jobs.stalled]
+kind = "http"
+repeat = 4
+concurrency = 1
+timeout = "300ms"
+url = ")T" + server.url("/stall-headers") + R"T("
+)T", &out);
+    INFO(out.err);
+    CHECK(job(r, "stalled")["failed"] == 4);
+    CHECK(server.arrivals("/stall-headers").size() == 2);
+}
