@@ -178,22 +178,25 @@ TEST_CASE_TEMPLATE("engine conformance: keep-alive reuse, a stale connection ret
     loop::Loop loop;
     Engine engine(loop);
     std::vector<std::string> ports;
+    // Then a connection the server closes after answering: the next request must still pass.
+    std::optional<HttpResponse> after_close;
+    auto pause = loop::Timer::create(loop);
+    auto close_quietly = [&] {
+        engine.start(get(server.url("/close-quietly")), [&](HttpResponse) {
+            pause->start(std::chrono::milliseconds(200), [&] {
+                engine.start(get(server.url("/echo")), [&](HttpResponse r) { after_close = std::move(r); });
+            });
+        });
+    };
+    // Five requests one after another: one connection serves them all.
     std::function<void()> next = [&] {
-        if (ports.size() == 5) return;
+        if (ports.size() == 5) return close_quietly();
         engine.start(get(server.url("/port")), [&](HttpResponse r) {
             ports.push_back(r.body);
             next();
         });
     };
     next();
-    // A connection the server closes after answering: the next request must still pass.
-    std::optional<HttpResponse> after_close;
-    auto pause = loop::Timer::create(loop);
-    engine.start(get(server.url("/close-quietly")), [&](HttpResponse) {
-        pause->start(std::chrono::milliseconds(200), [&] {
-            engine.start(get(server.url("/echo")), [&](HttpResponse r) { after_close = std::move(r); });
-        });
-    });
     bool cancelled_called = false;
     const auto id = engine.start(get(server.url("/bytes/3145728")), [&](HttpResponse) { cancelled_called = true; });
     engine.cancel(id);
