@@ -192,6 +192,10 @@ std::optional<Rate> CompileContext::rate(const toml::node& node, std::string_vie
     return parse_static(node, what, parse_rate);
 }
 
+std::optional<double> CompileContext::bandwidth(const toml::node& node, std::string_view what) {
+    return parse_static(node, what, parse_bandwidth);
+}
+
 
 std::optional<Template> CompileContext::templ(const toml::node& node, std::string_view what) {
     auto text = string(node, what);

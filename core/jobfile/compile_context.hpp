@@ -45,6 +45,7 @@ public:
     std::optional<Duration> duration(const toml::node& node, std::string_view what);
     std::optional<std::uint64_t> size(const toml::node& node, std::string_view what);
     std::optional<Rate> rate(const toml::node& node, std::string_view what);
+    std::optional<double> bandwidth(const toml::node& node, std::string_view what);  // bytes per second
 
     // A string value as a template rendered per task. Syntax and scope errors are reported
     // once, by the loader's template pass, so this one stays silent about them.

@@ -1,4 +1,5 @@
 #include "core/jobfile/loader.hpp"
+#include "core/jobfile/network_table.hpp"
 
 #include "core/jobfile/graph.hpp"
 #include "core/jobfile/suggest.hpp"
@@ -347,6 +348,11 @@ void Loader::compile_subsystems() {
         }
         if (auto config = compiler->compile_subsystem(fragments, ctx_)) set_.subsystems[std::string(subsystem)] = config;
     }
+    // [network] belongs to no kind: the coordinator in core/net serves every transfer.
+    if (auto it = subsystem_tables_.find("network"); it != subsystem_tables_.end()) {
+        set_.network = compile_network(it->second, ctx_);
+    }
+    served.insert("network");
     for (const auto& [name, fragments] : subsystem_tables_) {
         if (served.count(name)) continue;
         ctx_.error(*fragments.front(), "the `[" + name + "]` subsystem is not available in this build of gaia yet");

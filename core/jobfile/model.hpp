@@ -3,6 +3,7 @@
 
 #include "core/jobfile/diagnostics.hpp"
 #include "core/jobfile/template.hpp"
+#include "core/jobfile/network_settings.hpp"
 #include "core/jobfile/values.hpp"
 
 #include <nlohmann/json.hpp>
@@ -78,6 +79,7 @@ struct JobSet {
     Vars vars;
     std::vector<Job> jobs;  // in file order
     std::map<std::string, std::shared_ptr<const KindConfig>, std::less<>> subsystems;  // by subsystem name
+    NetworkSettings network;
     std::vector<std::string> secret_env;  // env.* names referenced: their values are redacted
 
     const Job* find(std::string_view job_name) const;

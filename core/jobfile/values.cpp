@@ -135,6 +135,30 @@ std::optional<Rate> parse_rate(std::string_view text, std::string* error) {
     return Rate{*count / per, std::string(original)};
 }
 
+std::optional<double> parse_bandwidth(std::string_view text, std::string* error) {
+    const auto slash = text.rfind('/');
+    if (slash == std::string_view::npos) {
+        *error = "invalid bandwidth " + quoted(text) + ": expected SIZE/UNIT (e.g. \"10MiB/s\")";
+        return std::nullopt;
+    }
+    std::string size_error;
+    auto bytes = parse_size(text.substr(0, slash), &size_error);
+    if (!bytes || *bytes == 0) {
+        *error = "invalid bandwidth " + quoted(text) + ": " + (bytes ? std::string("it must be more than 0") : size_error);
+        return std::nullopt;
+    }
+    const auto unit = text.substr(slash + 1);
+    double per = 0;
+    if (unit == "s") per = 1;
+    else if (unit == "m") per = 60;
+    else if (unit == "h") per = 3600;
+    else {
+        *error = "invalid bandwidth " + quoted(text) + ": unknown unit `" + std::string(unit) + "` (use s, m or h)";
+        return std::nullopt;
+    }
+    return static_cast<double>(*bytes) / per;
+}
+
 std::string format_duration(Duration d) {
     auto us = d.count();
     if (us == 0) return "0s";

@@ -20,6 +20,8 @@ struct Rate {
 std::optional<Duration> parse_duration(std::string_view text, std::string* error);
 std::optional<std::uint64_t> parse_size(std::string_view text, std::string* error);
 std::optional<Rate> parse_rate(std::string_view text, std::string* error);
+// "10MiB/s", "500KB/s", "1GiB/m": bytes per second.
+std::optional<double> parse_bandwidth(std::string_view text, std::string* error);
 
 // "1.5s", "250ms", "2m30s": the shortest exact rendering, for messages and reports.
 std::string format_duration(Duration d);

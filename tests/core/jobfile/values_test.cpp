@@ -49,6 +49,17 @@ TEST_CASE("rates are per second") {
     CHECK_FALSE(parse_rate("5/y", &error));
 }
 
+TEST_CASE("bandwidths are bytes per second") {
+    std::string error;
+    CHECK(*parse_bandwidth("10MiB/s", &error) == doctest::Approx(10.0 * 1024 * 1024));
+    CHECK(*parse_bandwidth("600KB/m", &error) == doctest::Approx(10'000));
+    CHECK_FALSE(parse_bandwidth("10MiB", &error));
+    CHECK(error.find("expected SIZE/UNIT") != std::string::npos);
+    CHECK_FALSE(parse_bandwidth("0B/s", &error));
+    CHECK_FALSE(parse_bandwidth("1MiB/y", &error));
+    CHECK_FALSE(parse_bandwidth("fast/s", &error));
+}
+
 TEST_CASE("durations print back in their shortest form") {
     CHECK(format_duration(Duration(1500ms)) == "1.5s");
     CHECK(format_duration(Duration(90min)) == "1h30m");

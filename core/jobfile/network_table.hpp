@@ -1,0 +1,20 @@
+#pragma once
+// Compiling the [network] tables of a job set into NetworkSettings.
+
+#include "core/jobfile/compile_context.hpp"
+#include "core/jobfile/network_settings.hpp"
+
+#include <string_view>
+#include <vector>
+
+namespace gaia::jobfile {
+
+inline const std::vector<std::string_view> kNetworkKeys = {
+    "bandwidth", "max_connections", "max_connections_per_host", "dns_cache_ttl", "dns_servers", "insecure",
+    "ca_file", "proxy"};
+
+// Merges the [network] tables of every file into one (the loader has already reported
+// keys set twice with different values).
+NetworkSettings compile_network(const std::vector<const toml::table*>& fragments, CompileContext& ctx);
+
+}  // namespace gaia::jobfile
