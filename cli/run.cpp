@@ -74,6 +74,7 @@ private:
     metrics::Registry registry_;
     std::unique_ptr<Progress> progress_;
     std::unique_ptr<loop::ChildWatcher> children_;
+    std::unique_ptr<net::Network> network_;
     std::unique_ptr<run::RunEnv> env_;
     std::vector<std::unique_ptr<run::KindRuntime>> runtimes_;
     std::unique_ptr<run::RunMetrics> run_metrics_;
@@ -171,7 +172,12 @@ int RunSession::execute() {
     lag_ = std::make_unique<metrics::LoopLagMonitor>(loop_, registry_);
     run_metrics_ = std::make_unique<run::RunMetrics>(registry_);
     children_ = std::make_unique<loop::ChildWatcher>(loop_);
-    env_ = std::make_unique<run::RunEnv>(run::RunEnv{loop_, *children_, registry_, redactor_, *progress_, nullptr});
+    network_ = std::make_unique<net::Network>(loop_, registry_, set_.network);
+    if (set_.network.insecure) {
+        spdlog::warn("[network].insecure: TLS certificates are not verified for any HTTPS request of this run");
+    }
+    env_ = std::make_unique<run::RunEnv>(
+        run::RunEnv{loop_, *children_, registry_, redactor_, *progress_, nullptr, network_.get()});
 
     run::Scheduler::Runtimes runtimes;
     for (const auto* kind : jobs::all_kinds()) {
@@ -220,6 +226,7 @@ int RunSession::execute() {
     lag_.reset();
     progress_->finish();
     for (auto& rt : runtimes_) rt->close();
+    if (network_) network_->close();
     children_->close();
     const int leaked = loop_.close();
     if (leaked != 0) spdlog::debug("event loop closed with {}", leaked);

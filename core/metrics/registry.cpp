@@ -41,13 +41,32 @@ template class Family<Counter>;
 template class Family<Gauge>;
 template class Family<Histogram>;
 
+namespace {
+
+// A family asked for twice (two components sharing a metric) is the same family: the
+// exposition must not name a metric twice.
+template <class F>
+F* existing(const std::vector<std::unique_ptr<F>>& families, const std::string& name,
+            const std::vector<std::string>& labels) {
+    for (const auto& f : families) {
+        if (f->name() != name) continue;
+        if (f->label_names() != labels) throw std::logic_error("metric " + name + " registered with other labels");
+        return f.get();
+    }
+    return nullptr;
+}
+
+}  // namespace
+
 Family<Counter>& Registry::counter(std::string name, std::string help, std::vector<std::string> labels) {
+    if (auto* f = existing(counters_, name, labels)) return *f;
     counters_.push_back(std::make_unique<Family<Counter>>(std::move(name), std::move(help), std::move(labels)));
     order_.push_back({MetricType::counter, counters_.back().get()});
     return *counters_.back();
 }
 
 Family<Gauge>& Registry::gauge(std::string name, std::string help, std::vector<std::string> labels) {
+    if (auto* f = existing(gauges_, name, labels)) return *f;
     gauges_.push_back(std::make_unique<Family<Gauge>>(std::move(name), std::move(help), std::move(labels)));
     order_.push_back({MetricType::gauge, gauges_.back().get()});
     return *gauges_.back();
@@ -55,6 +74,7 @@ Family<Gauge>& Registry::gauge(std::string name, std::string help, std::vector<s
 
 Family<Histogram>& Registry::histogram(std::string name, std::string help, std::vector<std::string> labels,
                                        std::vector<double> bounds) {
+    if (auto* f = existing(histograms_, name, labels)) return *f;
     histograms_.push_back(
         std::make_unique<Family<Histogram>>(std::move(name), std::move(help), std::move(labels), std::move(bounds)));
     order_.push_back({MetricType::histogram, histograms_.back().get()});

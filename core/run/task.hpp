@@ -8,6 +8,7 @@
 #include "core/loop/child_watcher.hpp"
 #include "core/loop/loop.hpp"
 #include "core/metrics/registry.hpp"
+#include "core/net/network.hpp"
 #include "core/report/redactor.hpp"
 
 #include <nlohmann/json.hpp>
@@ -81,6 +82,9 @@ struct RunEnv {
     OutputSink& output;
     // A service that jobs still need has gone away: the scheduler fails those jobs.
     std::function<void(const jobfile::Job& service, const std::string& reason)> service_lost;
+    // The network coordinator every HTTP transfer goes through (null in tests that make no
+    // transfers: the API pool then makes its own with default settings).
+    net::Network* network = nullptr;
 };
 
 // A subsystem for one run: shared limits and state of all tasks of its kind.

@@ -9,6 +9,8 @@ namespace gaia::jobs::http {
 
 ApiPool::ApiPool(run::RunEnv& env, const ApiConfig& config)
     : env_(env), config_(config),
+      own_network_(env.network ? nullptr : std::make_unique<net::Network>(env.loop, env.metrics, jobfile::NetworkSettings{})),
+      network_(env.network ? env.network : own_network_.get()),
       requests_(env.metrics.counter("gaia_api_requests_total", "HTTP requests by host, method and status code "
                                                                "(code 0: no response).",
                                     {"host", "method", "code"})),
@@ -24,10 +26,10 @@ ApiPool::~ApiPool() { close(); }
 
 HttpEngine& ApiPool::engine_for(const HttpRequest& request) {
     if (lean_allowed_ && LeanEngine::handles(request)) {
-        if (!lean_) lean_ = std::make_unique<LeanEngine>(env_.loop);
+        if (!lean_) lean_ = std::make_unique<LeanEngine>(env_.loop, network_);
         return *lean_;
     }
-    if (!curl_) curl_ = std::make_unique<CurlEngine>(env_.loop);  // throws when libcurl cannot load
+    if (!curl_) curl_ = std::make_unique<CurlEngine>(env_.loop, network_);  // throws when libcurl cannot load
     return *curl_;
 }
 
@@ -35,6 +37,7 @@ void ApiPool::close() {
     admission_.close();
     if (curl_) curl_->close();
     if (lean_) lean_->close();
+    if (own_network_) own_network_->close();
 }
 
 std::unique_ptr<run::Task> ApiPool::make_task(const jobfile::Job& job) {
@@ -45,6 +48,14 @@ void ApiPool::on_finished(const std::string& host, const std::string& method, lo
     in_flight_.dec();
     requests_.with({host, method, std::to_string(status)}).inc();
     duration_.with({host}).observe(seconds);
+}
+
+}  // namespace gaia::jobs::http
+
+namespace gaia::jobs::http {
+
+void ApiPool::on_dns_failure(const std::string& host, const std::string& method) {
+    requests_.with({host, method, "0"}).inc();
 }
 
 }  // namespace gaia::jobs::http

@@ -24,6 +24,7 @@ public:
     void close() override;
 
     Admission& admission() noexcept { return admission_; }
+    net::Network& network() noexcept { return *network_; }
 
     run::RunEnv& env() noexcept { return env_; }
     // The engine for this request: the lean HTTP/1.1 one when it can send it exactly as
@@ -34,10 +35,14 @@ public:
 
     void on_started() { in_flight_.inc(); }
     void on_finished(const std::string& host, const std::string& method, long status, double seconds);
+    // A request that never started because its host did not resolve: counted as code 0.
+    void on_dns_failure(const std::string& host, const std::string& method);
 
 private:
     run::RunEnv& env_;
     ApiConfig config_;
+    std::unique_ptr<net::Network> own_network_;  // when the run gave none (unit tests)
+    net::Network* network_;
     std::unique_ptr<CurlEngine> curl_;
     std::unique_ptr<LeanEngine> lean_;
     bool lean_allowed_ = true;

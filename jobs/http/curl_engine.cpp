@@ -1,6 +1,10 @@
 #include "jobs/http/curl_engine.hpp"
 
 #include "jobs/http/curl_library.hpp"
+#include "jobs/http/url.hpp"
+
+#include <arpa/inet.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
@@ -43,6 +47,7 @@ struct CurlEngine::Transfer {
     std::uint64_t id = 0;
     CURL* easy = nullptr;
     curl_slist* headers = nullptr;
+    curl_slist* resolve = nullptr;
     HttpRequest request;
     HttpResponse response;
     Done done;
@@ -61,6 +66,7 @@ struct CurlEngine::Transfer {
 
     ~Transfer() {
         if (headers) curl().slist_free_all(headers);
+        if (resolve) curl().slist_free_all(resolve);
         if (easy) curl().easy_cleanup(easy);
     }
 };
@@ -82,9 +88,17 @@ std::string trim(std::string_view s) {
 
 }  // namespace
 
-CurlEngine::CurlEngine(loop::Loop& loop) : loop_(loop), timer_(loop::Timer::create(loop)) {
+CurlEngine::CurlEngine(loop::Loop& loop, net::Network* network)
+    : loop_(loop), network_(network), timer_(loop::Timer::create(loop)) {
     multi_ = curl().multi_init();
     if (multi_ == nullptr) throw std::runtime_error("curl_multi_init failed");
+    if (network_) {
+        // Transfers beyond the limits wait inside libcurl for a connection.
+        const auto& s = network_->settings();
+        curl().multi_setopt(multi_, CURLMOPT_MAX_TOTAL_CONNECTIONS, static_cast<long>(s.max_connections));
+        curl().multi_setopt(multi_, CURLMOPT_MAX_HOST_CONNECTIONS, static_cast<long>(s.max_connections_per_host));
+        curl().multi_setopt(multi_, CURLMOPT_MAXCONNECTS, static_cast<long>(s.max_connections));
+    }
     curl().multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, &CurlEngine::on_curl_socket);
     curl().multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
     curl().multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, &CurlEngine::on_curl_timer);
@@ -222,6 +236,34 @@ std::uint64_t CurlEngine::start(HttpRequest request, Done done) {
     curl().easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     curl().easy_setopt(e, CURLOPT_PRIVATE, t.get());
     curl().easy_setopt(e, CURLOPT_ERRORBUFFER, t->error_buffer);
+    if (network_) {
+        // Every socket libcurl opens and closes is counted: gaia_network_connections_open.
+        curl().easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, &CurlEngine::on_curl_open_socket);
+        curl().easy_setopt(e, CURLOPT_OPENSOCKETDATA, network_);
+        curl().easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, &CurlEngine::on_curl_close_socket);
+        curl().easy_setopt(e, CURLOPT_CLOSESOCKETDATA, network_);
+    }
+    if (!q.addresses.empty()) {
+        // The coordinator's DNS cache answered: libcurl connects there without a lookup.
+        if (auto url = parse_url(q.url)) {
+            std::string entry = url->host + ":" + std::to_string(url->port) + ":";
+            for (std::size_t i = 0; i < q.addresses.size(); ++i) {
+                char ip[INET6_ADDRSTRLEN] = {};
+                const auto& a = q.addresses[i];
+                if (a.ss_family == AF_INET) {
+                    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(&a)->sin_addr, ip, sizeof ip);
+                    entry += std::string(i ? "," : "") + ip;
+                } else {
+                    inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(&a)->sin6_addr, ip, sizeof ip);
+                    entry += std::string(i ? "," : "") + "[" + ip + "]";
+                }
+            }
+            t->resolve = curl().slist_append(nullptr, entry.c_str());
+            curl().easy_setopt(e, CURLOPT_RESOLVE, t->resolve);
+        }
+    }
+    if (!q.proxy.empty()) curl().easy_setopt(e, CURLOPT_PROXY, q.proxy.c_str());
+    if (!q.ca_file.empty()) curl().easy_setopt(e, CURLOPT_CAINFO, q.ca_file.c_str());
     if (!q.accept_encoding.empty()) curl().easy_setopt(e, CURLOPT_ACCEPT_ENCODING, q.accept_encoding.c_str());
     curl().easy_setopt(e, CURLOPT_FOLLOWLOCATION, q.follow_redirects ? 1L : 0L);
     curl().easy_setopt(e, CURLOPT_MAXREDIRS, 20L);
@@ -269,6 +311,17 @@ void CurlEngine::cancel(std::uint64_t id) {
     it->second->detach();
     loop_.defer_delete(std::move(it->second));
     transfers_.erase(it);
+}
+
+curl_socket_t CurlEngine::on_curl_open_socket(void* network, curlsocktype, curl_sockaddr* address) {
+    const curl_socket_t fd = ::socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
+    if (fd >= 0) static_cast<net::Network*>(network)->connection_opened();
+    return fd < 0 ? CURL_SOCKET_BAD : fd;
+}
+
+int CurlEngine::on_curl_close_socket(void* network, curl_socket_t fd) {
+    static_cast<net::Network*>(network)->connection_closed();
+    return ::close(fd);
 }
 
 void CurlEngine::resume(std::uint64_t id) {

@@ -8,6 +8,7 @@
 #include "core/loop/handle.hpp"
 #include "core/loop/loop.hpp"
 #include "core/loop/timer.hpp"
+#include "core/net/network.hpp"
 
 #include "jobs/http/curl_library.hpp"
 #include "jobs/http/http_engine.hpp"
@@ -24,8 +25,9 @@ namespace gaia::jobs::http {
 
 class CurlEngine final : public HttpEngine {
 public:
-    // Throws std::runtime_error when libcurl cannot be loaded.
-    explicit CurlEngine(loop::Loop& loop);
+    // Throws std::runtime_error when libcurl cannot be loaded. network (may be null) sets
+    // the connection limits and hears of every socket opened and closed.
+    explicit CurlEngine(loop::Loop& loop, net::Network* network = nullptr);
     ~CurlEngine() override;
     CurlEngine(const CurlEngine&) = delete;
     CurlEngine& operator=(const CurlEngine&) = delete;
@@ -47,10 +49,13 @@ private:
     void finish(Transfer* t, CURLcode code);
     void resume(std::uint64_t id);
     static std::size_t on_curl_write(char* data, std::size_t size, std::size_t count, void* transfer);
+    static curl_socket_t on_curl_open_socket(void* network, curlsocktype purpose, curl_sockaddr* address);
+    static int on_curl_close_socket(void* network, curl_socket_t fd);
     static std::size_t on_curl_header(char* data, std::size_t size, std::size_t count, void* transfer);
     static std::size_t on_curl_read(char* buffer, std::size_t size, std::size_t count, void* transfer);
 
     loop::Loop& loop_;
+    net::Network* network_;
     CURLM* multi_ = nullptr;
     loop::HandlePtr<loop::Timer> timer_;
     std::map<curl_socket_t, loop::HandlePtr<SocketPoll>> sockets_;

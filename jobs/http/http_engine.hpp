@@ -7,6 +7,8 @@
 #include "core/loop/atomic_writer.hpp"
 #include "jobs/http/body_file.hpp"
 
+#include <sys/socket.h>
+
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -35,6 +37,11 @@ struct HttpRequest {
     // A content-encoded response that is not saved fails once it decodes to more than this:
     // a small compressed body can expand without bound (a compression bomb).
     std::uint64_t max_decoded = 64u << 20;
+    // Set by the network coordinator: the URL host's addresses from its DNS cache (port 0;
+    // empty: the engine resolves), a proxy, a CA bundle.
+    std::vector<sockaddr_storage> addresses;
+    std::string proxy;
+    std::string ca_file;
 };
 
 struct HttpResponse {

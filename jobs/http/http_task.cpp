@@ -77,6 +77,7 @@ HttpTask::HttpTask(ApiPool& pool, const jobfile::Job& job, const HttpJobConfig& 
 
 HttpTask::~HttpTask() {
     if (queued_) pool_.admission().withdraw(ticket_);
+    if (resolving_) pool_.admission().finished(ticket_, std::nullopt);
     if (running_) {
         engine_->cancel(transfer_);
         pool_.admission().finished(ticket_, std::nullopt);
@@ -202,6 +203,35 @@ void HttpTask::send(HttpRequest request) {
 
 void HttpTask::transfer(HttpRequest request) {
     if (ctx_->start_deadline) ctx_->start_deadline();
+    const auto& net = pool_.network().settings();
+    request.insecure = request.insecure || net.insecure;
+    request.proxy = net.proxy;
+    request.ca_file = net.ca_file;
+    if (!request.proxy.empty()) return launch(std::move(request));  // the proxy resolves the name
+    resolving_ = true;
+    auto held = std::make_shared<HttpRequest>(std::move(request));
+    try {
+        pool_.network().dns().lookup(host_, [this, alive = std::weak_ptr<int>(alive_), held](const net::DnsAnswer& answer) {
+            if (alive.expired() || !resolving_) return;
+            resolving_ = false;
+            if (!answer.error.empty()) {
+                // As a refused connection: the host is unreachable, another attempt may do.
+                pool_.admission().finished(ticket_, false);
+                pool_.network().transfer_finished(true);
+                pool_.on_dns_failure(host_, method_);
+                return fail_soon(answer.error, true);
+            }
+            held->addresses = answer.addresses;
+            launch(std::move(*held));
+        });
+    } catch (const std::exception& e) {
+        resolving_ = false;
+        pool_.admission().finished(ticket_, std::nullopt);
+        fail_soon(e.what());
+    }
+}
+
+void HttpTask::launch(HttpRequest request) {
     if (!save_path_.empty()) {
         // Opened while the request goes out; the bytes queue until the file is there.
         save_to_ = loop::AtomicWriter::create(pool_.env().loop, save_path_);
@@ -227,6 +257,7 @@ void HttpTask::on_response(HttpResponse response) {
     pool_.on_finished(host_, method_, response.error.empty() ? response.status : 0, seconds);
     // For the host's circuit breaker: the host failed, not our expectations of it.
     pool_.admission().finished(ticket_, response.error.empty() && response.status < 500);
+    pool_.network().transfer_finished(!response.error.empty());
     auto result = outcome(response);
     result.details["engine"] = engine_->name();
     if (!save_to_) return complete(std::move(result));
@@ -257,6 +288,10 @@ void HttpTask::cancel() {
     if (queued_) {
         queued_ = false;
         pool_.admission().withdraw(ticket_);
+    }
+    if (resolving_) {
+        resolving_ = false;
+        pool_.admission().finished(ticket_, std::nullopt);
     }
     if (running_) {
         running_ = false;

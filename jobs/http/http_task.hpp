@@ -22,7 +22,8 @@ private:
     bool render(HttpRequest& request);
     void open_body_file(HttpRequest request);
     void send(HttpRequest request);
-    void transfer(HttpRequest request);
+    void transfer(HttpRequest request);   // resolves the host through the coordinator
+    void launch(HttpRequest request);     // hands the request to an engine
     void on_response(HttpResponse response);
     void complete(run::TaskOutcome outcome);
     void fail_soon(std::string error, bool retryable = false);
@@ -37,6 +38,7 @@ private:
     std::uint64_t transfer_ = 0;
     std::uint64_t ticket_ = 0;   // our place in the pool's admission
     bool queued_ = false;      // waiting for the pool's limits
+    bool resolving_ = false;   // waiting for the DNS cache
     bool running_ = false;     // a transfer is in the engine
     bool cancelled_ = false;
     std::string method_, url_, host_, save_path_;

@@ -298,12 +298,17 @@ private:
     uv_connect_t connect_req_{};
 };
 
-LeanEngine::LeanEngine(loop::Loop& loop) : loop_(loop) {}
+LeanEngine::LeanEngine(loop::Loop& loop, net::Network* network) : loop_(loop), network_(network) {
+    if (network_) {
+        max_connections_ = network_->settings().max_connections;
+        max_per_host_ = network_->settings().max_connections_per_host;
+    }
+}
 
 LeanEngine::~LeanEngine() { close(); }
 
 bool LeanEngine::handles(const HttpRequest& request) {
-    if (request.body_file || request.save_to || !request.accept_encoding.empty() ||
+    if (request.body_file || request.save_to || !request.accept_encoding.empty() || !request.proxy.empty() ||
         request.version == HttpVersion::http2) {
         return false;
     }
@@ -320,8 +325,13 @@ void LeanEngine::close() {
     closed_ = true;
     for (auto& [id, t] : transfers_) t->done = nullptr;
     transfers_.clear();
+    waiting_.clear();
     idle_.clear();
+    if (network_) {
+        for (std::size_t i = 0; i < connections_.size(); ++i) network_->connection_closed();
+    }
     connections_.clear();  // closes every handle
+    per_host_.clear();
 }
 
 void LeanEngine::fail_soon(std::uint64_t id, std::string error) {
@@ -346,6 +356,12 @@ std::uint64_t LeanEngine::start(HttpRequest request, Done done) {
     }
     t->url = std::move(*url);
     t->wire = wire_request(t->request, t->url);
+    for (auto address : t->request.addresses) {
+        // The coordinator's answer has port 0: this URL's port goes in.
+        if (address.ss_family == AF_INET) reinterpret_cast<sockaddr_in*>(&address)->sin_port = htons(t->url.port);
+        else reinterpret_cast<sockaddr_in6*>(&address)->sin6_port = htons(t->url.port);
+        t->addresses.push_back(address);
+    }
     if (t->request.timeout_ms > 0) {
         t->timer = loop::Timer::create(loop_);
         t->timer->start(std::chrono::milliseconds(t->request.timeout_ms), [this, t] {
@@ -371,8 +387,13 @@ void LeanEngine::dispatch(Transfer* t) {
         if (int rc = c->send(t); rc < 0) on_connection_lost(c, rc);
         return;
     }
-    // A new connection. Host names are resolved once per transfer here; the network
-    // coordinator's cache (core/net) will take this over.
+    if (!may_connect(key)) {
+        // At a connection limit: the transfer waits for a connection to be parked or closed.
+        waiting_.push_back(t->id);
+        return;
+    }
+    // A new connection. The API pool hands over the coordinator's DNS answer; a redirect to
+    // another host is resolved here.
     if (t->addresses.empty()) {
         sockaddr_storage address{};
         if (uv_ip4_addr(t->url.host.c_str(), t->url.port, reinterpret_cast<sockaddr_in*>(&address)) == 0 ||
@@ -427,6 +448,8 @@ void LeanEngine::dispatch(Transfer* t) {
     auto c = Connection::create(*this, key);
     Connection* raw = c.get();
     connections_.emplace(raw, std::move(c));
+    ++per_host_[key];
+    if (network_) network_->connection_opened();
     const auto& address = t->addresses[t->next_address++];
     raw->await(t);
     if (int rc = raw->connect(address); rc < 0) on_connected(raw, rc);
@@ -533,6 +556,7 @@ void LeanEngine::park(Connection* c) {
     if (closed_) return drop(c);
     c->idle();
     idle_[c->key()].push_back(c);
+    wake_waiting();
 }
 
 void LeanEngine::drop(Connection* c) {
@@ -540,7 +564,41 @@ void LeanEngine::drop(Connection* c) {
         auto& list = idle->second;
         list.erase(std::remove(list.begin(), list.end(), c), list.end());
     }
-    connections_.erase(c);  // closes the handle; freed in its close callback
+    if (auto n = per_host_.find(c->key()); n != per_host_.end() && --n->second == 0) per_host_.erase(n);
+    if (connections_.erase(c) != 0 && network_) network_->connection_closed();  // closes the handle
+    wake_waiting();
+}
+
+bool LeanEngine::may_connect(const std::string& key) {
+    if (max_per_host_ != 0) {
+        auto n = per_host_.find(key);
+        if (n != per_host_.end() && n->second >= max_per_host_) return false;
+    }
+    if (max_connections_ == 0 || connections_.size() < max_connections_) return true;
+    // All connections are taken: an idle one to another host makes room.
+    for (auto& [other, list] : idle_) {
+        if (other != key && !list.empty()) {
+            Connection* victim = list.front();
+            drop(victim);
+            return true;
+        }
+    }
+    return false;
+}
+
+void LeanEngine::wake_waiting() {
+    if (waiting_.empty() || wake_posted_ || closed_) return;
+    // On a later turn: a drop can happen deep inside a read callback.
+    wake_posted_ = true;
+    loop_.post([this] {
+        wake_posted_ = false;
+        auto ids = std::move(waiting_);
+        waiting_.clear();
+        for (auto id : ids) {
+            auto it = transfers_.find(id);
+            if (it != transfers_.end() && it->second->conn == nullptr) dispatch(it->second.get());
+        }
+    });
 }
 
 void LeanEngine::cancel(std::uint64_t id) {

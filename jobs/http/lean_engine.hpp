@@ -9,9 +9,11 @@
 #include "core/loop/handle.hpp"
 #include "core/loop/loop.hpp"
 #include "core/loop/timer.hpp"
+#include "core/net/network.hpp"
 #include "jobs/http/http_engine.hpp"
 #include "jobs/http/url.hpp"
 
+#include <deque>
 #include <map>
 #include <memory>
 #include <string>
@@ -22,7 +24,8 @@ namespace gaia::jobs::http {
 
 class LeanEngine final : public HttpEngine {
 public:
-    explicit LeanEngine(loop::Loop& loop);
+    // network (may be null) sets the connection limits and hears of every connection.
+    explicit LeanEngine(loop::Loop& loop, net::Network* network = nullptr);
     ~LeanEngine() override;
     LeanEngine(const LeanEngine&) = delete;
     LeanEngine& operator=(const LeanEngine&) = delete;
@@ -53,8 +56,16 @@ private:
     void park(Connection* c);               // back to the idle pool
     void drop(Connection* c);               // closes it and forgets it
     void fail_soon(std::uint64_t id, std::string error);
+    bool may_connect(const std::string& key);  // within max_connections(_per_host)?
+    void wake_waiting();                        // transfers waiting for a connection retry
+
 
     loop::Loop& loop_;
+    net::Network* network_;
+    std::uint32_t max_connections_ = 0, max_per_host_ = 0;  // 0: no limit
+    std::unordered_map<std::string, std::uint32_t> per_host_;  // connections by "host:port"
+    std::deque<std::uint64_t> waiting_;                         // transfers at a limit
+    bool wake_posted_ = false;
     std::unordered_map<std::uint64_t, std::unique_ptr<Transfer>> transfers_;
     std::unordered_map<Connection*, loop::HandlePtr<Connection>> connections_;
     std::map<std::string, std::vector<Connection*>> idle_;  // by "host:port"

@@ -88,6 +88,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def handle_any(self):
         self.record()
+        if self.path.startswith("http://"):
+            # Asked as a forward proxy: say so instead of fetching anything.
+            self.reply(200, json.dumps({"proxied": self.path}), [("Content-Type", "application/json")])
+            return
         parts = self.path.split("?")[0].strip("/").split("/")
         route, args = parts[0], parts[1:]
         handler = getattr(self, "route_" + route.replace("-", "_"), None)
@@ -136,6 +140,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         for part in (b"hello, ", b"chunked ", b"world"):
             self.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
         self.wfile.write(b"0\r\n\r\n")
+
+    def route_slow_port(self, ms):
+        time.sleep(int(ms) / 1000)
+        self.reply(200, str(self.client_address[1]))
 
     def route_port(self):
         """The client's port: the same port twice means a reused connection."""

@@ -37,3 +37,14 @@ TEST_CASE("the exposition passes promtool check metrics") {
     CHECK(r.expose().find("process_resident_memory_bytes ") != std::string::npos);
     CHECK(r.expose().find("process_open_fds ") != std::string::npos);
 }
+
+TEST_CASE("a metric family asked for twice is one family in the exposition") {
+    gaia::metrics::Registry registry;
+    registry.counter("gaia_x_total", "X.", {"result"}).with({"hit"}).inc();
+    registry.counter("gaia_x_total", "X.", {"result"}).with({"miss"}).inc(2);
+    const auto text = registry.expose();
+    CHECK(text.find("# TYPE gaia_x_total counter") == text.rfind("# TYPE gaia_x_total counter"));
+    CHECK(text.find("gaia_x_total{result=\"hit\"} 1") != std::string::npos);
+    CHECK(text.find("gaia_x_total{result=\"miss\"} 2") != std::string::npos);
+    CHECK_THROWS_AS(registry.counter("gaia_x_total", "X.", {"other"}), std::logic_error);
+}

@@ -1,0 +1,174 @@
+// The network coordinator under HTTP jobs, end to end: DNS through its cache (dnsmasq on
+// loopback), connection limits, a proxy, a CA file and [network].insecure — with each
+// engine where both can carry the request.
+
+#include "core/net/network.hpp"
+#include "jobs/http/curl_engine.hpp"
+#include "jobs/http/lean_engine.hpp"
+#include "tests/support/dnsmasq_server.hpp"
+#include "tests/support/misbehaving_server.hpp"
+#include "tests/support/nginx_server.hpp"
+#include "tests/support/report_helpers.hpp"
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+#include <set>
+
+using namespace gaia::test;
+using nlohmann::json;
+
+namespace {
+
+double metric(const std::string& text, const std::string& line_start) {
+    const auto at = text.find("\n" + line_start + " ");
+    REQUIRE(at != std::string::npos);
+    return std::stod(text.substr(at + line_start.size() + 2));
+}
+
+void dns_through_the_cache(const std::string& engine) {
+    DnsmasqServer dns;
+    MisbehavingServer server;
+    TempDir dir;
+    const auto port = std::to_string(server.port());
+    auto file = dir.file("jobs.toml", R"T([network]
+dns_servers = [")T" + dns.address() + R"T("]
+[jobs.named]
+kind = "http"
+repeat = 50
+url = "http://api.test:)T" + port + R"T(/echo"
+expect.json = { "$.headers.host" = "api.test:)T" + port + R"T(" }
+[jobs.missing]
+kind = "http"
+repeat = 3
+url = "http://missing.nx.test:)T" + port + R"T(/echo"
+)T");
+    const auto report = (dir.path() / "r.json").string();
+    const auto metrics = (dir.path() / "m.prom").string();
+    auto out = run_gaia({"run", file, "--report-json", report, "--metrics-file", metrics}, "", {"GAIA_HTTP_ENGINE=" + engine});
+    INFO(out.err);
+    auto r = json::parse(read_file(report));
+    CHECK(job(r, "named")["passed"] == 50);
+    CHECK(job(r, "missing")["failed"] == 3);
+    CHECK(job(r, "missing")["first_error"].get<std::string>().find(
+              "Could not resolve host: missing.nx.test (no such name (NXDOMAIN))") != std::string::npos);
+    const auto text = read_file(metrics);
+    const double hits = metric(text, "gaia_network_dns_lookups_total{result=\"hit\"}");
+    const double misses = metric(text, "gaia_network_dns_lookups_total{result=\"miss\"}");
+    CHECK(hits / (hits + misses) > 0.8);
+    CHECK(metric(text, "gaia_network_dns_lookups_total{result=\"error\"}") == 3);
+    CHECK(dns.queries_for("api.test") <= 3);  // one lookup: A and AAAA
+    // Written while the pool still keeps its connections: at least one, one per request at most.
+    const double open = metric(text, "gaia_network_connections_open");
+    CHECK(open >= 1);
+    CHECK(open <= 50);
+}
+
+void connection_limits(const std::string& engine) {
+    MisbehavingServer server;
+    TempDir dir;
+    auto r = [&] {
+        Output out;
+        auto report = run_report(dir, R"T([network]
+max_connections_per_host = 2
+[jobs.slow]
+kind = "http"
+repeat = 8
+url = ")T" + server.url("/slow-port/150") + R"T("
+capture.port = "body"
+)T", &out);
+        INFO(out.err);
+        return report;
+    };
+    (void)engine;
+    setenv("GAIA_HTTP_ENGINE", engine.c_str(), 1);
+    auto report = r();
+    unsetenv("GAIA_HTTP_ENGINE");
+    const auto& ports = job(report, "slow")["captures"]["port"];
+    std::set<std::string> distinct;
+    for (const auto& p : ports) distinct.insert(p.get<std::string>());
+    CHECK(job(report, "slow")["passed"] == 8);
+    CHECK(distinct.size() <= 2);                          // two connections, reused
+    CHECK(report["run"]["duration_s"].get<double>() >= 0.55);  // four waves of 150 ms
+}
+
+}  // namespace
+
+TEST_CASE("DNS through the coordinator's cache: hit rate, NXDOMAIN per request (lean engine)") {
+    dns_through_the_cache("auto");
+}
+
+TEST_CASE("DNS through the coordinator's cache: hit rate, NXDOMAIN per request (libcurl)") {
+    dns_through_the_cache("curl");
+}
+
+TEST_CASE("max_connections_per_host holds (lean engine)") { connection_limits("auto"); }
+
+TEST_CASE("max_connections_per_host holds (libcurl)") { connection_limits("curl"); }
+
+TEST_CASE("[network] proxy, ca_file and insecure") {
+    MisbehavingServer proxy;
+    NginxServer nginx;
+    TempDir dir;
+    Output out;
+    auto r = run_report(dir, R"T([network]
+proxy = ")T" + proxy.url("") + R"T("
+[jobs.via_proxy]
+kind = "http"
+url = "http://upstream.invalid/thing"
+capture.body = "json:$.proxied"
+)T", &out);
+    INFO(out.err);
+    CHECK(job(r, "via_proxy")["captures"]["body"] == "http://upstream.invalid/thing");
+
+    TempDir dir2;
+    auto trusted = run_report(dir2, R"T([network]
+ca_file = ")T" + nginx.certificate() + R"T("
+[jobs.tls]
+kind = "http"
+url = ")T" + nginx.https_url("/hello.txt") + R"T("
+)T", &out);
+    INFO(out.err);
+    CHECK(job(trusted, "tls")["status"] == "passed");
+
+    TempDir dir3;
+    auto insecure = run_report(dir3, R"T([network]
+insecure = true
+[jobs.tls]
+kind = "http"
+url = ")T" + nginx.https_url("/hello.txt") + R"T("
+)T", &out);
+    CHECK(job(insecure, "tls")["status"] == "passed");
+    CHECK(out.err.find("[network].insecure: TLS certificates are not verified") != std::string::npos);
+}
+
+TEST_CASE("gaia_network_connections_open is exact for both engines") {
+    NginxServer nginx;
+    gaia::loop::Loop loop;
+    gaia::metrics::Registry registry;
+    gaia::jobfile::NetworkSettings settings;
+    settings.max_connections_per_host = 7;
+    {
+        gaia::net::Network network(loop, registry, settings);
+        gaia::jobs::http::LeanEngine lean(loop, &network);
+        gaia::jobs::http::CurlEngine curl(loop, &network);
+        int done = 0;
+        for (int i = 0; i < 30; ++i) {
+            gaia::jobs::http::HttpRequest r;
+            r.url = nginx.http_url("/hello.txt");
+            lean.start(r, [&](gaia::jobs::http::HttpResponse) { ++done; });
+            curl.start(r, [&](gaia::jobs::http::HttpResponse) { ++done; });
+        }
+        loop.run();
+        CHECK(done == 60);
+        // Both pools keep their connections; the limit held for each.
+        CHECK(lean.connections() == 7);
+        CHECK(network.health().connections_open >= 8);
+        CHECK(network.health().connections_open <= 14);
+        lean.close();
+        curl.close();
+        CHECK(network.health().connections_open == 0);
+        network.close();
+    }
+    CHECK(loop.close() == 0);
+}
