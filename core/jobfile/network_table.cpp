@@ -39,11 +39,7 @@ NetworkSettings compile_network(const std::vector<const toml::table*>& fragments
     NetworkSettings s;
     for (const auto* t : fragments) {
         ctx.check_keys(*t, kNetworkKeys, "[network]");
-        if (const auto* n = t->get("bandwidth")) {
-            if (ctx.bandwidth(*n, "network.bandwidth")) {
-                ctx.error(*n, "`network.bandwidth` is not supported by this build of gaia yet");
-            }
-        }
+        if (const auto* n = t->get("bandwidth")) s.bandwidth = ctx.bandwidth(*n, "network.bandwidth");
         if (const auto* n = t->get("max_connections")) {
             if (auto v = ctx.integer(*n, "network.max_connections", 1, 1'000'000)) s.max_connections = static_cast<std::uint32_t>(*v);
         }

@@ -4,6 +4,7 @@ namespace gaia::net {
 
 Network::Network(loop::Loop& loop, metrics::Registry& registry, jobfile::NetworkSettings settings)
     : loop_(loop), registry_(registry), settings_(std::move(settings)),
+      bandwidth_(loop, registry, settings_.bandwidth),
       connections_(registry.gauge("gaia_network_connections_open", "Connections open by HTTP transfers.")
                        .with(metrics::LabelValues{})) {}
 
@@ -39,6 +40,7 @@ NetworkHealth Network::health() const {
         h.dns_lookups = cache_->hits() + cache_->misses() + cache_->errors();
         if (h.dns_lookups > 0) h.dns_hit_rate = static_cast<double>(cache_->hits()) / static_cast<double>(h.dns_lookups);
     }
+    h.throttled = bandwidth_.throttled_recently();
     h.connections_open = open_;
     h.max_connections = settings_.max_connections;
     h.error_rate = transfers_ == 0 ? 0.0 : static_cast<double>(failures_) / static_cast<double>(transfers_);
@@ -46,6 +48,7 @@ NetworkHealth Network::health() const {
 }
 
 void Network::close() {
+    bandwidth_.close();
     cache_.reset();
     if (resolver_) resolver_->close();
     resolver_.reset();

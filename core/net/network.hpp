@@ -5,6 +5,7 @@
 
 #include "core/jobfile/network_settings.hpp"
 #include "core/loop/loop.hpp"
+#include "core/net/bandwidth.hpp"
 #include "core/metrics/registry.hpp"
 #include "core/net/dns_cache.hpp"
 #include "core/net/dns_resolver.hpp"
@@ -33,6 +34,7 @@ public:
     const jobfile::NetworkSettings& settings() const noexcept { return settings_; }
     // Made on first use (c-ares reads resolv.conf): a run without names pays nothing.
     DnsCache& dns();
+    Bandwidth& bandwidth() noexcept { return bandwidth_; }
 
     // Engines report every connection they open and close: one exact gauge for all.
     void connection_opened() noexcept;
@@ -49,6 +51,7 @@ private:
     jobfile::NetworkSettings settings_;
     std::unique_ptr<DnsResolver> resolver_;
     std::unique_ptr<DnsCache> cache_;
+    Bandwidth bandwidth_;
     metrics::Gauge& connections_;
     std::uint64_t open_ = 0;
     std::uint64_t transfers_ = 0, failures_ = 0;

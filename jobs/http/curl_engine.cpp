@@ -51,6 +51,7 @@ struct CurlEngine::Transfer {
     HttpRequest request;
     HttpResponse response;
     Done done;
+    std::unique_ptr<net::Gate> gate;  // the network's bandwidth budget
     std::string failure;  // our own reason to abort (a disk error), clearer than libcurl's
     bool encoded = false;  // the response has a Content-Encoding that libcurl decodes
     bool in_headers = true;         // no byte of the final body has come yet
@@ -62,6 +63,7 @@ struct CurlEngine::Transfer {
         done = nullptr;
         if (request.body_file) request.body_file->on_ready(nullptr);
         if (request.save_to) request.save_to->on_drain(0, nullptr);
+        gate.reset();
     }
 
     ~Transfer() {
@@ -217,6 +219,7 @@ std::uint64_t CurlEngine::start(HttpRequest request, Done done) {
     t->request = std::move(request);
     t->done = std::move(done);
     t->engine = this;
+    if (network_) t->gate = network_->bandwidth().gate();
     t->easy = curl().easy_init();
     const auto id = t->id;
     auto fail_soon = [this](Done d, std::string error) {
@@ -336,6 +339,11 @@ std::size_t CurlEngine::on_curl_write(char* data, std::size_t size, std::size_t 
     const std::size_t n = size * count;
     auto& r = t->response;
     t->in_headers = false;
+    if (t->gate && !t->gate->may_proceed()) {
+        // The run's bandwidth is spent: wait for a grant; libcurl hands the bytes again.
+        t->gate->wait([engine = t->engine, id = t->id] { engine->resume(id); });
+        return CURL_WRITEFUNC_PAUSE;
+    }
     if (const auto& sink = t->request.save_to) {
         if (!sink->error().empty()) {
             t->failure = sink->error();
@@ -358,6 +366,7 @@ std::size_t CurlEngine::on_curl_write(char* data, std::size_t size, std::size_t 
     const std::size_t room = t->request.body_cap > r.body.size() ? t->request.body_cap - r.body.size() : 0;
     r.body.append(data, std::min(n, room));
     if (n > room) r.body_truncated = true;
+    if (t->gate) t->gate->consumed(n);
     return n;
 }
 
@@ -389,9 +398,15 @@ std::size_t CurlEngine::on_curl_header(char* data, std::size_t size, std::size_t
 std::size_t CurlEngine::on_curl_read(char* buffer, std::size_t size, std::size_t count, void* user) {
     auto* t = static_cast<Transfer*>(user);
     auto& file = *t->request.body_file;
+    if (t->gate && !t->gate->may_proceed()) {
+        t->gate->wait([engine = t->engine, id = t->id] { engine->resume(id); });
+        return CURL_READFUNC_PAUSE;
+    }
     std::size_t n = 0;
     switch (file.take(buffer, size * count, &n)) {
-    case BodyFile::Take::data: return n;
+    case BodyFile::Take::data:
+        if (t->gate) t->gate->consumed(n, true);
+        return n;
     case BodyFile::Take::end: return 0;
     case BodyFile::Take::wait:
         file.on_ready([engine = t->engine, id = t->id] { engine->resume(id); });

@@ -92,6 +92,7 @@ struct LeanEngine::Transfer {
     std::vector<sockaddr_storage> addresses;
     std::size_t next_address = 0;
     int connect_error = 0;
+    std::unique_ptr<net::Gate> gate;  // the network's bandwidth budget
 };
 
 class LeanEngine::Connection final : public loop::HandleOwner<uv_tcp_t> {
@@ -206,14 +207,32 @@ private:
         const auto n = static_cast<std::size_t>(nread);
         const std::size_t parsed = http_parser_execute(&self->parser_, &settings(), buf->base, n);
         const auto err = HTTP_PARSER_ERRNO(&self->parser_);
+        net::Gate* gate = self->transfer_->gate.get();
+        if (gate) gate->consumed(n);
         if (self->message_done_) {
             if (parsed < n) self->keep_alive_ = false;  // bytes after the response: not to be trusted
             engine.on_response(self);
         } else if (err != HPE_OK) {
             self->parse_error_ = parse_error_text(err, self->headers_done_);
             engine.on_connection_lost(self, UV_EPROTO);
+        } else if (gate && !gate->may_proceed()) {
+            // The run's bandwidth is spent: stop reading until this transfer gets a grant.
+            uv_read_stop(s);
+            self->reading_ = false;
+            gate->wait([engine = &engine, id = self->transfer_->id] {
+                auto it = engine->transfers_.find(id);
+                if (it != engine->transfers_.end() && it->second->conn) it->second->conn->resume_reading();
+            });
         }
     }
+
+public:
+    void resume_reading() {
+        if (closing() || reading_) return;
+        reading_ = uv_read_start(stream(), on_uv_alloc, on_uv_read) == 0;
+    }
+
+private:
 
     static Connection& of(http_parser* p) { return *static_cast<Connection*>(p->data); }
 
@@ -348,6 +367,7 @@ std::uint64_t LeanEngine::start(HttpRequest request, Done done) {
     t->request = std::move(request);
     t->done = std::move(done);
     t->started_ns = loop::Loop::hrtime_ns();
+    if (network_) t->gate = network_->bandwidth().gate();
     transfers_.emplace(t->id, std::move(owned));
     auto url = parse_url(t->request.url);
     if (!url || url->scheme != "http") {
@@ -543,6 +563,7 @@ void LeanEngine::complete(Transfer* t) {
     if (it == transfers_.end()) return;
     auto owned = std::move(it->second);
     transfers_.erase(it);
+    owned->gate.reset();  // out of the bandwidth queue now, not when deleted
     if (owned->timer) owned->timer->stop();
     owned->response.total_s = static_cast<double>(loop::Loop::hrtime_ns() - owned->started_ns) / 1e9;
     auto done = std::move(owned->done);
@@ -612,6 +633,7 @@ void LeanEngine::cancel(std::uint64_t id) {
         drop(c);
     }
     if (t->timer) t->timer->stop();
+    t->gate.reset();
     loop_.defer_delete(std::move(it->second));
     transfers_.erase(it);
 }

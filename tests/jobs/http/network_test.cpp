@@ -172,3 +172,49 @@ TEST_CASE("gaia_network_connections_open is exact for both engines") {
     }
     CHECK(loop.close() == 0);
 }
+
+namespace {
+
+// 50 downloads of 2 MiB at once under a 10 MiB/s budget: about 10 s.
+void bandwidth_budget(const std::string& engine) {
+    NginxServer nginx;
+    TempDir dir;
+    auto file = dir.file("jobs.toml", R"T([settings]
+concurrency = 50
+[network]
+bandwidth = "10MiB/s"
+[jobs.download]
+kind = "http"
+repeat = 50
+url = ")T" + nginx.http_url("/2mib.bin") + R"T("
+)T");
+    const auto report = (dir.path() / "r.json").string();
+    const auto metrics = (dir.path() / "m.prom").string();
+    auto out = run_gaia({"run", file, "--report-json", report, "--metrics-file", metrics}, "", {"GAIA_HTTP_ENGINE=" + engine});
+    INFO(out.err);
+    auto r = json::parse(read_file(report));
+    const auto& j = job(r, "download");
+    REQUIRE(j["passed"] == 50);
+    const double total = 50.0 * (2 << 20);
+    const double seconds = r["run"]["duration_s"].get<double>();
+    const double cap = 10.0 * (1 << 20);
+    CAPTURE(seconds);
+    CHECK(total / seconds == doctest::Approx(cap).epsilon(0.05));
+    // Fair: the slowest download got at least half its fair share (2 MiB at cap/50 is 10 s),
+    // and the downloads finished together rather than one after another.
+    const double slowest = j["latency_s"]["max"].get<double>();
+    CHECK((2 << 20) / slowest >= 0.5 * cap / 50);
+    CHECK(j["latency_s"]["p50"].get<double>() >= 0.8 * slowest);
+    const auto text = read_file(metrics);
+    // Bodies (libcurl), or all bytes read, headers too (the lean engine).
+    const double bytes = metric(text, "gaia_network_bytes_total{direction=\"download\"}");
+    CHECK(bytes >= total);
+    CHECK(bytes <= 1.01 * total);
+    CHECK(metric(text, "gaia_network_throttle_wait_seconds_total") > 100);  // 50 transfers waiting most of 10 s
+}
+
+}  // namespace
+
+TEST_CASE("one bandwidth budget for all transfers, within 5% and fair (lean engine)") { bandwidth_budget("auto"); }
+
+TEST_CASE("one bandwidth budget for all transfers, within 5% and fair (libcurl)") { bandwidth_budget("curl"); }
