@@ -218,3 +218,45 @@ url = ")T" + nginx.http_url("/2mib.bin") + R"T("
 TEST_CASE("one bandwidth budget for all transfers, within 5% and fair (lean engine)") { bandwidth_budget("auto"); }
 
 TEST_CASE("one bandwidth budget for all transfers, within 5% and fair (libcurl)") { bandwidth_budget("curl"); }
+
+TEST_CASE("the network's health: DNS hit rate, connections against the limit, errors, throttling") {
+    DnsmasqServer dns;
+    gaia::loop::Loop loop;
+    gaia::metrics::Registry registry;
+    gaia::jobfile::NetworkSettings settings;
+    settings.dns_servers = {dns.address()};
+    settings.max_connections = 10;
+    settings.bandwidth = 64.0 * 1024;  // 64 KiB/s: one 256 KiB read spends it
+    {
+        gaia::net::Network network(loop, registry, settings);
+        auto fresh = network.health();
+        CHECK(fresh.dns_hit_rate == 1.0);
+        CHECK(fresh.max_connections == 10);
+        CHECK_FALSE(fresh.throttled);
+        int answers = 0;
+        for (int i = 0; i < 5; ++i) network.dns().lookup("long.test", [&](const gaia::net::DnsAnswer&) { ++answers; });
+        loop.run();
+        network.dns().lookup("x.nx.test", [&](const gaia::net::DnsAnswer&) { ++answers; });
+        loop.run();
+        network.connection_opened();
+        network.transfer_finished(false);
+        network.transfer_finished(true);
+        auto gate = network.bandwidth().gate();
+        gate->consumed(256 * 1024);
+        CHECK_FALSE(gate->may_proceed());
+        bool resumed = false;
+        gate->wait([&] { resumed = true; });
+        auto h = network.health();
+        CHECK(answers == 6);
+        CHECK(h.dns_lookups == 6);
+        CHECK(h.dns_hit_rate == doctest::Approx(4.0 / 6));
+        CHECK(h.connections_open == 1);
+        CHECK(h.error_rate == doctest::Approx(0.5));
+        CHECK(h.throttled);
+        loop.run();  // the budget refills; the waiting transfer gets its grant
+        CHECK(resumed);
+        network.connection_closed();
+        network.close();
+    }
+    CHECK(loop.close() == 0);
+}
