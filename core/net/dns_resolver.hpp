@@ -36,7 +36,7 @@ public:
     // servers: "IP" or "IP:port" entries; empty: the system's resolv.conf. Throws
     // std::runtime_error when c-ares cannot start.
     DnsResolver(loop::Loop& loop, const std::vector<std::string>& servers,
-                std::chrono::milliseconds timeout = std::chrono::milliseconds(2000), int tries = 2);
+                std::chrono::milliseconds timeout = std::chrono::milliseconds(1000), int tries = 2);
     ~DnsResolver();
     DnsResolver(const DnsResolver&) = delete;
     DnsResolver& operator=(const DnsResolver&) = delete;

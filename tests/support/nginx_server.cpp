@@ -14,6 +14,7 @@ NginxServer::NginxServer() : http_port_(free_port()), https_port_(free_port()) {
     dir_.file("www/hello.txt", "hello, gaia\n");
     dir_.file("www/data.json", R"({"token": "t0k3n", "ids": [1, 2, 3]})");
     dir_.file("www/2mib.bin", std::string(2 << 20, 'x'));
+    dir_.file("www/10mib.bin", std::string(10 << 20, 'x'));
     auto cert = run_program({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
                              "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout",
                              d + "/key.pem", "-out", d + "/cert.pem"});

@@ -12,7 +12,7 @@ namespace gaia::test {
 
 class NginxServer {
 public:
-    NginxServer();  // serves hello.txt, data.json and 2mib.bin
+    NginxServer();  // serves hello.txt, data.json, 2mib.bin and 10mib.bin
     ~NginxServer();
     NginxServer(const NginxServer&) = delete;
     NginxServer& operator=(const NginxServer&) = delete;

@@ -13,6 +13,11 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <set>
 
 using namespace gaia::test;
@@ -217,6 +222,31 @@ url = ")T" + nginx.http_url("/2mib.bin") + R"T("
 
 TEST_CASE("one bandwidth budget for all transfers, within 5% and fair (lean engine)") { bandwidth_budget("auto"); }
 
+TEST_CASE("the bandwidth budget over a 10 s run of 50 concurrent 10 MiB downloads") {
+    // The issue's workload as written: the run is cut at 10 s; what arrived by then counts.
+    NginxServer nginx;
+    TempDir dir;
+    auto file = dir.file("jobs.toml", R"T([settings]
+concurrency = 50
+[network]
+bandwidth = "10MiB/s"
+[jobs.download]
+kind = "http"
+repeat = 50
+url = ")T" + nginx.http_url("/10mib.bin") + R"T("
+)T");
+    const auto report = (dir.path() / "r.json").string();
+    const auto metrics = (dir.path() / "m.prom").string();
+    auto out = run_gaia({"run", file, "--timeout", "10s", "--report-json", report, "--metrics-file", metrics});
+    INFO(out.err);
+    auto r = json::parse(read_file(report));
+    const double seconds = r["run"]["duration_s"].get<double>();
+    const double bytes = metric(read_file(metrics), "gaia_network_bytes_total{direction=\"download\"}");
+    CAPTURE(seconds);
+    CHECK(seconds == doctest::Approx(10).epsilon(0.05));
+    CHECK(bytes / seconds == doctest::Approx(10.0 * (1 << 20)).epsilon(0.05));
+}
+
 TEST_CASE("one bandwidth budget for all transfers, within 5% and fair (libcurl)") { bandwidth_budget("curl"); }
 
 TEST_CASE("the network's health: DNS hit rate, connections against the limit, errors, throttling") {
@@ -226,7 +256,7 @@ TEST_CASE("the network's health: DNS hit rate, connections against the limit, er
     gaia::jobfile::NetworkSettings settings;
     settings.dns_servers = {dns.address()};
     settings.max_connections = 10;
-    settings.bandwidth = 64.0 * 1024;  // 64 KiB/s: one 256 KiB read spends it
+    settings.bandwidth = 64.0 * 1024;  // 64 KiB/s, holding 64 KiB: an 80 KiB read overspends it
     {
         gaia::net::Network network(loop, registry, settings);
         auto fresh = network.health();
@@ -242,7 +272,7 @@ TEST_CASE("the network's health: DNS hit rate, connections against the limit, er
         network.transfer_finished(false);
         network.transfer_finished(true);
         auto gate = network.bandwidth().gate();
-        gate->consumed(256 * 1024);
+        gate->consumed(80 * 1024);
         CHECK_FALSE(gate->may_proceed());
         bool resumed = false;
         gate->wait([&] { resumed = true; });
@@ -259,4 +289,29 @@ TEST_CASE("the network's health: DNS hit rate, connections against the limit, er
         network.close();
     }
     CHECK(loop.close() == 0);
+}
+
+TEST_CASE("a DNS server that does not answer is a clear per-request error") {
+    // A UDP socket that never answers.
+    const int silent = ::socket(AF_INET, SOCK_DGRAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(silent, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    socklen_t len = sizeof addr;
+    ::getsockname(silent, reinterpret_cast<sockaddr*>(&addr), &len);
+    TempDir dir;
+    Output out;
+    auto r = run_report(dir, R"T([network]
+dns_servers = ["127.0.0.1:)T" + std::to_string(ntohs(addr.sin_port)) + R"T("]
+[jobs.unanswered]
+kind = "http"
+repeat = 2
+url = "http://api.test/"
+)T", &out);
+    INFO(out.err);
+    CHECK(job(r, "unanswered")["failed"] == 2);
+    CHECK(job(r, "unanswered")["first_error"].get<std::string>().find(
+              "Could not resolve host: api.test (no answer from 127.0.0.1:") != std::string::npos);
+    ::close(silent);
 }
