@@ -204,7 +204,7 @@ url = ")T" + nginx.http_url("/2mib.bin") + R"T("
     const double seconds = r["run"]["duration_s"].get<double>();
     const double cap = 10.0 * (1 << 20);
     CAPTURE(seconds);
-    CHECK(total / seconds == doctest::Approx(cap).epsilon(0.05));
+    CHECK(total / seconds == doctest::Approx(cap).epsilon(kRateTolerance));
     // Fair: the slowest download got at least half its fair share (2 MiB at cap/50 is 10 s),
     // and the downloads finished together rather than one after another.
     const double slowest = j["latency_s"]["max"].get<double>();
@@ -243,8 +243,8 @@ url = ")T" + nginx.http_url("/10mib.bin") + R"T("
     const double seconds = r["run"]["duration_s"].get<double>();
     const double bytes = metric(read_file(metrics), "gaia_network_bytes_total{direction=\"download\"}");
     CAPTURE(seconds);
-    CHECK(seconds == doctest::Approx(10).epsilon(0.05));
-    CHECK(bytes / seconds == doctest::Approx(10.0 * (1 << 20)).epsilon(0.05));
+    CHECK(seconds == doctest::Approx(10).epsilon(kRateTolerance));
+    CHECK(bytes / seconds == doctest::Approx(10.0 * (1 << 20)).epsilon(kRateTolerance));
 }
 
 TEST_CASE("one bandwidth budget for all transfers, within 5% and fair (libcurl)") { bandwidth_budget("curl"); }

@@ -65,7 +65,7 @@ url = "http://127.0.0.1:)T" + port + R"T(/echo/paced"
         REQUIRE(arrivals.size() > 100);
         const double start = arrivals.front();
         // The steady state: after the first burst, before the work runs out (about 10.5 s).
-        CHECK(rate_between(arrivals, start, 1, 10) == doctest::Approx(rate).epsilon(0.05));
+        CHECK(rate_between(arrivals, start, 1, 10) == doctest::Approx(rate).epsilon(kRateTolerance));
     }
 }
 
