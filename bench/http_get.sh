@@ -13,28 +13,7 @@ need nginx hey wrk python3
 rounds="${ROUNDS:-3}"
 requests="${REQUESTS:-100000}"
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-mkdir -p "$work/www" "$work/tmp"
-head -c 100 /dev/zero | tr '\0' 'x' >"$work/www/100b"
-cat >"$work/nginx.conf" <<EOF
-daemon off;
-master_process off;
-worker_processes 1;
-pid $work/nginx.pid;
-error_log $work/nginx.err;
-events { worker_connections 8192; }
-http {
-  access_log off;
-  client_body_temp_path $work/tmp;
-  keepalive_requests 10000000;
-  server { listen 127.0.0.1:$port backlog=4096; root $work/www; }
-}
-EOF
-nginx -p "$work" -e "$work/nginx.err" -c "$work/nginx.conf" &
-nginx_pid=$!
-trap 'kill $nginx_pid 2>/dev/null; wait $nginx_pid 2>/dev/null; rm -rf "$work"' EXIT
-url="http://127.0.0.1:$port/100b"
-for _ in $(seq 50); do python3 -c "import urllib.request; urllib.request.urlopen('$url')" 2>/dev/null && break; sleep 0.1; done
+start_nginx
 
 results="$work/results.txt"
 : >"$results"

@@ -3,7 +3,9 @@ set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 gaia="${GAIA:-$root/build/gaia}"
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+# Scripts that start something add its stop command here; it runs before $work goes.
+on_exit=":"
+trap 'eval "$on_exit"; rm -rf "$work"' EXIT
 
 need() {
     for tool in "$@"; do
@@ -29,4 +31,34 @@ print(f"{'command':<44} {'mean':>10} {'stddev':>9}  gaia/this (wall time; < 1: g
 for r in results:
     print(f"{r['command'][:44]:<44} {r['mean']*1000:>8.1f}ms {r['stddev']*1000:>7.1f}ms  {base['mean']/r['mean']:>8.2f}")
 PY
+}
+
+# start_nginx: nginx (one worker process, keep-alive without a request limit) serving a
+# 100-byte file, $work/www/100b, on a free loopback port. Sets url to that file and
+# nginx_port; nginx stops with the script.
+start_nginx() {
+    nginx_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    mkdir -p "$work/www" "$work/tmp"
+    head -c 100 /dev/zero | tr '\0' 'x' >"$work/www/100b"
+    cat >"$work/nginx.conf" <<CONF
+daemon off;
+master_process off;
+worker_processes 1;
+pid $work/nginx.pid;
+error_log $work/nginx.err;
+events { worker_connections 8192; }
+http {
+  access_log off;
+  client_body_temp_path $work/tmp;
+  keepalive_requests 10000000;
+  server { listen 127.0.0.1:$nginx_port backlog=4096; root $work/www; }
+}
+CONF
+    nginx -p "$work" -e "$work/nginx.err" -c "$work/nginx.conf" &
+    nginx_pid=$!
+    on_exit="kill $nginx_pid 2>/dev/null; wait $nginx_pid 2>/dev/null; $on_exit"
+    url="http://127.0.0.1:$nginx_port/100b"
+    for _ in $(seq 50); do python3 -c "import urllib.request; urllib.request.urlopen('$url')" 2>/dev/null && return; sleep 0.1; done
+    echo "bench: nginx did not start: $(cat "$work/nginx.err")" >&2
+    exit 2
 }

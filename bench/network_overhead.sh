@@ -13,37 +13,17 @@ base_ref="${BASE_REF:-$(git -C "$root" log --format=%H -1 --grep='^The network c
 
 echo "building the baseline ($base_ref) ..." >&2
 git -C "$root" worktree add -q --detach "$work/base" "$base_ref"
-trap 'git -C "$root" worktree remove --force "$work/base"; rm -rf "$work"' EXIT
+on_exit="git -C '$root' worktree remove --force '$work/base'; $on_exit"
 cmake -S "$work/base" -B "$work/base/build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=OFF >/dev/null
 ninja -C "$work/base/build" gaia >/dev/null
 base="$work/base/build/gaia"
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-mkdir -p "$work/www" "$work/tmp"
-head -c 100 /dev/zero | tr '\0' 'x' >"$work/www/100b"
-cat >"$work/nginx.conf" <<EOF2
-daemon off;
-master_process off;
-worker_processes 1;
-pid $work/nginx.pid;
-error_log $work/nginx.err;
-events { worker_connections 8192; }
-http {
-  access_log off;
-  client_body_temp_path $work/tmp;
-  keepalive_requests 10000000;
-  server { listen 127.0.0.1:$port backlog=4096; root $work/www; }
-}
-EOF2
-nginx -p "$work" -e "$work/nginx.err" -c "$work/nginx.conf" &
-nginx_pid=$!
-trap 'kill $nginx_pid 2>/dev/null; wait $nginx_pid 2>/dev/null; git -C "$root" worktree remove --force "$work/base"; rm -rf "$work"' EXIT
-sleep 0.5
+start_nginx
 
 jobs_file() {  # jobs_file HOST WITH_NETWORK_TABLE
     printf '[settings]\nconcurrency = 1000\n[api]\nmax_clients = 1000\n'
     [ "$2" = yes ] && printf '[network]\nmax_connections = 2000\nmax_connections_per_host = 1000\n'
-    printf '[jobs.get]\nkind = "http"\nrepeat = %s\nurl = "http://%s:%s/100b"\n' "$requests" "$1" "$port"
+    printf '[jobs.get]\nkind = "http"\nrepeat = %s\nurl = "http://%s:%s/100b"\n' "$requests" "$1" "$nginx_port"
 }
 : >"$work/results"
 for host in localhost 127.0.0.1; do

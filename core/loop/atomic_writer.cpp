@@ -9,6 +9,13 @@
 
 namespace gaia::loop {
 
+std::string temp_template_beside(const std::string& target) {
+    namespace stdfs = std::filesystem;
+    const stdfs::path t(target);
+    const stdfs::path dir = t.has_parent_path() ? t.parent_path() : stdfs::path(".");
+    return (dir / ("." + t.filename().string() + ".gaia-XXXXXX")).string();
+}
+
 std::shared_ptr<AtomicWriter> AtomicWriter::create(Loop& loop, std::string target) {
     return std::shared_ptr<AtomicWriter>(new AtomicWriter(loop, std::move(target)));
 }
@@ -21,16 +28,13 @@ AtomicWriter::~AtomicWriter() {
 }
 
 void AtomicWriter::open(Done done) {
-    namespace stdfs = std::filesystem;
-    const stdfs::path target(target_);
-    const stdfs::path dir = target.has_parent_path() ? target.parent_path() : stdfs::path(".");
-    // Hidden and beside the target: the rename stays on one file system.
-    const std::string pattern = (dir / ("." + target.filename().string() + ".gaia-XXXXXX")).string();
+    const std::string pattern = temp_template_beside(target_);
+    const std::string dir = std::filesystem::path(pattern).parent_path().string();
     opening_ = true;
     fs::mkstemp(loop_, pattern, [self = shared_from_this(), done = std::move(done), dir](std::int64_t fd, std::string path) {
         self->opening_ = false;
         if (fd < 0) {
-            self->fail(uv_message(static_cast<int>(fd), "cannot create a temporary file in " + dir.string()));
+            self->fail(uv_message(static_cast<int>(fd), "cannot create a temporary file in " + dir));
         } else {
             self->fd_ = static_cast<uv_file>(fd);
             self->temp_ = std::move(path);

@@ -19,6 +19,11 @@
 
 namespace gaia::loop {
 
+// The mkstemp template of the temporary file for `target`: hidden, beside it (so the
+// rename stays on one file system), and named so a leftover is recognisable:
+// "dir/.name.gaia-XXXXXX".
+std::string temp_template_beside(const std::string& target);
+
 class AtomicWriter : public std::enable_shared_from_this<AtomicWriter> {
 public:
     using Done = std::function<void(const std::string& error)>;  // empty error: success

@@ -1,5 +1,7 @@
 #include "core/report/atomic_file.hpp"
 
+#include "core/loop/atomic_writer.hpp"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -15,7 +17,7 @@ std::string write_file_atomically(const std::string& path, std::string_view cont
     namespace fs = std::filesystem;
     fs::path target(path);
     fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
-    std::string tmpl = (dir / ("." + target.filename().string() + ".tmp-XXXXXX")).string();
+    std::string tmpl = loop::temp_template_beside(path);
     int fd = mkstemp(tmpl.data());
     if (fd < 0) return "cannot create a temporary file in " + dir.string() + ": " + std::strerror(errno);
     auto fail = [&](const char* what) {

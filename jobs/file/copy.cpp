@@ -1,5 +1,7 @@
 #include "jobs/file/copy.hpp"
 
+#include "core/loop/atomic_writer.hpp"
+
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -54,10 +56,9 @@ CopyResult copy_file_atomically(const std::string& source, const std::string& ta
         result.error = "cannot copy to " + target + ": it exists and overwrite = false";
         return result;
     }
-    const std::filesystem::path t(target);
-    const std::string dir = t.has_parent_path() ? t.parent_path().string() : ".";
     TempFile temp;
-    temp.path = dir + "/." + t.filename().string() + ".gaia-XXXXXX";
+    temp.path = loop::temp_template_beside(target);
+    const std::string dir = std::filesystem::path(temp.path).parent_path().string();
     temp.fd = ::mkostemp(temp.path.data(), O_CLOEXEC);
     if (temp.fd < 0) {
         result.error = why("cannot create a temporary file in", dir);

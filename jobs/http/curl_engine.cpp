@@ -11,7 +11,6 @@
 #include <mutex>
 #include <stdexcept>
 
-#include <strings.h>
 
 namespace gaia::jobs::http {
 namespace {
@@ -80,7 +79,6 @@ constexpr std::size_t kSinkHighWater = 4u << 20;
 constexpr std::size_t kSinkLowWater = 1u << 20;
 // All header lines of one response: far above what real servers send.
 constexpr std::size_t kMaxHeaderBytes = 256u << 10;
-constexpr std::size_t kMaxHeaders = 256;  // kept for expectations and captures
 
 std::string trim(std::string_view s) {
     while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
@@ -269,7 +267,7 @@ std::uint64_t CurlEngine::start(HttpRequest request, Done done) {
     if (!q.ca_file.empty()) curl().easy_setopt(e, CURLOPT_CAINFO, q.ca_file.c_str());
     if (!q.accept_encoding.empty()) curl().easy_setopt(e, CURLOPT_ACCEPT_ENCODING, q.accept_encoding.c_str());
     curl().easy_setopt(e, CURLOPT_FOLLOWLOCATION, q.follow_redirects ? 1L : 0L);
-    curl().easy_setopt(e, CURLOPT_MAXREDIRS, 20L);
+    curl().easy_setopt(e, CURLOPT_MAXREDIRS, static_cast<long>(kMaxRedirects));
     curl().easy_setopt(e, CURLOPT_SSL_VERIFYPEER, q.insecure ? 0L : 1L);
     curl().easy_setopt(e, CURLOPT_SSL_VERIFYHOST, q.insecure ? 0L : 2L);
     if (q.timeout_ms > 0) curl().easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(q.timeout_ms));
@@ -387,9 +385,9 @@ std::size_t CurlEngine::on_curl_header(char* data, std::size_t size, std::size_t
         return 0;  // aborts the transfer
     }
     const auto colon = line.find(':');
-    if (colon == std::string_view::npos || headers.size() >= kMaxHeaders) return n;
+    if (colon == std::string_view::npos || headers.size() >= kMaxResponseHeaders) return n;
     auto& [name, value] = headers.emplace_back(trim(line.substr(0, colon)), trim(line.substr(colon + 1)));
-    if (!t->request.accept_encoding.empty() && value != "identity" && ::strcasecmp(name.c_str(), "Content-Encoding") == 0) {
+    if (!t->request.accept_encoding.empty() && value != "identity" && iequals(name, "Content-Encoding")) {
         t->encoded = true;
     }
     return n;

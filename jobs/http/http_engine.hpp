@@ -9,14 +9,28 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 namespace gaia::jobs::http {
+
+// Bounds both engines keep, so that they behave the same.
+inline constexpr std::size_t kMaxResponseHeaders = 256;  // kept for expectations and captures
+inline constexpr int kMaxRedirects = 20;
+
+// Header names compare without case.
+inline bool iequals(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+           });
+}
 
 enum class HttpVersion { any, http1_1, http2 };
 

@@ -2,6 +2,7 @@
 
 #include "jobs/http/api_pool.hpp"
 #include "jobs/http/retry_after.hpp"
+#include "jobs/http/url.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -32,12 +33,6 @@ nlohmann::json render_json(const nlohmann::json& value, const jobfile::RenderSco
     return value;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-           });
-}
-
 const std::string* find_header(const HttpResponse& r, std::string_view name) {
     for (const auto& [k, v] : r.headers) {
         if (iequals(k, name)) return &v;
@@ -48,14 +43,11 @@ const std::string* find_header(const HttpResponse& r, std::string_view name) {
 }  // namespace
 
 std::string host_of(std::string_view url) {
-    auto scheme = url.find("://");
-    if (scheme != std::string_view::npos) url.remove_prefix(scheme + 3);
-    url = url.substr(0, url.find_first_of("/?#"));
-    if (auto at = url.rfind('@'); at != std::string_view::npos) url.remove_prefix(at + 1);
-    std::string host(!url.empty() && url.front() == '[' ? url.substr(0, url.find(']') + 1) : url.substr(0, url.find(':')));
-    // Host names are case-insensitive: one label and one [api.hosts] entry per host.
-    std::transform(host.begin(), host.end(), host.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return host;
+    // libcurl takes a URL without a scheme as http://, so the label does too.
+    auto parsed = parse_url(url);
+    if (!parsed) parsed = parse_url("http://" + std::string(url));
+    if (!parsed) return {};
+    return parsed->ipv6 ? "[" + parsed->host + "]" : parsed->host;  // parse_url lower-cases it
 }
 
 std::string url_encode(std::string_view text) {

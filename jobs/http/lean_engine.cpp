@@ -14,15 +14,6 @@
 namespace gaia::jobs::http {
 namespace {
 
-constexpr std::size_t kMaxHeaders = 256;  // kept for expectations and captures, as libcurl's engine
-constexpr int kMaxRedirects = 20;         // libcurl's engine allows as many
-
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-           });
-}
-
 bool has_header(const std::vector<std::string>& headers, std::string_view name) {
     return std::any_of(headers.begin(), headers.end(), [&](const std::string& h) {
         const auto colon = h.find(':');
@@ -153,6 +144,11 @@ public:
         if (connecting_) connecting_->conn = nullptr;
         transfer_ = connecting_ = nullptr;
     }
+    // After a pause for the bandwidth budget.
+    void resume_reading() {
+        if (closing() || reading_) return;
+        reading_ = uv_read_start(stream(), on_uv_alloc, on_uv_read) == 0;
+    }
     // Idle: it waits for the next request without keeping the loop (and gaia) running.
     void idle() noexcept { uv_unref(as_handle()); }
     bool reused() const noexcept { return reused_; }
@@ -226,20 +222,13 @@ private:
         }
     }
 
-public:
-    void resume_reading() {
-        if (closing() || reading_) return;
-        reading_ = uv_read_start(stream(), on_uv_alloc, on_uv_read) == 0;
-    }
-
-private:
 
     static Connection& of(http_parser* p) { return *static_cast<Connection*>(p->data); }
 
     void push_header() {
         if (!in_value_) return;
         auto& headers = transfer_->response.headers;
-        if (headers.size() < kMaxHeaders) headers.emplace_back(std::move(field_), std::move(value_));
+        if (headers.size() < kMaxResponseHeaders) headers.emplace_back(std::move(field_), std::move(value_));
         field_.clear();
         value_.clear();
         in_value_ = false;

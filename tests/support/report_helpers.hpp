@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <string>
+#include <vector>
 
 namespace gaia::test {
 
@@ -22,6 +23,23 @@ inline constexpr double kRateTolerance = 0.05;
 // Writes `text` as jobs.toml in dir, runs gaia on it with --report-json and returns the
 // report; *output, when given, gets what gaia printed and its exit code.
 nlohmann::json run_report(const TempDir& dir, const std::string& text, Output* output = nullptr);
+
+// What run_with_metrics gives back: gaia's output and exit code, the JSON report and the
+// --metrics-file text.
+struct RunResult {
+    Output out;
+    nlohmann::json report;
+    std::string metrics;
+};
+
+// Writes `text` as jobs.toml in dir and runs `gaia run` on it with --report-json and
+// --metrics-file, the extra arguments (after the file) and environment entries.
+RunResult run_with_metrics(const TempDir& dir, const std::string& text, const std::vector<std::string>& args = {},
+                           const std::vector<std::string>& env = {});
+
+// The value of the sample whose line starts with `series` (name and labels) in a
+// Prometheus text exposition; fails the test when there is none.
+double metric_value(const std::string& exposition, const std::string& series);
 
 // The report entry of one job; throws when there is none.
 const nlohmann::json& job(const nlohmann::json& report, const std::string& name);

@@ -5,6 +5,7 @@
 #include "core/loop/timer.hpp"
 #include "core/metrics/registry.hpp"
 #include "jobs/http/admission.hpp"
+#include "tests/support/report_helpers.hpp"
 
 #include <doctest/doctest.h>
 
@@ -33,12 +34,7 @@ struct Fixture {
             tickets.push_back(ticket);
         };
     }
-    double metric(const std::string& line_start) {
-        const auto text = registry.expose();
-        const auto at = text.find("\n" + line_start + " ");
-        REQUIRE(at != std::string::npos);
-        return std::stod(text.substr(at + line_start.size() + 2));
-    }
+    double metric(const std::string& series) { return test::metric_value(registry.expose(), series); }
 };
 
 }  // namespace

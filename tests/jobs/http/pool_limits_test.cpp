@@ -72,8 +72,7 @@ url = "http://127.0.0.1:)T" + port + R"T(/echo/paced"
 TEST_CASE("max_clients queues requests, and the attempt timeout does not count the wait") {
     MisbehavingServer server;
     TempDir dir;
-    const auto metrics = (dir.path() / "m.prom").string();
-    auto file = dir.file("jobs.toml", R"T([api]
+    auto run = run_with_metrics(dir, R"T([api]
 max_clients = 1
 [jobs.slow]
 kind = "http"
@@ -81,13 +80,10 @@ repeat = 4
 timeout = "700ms"
 url = ")T" + server.url("/slow/300") + R"T("
 )T");
-    const auto report = (dir.path() / "r.json").string();
-    auto out = run_gaia({"run", file, "--report-json", report, "--metrics-file", metrics});
-    INFO(out.err);
-    CHECK(out.exit_code == 0);  // the fourth waited 900 ms in the queue, yet passed
-    auto r = json::parse(read_file(report));
-    CHECK(r["run"]["duration_s"].get<double>() >= 1.15);  // one at a time
-    const auto text = read_file(metrics);
+    INFO(run.out.err);
+    CHECK(run.out.exit_code == 0);  // the fourth waited 900 ms in the queue, yet passed
+    CHECK(run.report["run"]["duration_s"].get<double>() >= 1.15);  // one at a time
+    const auto& text = run.metrics;
     CHECK(text.find("gaia_api_queue_depth 0") != std::string::npos);
     CHECK(text.find("gaia_api_requests_in_flight 0") != std::string::npos);
 }
@@ -95,8 +91,7 @@ url = ")T" + server.url("/slow/300") + R"T("
 TEST_CASE("a circuit breaker stops traffic to a failing host and a probe closes it again") {
     MisbehavingServer server;
     TempDir dir;
-    const auto metrics = (dir.path() / "m.prom").string();
-    auto file = dir.file("jobs.toml", R"T([api]
+    auto run = run_with_metrics(dir, R"T([api]
 circuit_breaker = { failures = 3, open_for = "1s" }
 [jobs.down]
 kind = "http"
@@ -112,17 +107,16 @@ command = ["sleep", "1.2"]
 kind = "http"
 needs = ["pause"]
 url = ")T" + server.url("/echo") + R"T("
-)T");
-    const auto report = (dir.path() / "r.json").string();
-    auto out = run_gaia({"run", "-v", file, "--report-json", report, "--metrics-file", metrics});
+)T", {"-v"});
+    const auto& out = run.out;
     INFO(out.err);
     CHECK(out.exit_code == 0);
-    auto r = json::parse(read_file(report));
+    const auto& r = run.report;
     CHECK(job(r, "down")["failed"] == 10);
     CHECK(server.arrivals("/status/503").size() == 3);  // the other seven never left gaia
     CHECK(out.err.find("circuit open for 127.0.0.1 after 3 consecutive failures") != std::string::npos);
     CHECK(job(r, "recovered")["status"] == "passed");
-    const auto text = read_file(metrics);
+    const auto& text = run.metrics;
     CHECK(text.find("gaia_api_circuit_breaker_state{host=\"127.0.0.1\"} 0") != std::string::npos);
     CHECK(text.find("gaia_api_requests_total{host=\"127.0.0.1\",method=\"GET\",code=\"503\"} 3") != std::string::npos);
 }
