@@ -19,6 +19,9 @@ int main(int argc, char** argv) {
     // A child that closes its stdin early must not kill gaia with SIGPIPE: the write
     // fails with EPIPE and is handled where it happens.
     std::signal(SIGPIPE, SIG_IGN);
+    // Likewise a file operation past a file-size limit (RLIMIT_FSIZE): the write fails
+    // with EFBIG and that operation fails; gaia goes on. (uv_spawn resets both for children.)
+    std::signal(SIGXFSZ, SIG_IGN);
     // Descriptors 0-2 must be taken: a pipe that became fd 1 would be handed to a child
     // as "its stdout" by accident.
     for (int fd = 0; fd < 3; ++fd) {

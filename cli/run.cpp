@@ -15,7 +15,9 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
+#include <cstdlib>
 #include <cstdio>
 #include <iostream>
 #include <random>
@@ -77,6 +79,7 @@ private:
     std::unique_ptr<net::Network> network_;
     std::unique_ptr<run::RunEnv> env_;
     std::vector<std::unique_ptr<run::KindRuntime>> runtimes_;
+    std::vector<std::pair<std::string, run::KindRuntime*>> runtime_names_;  // by subsystem
     std::unique_ptr<run::RunMetrics> run_metrics_;
     std::unique_ptr<run::Scheduler> scheduler_;
     std::unique_ptr<metrics::LoopLagMonitor> lag_;
@@ -118,6 +121,9 @@ bool RunSession::write_reports(bool any_failed) {
     rep.loop_lag_max_s = lag_max_s_;
     for (std::size_t i = 0; i < scheduler_->results().size(); ++i) {
         if (scheduler_->selected(i)) rep.jobs.push_back(&scheduler_->results()[i]);
+    }
+    for (const auto& [name, runtime] : runtime_names_) {
+        if (auto section = runtime->report(); !section.is_null()) rep.subsystems[name] = std::move(section);
     }
     bool ok = true;
     auto write = [&](const std::string& path, const std::string& content, const char* what) {
@@ -184,6 +190,7 @@ int RunSession::execute() {
         auto sub = set_.subsystems.find(kind->schema().subsystem);
         runtimes_.push_back(kind->make_runtime(*env_, sub == set_.subsystems.end() ? nullptr : sub->second.get()));
         runtimes.emplace(std::string(kind->schema().kind), runtimes_.back().get());
+        runtime_names_.emplace_back(std::string(kind->schema().subsystem), runtimes_.back().get());
         runtimes_.back()->prepare(set_);
     }
     scheduler_ = std::make_unique<run::Scheduler>(*env_, set_, run_options, runtimes, *run_metrics_);
@@ -239,10 +246,24 @@ int RunSession::execute() {
     return any_failed || !reports_ok ? kFailed : kPassed;
 }
 
+// libuv starts its thread pool once, at its first use, with UV_THREADPOOL_SIZE threads
+// (4 by default): set before the loop exists, it matches [file].concurrency so that many
+// file operations really run at once. A value the user exported wins.
+void size_thread_pool(const jobfile::JobSet& set) {
+    const unsigned wanted = jobs::thread_pool_size(set);
+    if (wanted == 0) return;
+    if (const char* given = std::getenv("UV_THREADPOOL_SIZE")) {
+        spdlog::debug("UV_THREADPOOL_SIZE={} from the environment ([file].concurrency is {})", given, wanted);
+        return;
+    }
+    ::setenv("UV_THREADPOOL_SIZE", std::to_string(std::max(4u, wanted)).c_str(), 1);
+}
+
 int run_command(const GlobalOptions& globals, const RunCommandOptions& options) {
     jobfile::Diagnostics diags;
     auto set = load_files(globals, options.files, true, diags);
     if (!set) return kUsage;
+    size_thread_pool(*set);
     RunSession session(globals, options, *set);
     return session.execute();
 }

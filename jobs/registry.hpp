@@ -13,6 +13,10 @@ const run::JobKind* find_kind(std::string_view name);
 // Every registered kind.
 std::vector<const run::JobKind*> all_kinds();
 
+// The threads libuv's pool should have for this job set: one per file operation that may
+// be in flight ([file].concurrency), or 0 when libuv's default will do (no file jobs).
+unsigned thread_pool_size(const jobfile::JobSet& set);
+
 // gaia re-executes itself as a small launcher for processes with resource limits
 // (jobs/process/launcher.hpp). main() hands such an invocation here, before anything else.
 bool is_launcher_invocation(int argc, char** argv);

@@ -5,8 +5,9 @@ set -eu
 
 build="cmake ninja-build ccache g++ pkg-config
 libuv1-dev libcli11-dev libtomlplusplus-dev libspdlog-dev libfmt-dev
-nlohmann-json3-dev libre2-dev libcurl4-openssl-dev libhttp-parser-dev libc-ares-dev libssl-dev"
-test="doctest-dev libpugixml-dev prometheus zsh fish bash-completion procps python3 time
+nlohmann-json3-dev libre2-dev libcurl4-openssl-dev libhttp-parser-dev libc-ares-dev libssl-dev
+libsimdjson-dev libpugixml-dev"
+test="doctest-dev prometheus zsh fish bash-completion procps python3 time
 nginx-light openssl dnsmasq-base"
 bench="hyperfine parallel findutils time python3 nginx-light wrk hey"
 

@@ -564,6 +564,16 @@ void Loader::compile_job(const JobEntry& entry) {
         }
     }
     if (compiler) job.config = compiler->compile_job(*table, ctx_);
+    if (job.config && job.config->expands()) {
+        // A glob already makes one instance per match.
+        for (const char* key : {"repeat", "for_each"}) {
+            if (const auto* n = table->get(key)) {
+                ctx_.error(*n, "`" + std::string(key) + "` cannot be combined with a glob: the glob makes one instance "
+                                                          "per matching path (`{{ item }}`)");
+            }
+        }
+        job.fan_out = true;
+    }
     set_.jobs.push_back(std::move(job));
     job_tables_.push_back(table);
 }
@@ -619,7 +629,9 @@ void Loader::check_ref(const Job& job, std::size_t job_index, const TemplateRef&
         }
         break;
     case TemplateRef::Kind::item:
-        if (!job.for_each) diags_.error(pos, "`" + ref.text + "` is defined only in a job with `for_each`");
+        if (!job.for_each && !(job.config && job.config->expands())) {
+            diags_.error(pos, "`" + ref.text + "` is defined only in a job with `for_each` or a glob");
+        }
         break;
     case TemplateRef::Kind::job_capture: {
         auto producer = set_.index_of(ref.name);

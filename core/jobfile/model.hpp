@@ -24,6 +24,10 @@ using namespace std::chrono_literals;
 class KindConfig {
 public:
     virtual ~KindConfig() = default;
+    // True when the kind finds this job's instances itself as the job starts (a file
+    // job's glob: one instance per match, `{{ item }}` the match). Such a job fans out
+    // and takes neither `repeat` nor `for_each`.
+    virtual bool expands() const { return false; }
 };
 
 struct RetryPolicy {

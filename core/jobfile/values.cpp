@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <cmath>
+#include <iterator>
 #include <limits>
 
 namespace gaia::jobfile {
@@ -181,5 +182,15 @@ std::string format_duration(Duration d) {
 }
 
 double to_seconds(Duration d) { return static_cast<double>(d.count()) / 1e6; }
+
+std::string format_size(std::uint64_t bytes) {
+    static const char* const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    std::size_t unit = 0;
+    while (unit + 1 < std::size(units) && bytes != 0 && bytes % 1024 == 0) {
+        bytes /= 1024;
+        ++unit;
+    }
+    return std::to_string(bytes) + units[unit];
+}
 
 }  // namespace gaia::jobfile

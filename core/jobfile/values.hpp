@@ -26,5 +26,7 @@ std::optional<double> parse_bandwidth(std::string_view text, std::string* error)
 // "1.5s", "250ms", "2m30s": the shortest exact rendering, for messages and reports.
 std::string format_duration(Duration d);
 double to_seconds(Duration d);
+// "64KiB", "1GiB", "1500B": the largest binary unit that divides the size exactly.
+std::string format_size(std::uint64_t bytes);
 
 }  // namespace gaia::jobfile

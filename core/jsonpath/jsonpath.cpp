@@ -77,36 +77,30 @@ bool Path::has_wildcard() const noexcept {
     return false;
 }
 
-std::vector<const nlohmann::json*> Path::select(const nlohmann::json& document) const {
-    std::vector<const nlohmann::json*> current{&document};
-    for (const auto& step : steps_) {
-        std::vector<const nlohmann::json*> next;
-        for (const auto* node : current) {
-            switch (step.kind) {
-            case Step::Kind::key:
-                if (node->is_object()) {
-                    auto it = node->find(step.key);
-                    if (it != node->end()) next.push_back(&*it);
-                }
-                break;
-            case Step::Kind::index:
-                if (node->is_array()) {
-                    const auto size = static_cast<long long>(node->size());
-                    const long long at = step.index < 0 ? size + step.index : step.index;
-                    if (at >= 0 && at < size) next.push_back(&(*node)[static_cast<std::size_t>(at)]);
-                }
-                break;
-            case Step::Kind::wildcard:
-                if (node->is_array() || node->is_object()) {
-                    for (const auto& child : *node) next.push_back(&child);
-                }
-                break;
-            }
-        }
-        current = std::move(next);
-        if (current.empty()) break;
+namespace {
+
+// nlohmann::json seen through the adapter of Path::select_in.
+struct NlohmannTree {
+    using Node = const nlohmann::json*;
+    static bool is_object(Node n) { return n->is_object(); }
+    static bool is_array(Node n) { return n->is_array(); }
+    static std::optional<Node> member(Node n, const std::string& key) {
+        auto it = n->find(key);
+        if (it == n->end()) return std::nullopt;
+        return &*it;
     }
-    return current;
+    static std::size_t size(Node n) { return n->size(); }
+    static Node element(Node n, std::size_t i) { return &(*n)[i]; }
+    template <class Fn>
+    static void children(Node n, Fn&& fn) {
+        for (const auto& child : *n) fn(&child);
+    }
+};
+
+}  // namespace
+
+std::vector<const nlohmann::json*> Path::select(const nlohmann::json& document) const {
+    return select_in<const nlohmann::json*>(&document, NlohmannTree{});
 }
 
 std::optional<nlohmann::json> Path::value(const nlohmann::json& document) const {

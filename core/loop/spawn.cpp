@@ -65,7 +65,7 @@ pid_t spawn_process(const SpawnRequest& request) {
     // SIGPIPE would otherwise be inherited through exec); the mask is emptied.
     sigset_t defaults, empty;
     sigemptyset(&defaults);
-    for (int sig : {SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGCHLD, SIGQUIT, SIGUSR1, SIGUSR2}) sigaddset(&defaults, sig);
+    for (int sig : {SIGPIPE, SIGXFSZ, SIGINT, SIGTERM, SIGHUP, SIGCHLD, SIGQUIT, SIGUSR1, SIGUSR2}) sigaddset(&defaults, sig);
     sigemptyset(&empty);
     step(posix_spawnattr_setsigdefault(&attr, &defaults));
     step(posix_spawnattr_setsigmask(&attr, &empty));

@@ -65,6 +65,9 @@ nlohmann::ordered_json to_json(const RunReport& report, const Redactor& redactor
           {"files", report.files}}},
         {"jobs", std::move(jobs)},
     };
+    if (!report.subsystems.empty()) {
+        out["subsystems"] = nlohmann::ordered_json::parse(report.subsystems.dump());
+    }
     scrub_strings(out, redactor);
     return out;
 }

@@ -22,6 +22,7 @@ struct RunReport {
     std::vector<std::string> files;   // job files, in order
     double loop_lag_max_s = 0;        // the event loop's worst lateness during the run
     std::vector<const run::JobResult*> jobs;  // the selected jobs, in file order
+    nlohmann::json subsystems = nlohmann::json::object();  // what each subsystem adds (per-op latency…)
 };
 
 nlohmann::ordered_json to_json(const RunReport& report, const Redactor& redactor);

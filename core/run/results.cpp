@@ -25,14 +25,16 @@ double percentile(std::vector<float> sample, double q) {
     return sample[rank - 1];
 }
 
-LatencySummary JobResult::latency() const {
+LatencySummary summarize(const std::vector<float>& seconds) {
     LatencySummary s;
-    if (durations.empty()) return s;
-    s.p50 = percentile(durations, 0.50);
-    s.p95 = percentile(durations, 0.95);
-    s.p99 = percentile(durations, 0.99);
-    s.max = *std::max_element(durations.begin(), durations.end());
+    if (seconds.empty()) return s;
+    s.p50 = percentile(seconds, 0.50);
+    s.p95 = percentile(seconds, 0.95);
+    s.p99 = percentile(seconds, 0.99);
+    s.max = *std::max_element(seconds.begin(), seconds.end());
     return s;
 }
+
+LatencySummary JobResult::latency() const { return summarize(durations); }
 
 }  // namespace gaia::run

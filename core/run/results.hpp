@@ -41,5 +41,7 @@ struct JobResult {
 
 // Nearest-rank percentile of an unsorted sample (q in [0, 1]); 0 for no sample.
 double percentile(std::vector<float> sample, double q);
+// p50, p95, p99 and max of a sample of seconds.
+LatencySummary summarize(const std::vector<float>& seconds);
 
 }  // namespace gaia::run

@@ -25,6 +25,7 @@ struct Scheduler::JobState {
     std::vector<nlohmann::json> items;  // for_each values
     bool selected = true;
     bool active = false;
+    bool expanding = false;    // its kind is finding its instances
     bool released = false;     // its runtime was told nothing needs it any more
     std::string lost_need;     // a service it needs went away: every instance fails with this
 };
@@ -99,12 +100,45 @@ const nlohmann::json* Scheduler::capture_of(std::string_view job, std::string_vi
     return it == captures.end() ? nullptr : &*it;
 }
 
+jobfile::RenderScope Scheduler::job_scope() const {
+    jobfile::RenderScope scope;
+    scope.vars = &set_.vars;
+    scope.capture = [this](std::string_view job, std::string_view capture) { return capture_of(job, capture); };
+    scope.run_name = set_.name;
+    scope.run_id = options_.run_id;
+    return scope;
+}
+
 void Scheduler::activate(JobState& s) {
     auto& r = results_[s.index];
     s.active = true;
     r.status = JobStatus::running;
     r.started_s = elapsed_s();
     const Job& job = *s.job;
+    if (!s.runtime) {
+        // The loader only accepts registered kinds; a missing runtime is a wiring bug.
+        fail_before_instances(s, "no runtime for kind `" + job.kind + "`");
+        return;
+    }
+    if (job.config && job.config->expands()) {
+        // The kind finds the instances (a glob walks the file system on the thread pool).
+        s.expanding = true;
+        s.runtime->expand(job, job_scope(), [this, &s](Expansion found) {
+            s.expanding = false;
+            if (stopping_) {
+                cancel_before_instances(s);
+            } else if (!found.error.empty()) {
+                fail_before_instances(s, std::move(found.error));
+            } else {
+                s.items = std::move(found.items);
+                s.total = s.items.size();
+                begin_instances(s);
+            }
+            pump();
+            maybe_finish();
+        });
+        return;
+    }
     if (job.for_each && job.for_each->dynamic()) {
         const auto* value = capture_of(job.for_each->from_job, job.for_each->from_capture);
         nlohmann::json list;
@@ -114,17 +148,8 @@ void Scheduler::activate(JobState& s) {
             list = *value;
         }
         if (!list.is_array()) {
-            s.active = false;
-            r.status = JobStatus::failed;
-            r.first_error = "for_each: `jobs." + job.for_each->from_job + "." + job.for_each->from_capture +
-                            "` is not a JSON array";
-            r.instances_known = true;
-            r.finished_s = r.started_s;
-            metrics_.job_runs.with({job.name, job.kind, "failed"}).inc();
-            if (on_job_finished) on_job_finished(r);
-            on_job_terminal(s);
-            if (!job.allow_failure && options_.fail_fast) stop(StopCause::fail_fast);
-            release_dependents(s);
+            fail_before_instances(s, "for_each: `jobs." + job.for_each->from_job + "." + job.for_each->from_capture +
+                                         "` is not a JSON array");
             return;
         }
         s.items.assign(list.begin(), list.end());
@@ -135,6 +160,12 @@ void Scheduler::activate(JobState& s) {
     } else {
         s.total = job.repeat;
     }
+    begin_instances(s);
+}
+
+void Scheduler::begin_instances(JobState& s) {
+    auto& r = results_[s.index];
+    const Job& job = *s.job;
     s.fan_size = s.total;
     if (job.fan_out && options_.shard_count > 1) {
         // --shard K/N: this machine runs the K-th of N equal slices; `index` keeps its
@@ -149,12 +180,34 @@ void Scheduler::activate(JobState& s) {
         for (const auto& name : job.captures) r.captures[name] = nlohmann::json::array();
     }
     if (job.rate) s.bucket.emplace(job.rate->per_second, 1.0, kTimerCatchUpNs);
-    if (!s.runtime) {
-        // The loader only accepts registered kinds; a missing runtime is a wiring bug.
-        r.first_error = "no runtime for kind `" + job.kind + "`";
-        s.total = 0;
-    }
     check_job_done(s);
+}
+
+void Scheduler::fail_before_instances(JobState& s, std::string error) {
+    auto& r = results_[s.index];
+    const Job& job = *s.job;
+    s.active = false;
+    r.status = JobStatus::failed;
+    r.first_error = std::move(error);
+    r.instances_known = true;
+    r.finished_s = elapsed_s();
+    metrics_.job_runs.with({job.name, job.kind, "failed"}).inc();
+    if (on_job_finished) on_job_finished(r);
+    on_job_terminal(s);
+    if (!job.allow_failure && options_.fail_fast) stop(StopCause::fail_fast);
+    release_dependents(s);
+}
+
+void Scheduler::cancel_before_instances(JobState& s) {
+    auto& r = results_[s.index];
+    s.active = false;
+    r.status = JobStatus::cancelled;
+    r.first_error = stop_reason();
+    r.instances_known = true;
+    r.finished_s = elapsed_s();
+    metrics_.job_runs.with({s.job->name, s.job->kind, "cancelled"}).inc();
+    if (on_job_finished) on_job_finished(r);
+    on_job_terminal(s);
 }
 
 void Scheduler::skip(JobState& s, std::string reason) {
@@ -257,12 +310,9 @@ void Scheduler::launch(JobState& s, std::uint64_t index) {
     metrics_.tasks_in_flight.with({s.job->kind}).inc();
 
     auto& scope = a->ctx.scope;
-    scope.vars = &set_.vars;
+    scope = job_scope();
     scope.index = index;
-    scope.item = s.job->for_each ? &s.items[index] : nullptr;
-    scope.capture = [this](std::string_view job, std::string_view capture) { return capture_of(job, capture); };
-    scope.run_name = set_.name;
-    scope.run_id = options_.run_id;
+    scope.item = s.items.empty() ? nullptr : &s.items[index];
     begin_attempt(a);
 }
 
@@ -386,7 +436,7 @@ void Scheduler::finish_instance(Attempt* a, TaskOutcome outcome, double seconds)
 }
 
 void Scheduler::check_job_done(JobState& s) {
-    if (!s.active || s.next < s.total || s.in_flight > 0) return;
+    if (!s.active || s.expanding || s.next < s.total || s.in_flight > 0) return;
     s.active = false;
     finalize_job(s);
 }
@@ -405,8 +455,6 @@ void Scheduler::finalize_job(JobState& s) {
     if (r.cancelled > 0) {
         r.status = JobStatus::cancelled;
         if (r.first_error.empty()) r.first_error = stop_reason();
-    } else if (!r.first_error.empty() && s.total == 0 && r.failed == 0 && !s.runtime) {
-        r.status = JobStatus::failed;
     } else {
         const double rate = r.instances == 0 ? 1.0 : static_cast<double>(r.passed) / static_cast<double>(r.instances);
         if (rate < job.thresholds.success_rate) {

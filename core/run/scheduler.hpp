@@ -65,6 +65,10 @@ private:
     struct Attempt;
 
     void activate(JobState& s);
+    void begin_instances(JobState& s);
+    void fail_before_instances(JobState& s, std::string error);
+    void cancel_before_instances(JobState& s);
+    jobfile::RenderScope job_scope() const;
     void maybe_activate(JobState& s);
     void skip(JobState& s, std::string reason);
     void pump();

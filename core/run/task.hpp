@@ -19,6 +19,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace gaia::run {
 
@@ -87,6 +88,12 @@ struct RunEnv {
     net::Network* network = nullptr;
 };
 
+// The instances a kind found for a job whose config expands() (a glob's matches).
+struct Expansion {
+    std::vector<nlohmann::json> items;  // each one instance's `{{ item }}`
+    std::string error;                  // set: the job fails with it, no instance runs
+};
+
 // A subsystem for one run: shared limits and state of all tasks of its kind.
 class KindRuntime {
 public:
@@ -100,12 +107,20 @@ public:
     // Called once before the run starts, with the whole job set: a runtime may check
     // what its jobs will need (and say so) before anything runs.
     virtual void prepare(const jobfile::JobSet& set) { (void)set; }
+    // Finds the instances of a job whose config expands(), as the job starts: `scope`
+    // renders its templates (no index or item yet). `done` comes once, on a later turn.
+    virtual void expand(const jobfile::Job& job, const jobfile::RenderScope& scope, std::function<void(Expansion)> done) {
+        (void)scope;
+        done({{}, "kind `" + job.kind + "` does not find instances at run time"});
+    }
     // A task has completed; the runtime decides when it goes (a service keeps running
     // until release()). By default it is deleted on the next loop turn.
     virtual void retire(loop::Loop& loop, std::unique_ptr<Task> task) { loop.defer_delete(std::move(task)); }
     // No job that needs `job` is pending or running any more: what it left running (a
     // service) can stop.
     virtual void release(const jobfile::Job& job) { (void)job; }
+    // What the subsystem adds to the JSON report under "subsystems" (null: nothing).
+    virtual nlohmann::json report() const { return nullptr; }
     // The run is over and every task has completed: release handles.
     virtual void close() {}
     // gaia must die now (a second SIGINT): stop everything synchronously, no grace.

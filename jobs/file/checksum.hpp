@@ -4,6 +4,7 @@
 // instructions where there are some. The file is read in chunks, so memory does not grow
 // with its size. Blocking: call it on the thread pool.
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -21,6 +22,23 @@ struct Digest {
     std::uint64_t bytes = 0;
 };
 
-Digest file_digest(const std::string& path, std::string_view algorithm, std::size_t buffer_size = 1 << 20);
+// `cancel`, when given, is checked between chunks.
+Digest file_digest(const std::string& path, std::string_view algorithm, std::size_t buffer_size = 1 << 20,
+                   const std::atomic<bool>* cancel = nullptr);
+
+// An incremental digest, for a pass over a file that does other things too (op = "read").
+class Hasher {
+public:
+    explicit Hasher(std::string_view algorithm);  // a name normalize_algorithm() accepts
+    ~Hasher();
+    Hasher(const Hasher&) = delete;
+    Hasher& operator=(const Hasher&) = delete;
+    void update(const void* data, std::size_t size);
+    std::string hex();  // finishes; lower-case hex, empty if OpenSSL failed
+
+private:
+    struct State;
+    State* state_;
+};
 
 }  // namespace gaia::jobs::file

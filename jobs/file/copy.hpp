@@ -1,8 +1,9 @@
 #pragma once
 // Copying one file so that the target is either as it was or complete: the bytes go to a
-// hidden temporary file beside the target (copy_file_range, which lets the kernel move
-// them without a trip through gaia, or read/write in `buffer`-sized chunks where it
-// cannot), then mode, fsync and rename. An error or a cancel removes the temporary file.
+// staged file in the target's directory (jobs/file/staged_file.hpp) — through
+// copy_file_range, which lets the kernel move them without a trip through gaia, or
+// read/write in `buffer`-sized chunks where it cannot — then mode, fsync and its name.
+// An error or a cancel leaves no trace.
 // Blocking: call it on the thread pool; `cancel` is checked between chunks.
 
 #include <atomic>
@@ -21,6 +22,11 @@ struct CopyResult {
     std::uint64_t bytes = 0;
     std::string error;  // empty on success
 };
+
+// The bytes of `in` from its offset to its end into `out`: copy_file_range where the
+// kernel can, `options.buffer` chunks where it cannot. Returns the problem, if any.
+std::string copy_bytes(int in, int out, const std::string& source, const std::string& target, const CopyOptions& options,
+                       std::uint64_t* bytes);
 
 CopyResult copy_file_atomically(const std::string& source, const std::string& target, const CopyOptions& options = {});
 

@@ -107,6 +107,15 @@ bool glob_match(std::string_view pattern, std::string_view path) {
     return match_parts(split(pattern), 0, split(path), 0);
 }
 
+std::string glob_base(std::string_view pattern) {
+    std::string root = !pattern.empty() && pattern.front() == '/' ? "/" : "";
+    for (auto part : split(pattern)) {
+        if (has_wildcard(part)) break;
+        root += std::string(part) + "/";
+    }
+    return root;
+}
+
 GlobResult expand_glob(const std::string& pattern, bool follow_symlinks) {
     namespace fs = std::filesystem;
     GlobResult result;
@@ -116,13 +125,10 @@ GlobResult expand_glob(const std::string& pattern, bool follow_symlinks) {
         return result;
     }
     // The walk starts at the directories before the first wildcard.
-    const bool absolute = !pattern.empty() && pattern.front() == '/';
     const auto parts = split(pattern);
-    std::string root = absolute ? "/" : "";
+    const std::string root = glob_base(pattern);
     std::size_t fixed = 0;
-    for (; fixed < parts.size() && !has_wildcard(parts[fixed]); ++fixed) {
-        root += std::string(parts[fixed]) + "/";
-    }
+    while (fixed < parts.size() && !has_wildcard(parts[fixed])) ++fixed;
     const bool deep = std::find(parts.begin() + static_cast<std::ptrdiff_t>(fixed), parts.end(), "**") != parts.end();
     const std::size_t max_depth = parts.size() - fixed;  // components below root, without **
     const fs::path start = root.empty() ? fs::path(".") : fs::path(root);

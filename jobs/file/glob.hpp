@@ -16,6 +16,10 @@ bool glob_match(std::string_view pattern, std::string_view path);
 // True when the pattern has a wildcard at all (otherwise it names one path).
 bool has_wildcard(std::string_view pattern);
 
+// The directories before the first wildcard, with a trailing '/' ("data/in/" for
+// "data/in/**/*.json"; "" when the first component has one): where the walk starts.
+std::string glob_base(std::string_view pattern);
+
 struct GlobResult {
     std::vector<std::string> paths;  // sorted
     std::string error;               // the walk could not read a directory it had to

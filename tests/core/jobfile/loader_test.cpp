@@ -162,10 +162,10 @@ TEST_CASE("includes are resolved relative to the including file, cycles reported
 }
 
 TEST_CASE("kinds not built yet are refused clearly") {
-    auto r = load_text("[jobs.a]\nkind = \"browser\"\nurl = \"http://127.0.0.1/\"\n[file]\nconcurrency = 3\n");
+    auto r = load_text("[jobs.a]\nkind = \"browser\"\nurl = \"http://127.0.0.1/\"\n[browser]\ninstances = 3\n");
     CHECK_FALSE(r.set);
     CHECK(r.errors.find("kind `browser` is not available in this build") != std::string::npos);
-    CHECK(r.errors.find("the `[file]` subsystem is not available") != std::string::npos);
+    CHECK(r.errors.find("the `[browser]` subsystem is not available") != std::string::npos);
     auto typo = load_text("[jobs.a]\nkind = \"proces\"\n");
     CHECK(typo.errors.find("unknown kind `proces` (did you mean `process`?)") != std::string::npos);
 }

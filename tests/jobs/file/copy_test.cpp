@@ -56,7 +56,7 @@ TEST_CASE("copy_file_atomically refuses, fails and cancels without leaving anyth
     const auto existing = dir.file("existing.txt", "old content\n");
 
     auto refused = copy_file_atomically(source, existing, CopyOptions{false, 65536, nullptr});
-    CHECK(refused.error == "cannot copy to " + existing + ": it exists and overwrite = false");
+    CHECK(refused.error == existing + " exists and overwrite = false");
     CHECK(gaia::test::read_file(existing) == "old content\n");
 
     std::atomic<bool> cancel{true};
@@ -68,7 +68,7 @@ TEST_CASE("copy_file_atomically refuses, fails and cancels without leaving anyth
     CHECK(missing.error.find("cannot open") == 0);
     CHECK(missing.error.find("No such file or directory") != std::string::npos);
     auto no_dir = copy_file_atomically(source, (dir.path() / "no" / "such" / "dir.txt").string());
-    CHECK(no_dir.error.find("cannot create a temporary file in") == 0);
+    CHECK(no_dir.error.find("does not exist") != std::string::npos);
     auto directory = copy_file_atomically(dir.path().string(), (dir.path() / "y").string());
     CHECK(directory.error.find("it is a directory") != std::string::npos);
     CHECK(temp_files(dir.path()).empty());

@@ -1,0 +1,118 @@
+#include "jobs/file/staged_file.hpp"
+
+#include "core/loop/atomic_writer.hpp"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+
+namespace gaia::jobs::file {
+namespace {
+
+std::string directory_of(const std::string& target) {
+    auto dir = std::filesystem::path(target).parent_path().string();
+    return dir.empty() ? "." : dir;
+}
+
+std::string failure(const std::string& what, const std::string& path, int error) {
+    return what + " " + path + ": " + std::strerror(error);
+}
+
+}  // namespace
+
+unsigned process_umask() {
+    // umask(2) can only be read by setting it, which would race with other threads
+    // creating files; the kernel also shows it in /proc/self/status.
+    static const unsigned mask = [] {
+        unsigned value = 022;
+        if (FILE* f = std::fopen("/proc/self/status", "re")) {
+            char line[256];
+            while (std::fgets(line, sizeof line, f)) {
+                if (std::strncmp(line, "Umask:", 6) == 0) {
+                    value = static_cast<unsigned>(std::strtoul(line + 6, nullptr, 8));
+                    break;
+                }
+            }
+            std::fclose(f);
+        }
+        return value;
+    }();
+    return mask;
+}
+
+std::string exists_message(const std::string& target) {
+    return target + " exists and overwrite = false";
+}
+
+StagedFile::~StagedFile() {
+    if (fd_ >= 0) ::close(fd_);
+    if (!committed_ && !temp_path_.empty()) ::unlink(temp_path_.c_str());
+}
+
+std::string StagedFile::open(const std::string& target, unsigned mode) {
+    target_ = target;
+    const auto dir = directory_of(target);
+    fd_ = ::open(dir.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, mode);
+    if (fd_ >= 0) return {};
+    if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL) {
+        if (errno == ENOENT) return "cannot write " + target + ": the directory " + dir + " does not exist";
+        return failure("cannot create a file in", dir, errno);
+    }
+    temp_path_ = loop::temp_template_beside(target);
+    fd_ = ::mkostemp(temp_path_.data(), O_CLOEXEC);
+    if (fd_ < 0) {
+        const int error = errno;
+        temp_path_.clear();
+        return failure("cannot create a file in", dir, error);
+    }
+    ::fchmod(fd_, mode & ~process_umask());
+    return {};
+}
+
+std::string StagedFile::commit(bool overwrite) {
+    if (::fsync(fd_) != 0) return failure("cannot write", target_, errno);
+    if (!temp_path_.empty()) {
+        ::close(fd_);
+        fd_ = -1;
+        const int rc = overwrite ? ::rename(temp_path_.c_str(), target_.c_str())
+                                 : ::renameat2(AT_FDCWD, temp_path_.c_str(), AT_FDCWD, target_.c_str(), RENAME_NOREPLACE);
+        if (rc != 0) return errno == EEXIST ? exists_message(target_) : failure("cannot rename into", target_, errno);
+        committed_ = true;
+        return {};
+    }
+    // An O_TMPFILE file is named through its /proc link; linkat never replaces a name.
+    const std::string self = "/proc/self/fd/" + std::to_string(fd_);
+    if (::linkat(AT_FDCWD, self.c_str(), AT_FDCWD, target_.c_str(), AT_SYMLINK_FOLLOW) == 0) {
+        committed_ = true;
+        return {};
+    }
+    if (errno != EEXIST) return failure("cannot create", target_, errno);
+    if (!overwrite) return exists_message(target_);
+    // Replacing: a hidden name first, then rename over the target (the hidden name
+    // exists for the moment between the two calls only).
+    for (int tries = 0; tries < 16; ++tries) {
+        std::string hidden = loop::temp_template_beside(target_);
+        hidden.replace(hidden.size() - 6, 6, std::to_string(100000 + (::random() % 900000)));
+        if (::linkat(AT_FDCWD, self.c_str(), AT_FDCWD, hidden.c_str(), AT_SYMLINK_FOLLOW) != 0) {
+            if (errno == EEXIST) continue;
+            return failure("cannot create", hidden, errno);
+        }
+        if (::rename(hidden.c_str(), target_.c_str()) != 0) {
+            const int error = errno;
+            ::unlink(hidden.c_str());
+            return failure("cannot rename into", target_, error);
+        }
+        committed_ = true;
+        return {};
+    }
+    return "cannot find a free temporary name beside " + target_;
+}
+
+}  // namespace gaia::jobs::file

@@ -1,0 +1,41 @@
+#pragma once
+// A new file's content, staged where no reader can see it until it is complete: an
+// unnamed file (O_TMPFILE) in the target's directory, given its name by linkat() once
+// written and synced — so even a SIGKILL leaves nothing behind. Where the file system
+// has no O_TMPFILE, a hidden temporary file beside the target (".name.gaia-XXXXXX"),
+// renamed into place, and removed on any error. Blocking: use it on the thread pool.
+
+#include <string>
+
+namespace gaia::jobs::file {
+
+class StagedFile {
+public:
+    StagedFile() = default;
+    ~StagedFile();
+    StagedFile(const StagedFile&) = delete;
+    StagedFile& operator=(const StagedFile&) = delete;
+
+    // Opens the staging file for `target` with permission bits `mode` (umask applies).
+    // Returns the problem, or an empty string.
+    std::string open(const std::string& target, unsigned mode);
+    int fd() const noexcept { return fd_; }
+
+    // fsync, then gives the file its name: replacing an existing target when `overwrite`,
+    // else failing (atomically: the kernel checks) if one exists. Returns the problem.
+    std::string commit(bool overwrite);
+
+private:
+    std::string target_;
+    std::string temp_path_;  // only for the named fallback
+    int fd_ = -1;
+    bool committed_ = false;
+};
+
+// The process's umask, read without changing it (safe on any thread).
+unsigned process_umask();
+
+// The message for a target that is there when overwrite = false.
+std::string exists_message(const std::string& target);
+
+}  // namespace gaia::jobs::file
