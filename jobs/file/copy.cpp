@@ -22,41 +22,74 @@ bool cancelled(const CopyOptions& o) { return o.cancel && o.cancel->load(std::me
 
 }  // namespace
 
-std::string copy_bytes(int in, int out, const std::string& source, const std::string& target, const CopyOptions& options,
-                       std::uint64_t* bytes) {
-    ::posix_fadvise(in, 0, 0, POSIX_FADV_SEQUENTIAL);
-    bool kernel_copy = true;
-    std::vector<char> buffer;
-    while (true) {
+namespace {
+
+// Bytes [from, to) of `in` to the same offsets of `out`.
+std::string copy_range(int in, int out, off_t from, off_t to, const std::string& source, const std::string& target,
+                       const CopyOptions& options, bool& kernel_copy, std::vector<char>& buffer, std::uint64_t* bytes) {
+    off_t in_at = from, out_at = from;
+    while (in_at < to) {
         if (cancelled(options)) return "cancelled";
+        const auto want = static_cast<std::size_t>(std::min<off_t>(to - in_at, kernel_copy ? (64 << 20) : static_cast<off_t>(buffer.size())));
         ssize_t n = -1;
         if (kernel_copy) {
-            n = ::copy_file_range(in, nullptr, out, nullptr, 64u << 20, 0);
+            n = ::copy_file_range(in, &in_at, out, &out_at, want, 0);
             if (n < 0 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP)) {
                 kernel_copy = false;  // another file system, or one without it: plain reads
                 continue;
             }
+            if (n < 0 && errno != EINTR) {
+                // It reports the target's errors (ENOSPC, EFBIG) as well as the source's.
+                if (errno == ENOSPC || errno == EFBIG || errno == EDQUOT) return why("cannot write", target);
+                return why("cannot copy", source);
+            }
         } else {
-            if (buffer.empty()) buffer.resize(std::max<std::size_t>(4096, options.buffer));
-            n = ::read(in, buffer.data(), buffer.size());
+            n = ::pread(in, buffer.data(), want, in_at);
+            if (n < 0 && errno != EINTR) return why("cannot read", source);
             for (ssize_t done = 0; n > 0 && done < n;) {
-                const ssize_t w = ::write(out, buffer.data() + done, static_cast<std::size_t>(n - done));
+                const ssize_t w = ::pwrite(out, buffer.data() + done, static_cast<std::size_t>(n - done), out_at + done);
                 if (w < 0) {
                     if (errno == EINTR) continue;
                     return why("cannot write", target);
                 }
                 done += w;
             }
+            if (n > 0) {
+                in_at += n;
+                out_at += n;
+            }
         }
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            // copy_file_range reports the target's errors (ENOSPC, EFBIG) as well as the source's.
-            if (kernel_copy && (errno == ENOSPC || errno == EFBIG || errno == EDQUOT)) return why("cannot write", target);
-            return why(kernel_copy ? "cannot copy" : "cannot read", source);
-        }
-        if (n == 0) return {};
-        *bytes += static_cast<std::uint64_t>(n);
+        if (n == 0) return "cannot copy " + source + ": it shrank while being copied";
+        if (n > 0) *bytes += static_cast<std::uint64_t>(n);
     }
+    return {};
+}
+
+}  // namespace
+
+std::string copy_bytes(int in, int out, const std::string& source, const std::string& target, const CopyOptions& options,
+                       std::uint64_t* bytes) {
+    struct stat st {};
+    if (::fstat(in, &st) != 0) return why("cannot stat", source);
+    ::posix_fadvise(in, 0, 0, POSIX_FADV_SEQUENTIAL);
+    bool kernel_copy = true;
+    std::vector<char> buffer(std::max<std::size_t>(4096, options.buffer));
+    // Only the data: a hole stays a hole, as with cp (--sparse=auto), so a sparse file
+    // copies in the time its data takes.
+    const off_t size = st.st_size;
+    for (off_t at = 0; at < size;) {
+        off_t data = ::lseek(in, at, SEEK_DATA);
+        if (data < 0 && errno == ENXIO) break;  // only a hole is left
+        if (data < 0) data = at;                // no hole support here: all data
+        off_t hole = ::lseek(in, data, SEEK_HOLE);
+        if (hole < 0 || hole > size) hole = size;
+        if (auto error = copy_range(in, out, data, hole, source, target, options, kernel_copy, buffer, bytes); !error.empty()) {
+            return error;
+        }
+        at = hole;
+    }
+    if (::ftruncate(out, size) != 0) return why("cannot write", target);
+    return {};
 }
 
 CopyResult copy_file_atomically(const std::string& source, const std::string& target, const CopyOptions& options) {

@@ -23,8 +23,9 @@ struct CopyResult {
     std::string error;  // empty on success
 };
 
-// The bytes of `in` from its offset to its end into `out`: copy_file_range where the
-// kernel can, `options.buffer` chunks where it cannot. Returns the problem, if any.
+// The content of `in` into the empty file `out`: its data ranges through copy_file_range
+// where the kernel can, `options.buffer` chunks where it cannot; its holes stay holes.
+// *bytes counts the data copied. Returns the problem, if any.
 std::string copy_bytes(int in, int out, const std::string& source, const std::string& target, const CopyOptions& options,
                        std::uint64_t* bytes);
 

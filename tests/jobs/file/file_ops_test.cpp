@@ -1,6 +1,7 @@
 // The file kind end to end (SPEC §2.5): every op through the gaia binary, with its
 // expectations, captures, report and metrics.
 
+#include "tests/support/file_helpers.hpp"
 #include "tests/support/report_helpers.hpp"
 #include "tests/support/subprocess.hpp"
 
@@ -11,29 +12,14 @@
 #include <filesystem>
 
 using gaia::test::job;
+using gaia::test::staging_leftovers;
+using gaia::test::with_dir;
 using gaia::test::read_file;
 using gaia::test::run_report;
 using gaia::test::TempDir;
 namespace fs = std::filesystem;
 
 namespace {
-
-// Files beside the job file whose names start with ".": what a staged write might leave.
-std::vector<std::string> hidden_files(const fs::path& dir) {
-    std::vector<std::string> names;
-    for (const auto& e : fs::recursive_directory_iterator(dir)) {
-        if (e.path().filename().string().find(".gaia-") != std::string::npos) names.push_back(e.path().string());
-    }
-    return names;
-}
-
-std::string jobs_in(const TempDir& dir, std::string text) {
-    // {D} in a test's job file is the scratch directory.
-    for (auto at = text.find("{D}"); at != std::string::npos; at = text.find("{D}", at)) {
-        text.replace(at, 3, dir.path().string());
-    }
-    return text;
-}
 
 unsigned mode_of(const fs::path& p) {
     struct stat st {};
@@ -46,7 +32,7 @@ unsigned mode_of(const fs::path& p) {
 TEST_CASE("file write, append, read, stat and mkdir") {
     TempDir dir;
     gaia::test::Output out;
-    auto report = run_report(dir, jobs_in(dir, R"T(
+    auto report = run_report(dir, with_dir(dir, R"T(
 [vars]
 who = "world"
 [jobs.mkdir]
@@ -122,14 +108,14 @@ allow_failure = true
           std::string::npos);
     CHECK(mode_of(dir.path() / "a/b/c") == 0750);
     CHECK(mode_of(dir.path() / "a/b/c/hello.txt") == 0640);
-    CHECK(hidden_files(dir.path()).empty());
+    CHECK(staging_leftovers(dir.path()).empty());
 }
 
 TEST_CASE("file write replaces atomically and keeps the old file's mode") {
     TempDir dir;
     const auto target = dir.file("config.txt", "old\n");
     ::chmod(target.c_str(), 0600);
-    auto report = run_report(dir, jobs_in(dir, R"T(
+    auto report = run_report(dir, with_dir(dir, R"T(
 [jobs.rewrite]
 kind = "file"
 op = "write"
@@ -139,7 +125,7 @@ content = "new\n"
     CHECK(job(report, "rewrite")["status"] == "passed");
     CHECK(read_file(target) == "new\n");
     CHECK(mode_of(target) == 0600);
-    CHECK(hidden_files(dir.path()).empty());
+    CHECK(staging_leftovers(dir.path()).empty());
 }
 
 TEST_CASE("file copy and move, overwrite, directories and another file system") {
@@ -151,10 +137,10 @@ TEST_CASE("file copy and move, overwrite, directories and another file system") 
     dir.file("tree/one.txt", "1");
     dir.file("tree/sub/two.txt", "22");
     fs::create_symlink("/etc", dir.path() / "tree/outside");
-    const std::string shm = "/dev/shm/gaia-file-test-" + std::to_string(::getpid());
-    fs::create_directories(shm);
+    const gaia::test::ShmDir shm_dir;
+    const std::string shm = shm_dir.path.string();
     gaia::test::Output out;
-    auto report = run_report(dir, jobs_in(dir, R"T(
+    auto report = run_report(dir, with_dir(dir, R"T(
 [jobs.refused]
 kind = "file"
 op = "copy"
@@ -220,9 +206,8 @@ expect.size = 7
     CHECK_FALSE(fs::exists(dir.path() / "moveme.txt"));
     CHECK_FALSE(fs::exists(dir.path() / "moved.txt"));
     CHECK(read_file(shm + "/moved.txt") == "moving\n");
-    CHECK(hidden_files(dir.path()).empty());
-    CHECK(hidden_files(shm).empty());
-    fs::remove_all(shm);
+    CHECK(staging_leftovers(dir.path()).empty());
+    CHECK(staging_leftovers(shm).empty());
 }
 
 TEST_CASE("file delete: files, directories, missing_ok") {
@@ -231,7 +216,7 @@ TEST_CASE("file delete: files, directories, missing_ok") {
     fs::create_directories(dir.path() / "full/deeper");
     dir.file("full/deeper/b.txt", "b");
     fs::create_directories(dir.path() / "empty");
-    auto report = run_report(dir, jobs_in(dir, R"T(
+    auto report = run_report(dir, with_dir(dir, R"T(
 [jobs.file]
 kind = "file"
 op = "delete"
@@ -280,7 +265,7 @@ TEST_CASE("file checksum matches the coreutils tools for every algorithm") {
     std::string content;
     for (int i = 0; i < 100000; ++i) content += std::to_string(i * 7919) + "\n";
     const auto path = dir.file("data.txt", content);
-    auto report = run_report(dir, jobs_in(dir, R"T(
+    auto report = run_report(dir, with_dir(dir, R"T(
 [jobs.sha256]
 kind = "file"
 op = "checksum"
@@ -335,7 +320,7 @@ TEST_CASE("file parse: JSON and XML with expectations, captures and positioned e
 <config version="3"><server name="one" port="80"/><server name="two" port="81"/></config>)");
     dir.file("bad.xml", "<a>\n  <b>\n</a>\n");
     dir.file("data.conf", R"({"x": 1})");
-    auto report = run_report(dir, jobs_in(dir, R"T(
+    auto report = run_report(dir, with_dir(dir, R"T(
 [jobs.json]
 kind = "file"
 op = "parse"
@@ -393,7 +378,7 @@ TEST_CASE("file globs fan out one instance per match") {
     dir.file("in/deep/er/part-9.csv", "deep");
     dir.file("in/notes.txt", "not a csv");
     dir.file("in/.hidden.csv", "hidden");
-    auto report = run_report(dir, jobs_in(dir, R"T(
+    auto report = run_report(dir, with_dir(dir, R"T(
 [jobs.sizes]
 kind = "file"
 op = "stat"
@@ -438,7 +423,7 @@ allow_empty = true
 TEST_CASE("file metrics and the per-op latency summary of the report") {
     TempDir dir;
     for (int i = 0; i < 10; ++i) dir.file("in/" + std::to_string(i) + ".bin", std::string(1000, 'b'));
-    auto r = gaia::test::run_with_metrics(dir, jobs_in(dir, R"T(
+    auto r = gaia::test::run_with_metrics(dir, with_dir(dir, R"T(
 [jobs.copy]
 kind = "file"
 op = "copy"
