@@ -259,10 +259,11 @@ void Scheduler::pump() {
     if (stopping_ || pumping_) return;
     pumping_ = true;
     // Starting a task can be slow (a process spawn waits for the child's exec): a burst
-    // of a thousand starts in one loop turn would hold up every timer and read. After a
-    // batch, the rest continues on the next turn.
-    constexpr int kLaunchesPerTurn = 8;
-    int launched = 0;
+    // of a thousand starts in one loop turn would hold up every timer and read. Each
+    // start spends a share of this turn's budget that its kind names (starts_per_turn);
+    // once it is spent, the rest continues on the next turn.
+    constexpr std::uint64_t kTurnBudget = 1'000'000;
+    std::uint64_t spent = 0;
     for (auto idx : order_) {
         auto& s = states_[idx];
         if (!s.active) continue;
@@ -281,7 +282,7 @@ void Scheduler::pump() {
                     break;
                 }
             }
-            if (launched == kLaunchesPerTurn) {
+            if (spent >= kTurnBudget) {
                 if (!pump_posted_) {
                     pump_posted_ = true;
                     env_.loop.post([this] {
@@ -293,7 +294,7 @@ void Scheduler::pump() {
                 return;
             }
             launch(s, s.next++);
-            ++launched;
+            spent += kTurnBudget / std::max(1u, s.runtime->starts_per_turn());
             if (stopping_) break;
         }
     }

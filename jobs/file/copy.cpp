@@ -30,7 +30,11 @@ std::string copy_range(int in, int out, off_t from, off_t to, const std::string&
     off_t in_at = from, out_at = from;
     while (in_at < to) {
         if (cancelled(options)) return "cancelled";
-        const auto want = static_cast<std::size_t>(std::min<off_t>(to - in_at, kernel_copy ? (64 << 20) : static_cast<off_t>(buffer.size())));
+        if (!kernel_copy && buffer.empty()) {
+            buffer.resize(std::clamp<std::uint64_t>(static_cast<std::uint64_t>(to - from), 4096, options.buffer));
+        }
+        const off_t chunk = kernel_copy ? (64 << 20) : static_cast<off_t>(buffer.size());
+        const auto want = static_cast<std::size_t>(std::min<off_t>(to - in_at, chunk));
         ssize_t n = -1;
         if (kernel_copy) {
             n = ::copy_file_range(in, &in_at, out, &out_at, want, 0);
@@ -67,28 +71,31 @@ std::string copy_range(int in, int out, off_t from, off_t to, const std::string&
 
 }  // namespace
 
-std::string copy_bytes(int in, int out, const std::string& source, const std::string& target, const CopyOptions& options,
-                       std::uint64_t* bytes) {
-    struct stat st {};
-    if (::fstat(in, &st) != 0) return why("cannot stat", source);
-    ::posix_fadvise(in, 0, 0, POSIX_FADV_SEQUENTIAL);
-    bool kernel_copy = true;
-    std::vector<char> buffer(std::max<std::size_t>(4096, options.buffer));
-    // Only the data: a hole stays a hole, as with cp (--sparse=auto), so a sparse file
-    // copies in the time its data takes.
+std::string copy_bytes(int in, const struct stat& st, int out, const std::string& source, const std::string& target,
+                       const CopyOptions& options, std::uint64_t* bytes) {
     const off_t size = st.st_size;
+    if (size >= (1 << 20)) ::posix_fadvise(in, 0, 0, POSIX_FADV_SEQUENTIAL);
+    bool kernel_copy = true;
+    std::vector<char> buffer;  // only if the kernel cannot copy: sized then
+    // Only the data: a hole stays a hole, as with cp (--sparse=auto), so a sparse file
+    // copies in the time its data takes. Files with as many blocks as bytes have none.
+    const bool may_have_holes = static_cast<std::uint64_t>(st.st_blocks) * 512 < static_cast<std::uint64_t>(size);
+    off_t end = 0;
     for (off_t at = 0; at < size;) {
-        off_t data = ::lseek(in, at, SEEK_DATA);
-        if (data < 0 && errno == ENXIO) break;  // only a hole is left
-        if (data < 0) data = at;                // no hole support here: all data
-        off_t hole = ::lseek(in, data, SEEK_HOLE);
-        if (hole < 0 || hole > size) hole = size;
+        off_t data = at, hole = size;
+        if (may_have_holes) {
+            data = ::lseek(in, at, SEEK_DATA);
+            if (data < 0 && errno == ENXIO) break;  // only a hole is left
+            if (data < 0) data = at;                // no hole support here: all data
+            hole = ::lseek(in, data, SEEK_HOLE);
+            if (hole < 0 || hole > size) hole = size;
+        }
         if (auto error = copy_range(in, out, data, hole, source, target, options, kernel_copy, buffer, bytes); !error.empty()) {
             return error;
         }
-        at = hole;
+        at = end = hole;
     }
-    if (::ftruncate(out, size) != 0) return why("cannot write", target);
+    if (end < size && ::ftruncate(out, size) != 0) return why("cannot write", target);  // a trailing hole
     return {};
 }
 
@@ -109,19 +116,18 @@ CopyResult copy_file_atomically(const std::string& source, const std::string& ta
         result.error = "cannot copy " + source + ": it is a directory (set recursive = true)";
         return result;
     }
-    if (!options.overwrite && ::access(target.c_str(), F_OK) == 0) {
+    // A big copy that would be refused at the end is refused before it starts; for a
+    // small one the final link's own check is enough (one call less per file).
+    if (!options.overwrite && st.st_size >= (1 << 20) && ::access(target.c_str(), F_OK) == 0) {
         result.error = exists_message(target);  // early, before copying: the kernel checks again at the end
         return result;
     }
     StagedFile staged;
     if (result.error = staged.open(target, st.st_mode & 07777); !result.error.empty()) return result;
-    if (result.error = copy_bytes(in, staged.fd(), source, target, options, &result.bytes); !result.error.empty()) {
+    if (result.error = copy_bytes(in, st, staged.fd(), source, target, options, &result.bytes); !result.error.empty()) {
         return result;
     }
-    if (::fchmod(staged.fd(), st.st_mode & 07777) != 0) {
-        result.error = why("cannot set the mode of", target);
-        return result;
-    }
+    if (result.error = staged.set_mode(st.st_mode & 07777); !result.error.empty()) return result;
     result.error = staged.commit(options.overwrite);
     return result;
 }

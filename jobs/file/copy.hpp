@@ -6,6 +6,8 @@
 // An error or a cancel leaves no trace.
 // Blocking: call it on the thread pool; `cancel` is checked between chunks.
 
+#include <sys/stat.h>
+
 #include <atomic>
 #include <cstdint>
 #include <string>
@@ -26,8 +28,8 @@ struct CopyResult {
 // The content of `in` into the empty file `out`: its data ranges through copy_file_range
 // where the kernel can, `options.buffer` chunks where it cannot; its holes stay holes.
 // *bytes counts the data copied. Returns the problem, if any.
-std::string copy_bytes(int in, int out, const std::string& source, const std::string& target, const CopyOptions& options,
-                       std::uint64_t* bytes);
+std::string copy_bytes(int in, const struct stat& st, int out, const std::string& source, const std::string& target,
+                       const CopyOptions& options, std::uint64_t* bytes);
 
 CopyResult copy_file_atomically(const std::string& source, const std::string& target, const CopyOptions& options = {});
 

@@ -18,7 +18,8 @@ FileManager::FileManager(run::RunEnv& env, const FileConfig& config)
       bytes_written_(env.metrics.counter("gaia_file_bytes_total", "Bytes read and written by file operations.",
                                          {"direction"})
                          .with({"written"})),
-      in_flight_(env.metrics.gauge("gaia_file_operations_in_flight", "File operations running now.").with({})) {}
+      in_flight_(env.metrics.gauge("gaia_file_operations_in_flight", "File operations running now.").with({})),
+      pool_(env.loop, config.concurrency) {}
 
 std::unique_ptr<run::Task> FileManager::make_task(const jobfile::Job& job) {
     return std::make_unique<FileTask>(*this, dynamic_cast<const FileJobConfig&>(*job.config));

@@ -3,6 +3,7 @@
 // sized to match before the run), glob expansion, the gaia_file_* metrics and the
 // per-op latency summary of the report.
 
+#include "core/loop/work_pool.hpp"
 #include "core/run/task.hpp"
 #include "jobs/file/file_config.hpp"
 
@@ -18,12 +19,16 @@ public:
 
     std::unique_ptr<run::Task> make_task(const jobfile::Job& job) override;
     std::uint32_t capacity() const override { return config_.concurrency; }
+    // A start renders a few templates and queues the op: cheap enough to start many.
+    unsigned starts_per_turn() const override { return 256; }
     void expand(const jobfile::Job& job, const jobfile::RenderScope& scope,
                 std::function<void(run::Expansion)> done) override;
     nlohmann::json report() const override;
+    void close() override { pool_.close(); }
 
     run::RunEnv& env() noexcept { return env_; }
     const FileConfig& config() const noexcept { return config_; }
+    loop::WorkPool& pool() noexcept { return pool_; }
 
     void on_started();
     void on_finished(Op op, const char* status, double seconds, std::uint64_t bytes_read, std::uint64_t bytes_written);
@@ -41,6 +46,7 @@ private:
         std::vector<float> seconds;
     };
     std::map<std::string, OpStats> stats_;  // by op name, for the report
+    loop::WorkPool pool_;
 };
 
 }  // namespace gaia::jobs::file

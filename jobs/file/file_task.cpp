@@ -42,9 +42,10 @@ void FileTask::start(const run::TaskContext& ctx, run::Completion done) {
     started_ns_ = loop::Loop::hrtime_ns();
     manager_.on_started();
     result_ = std::make_shared<OperationResult>();
-    work_ = loop::queue_work(
-        manager_.env().loop, [op = op_, result = result_] { *result = run_operation(*op); },
-        [this](bool never_ran) {
+    work_ = manager_.pool().submit(
+        [op = op_, result = result_] { *result = run_operation(*op); },
+        [this](bool ran) {
+            const bool never_ran = !ran;
             run::TaskOutcome outcome;
             auto& result = *result_;
             if (never_ran || (op_->cancel.load() && !result.error.empty())) {
@@ -69,7 +70,7 @@ void FileTask::start(const run::TaskContext& ctx, run::Completion done) {
 void FileTask::cancel() {
     if (!running_) return;  // not started, or its outcome is already on its way
     op_->cancel.store(true);
-    work_->cancel();
+    manager_.pool().cancel(work_);
 }
 
 void FileTask::finish(run::TaskOutcome outcome) {

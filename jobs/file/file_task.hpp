@@ -1,10 +1,11 @@
 #pragma once
 // One attempt of a file job: its templates rendered on the loop thread, the operation
-// run on libuv's thread pool, the outcome back on the loop. A cancel (timeout, stop) sets
+// run on libuv's thread pool (through the file manager's WorkPool), the outcome back on
+// the loop. A cancel (timeout, stop) sets
 // the operation's flag, which the copy, hash and read loops check between chunks; what is
 // half-done is removed before the outcome comes back.
 
-#include "core/loop/work.hpp"
+#include "core/loop/work_pool.hpp"
 #include "core/run/task.hpp"
 #include "jobs/file/file_config.hpp"
 #include "jobs/file/operation.hpp"
@@ -30,7 +31,7 @@ private:
     // Shared with the pool thread: alive until the work is over, whatever this task does.
     std::shared_ptr<Operation> op_;
     std::shared_ptr<OperationResult> result_;
-    std::shared_ptr<loop::WorkRequest> work_;
+    loop::WorkPool::JobPtr work_;
     run::Completion done_;
     std::uint64_t started_ns_ = 0;
     bool running_ = false;

@@ -54,6 +54,8 @@ std::string write_all(int fd, const std::string& data, const std::string& path) 
 
 // `mkdir -p`: the directory and its missing parents. Returns the problem.
 std::string make_directories(const std::string& path, unsigned mode) {
+    struct stat existing {};
+    if (::stat(path.c_str(), &existing) == 0 && S_ISDIR(existing.st_mode)) return {};  // the usual case: one call
     std::string partial;
     std::size_t at = 0;
     while (at <= path.size()) {
@@ -184,7 +186,10 @@ std::string do_write(Operation& op, OperationResult& result) {
     StagedFile staged;
     if (auto error = staged.open(op.path, mode); !error.empty()) return error;
     if (auto error = write_all(staged.fd(), op.content, op.path); !error.empty()) return error;
-    if ((job.mode || existing.st_mode != 0) && ::fchmod(staged.fd(), mode) != 0) return failure("cannot set the mode of", op.path);
+    // An explicit or kept mode is exact; a new file's default goes through the umask.
+    if (job.mode || existing.st_mode != 0) {
+        if (auto error = staged.set_mode(mode); !error.empty()) return error;
+    }
     if (auto error = staged.commit(true); !error.empty()) return error;
     result.bytes_written = op.content.size();
     return {};
@@ -192,13 +197,14 @@ std::string do_write(Operation& op, OperationResult& result) {
 
 std::string do_copy(Operation& op, const std::string& target, OperationResult& result) {
     const auto& job = *op.job;
-    struct stat st {};
-    if (::lstat(op.from.c_str(), &st) != 0) return failure("cannot copy", op.from);
     const CopyOptions copy{job.overwrite, op.buffer, &op.cancel};
     std::uint64_t bytes = 0;
     std::string error;
-    if (S_ISDIR(st.st_mode) || (S_ISLNK(st.st_mode) && job.follow_symlinks && std::filesystem::is_directory(op.from))) {
-        if (!job.recursive) return "cannot copy " + op.from + ": it is a directory (set recursive = true)";
+    // Without `recursive` a directory is refused by the file copy itself ("set recursive").
+    struct stat st {};
+    if (job.recursive && ::lstat(op.from.c_str(), &st) != 0) return failure("cannot copy", op.from);
+    if (job.recursive &&
+        (S_ISDIR(st.st_mode) || (S_ISLNK(st.st_mode) && job.follow_symlinks && std::filesystem::is_directory(op.from)))) {
         error = copy_tree_atomically(op.from, target, TreeOptions{copy, job.follow_symlinks}, &bytes);
     } else {
         auto copied = copy_file_atomically(op.from, target, copy);
@@ -273,6 +279,9 @@ std::string do_stat(Operation& op, OperationResult& result, bool* missing) {
 std::string check_subject(Operation& op, const std::string& subject, OperationResult& result,
                           const std::optional<std::string>& known_checksum, bool read_all) {
     const auto& job = *op.job;
+    const bool asks = read_all || job.expect_exists || job.expect_size || !op.contains.empty() || op.expected_checksum ||
+                      !job.captures.empty();
+    if (!asks) return {};
     struct stat st {};
     const bool exists = ::lstat(subject.c_str(), &st) == 0;
     if (!exists && read_all) return failure("cannot read", subject, ENOENT);

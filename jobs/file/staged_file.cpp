@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -60,7 +61,10 @@ std::string StagedFile::open(const std::string& target, unsigned mode) {
     target_ = target;
     const auto dir = directory_of(target);
     fd_ = ::open(dir.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, mode);
-    if (fd_ >= 0) return {};
+    if (fd_ >= 0) {
+        mode_ = mode & ~process_umask();
+        return {};
+    }
     if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL) {
         if (errno == ENOENT) return "cannot write " + target + ": the directory " + dir + " does not exist";
         return failure("cannot create a file in", dir, errno);
@@ -72,7 +76,15 @@ std::string StagedFile::open(const std::string& target, unsigned mode) {
         temp_path_.clear();
         return failure("cannot create a file in", dir, error);
     }
-    ::fchmod(fd_, mode & ~process_umask());
+    mode_ = mode & ~process_umask();
+    if (::fchmod(fd_, mode_) != 0) return failure("cannot set the mode of", temp_path_, errno);
+    return {};
+}
+
+std::string StagedFile::set_mode(unsigned mode) {
+    if ((mode & 07777) == mode_) return {};  // the usual case: the umask took nothing away
+    if (::fchmod(fd_, mode & 07777) != 0) return failure("cannot set the mode of", target_, errno);
+    mode_ = mode & 07777;
     return {};
 }
 
@@ -87,7 +99,18 @@ std::string StagedFile::commit(bool overwrite) {
         committed_ = true;
         return {};
     }
-    // An O_TMPFILE file is named through its /proc link; linkat never replaces a name.
+    // An O_TMPFILE file gets its name from linkat, which never replaces one: through the
+    // descriptor itself where the kernel allows it (AT_EMPTY_PATH needs privilege before
+    // Linux 6.10), else through its /proc link.
+    static std::atomic<bool> empty_path_works{true};
+    if (empty_path_works.load(std::memory_order_relaxed)) {
+        if (::linkat(fd_, "", AT_FDCWD, target_.c_str(), AT_EMPTY_PATH) == 0) {
+            committed_ = true;
+            return {};
+        }
+        if (errno == EPERM || errno == ENOENT || errno == EINVAL) empty_path_works.store(false, std::memory_order_relaxed);
+        else if (errno != EEXIST) return failure("cannot create", target_, errno);
+    }
     const std::string self = "/proc/self/fd/" + std::to_string(fd_);
     if (::linkat(AT_FDCWD, self.c_str(), AT_FDCWD, target_.c_str(), AT_SYMLINK_FOLLOW) == 0) {
         committed_ = true;

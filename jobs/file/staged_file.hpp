@@ -20,6 +20,8 @@ public:
     // Returns the problem, or an empty string.
     std::string open(const std::string& target, unsigned mode);
     int fd() const noexcept { return fd_; }
+    // Gives the file exactly these permission bits (the umask may have taken some).
+    std::string set_mode(unsigned mode);
 
     // fsync, then gives the file its name: replacing an existing target when `overwrite`,
     // else failing (atomically: the kernel checks) if one exists. Returns the problem.
@@ -29,6 +31,7 @@ private:
     std::string target_;
     std::string temp_path_;  // only for the named fallback
     int fd_ = -1;
+    unsigned mode_ = 0;  // the bits the file has now
     bool committed_ = false;
 };
 

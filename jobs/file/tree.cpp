@@ -76,7 +76,7 @@ private:
             ::close(in);
             return error;
         }
-        auto error = copy_bytes(in, out, from, to, options_.copy, bytes_);
+        auto error = copy_bytes(in, st, out, from, to, options_.copy, bytes_);
         if (error.empty() && ::fchmod(out, st.st_mode & 07777) != 0) error = failure("cannot set the mode of", to);
         ::close(in);
         ::close(out);
