@@ -1,6 +1,6 @@
 // [file].concurrency (issue 6): how many operations really run at once. Each op reads a
-// FIFO, which blocks in open() until a writer comes: the test counts the readers waiting
-// at any moment (a non-blocking open for writing succeeds only where one waits), so it
+// FIFO, which blocks until a writer comes and goes: the test counts the readers there
+// are at once (a non-blocking open for writing succeeds only where one waits), so it
 // sees both the cap and that libuv's pool has the threads to reach it.
 
 #include "tests/support/file_helpers.hpp"
@@ -39,24 +39,32 @@ op = "read"
 path = "{D}/fifo-*"
 )T"));
     gaia::test::BackgroundGaia gaia({"run", jobs, "--report-json", (dir.path() / "report.json").string()}, dir.path());
-    int most = 0, released = 0;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    // A reader whose open() a writer completed then waits in read() until that writer
+    // closes: holding the writers keeps those ops running. Once no new reader has come
+    // for a while, the held ones are all that may run at once; closing them lets the
+    // next ones start.
+    using clock = std::chrono::steady_clock;
+    const auto deadline = clock::now() + std::chrono::seconds(60);
     std::vector<bool> done(paths.size(), false);
-    while (released < fifos && std::chrono::steady_clock::now() < deadline) {
-        // Let the readers that can start do so, then count those waiting.
-        std::this_thread::sleep_for(std::chrono::milliseconds(150));
-        std::vector<int> writers;
-        for (std::size_t i = 0; i < paths.size(); ++i) {
-            if (done[i]) continue;
-            const int fd = ::open(paths[i].c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-            if (fd >= 0) {
-                writers.push_back(fd);
+    int most = 0, released = 0;
+    while (released < fifos && clock::now() < deadline) {
+        std::vector<int> held;
+        auto quiet_since = clock::now();
+        while (clock::now() < deadline) {
+            for (std::size_t i = 0; i < paths.size(); ++i) {
+                if (done[i]) continue;
+                const int fd = ::open(paths[i].c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+                if (fd < 0) continue;
+                held.push_back(fd);
                 done[i] = true;
+                quiet_since = clock::now();
             }
+            if (!held.empty() && clock::now() - quiet_since > std::chrono::milliseconds(300)) break;
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
         }
-        most = std::max(most, static_cast<int>(writers.size()));
-        released += static_cast<int>(writers.size());
-        for (int fd : writers) ::close(fd);  // end of file: those reads complete
+        most = std::max(most, static_cast<int>(held.size()));
+        released += static_cast<int>(held.size());
+        for (int fd : held) ::close(fd);  // end of file: those reads complete
     }
     CHECK(gaia.wait(30) == 0);
     CHECK(released == fifos);
