@@ -29,14 +29,16 @@ void FileTask::start(const run::TaskContext& ctx, run::Completion done) {
         for (const auto& t : config_.expect_contains) op.contains.push_back(t.render(ctx.scope));
         if (config_.expect_checksum) op.expected_checksum = config_.expect_checksum->render(ctx.scope);
     } catch (const jobfile::RenderError& e) {
-        run::TaskOutcome outcome;
-        outcome.error = e.what();
-        outcome.retryable = false;
-        manager_.env().loop.post([this, outcome = std::move(outcome)]() mutable { done_(std::move(outcome)); });
+        fail_later(e.what());
         return;
     }
-    if ((config_.op == Op::copy || config_.op == Op::move) && op.from.empty()) {
-        op.from = ".";  // rendered empty: let the operation say what is wrong with it
+    // An empty path would name the working directory: never what was meant.
+    const char* empty = config_.op == Op::copy || config_.op == Op::move
+                            ? (op.from.empty() ? "from" : op.to.empty() ? "to" : nullptr)
+                            : (op.path.empty() ? "path" : nullptr);
+    if (empty) {
+        fail_later("`" + std::string(empty) + "` is empty once rendered");
+        return;
     }
     running_ = true;
     started_ns_ = loop::Loop::hrtime_ns();
@@ -65,6 +67,15 @@ void FileTask::start(const run::TaskContext& ctx, run::Completion done) {
             if (!op_->from.empty()) outcome.details["from"] = op_->from;
             finish(std::move(outcome));
         });
+}
+
+void FileTask::fail_later(std::string error) {
+    // Before any work: another attempt would render the same (DESIGN convention 3: the
+    // outcome still comes on a later turn).
+    run::TaskOutcome outcome;
+    outcome.error = std::move(error);
+    outcome.retryable = false;
+    manager_.env().loop.post([this, outcome = std::move(outcome)]() mutable { done_(std::move(outcome)); });
 }
 
 void FileTask::cancel() {

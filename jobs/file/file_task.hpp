@@ -25,6 +25,7 @@ public:
 
 private:
     void finish(run::TaskOutcome outcome);
+    void fail_later(std::string error);
 
     FileManager& manager_;
     const FileJobConfig& config_;

@@ -88,11 +88,19 @@ kind = "file"
 op = "parse"
 path = "{D}/looks-fine.json"
 allow_failure = true
+[jobs.empty-path]
+kind = "file"
+op = "delete"
+path = "{{ vars.nothing }}"
+recursive = true
+allow_failure = true
+[vars]
+nothing = ""
 [jobs.still-runs]
 kind = "file"
 op = "stat"
 path = "{D}/in/good-1.json"
-needs = ["parse-all", "garbage", "too-big"]
+needs = ["parse-all", "garbage", "too-big", "empty-path"]
 )T"),
                                          &out);
     INFO(out.err);
@@ -112,6 +120,7 @@ needs = ["parse-all", "garbage", "too-big"]
     CHECK(error_of(report, "too-big") ==
           "cannot parse " + (dir.path() / "looks-fine.json").string() + ": it is 10GiB, more than [file].max_parse (1GiB)");
     CHECK(job(report, "garbage")["latency_s"]["max"].get<double>() < 1.0);
+    CHECK(error_of(report, "empty-path") == "`path` is empty once rendered");  // never the working directory
     CHECK(job(report, "still-runs")["status"] == "passed");
 }
 
