@@ -9,7 +9,7 @@ nlohmann-json3-dev libre2-dev libcurl4-openssl-dev libhttp-parser-dev libc-ares-
 libsimdjson-dev libpugixml-dev"
 test="doctest-dev prometheus zsh fish bash-completion procps python3 time
 nginx-light openssl dnsmasq-base"
-bench="hyperfine parallel findutils time python3 nginx-light wrk hey"
+bench="hyperfine parallel findutils time python3 nginx-light wrk hey jq openssl"
 
 want="$build $test"
 for arg in "$@"; do
