@@ -55,6 +55,24 @@ int Pipe::read_start(std::function<void(std::string_view)> on_data, std::functio
         });
 }
 
+int Pipe::write(std::string data, std::function<void(int)> done) {
+    // Each write owns its bytes until libuv is done with them.
+    struct Request {
+        uv_write_t req{};
+        std::string data;
+        std::function<void(int)> done;
+    };
+    auto* r = new Request{{}, std::move(data), std::move(done)};
+    r->req.data = r;
+    uv_buf_t buf = uv_buf_init(r->data.data(), static_cast<unsigned>(r->data.size()));
+    const int rc = uv_write(&r->req, stream(), &buf, 1, [](uv_write_t* req, int status) {
+        std::unique_ptr<Request> owned(static_cast<Request*>(req->data));
+        if (owned->done) owned->done(status);
+    });
+    if (rc < 0) delete r;
+    return rc;
+}
+
 void Pipe::write_and_close(std::string data) {
     if (closing()) return;
     if (data.empty()) {

@@ -24,6 +24,11 @@ public:
     // error. Returns a negative uv error when reading cannot start (no callback then).
     int read_start(std::function<void(std::string_view)> on_data, std::function<void(int)> on_end);
 
+    // Queues data; writes go out in order. `done` (optional) gets 0 or a negative uv error
+    // (UV_ECANCELED when the pipe closed first). Returns a negative uv error when libuv
+    // refuses the write at once (no callback then).
+    int write(std::string data, std::function<void(int status)> done = nullptr);
+
     // Writes all of data, then closes the pipe so that the reader sees end of file.
     // Failures (the reader went away: EPIPE) only end the write early.
     void write_and_close(std::string data);

@@ -59,6 +59,19 @@ pid_t spawn_process(const SpawnRequest& request) {
             step(posix_spawn_file_actions_adddup2(&actions, fds[target], target));
         }
     }
+    // Extra descriptors go through copies numbered 10 and up, so that no dup2 onto 3..9
+    // can overwrite a source that another one still needs (and none keeps close-on-exec).
+    std::vector<int> copies;
+    for (const auto& [from, to] : request.extra_fds) {
+        const int copy = ::fcntl(from, F_DUPFD_CLOEXEC, 10);
+        if (copy < 0 || to < 3 || to > 9) {
+            step(copy < 0 ? errno : EINVAL);
+            if (copy >= 0) ::close(copy);
+            continue;
+        }
+        copies.push_back(copy);
+        step(posix_spawn_file_actions_adddup2(&actions, copy, to));
+    }
     if (!request.cwd.empty()) step(posix_spawn_file_actions_addchdir_np(&actions, request.cwd.c_str()));
 
     // Signals gaia handles or ignores go back to their defaults in the child (an ignored
@@ -82,6 +95,7 @@ pid_t spawn_process(const SpawnRequest& request) {
     }
     posix_spawn_file_actions_destroy(&actions);
     posix_spawnattr_destroy(&attr);
+    for (int copy : copies) ::close(copy);
     return rc == 0 ? pid : -rc;
 }
 

@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace gaia::loop {
@@ -23,6 +24,9 @@ struct SpawnRequest {
     int stdin_fd = -1;              // -1: /dev/null
     int stdout_fd = -1;
     int stderr_fd = -1;
+    // More descriptors for the child, {gaia's fd, the child's number (3 to 9)}: Chromium's
+    // --remote-debugging-pipe reads fd 3 and writes fd 4.
+    std::vector<std::pair<int, int>> extra_fds;
 };
 
 // Starts the child; returns its pid, or -errno (the exec's error too: ENOENT, EACCES…).
