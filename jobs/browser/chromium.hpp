@@ -84,6 +84,9 @@ private:
     std::function<void(std::string)> exited_;
     std::function<void()> closed_;
     bool closing_ = false;
+    // Cleared by the destructor: work on the thread pool that outlives this object
+    // (removing the user-data-dir) then calls nothing of it.
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 }  // namespace gaia::jobs::browser

@@ -8,6 +8,7 @@
 #include "jobs/file/unique_fd.hpp"
 
 #include <fcntl.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -154,11 +155,6 @@ Inspection inspect(const std::string& path, const Operation& op, bool hash, bool
         if (out.checksum.empty()) out.error = "OpenSSL could not compute the " + op.job->algorithm + " of " + path;
     }
     return out;
-}
-
-std::string lower(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return s;
 }
 
 std::string do_write(Operation& op, OperationResult& result) {
@@ -313,7 +309,7 @@ std::string check_subject(Operation& op, const std::string& subject, OperationRe
     for (std::size_t i = 0; i < op.contains.size(); ++i) {
         if (!seen.found[i]) return "expect.contains: " + subject + " does not contain \"" + op.contains[i] + "\"";
     }
-    if (op.expected_checksum && lower(*op.expected_checksum) != checksum) {
+    if (op.expected_checksum && ::strcasecmp(op.expected_checksum->c_str(), checksum.c_str()) != 0) {
         return "expect.checksum: the " + job.algorithm + " of " + subject + " is " + checksum + ", expected " +
                *op.expected_checksum;
     }
