@@ -1,5 +1,6 @@
 #include "jobs/registry.hpp"
 
+#include "jobs/browser/browser_kind.hpp"
 #include "jobs/file/file_config.hpp"
 #include "jobs/file/file_kind.hpp"
 #include "jobs/http/http_kind.hpp"
@@ -15,7 +16,8 @@ std::vector<const run::JobKind*> all_kinds() {
     static const http::HttpKind http_kind;
     static const file::FileKind file_kind;
     static const process::ProcessKind process_kind;
-    return {&http_kind, &file_kind, &process_kind};
+    static const browser::BrowserKind browser_kind;
+    return {&http_kind, &file_kind, &browser_kind, &process_kind};
 }
 
 unsigned thread_pool_size(const jobfile::JobSet& set) {

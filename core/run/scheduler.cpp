@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
+#include <set>
 
 namespace gaia::run {
 
@@ -38,6 +40,7 @@ struct Scheduler::Attempt {
     std::unique_ptr<Task> task;
     loop::HandlePtr<loop::Timer> timer;  // attempt timeout, then retry backoff
     std::uint64_t started_ns = 0;
+    std::uint32_t free_retries = 0;  // attempts retried because the subsystem failed under them
     bool timed_out = false;
     bool stopped = false;        // cancelled by a stop of the run
     bool waiting_retry = false;
@@ -360,8 +363,17 @@ void Scheduler::on_attempt_done(Attempt* a, TaskOutcome outcome) {
         if (outcome.details.is_object()) outcome.details["killed_by"] = "timeout";
     }
     const auto& retries = s.job->retries;
+    if (outcome.status == TaskStatus::failed && !stopping_ && !a->timed_out && a->free_retries < outcome.free_retries) {
+        // Not the job's fault (its browser crashed): again at once, on what replaced it.
+        ++a->free_retries;
+        spdlog::warn("{}#{} attempt {} failed: {}; retrying", s.job->name, a->index, a->ctx.attempt,
+                     env_.redactor.scrub(outcome.error));
+        ++a->ctx.attempt;
+        begin_attempt(a);
+        return;
+    }
     if (outcome.status == TaskStatus::failed && outcome.retryable && !stopping_ &&
-        a->ctx.attempt <= retries.attempts) {
+        a->ctx.attempt - a->free_retries <= retries.attempts) {
         std::uniform_real_distribution<double> uniform(0.0, 1.0);
         auto delay = backoff_delay(retries, a->ctx.attempt, uniform(random_));
         if (outcome.retry_after_s) {
@@ -567,9 +579,18 @@ void Scheduler::maybe_finish() {
     if (run_timer_) run_timer_->stop();
     rate_timer_.reset();
     run_timer_.reset();
-    env_.loop.post([this] {
-        if (on_finished_) on_finished_();
-    });
+    // Subsystems stop what they keep between tasks (browsers) before the run is over.
+    std::set<KindRuntime*> distinct;
+    for (auto& [kind, runtime] : runtimes_) distinct.insert(runtime);
+    auto remaining = std::make_shared<std::size_t>(distinct.size() + 1);
+    auto drained = [this, remaining] {
+        if (--*remaining != 0) return;
+        env_.loop.post([this] {
+            if (on_finished_) on_finished_();
+        });
+    };
+    for (auto* runtime : distinct) runtime->drain(drained);
+    drained();
 }
 
 namespace {

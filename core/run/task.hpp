@@ -36,6 +36,9 @@ struct TaskOutcome {
     // The peer asked to be retried this much later (HTTP Retry-After): used instead of the
     // job's backoff, capped by its max_backoff.
     std::optional<double> retry_after_s;
+    // The subsystem failed, not the job (a browser crashed under the page): the attempt is
+    // retried at once, up to this many times in a row, without spending the job's retries.
+    std::uint32_t free_retries = 0;
     nlohmann::json details = nlohmann::json::object();  // kind-specific facts for the report
 };
 
@@ -124,6 +127,10 @@ public:
     virtual void release(const jobfile::Job& job) { (void)job; }
     // What the subsystem adds to the JSON report under "subsystems" (null: nothing).
     virtual nlohmann::json report() const { return nullptr; }
+    // Every task of the run has completed: stop what the subsystem keeps running between
+    // tasks (browsers), then `done` (at once when there is nothing to stop). The run ends
+    // once every runtime has drained.
+    virtual void drain(std::function<void()> done) { done(); }
     // The run is over and every task has completed: release handles.
     virtual void close() {}
     // gaia must die now (a second SIGINT): stop everything synchronously, no grace.

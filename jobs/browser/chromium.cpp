@@ -6,12 +6,15 @@
 #include <spdlog/spdlog.h>
 
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 extern char** environ;
 
@@ -21,18 +24,36 @@ namespace {
 constexpr std::size_t kStderrLines = 12;
 constexpr std::size_t kStderrLineMax = 400;
 
-std::string join(const std::vector<std::string>& parts, char sep) {
-    std::string out;
-    for (const auto& p : parts) out += (out.empty() ? "" : std::string(1, sep)) + p;
-    return out;
-}
-
 std::string exit_reason(int status) {
     if (WIFSIGNALED(status)) return std::string("the browser was killed by signal ") + sigabbrev_np(WTERMSIG(status));
     return "the browser exited with status " + std::to_string(WEXITSTATUS(status));
 }
 
 }  // namespace
+
+std::uint64_t process_group_rss(pid_t group) {
+    std::uint64_t total = 0;
+    const auto page = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+        const auto name = entry.path().filename().string();
+        if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+        std::ifstream stat(entry.path() / "stat");
+        std::string text;
+        std::getline(stat, text);
+        // pid (comm) state ppid pgrp ...: comm may hold spaces and parentheses.
+        const auto close = text.rfind(')');
+        if (close == std::string::npos) continue;
+        std::istringstream fields(text.substr(close + 1));
+        std::string state;
+        long ppid = 0, pgrp = 0;
+        if (!(fields >> state >> ppid >> pgrp) || pgrp != group) continue;
+        std::ifstream statm(entry.path() / "statm");
+        std::uint64_t size = 0, resident = 0;
+        if (statm >> size >> resident) total += resident * page;
+    }
+    return total;
+}
 
 std::optional<std::string> find_chromium(std::string* error) {
     const char* path = std::getenv("PATH");
@@ -67,16 +88,23 @@ std::vector<std::string> chromium_arguments(const LaunchOptions& options, const 
         "--password-store=basic",
         "--use-mock-keychain",
         "--mute-audio",
+        // Pages get Playwright's default viewport unless a job sets its own.
+        "--window-size=1280,720",
         "--disable-features=Translate,MediaRouter,OptimizationHints,AutofillServerCommunication",
     };
-    if (options.headless) args.push_back("--headless");
+    if (options.headless) {
+        args.push_back("--headless");
+        // Screenshots show the page, not a scrollbar (a full page is as wide as the viewport).
+        args.push_back("--hide-scrollbars");
+    }
     // Chromium refuses to run as root with its sandbox; as anyone else the sandbox stays.
     if (::geteuid() == 0) args.push_back("--no-sandbox");
     if (options.extensions.empty()) {
         args.push_back("--disable-extensions");
     } else {
-        args.push_back("--load-extension=" + join(options.extensions, ','));
-        args.push_back("--disable-extensions-except=" + join(options.extensions, ','));
+        // Extensions are loaded over CDP (Extensions.loadUnpacked), which needs this switch:
+        // --load-extension cannot enable them in the isolated contexts pages run in.
+        args.push_back("--enable-unsafe-extension-debugging");
     }
     args.insert(args.end(), options.args.begin(), options.args.end());
     args.push_back("about:blank");
@@ -120,7 +148,14 @@ void Chromium::launch(std::function<void(std::string)> ready, std::function<void
     request.argv = {options_.executable};
     auto args = chromium_arguments(options_, user_data_dir_);
     request.argv.insert(request.argv.end(), args.begin(), args.end());
-    for (char** e = environ; *e; ++e) request.env.emplace_back(*e);
+    // Chromium keeps its singleton socket under TMPDIR: inside the user-data-dir it is
+    // removed with it, even when the browser is killed and cannot clean up after itself.
+    const std::string tmp = user_data_dir_ + "/tmp";
+    ::mkdir(tmp.c_str(), 0700);
+    for (char** e = environ; *e; ++e) {
+        if (std::strncmp(*e, "TMPDIR=", 7) != 0) request.env.emplace_back(*e);
+    }
+    request.env.push_back("TMPDIR=" + tmp);
     request.stderr_fd = err[1];
     request.extra_fds = {{to_browser[0], 3}, {from_browser[1], 4}};
     pid_ = loop::spawn_process(request);
@@ -155,16 +190,43 @@ void Chromium::launch(std::function<void(std::string)> ready, std::function<void
         kill_now();
     });
     cdp_->call("Browser.getVersion", {}, [this](CdpReply reply) {
-        if (timer_) timer_->stop();
         auto on_ready = std::move(ready_);
         if (!on_ready) return;
         if (!reply.ok()) {
+            if (timer_) timer_->stop();
             on_ready(reply.error);
             return;
         }
         spdlog::debug("browser {} ready: {}", pid_, reply.result.value("product", std::string()));
-        on_ready({});
+        ready_ = std::move(on_ready);
+        load_extensions(0);
     });
+}
+
+void Chromium::load_extensions(std::size_t next) {
+    if (next == options_.extensions.size()) {
+        if (timer_) timer_->stop();
+        if (auto on_ready = std::move(ready_)) on_ready({});
+        return;
+    }
+    const auto& path = options_.extensions[next];
+    // enableInIncognito: every page runs in a context of its own, which is off the record.
+    cdp_->call("Extensions.loadUnpacked", {{"path", path}, {"enableInIncognito", true}}, [this, next, path](CdpReply reply) {
+        if (!ready_) return;  // the browser went away meanwhile: gone() has answered
+        if (!reply.ok()) {
+            auto on_ready = std::move(ready_);
+            on_ready("cannot load the extension " + path + ": " + reply.error);
+            kill_now();
+            return;
+        }
+        spdlog::debug("browser {}: extension {} loaded as {}", pid_, path, reply.result.value("id", std::string()));
+        load_extensions(next + 1);
+    });
+}
+
+std::uint64_t Chromium::resident_bytes() const {
+    if (pid_ <= 0) return 0;
+    return process_group_rss(pid_);
 }
 
 std::string Chromium::stderr_tail() const {
@@ -193,6 +255,9 @@ void Chromium::gone(const std::string& reason) {
 }
 
 void Chromium::on_exit(int wait_status) {
+    // Its renderers and helpers outlive a browser that crashed: they go with it, before
+    // its user-data-dir is removed under them.
+    ::kill(-pid_, SIGKILL);
     pid_ = -1;
     if (timer_) timer_->stop();
     const auto reason = exit_reason(wait_status);

@@ -37,6 +37,9 @@ struct LaunchOptions {
 // *error says what was tried.
 std::optional<std::string> find_chromium(std::string* error);
 
+// Resident memory of every process in a process group, from /proc.
+std::uint64_t process_group_rss(pid_t group);
+
 // The command line gaia starts Chromium with (without the executable).
 std::vector<std::string> chromium_arguments(const LaunchOptions& options, const std::string& user_data_dir);
 
@@ -56,6 +59,9 @@ public:
     pid_t pid() const noexcept { return pid_; }
     bool running() const noexcept { return pid_ > 0; }
     std::string stderr_tail() const;
+    // Resident memory of the browser and every process of its group (renderers, GPU,
+    // zygote), from /proc: what the browser really costs.
+    std::uint64_t resident_bytes() const;
 
     // Browser.close, then SIGKILL after close_grace; `closed` once the process is reaped
     // and its user-data-dir removed.
@@ -64,6 +70,7 @@ public:
     void kill_now() noexcept;
 
 private:
+    void load_extensions(std::size_t next);
     void on_stderr(std::string_view chunk);
     void on_exit(int wait_status);
     void gone(const std::string& reason);

@@ -1,0 +1,79 @@
+#pragma once
+// What the browser kind compiles from a job (SPEC §2.7) and from the [browser] table (§2.8).
+
+#include "core/jobfile/model.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace gaia::jobs::browser {
+
+enum class LoadState { load, domcontentloaded, networkidle };
+
+struct Step {
+    enum class Action { go_to, wait_for, wait_for_load, click, type, press, eval, extract, screenshot, pdf, sleep };
+    Action action = Action::go_to;
+    std::size_t number = 0;       // 1-based position in `steps`, for messages
+    jobfile::Template subject;    // the URL, selector, text, expression or output path
+    jobfile::Template into;       // type: the field's selector
+    jobfile::Template selector;   // screenshot of one element
+    std::string as;               // eval, extract: the capture's name
+    std::string key;              // press: a key name ("Enter", "a")
+    LoadState load = LoadState::load;
+    bool full_page = false;
+    std::chrono::milliseconds wait{0};               // sleep
+    std::optional<std::chrono::milliseconds> timeout;  // waits: the step's own limit
+};
+
+std::string_view action_name(Step::Action action);
+
+struct Viewport {
+    std::uint32_t width = 1280;
+    std::uint32_t height = 720;
+};
+
+struct BrowserJobConfig final : jobfile::KindConfig {
+    std::optional<jobfile::Template> url;  // the first navigation
+    std::vector<Step> steps;
+    std::optional<Viewport> viewport;      // default: 1280×720, as Playwright
+
+    std::optional<std::uint32_t> expect_status;
+    std::vector<jobfile::Template> expect_title_contains;
+    std::vector<jobfile::Template> expect_text_contains;
+    std::vector<jobfile::Template> expect_selector_exists;
+    bool expect_no_console_errors = false;
+    std::optional<jobfile::Duration> expect_max_latency;
+
+    // capture NAME = "title" | "url"; step captures (`as`) are kept under their own names.
+    std::vector<std::pair<std::string, std::string>> captures;
+
+    // What the page must report beyond the steps themselves: each one costs CDP traffic,
+    // so a page enables only what its job asks for.
+    bool needs_console() const noexcept { return expect_no_console_errors; }
+};
+
+// [browser]
+struct BrowserConfig final : jobfile::KindConfig {
+    std::uint32_t instances = 1;           // Chromium processes; contexts are far cheaper than browsers
+    std::uint32_t tabs_per_instance = 8;   // pages open at once in one browser
+    std::string executable;                // empty: found as SPEC §2.8 says
+    bool headless = true;
+    std::vector<std::string> args;
+    std::vector<std::string> extensions;   // unpacked extension directories, absolute
+    std::uint32_t recycle_after = 0;       // pages before a browser is restarted; 0: never
+    std::chrono::milliseconds launch_timeout{30'000};
+};
+
+constexpr std::uint32_t kMaxInstances = 64;
+constexpr std::uint32_t kMaxTabsPerInstance = 256;
+// A wait with no `timeout` of its own, and a navigation, give up after this (Playwright's
+// default too); the job's `timeout` bounds the whole attempt.
+constexpr std::chrono::milliseconds kDefaultStepTimeout{30'000};
+// How long the crash of a browser or of a page may be retried for one instance, beyond the
+// job's own `retries`: a page that always crashes still fails.
+constexpr std::uint32_t kCrashRetries = 2;
+
+}  // namespace gaia::jobs::browser

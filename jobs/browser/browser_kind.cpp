@@ -1,0 +1,353 @@
+#include "jobs/browser/browser_kind.hpp"
+
+#include "core/jobfile/suggest.hpp"
+#include "jobs/browser/browser_config.hpp"
+#include "jobs/browser/browser_pool.hpp"
+#include "jobs/browser/key_codes.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <set>
+
+namespace gaia::jobs::browser {
+namespace {
+
+using jobfile::CompileContext;
+using Action = Step::Action;
+
+struct ActionInfo {
+    Action action;
+    std::string_view name;
+    std::vector<std::string_view> options;  // keys a step of this action may add
+};
+
+const std::vector<ActionInfo>& action_table() {
+    static const std::vector<ActionInfo> table = {
+        {Action::go_to, "goto", {"timeout"}},
+        {Action::wait_for, "wait_for", {"timeout"}},
+        {Action::wait_for_load, "wait_for_load", {"timeout"}},
+        {Action::click, "click", {"timeout"}},
+        {Action::type, "type", {"into", "timeout"}},
+        {Action::press, "press", {}},
+        {Action::eval, "eval", {"as"}},
+        {Action::extract, "extract", {"as", "timeout"}},
+        {Action::screenshot, "screenshot", {"full_page", "selector", "timeout"}},
+        {Action::pdf, "pdf", {}},
+        {Action::sleep, "sleep", {}},
+    };
+    return table;
+}
+
+std::vector<std::string_view> action_names() {
+    std::vector<std::string_view> names;
+    for (const auto& info : action_table()) names.push_back(info.name);
+    return names;
+}
+
+bool valid_capture_name(std::string_view name) {
+    return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+    });
+}
+
+std::optional<std::chrono::milliseconds> millis(const toml::node& node, std::string_view what, CompileContext& ctx) {
+    auto d = ctx.duration(node, what);
+    if (!d) return std::nullopt;
+    return std::chrono::duration_cast<std::chrono::milliseconds>(*d);
+}
+
+// One `steps` entry: a table with exactly one action key and that action's options.
+std::optional<Step> compile_step(const toml::node& node, std::size_t number, std::set<std::string>& names,
+                                 CompileContext& ctx) {
+    const std::string where = "steps[" + std::to_string(number) + "]";
+    const auto* table = ctx.table(node, where);
+    if (!table) return std::nullopt;
+    const ActionInfo* info = nullptr;
+    const toml::node* subject = nullptr;
+    for (auto&& [key, value] : *table) {
+        for (const auto& candidate : action_table()) {
+            if (candidate.name != key.str()) continue;
+            if (info) {
+                ctx.error(node, where + " has two actions, `" + std::string(info->name) + "` and `" +
+                                    std::string(candidate.name) + "`: give each its own step");
+                return std::nullopt;
+            }
+            info = &candidate;
+            subject = &value;
+        }
+    }
+    if (!info) {
+        std::string first = table->empty() ? std::string() : std::string(table->begin()->first.str());
+        ctx.error(node, where + " has no action" +
+                            (first.empty() ? std::string() : " (`" + first + "`" + jobfile::did_you_mean(first, action_names()) + ")") +
+                            "; one of goto, wait_for, wait_for_load, click, type, press, eval, extract, screenshot, "
+                            "pdf, sleep");
+        return std::nullopt;
+    }
+    std::vector<std::string_view> known = info->options;
+    known.push_back(info->name);
+    if (!ctx.check_keys(*table, known, where + " (" + std::string(info->name) + ")")) return std::nullopt;
+
+    Step step;
+    step.action = info->action;
+    step.number = number;
+    const std::string what = where + "." + std::string(info->name);
+    bool ok = true;
+    auto templ = [&](const toml::node& n, const std::string& w, jobfile::Template& out) {
+        if (auto t = ctx.templ(n, w)) out = std::move(*t);
+        else ok = false;
+    };
+    switch (info->action) {
+    case Action::wait_for_load: {
+        auto state = ctx.string(*subject, what);
+        if (!state) return std::nullopt;
+        if (*state == "load") step.load = LoadState::load;
+        else if (*state == "domcontentloaded") step.load = LoadState::domcontentloaded;
+        else if (*state == "networkidle") step.load = LoadState::networkidle;
+        else {
+            ctx.error(*subject, "`wait_for_load` is \"load\", \"domcontentloaded\" or \"networkidle\", not \"" + *state + "\"");
+            return std::nullopt;
+        }
+        break;
+    }
+    case Action::press: {
+        auto key = ctx.string(*subject, what);
+        if (!key) return std::nullopt;
+        if (!key_info(*key)) {
+            ctx.error(*subject, "unknown key `" + *key +
+                                    "` (a single character, or Enter, Tab, Escape, Backspace, Delete, Insert, Space, "
+                                    "ArrowLeft/Up/Right/Down, Home, End, PageUp, PageDown, F1–F12)");
+            return std::nullopt;
+        }
+        step.key = *key;
+        break;
+    }
+    case Action::sleep: {
+        auto d = millis(*subject, what, ctx);
+        if (!d) return std::nullopt;
+        step.wait = *d;
+        break;
+    }
+    default: templ(*subject, what, step.subject); break;
+    }
+    if (info->action == Action::type) {
+        if (const auto* into = table->get("into")) templ(*into, where + ".into", step.into);
+        else {
+            ctx.error(node, where + ": `type` needs `into`, the selector of the field to type in");
+            ok = false;
+        }
+    }
+    if (const auto* t = table->get("timeout")) {
+        if (auto d = millis(*t, where + ".timeout", ctx)) step.timeout = *d;
+        else ok = false;
+    }
+    if (const auto* fp = table->get("full_page")) step.full_page = ctx.boolean(*fp, where + ".full_page").value_or(false);
+    if (const auto* sel = table->get("selector")) {
+        templ(*sel, where + ".selector", step.selector);
+        if (step.full_page) {
+            ctx.error(*sel, where + ": a screenshot is of the full page or of one element (`selector`), not both");
+            ok = false;
+        }
+    }
+    if (const auto* as = table->get("as")) {
+        if (auto name = ctx.string(*as, where + ".as")) {
+            if (!valid_capture_name(*name)) {
+                ctx.error(*as, "`as` names a capture: letters, digits, _ and -, not \"" + *name + "\"");
+                ok = false;
+            } else if (!names.insert(*name).second) {
+                ctx.error(*as, "two steps capture `" + *name + "`: give each its own name");
+                ok = false;
+            }
+            step.as = *name;
+        } else {
+            ok = false;
+        }
+    } else if (info->action == Action::eval || info->action == Action::extract) {
+        // Without `as` an eval is still useful (it acts on the page); an extract is not.
+        if (info->action == Action::extract) {
+            ctx.error(node, where + ": `extract` needs `as`, the name of the capture it fills");
+            ok = false;
+        }
+    }
+    if (!ok) return std::nullopt;
+    return step;
+}
+
+void compile_expect(const toml::table& e, BrowserJobConfig& config, CompileContext& ctx) {
+    if (const auto* n = e.get("status")) {
+        if (auto v = ctx.integer(*n, "expect.status", 100, 599)) config.expect_status = static_cast<std::uint32_t>(*v);
+    }
+    auto templates = [&](const char* key, std::vector<jobfile::Template>& out) {
+        const auto* n = e.get(key);
+        if (!n) return;
+        const std::string what = std::string("expect.") + key;
+        if (const auto* arr = n->as_array()) {
+            for (const auto& el : *arr) {
+                if (auto t = ctx.templ(el, what)) out.push_back(std::move(*t));
+            }
+        } else if (auto t = ctx.templ(*n, what)) {
+            out.push_back(std::move(*t));
+        }
+    };
+    templates("title_contains", config.expect_title_contains);
+    templates("text_contains", config.expect_text_contains);
+    templates("selector_exists", config.expect_selector_exists);
+    if (const auto* n = e.get("no_console_errors")) {
+        config.expect_no_console_errors = ctx.boolean(*n, "expect.no_console_errors").value_or(false);
+    }
+    if (const auto* n = e.get("max_latency")) config.expect_max_latency = ctx.duration(*n, "expect.max_latency");
+}
+
+}  // namespace
+
+std::string_view action_name(Step::Action action) {
+    for (const auto& info : action_table()) {
+        if (info.action == action) return info.name;
+    }
+    return "?";
+}
+
+const jobfile::KindSchema& BrowserKind::schema() const {
+    static const jobfile::KindSchema schema{
+        "browser",
+        "browser",
+        {"url", "steps", "viewport"},
+        {"status", "title_contains", "text_contains", "selector_exists", "no_console_errors", "max_latency"},
+        {"instances", "tabs_per_instance", "executable", "headless", "args", "extensions", "recycle_after",
+         "launch_timeout"},
+        {},
+    };
+    return schema;
+}
+
+std::optional<std::string> BrowserKind::check_capture(std::string_view spec) const {
+    if (spec == "title" || spec == "url") return std::nullopt;
+    // The name of a step's `as`: compile_job checks that such a step exists.
+    if (valid_capture_name(spec)) return std::nullopt;
+    return "a browser capture is \"title\", \"url\" or the `as` name of a step, not \"" + std::string(spec) + "\"";
+}
+
+std::shared_ptr<const jobfile::KindConfig> BrowserKind::compile_job(const toml::table& job, CompileContext& ctx) const {
+    auto config = std::make_shared<BrowserJobConfig>();
+    bool ok = true;
+    if (const auto* n = job.get("url")) {
+        if (auto t = ctx.templ(*n, "url")) config->url = std::move(*t);
+        else ok = false;
+    }
+    std::set<std::string> names;
+    if (const auto* n = job.get("steps")) {
+        if (const auto* arr = n->as_array()) {
+            std::size_t number = 0;
+            for (const auto& el : *arr) {
+                if (auto step = compile_step(el, ++number, names, ctx)) config->steps.push_back(std::move(*step));
+                else ok = false;
+            }
+        } else {
+            ctx.error(*n, "`steps` is an array of one-action tables, e.g. [{ goto = \"http://127.0.0.1/\" }], not " +
+                              jobfile::type_name(*n));
+            ok = false;
+        }
+    }
+    if (!config->url && !job.get("steps")) {
+        ctx.diags().error(jobfile::pos_of(job), "a browser job needs a `url`, `steps`, or both");
+        ok = false;
+    }
+    if (const auto* n = job.get("viewport")) {
+        if (const auto* t = ctx.table(*n, "viewport")) {
+            if (ctx.check_keys(*t, {"width", "height"}, "viewport")) {
+                Viewport v;
+                const auto* w = t->get("width");
+                const auto* h = t->get("height");
+                if (!w || !h) {
+                    ctx.error(*n, "`viewport` needs both `width` and `height`");
+                    ok = false;
+                } else {
+                    auto width = ctx.integer(*w, "viewport.width", 16, 10'000);
+                    auto height = ctx.integer(*h, "viewport.height", 16, 10'000);
+                    if (width && height) {
+                        v.width = static_cast<std::uint32_t>(*width);
+                        v.height = static_cast<std::uint32_t>(*height);
+                        config->viewport = v;
+                    } else {
+                        ok = false;
+                    }
+                }
+            } else {
+                ok = false;
+            }
+        }
+    }
+    if (const auto* expect = job.get("expect"); expect && expect->is_table()) compile_expect(*expect->as_table(), *config, ctx);
+    if (const auto* capture = job.get("capture"); capture && capture->is_table()) {
+        for (auto&& [key, value] : *capture->as_table()) {
+            const auto* spec = value.as_string();
+            if (!spec || check_capture(spec->get())) continue;  // reported by the loader
+            const std::string& source = spec->get();
+            if (source != "title" && source != "url" && !names.count(source)) {
+                ctx.error(value, "`capture." + std::string(key.str()) + "`: no step has `as = \"" + source +
+                                     "\"` (a browser capture is \"title\", \"url\" or a step's `as`)");
+                ok = false;
+                continue;
+            }
+            config->captures.emplace_back(std::string(key.str()), source);
+        }
+    }
+    if (!ok) return nullptr;
+    return config;
+}
+
+std::shared_ptr<const jobfile::KindConfig> BrowserKind::compile_subsystem(const std::vector<const toml::table*>& fragments,
+                                                                          CompileContext& ctx) const {
+    auto config = std::make_shared<BrowserConfig>();
+    for (const auto* t : fragments) {
+        if (const auto* n = t->get("instances")) {
+            if (auto v = ctx.integer(*n, "browser.instances", 1, kMaxInstances)) config->instances = static_cast<std::uint32_t>(*v);
+        }
+        if (const auto* n = t->get("tabs_per_instance")) {
+            if (auto v = ctx.integer(*n, "browser.tabs_per_instance", 1, kMaxTabsPerInstance)) {
+                config->tabs_per_instance = static_cast<std::uint32_t>(*v);
+            }
+        }
+        if (const auto* n = t->get("executable")) {
+            if (auto v = ctx.static_text(*n, "browser.executable")) config->executable = *v;
+        }
+        if (const auto* n = t->get("headless")) config->headless = ctx.boolean(*n, "browser.headless").value_or(true);
+        if (const auto* n = t->get("args")) {
+            if (auto v = ctx.string_list(*n, "browser.args")) config->args = *v;
+        }
+        if (const auto* n = t->get("extensions")) {
+            if (auto v = ctx.string_list(*n, "browser.extensions", true)) {
+                for (const auto& dir : *v) {
+                    // Chromium wants an absolute path; a relative one is from gaia's working directory.
+                    std::error_code ec;
+                    auto absolute = std::filesystem::absolute(dir, ec);
+                    if (ec || !std::filesystem::is_regular_file(absolute / "manifest.json", ec)) {
+                        ctx.error(*n, "`browser.extensions`: " + dir + " is not an unpacked extension (no manifest.json in it)");
+                        continue;
+                    }
+                    config->extensions.push_back(absolute.lexically_normal().string());
+                }
+            }
+        }
+        if (const auto* n = t->get("recycle_after")) {
+            if (auto v = ctx.integer(*n, "browser.recycle_after", 0, 1'000'000'000)) {
+                config->recycle_after = static_cast<std::uint32_t>(*v);
+            }
+        }
+        if (const auto* n = t->get("launch_timeout")) {
+            if (auto d = millis(*n, "browser.launch_timeout", ctx)) {
+                if (d->count() <= 0) ctx.error(*n, "`browser.launch_timeout` must be more than 0s");
+                else config->launch_timeout = *d;
+            }
+        }
+    }
+    return config;
+}
+
+std::unique_ptr<run::KindRuntime> BrowserKind::make_runtime(run::RunEnv& env, const jobfile::KindConfig* subsystem) const {
+    static const BrowserConfig defaults;
+    const auto* config = dynamic_cast<const BrowserConfig*>(subsystem);
+    return std::make_unique<BrowserPool>(env, config ? *config : defaults);
+}
+
+}  // namespace gaia::jobs::browser

@@ -1,0 +1,19 @@
+#pragma once
+// kind = "browser": page sessions in headless Chromium (SPEC §2.7), on the browser pool.
+
+#include "core/run/task.hpp"
+
+namespace gaia::jobs::browser {
+
+class BrowserKind final : public run::JobKind {
+public:
+    const jobfile::KindSchema& schema() const override;
+    std::shared_ptr<const jobfile::KindConfig> compile_job(const toml::table& job,
+                                                           jobfile::CompileContext& ctx) const override;
+    std::optional<std::string> check_capture(std::string_view spec) const override;
+    std::shared_ptr<const jobfile::KindConfig> compile_subsystem(const std::vector<const toml::table*>& fragments,
+                                                                 jobfile::CompileContext& ctx) const override;
+    std::unique_ptr<run::KindRuntime> make_runtime(run::RunEnv& env, const jobfile::KindConfig* subsystem) const override;
+};
+
+}  // namespace gaia::jobs::browser

@@ -1,0 +1,317 @@
+#include "jobs/browser/browser_task.hpp"
+
+#include "core/loop/atomic_writer.hpp"
+#include "jobs/browser/base64.hpp"
+#include "jobs/browser/browser_pool.hpp"
+
+#include <algorithm>
+
+namespace gaia::jobs::browser {
+namespace {
+
+std::string shown(const std::string& text) {
+    constexpr std::size_t kMax = 60;
+    return "\"" + (text.size() > kMax ? text.substr(0, kMax) + "…" : text) + "\"";
+}
+
+std::string seconds_text(std::chrono::milliseconds ms) {
+    return ms.count() % 1000 == 0 ? std::to_string(ms.count() / 1000) + "s" : std::to_string(ms.count()) + "ms";
+}
+
+// The page's state after the steps, for expect and capture: one evaluation.
+std::string final_state_script(bool want_text, const std::vector<std::string>& selectors) {
+    return "(() => { const nav = performance.getEntriesByType('navigation')[0];"
+           " const exists = (s) => { try { return document.querySelector(s) !== null; } catch (e) { return String(e.message); } };"
+           " return { title: document.title, url: location.href,"
+           " status: nav && nav.responseStatus ? nav.responseStatus : null,"
+           " text: " + std::string(want_text ? "document.body ? document.body.innerText : ''" : "null") + "," +
+           " exists: " + nlohmann::json(selectors).dump() + ".map(exists) }; })()";
+}
+
+}  // namespace
+
+BrowserTask::~BrowserTask() {
+    if (ticket_) pool_.cancel_request(*ticket_);
+    if (page_) pool_.return_page(std::move(page_));
+}
+
+void BrowserTask::start(const run::TaskContext& ctx, run::Completion done) {
+    ctx_ = &ctx;
+    done_ = std::move(done);
+    PageOptions options;
+    options.viewport = config_.viewport;
+    options.watch_console = config_.needs_console();
+    if (auto* network = pool_.network(); network && network->settings().bandwidth) {
+        // The budget split evenly over every tab the pool can open: an approximation, since
+        // Chromium throttles each page on its own and does not share what one leaves unused.
+        const double tabs = static_cast<double>(pool_.config().instances) * pool_.config().tabs_per_instance;
+        options.throttle_bytes_per_s = *network->settings().bandwidth / tabs;
+    }
+    ticket_ = pool_.request_page(std::move(options), life_.guard([this](std::unique_ptr<Page> page, std::string error) {
+        on_page(std::move(page), std::move(error));
+    }));
+}
+
+void BrowserTask::on_page(std::unique_ptr<Page> page, std::string error) {
+    ticket_.reset();
+    if (!page) return finish(run::TaskStatus::failed, error);
+    page_ = std::move(page);
+    page_ns_ = loop::Loop::hrtime_ns();
+    if (ctx_->start_deadline) ctx_->start_deadline();
+    page_->on_lost(life_.guard([this](const std::string&) { check_page(); }));
+    timer_ = loop::Timer::create(pool_.loop());
+    next_step();
+}
+
+void BrowserTask::cancel() {
+    if (finished_) return;
+    if (ticket_) {
+        pool_.cancel_request(*ticket_);
+        ticket_.reset();
+    }
+    // The page is closed by return_page(): whatever it was doing stops with it.
+    pool_.loop().post(life_.guard([this] { finish(run::TaskStatus::cancelled, "cancelled"); }));
+}
+
+void BrowserTask::check_page() {
+    if (finished_ || !page_ || !page_->is_lost()) return;
+    if (page_->renderer_crashed()) pool_.on_page_crashed();
+    auto error = (step_label_.empty() ? std::string() : step_label_ + ": ") + page_->lost_reason();
+    finish(run::TaskStatus::failed, std::move(error));
+}
+
+void BrowserTask::arm_step_timer(std::chrono::milliseconds limit) {
+    timer_->start(limit, life_.guard([this, limit] {
+        finish(run::TaskStatus::failed, step_label_ + ": did not finish within " + seconds_text(limit));
+    }));
+}
+
+void BrowserTask::next_step() {
+    if (finished_) return;
+    try {
+        const bool has_url = config_.url.has_value();
+        if (has_url && next_ == 0) {
+            ++next_;
+            const auto url = config_.url->render(ctx_->scope);
+            step_label_ = "url " + shown(url);
+            return navigate(url);
+        }
+        const std::size_t index = next_ - (has_url ? 1 : 0);
+        if (index < config_.steps.size()) {
+            ++next_;
+            return run_step(config_.steps[index]);
+        }
+    } catch (const jobfile::RenderError& e) {
+        return finish(run::TaskStatus::failed, step_label_ + ": " + e.what(), false);
+    }
+    step_label_.clear();
+    // Every step passed: read what expect and capture need, in one evaluation.
+    std::vector<std::string> selectors;
+    try {
+        for (const auto& t : config_.expect_selector_exists) selectors.push_back(t.render(ctx_->scope));
+    } catch (const jobfile::RenderError& e) {
+        return finish(run::TaskStatus::failed, std::string("expect.selector_exists: ") + e.what(), false);
+    }
+    const bool want_text = !config_.expect_text_contains.empty();
+    page_->evaluate(final_state_script(want_text, selectors), life_.guard([this, selectors](PageResult r) {
+        if (finished_) return;
+        if (!r.ok()) {
+            check_page();  // a crash says so; otherwise the page could not be read
+            return finish(run::TaskStatus::failed, "reading the page after its steps: " + r.error);
+        }
+        const auto& state = r.value;
+        std::string problem;
+        try {
+            const auto title = state.value("title", std::string());
+            if (config_.expect_status) {
+                const auto& status = state["status"];
+                if (!status.is_number()) {
+                    problem = "expect.status: the page has no HTTP status (it was not loaded over HTTP)";
+                } else if (status.get<std::uint32_t>() != *config_.expect_status) {
+                    problem = "expect.status: the main document answered " + std::to_string(status.get<std::uint32_t>()) +
+                              ", expected " + std::to_string(*config_.expect_status);
+                }
+            }
+            for (const auto& t : config_.expect_title_contains) {
+                const auto want = t.render(ctx_->scope);
+                if (problem.empty() && title.find(want) == std::string::npos) {
+                    problem = "expect.title_contains: the title " + shown(title) + " does not contain " + shown(want);
+                }
+            }
+            const auto text = state["text"].is_string() ? state["text"].get<std::string>() : std::string();
+            for (const auto& t : config_.expect_text_contains) {
+                const auto want = t.render(ctx_->scope);
+                if (problem.empty() && text.find(want) == std::string::npos) {
+                    problem = "expect.text_contains: the page's text does not contain " + shown(want);
+                }
+            }
+            const auto& exists = state["exists"];
+            for (std::size_t i = 0; problem.empty() && i < selectors.size() && i < exists.size(); ++i) {
+                if (exists[i].is_string()) problem = "expect.selector_exists: `" + selectors[i] + "`: " + exists[i].get<std::string>();
+                else if (!exists[i].get<bool>()) problem = "expect.selector_exists: nothing matches `" + selectors[i] + "`";
+            }
+        } catch (const std::exception& e) {
+            // A render error, or a page that answered in a shape it should not have.
+            problem = e.what();
+        }
+        const auto& errors = page_->console_errors();
+        if (problem.empty() && config_.expect_no_console_errors && !errors.empty()) {
+            problem = "expect.no_console_errors: " + std::to_string(errors.size()) + " error(s) on the console, the first: " +
+                      errors.front();
+        }
+        const double seconds = static_cast<double>(loop::Loop::hrtime_ns() - page_ns_) / 1e9;
+        if (problem.empty() && config_.expect_max_latency &&
+            seconds > std::chrono::duration<double>(*config_.expect_max_latency).count()) {
+            problem = "expect.max_latency: the page took " + std::to_string(static_cast<int>(seconds * 1000)) +
+                      " ms, more than " + jobfile::format_duration(*config_.expect_max_latency);
+        }
+        for (const auto& [name, source] : config_.captures) {
+            if (source == "title") captures_[name] = state.value("title", std::string());
+            else if (source == "url") captures_[name] = state.value("url", std::string());
+            else if (auto it = captures_.find(source); it != captures_.end()) captures_[name] = it->second;
+        }
+        if (!problem.empty()) return finish(run::TaskStatus::failed, problem, false);
+        finish(run::TaskStatus::passed, {});
+    }));
+}
+
+void BrowserTask::navigate(const std::string& url) {
+    arm_step_timer(kDefaultStepTimeout);
+    page_->navigate(url, life_.guard([this](PageResult r) { step_done(std::move(r)); }));
+}
+
+void BrowserTask::run_step(const Step& step) {
+    using Action = Step::Action;
+    const auto limit = step.timeout.value_or(kDefaultStepTimeout);
+    std::string subject;
+    if (step.action != Action::press && step.action != Action::sleep && step.action != Action::wait_for_load) {
+        subject = step.subject.render(ctx_->scope);
+    }
+    step_label_ = "step " + std::to_string(step.number) + " (" + std::string(action_name(step.action)) +
+                  (subject.empty() ? std::string(step.key.empty() ? "" : " " + step.key) : " " + shown(subject)) + ")";
+    auto next = life_.guard([this](PageResult r) { step_done(std::move(r)); });
+    switch (step.action) {
+    case Action::go_to:
+        arm_step_timer(limit);
+        return page_->navigate(subject, next);
+    case Action::wait_for:
+        arm_step_timer(limit + std::chrono::seconds(1));  // the page's own wait answers first
+        return page_->with_element(subject, ElementAction::none, limit, next);
+    case Action::wait_for_load:
+        arm_step_timer(limit);
+        return page_->wait_for_load(step.load, next);
+    case Action::click:
+        arm_step_timer(limit + std::chrono::seconds(1));
+        return page_->with_element(subject, ElementAction::center, limit, life_.guard([this, next](PageResult r) mutable {
+            if (!r.ok() || !r.value.is_array() || r.value.size() != 2) {
+                return next(r.ok() ? PageResult{"the element has no position to click", nullptr} : std::move(r));
+            }
+            page_->click_at(r.value[0].get<double>(), r.value[1].get<double>(), next);
+        }));
+    case Action::type: {
+        arm_step_timer(limit + std::chrono::seconds(1));
+        const auto field = step.into.render(ctx_->scope);
+        return page_->with_element(field, ElementAction::focus, limit, life_.guard([this, next, subject](PageResult r) mutable {
+            if (!r.ok()) return next(std::move(r));
+            page_->insert_text(subject, next);
+        }));
+    }
+    case Action::press:
+        arm_step_timer(kDefaultStepTimeout);
+        return page_->press(*key_info(step.key), next);
+    case Action::eval:
+        arm_step_timer(limit);
+        return page_->evaluate(subject, life_.guard([this, next, as = step.as](PageResult r) mutable {
+            if (r.ok() && !as.empty()) captures_[as] = r.value;
+            next(std::move(r));
+        }));
+    case Action::extract:
+        arm_step_timer(limit + std::chrono::seconds(1));
+        return page_->with_element(subject, ElementAction::inner_text, limit,
+                                   life_.guard([this, next, as = step.as](PageResult r) mutable {
+                                       if (r.ok()) captures_[as] = r.value;
+                                       next(std::move(r));
+                                   }));
+    case Action::screenshot: {
+        arm_step_timer(limit + std::chrono::seconds(1));
+        auto write = life_.guard([this, path = subject](PageResult r) { save(path, std::move(r)); });
+        if (step.selector.source().empty()) return page_->screenshot(step.full_page, std::nullopt, write);
+        const auto selector = step.selector.render(ctx_->scope);
+        return page_->with_element(selector, ElementAction::box, limit, life_.guard([this, write](PageResult r) mutable {
+            if (!r.ok() || !r.value.is_array() || r.value.size() != 4) {
+                return write(r.ok() ? PageResult{"the element has no box to capture", nullptr} : std::move(r));
+            }
+            std::array<double, 4> clip{};
+            for (std::size_t i = 0; i < 4; ++i) clip[i] = r.value[i].get<double>();
+            page_->screenshot(false, clip, write);
+        }));
+    }
+    case Action::pdf:
+        arm_step_timer(limit);
+        return page_->pdf(life_.guard([this, path = subject](PageResult r) { save(path, std::move(r)); }));
+    case Action::sleep:
+        timer_->start(step.wait, life_.guard([this] { step_done({}); }));
+        return;
+    }
+}
+
+void BrowserTask::save(const std::string& path, PageResult result) {
+    if (finished_) return;
+    if (!result.ok()) return step_done(std::move(result));
+    auto bytes = result.value.is_string() ? decode_base64(result.value.get_ref<const std::string&>()) : std::nullopt;
+    if (!bytes || bytes->empty()) return step_done({"the browser sent no image data", nullptr});
+    // Written beside the target and renamed: a reader never sees half a PNG.
+    auto writer = loop::AtomicWriter::create(pool_.loop(), path);
+    auto data = std::make_shared<std::string>(std::move(*bytes));
+    writer->open(life_.guard([this, writer, data, path](const std::string& error) {
+        if (!error.empty()) return step_done({"cannot write " + path + ": " + error, nullptr});
+        writer->write(*data);
+        writer->commit(life_.guard([this, writer, path, size = data->size()](const std::string& commit_error) {
+            if (!commit_error.empty()) return step_done({"cannot write " + path + ": " + commit_error, nullptr});
+            bytes_ += size;
+            step_done({});
+        }));
+    }));
+}
+
+void BrowserTask::step_done(PageResult result) {
+    if (finished_) return;
+    timer_->stop();
+    if (page_->is_lost()) return check_page();
+    if (result.ok()) return next_step();
+    // A navigation to a page whose renderer dies fails (net::ERR_ABORTED) just before the
+    // crash is reported. One round trip to the page tells which it was: a crash is retried.
+    auto error = step_label_ + ": " + result.error;
+    timer_->start(std::chrono::seconds(2), life_.guard([this, error] { finish(run::TaskStatus::failed, error); }));
+    page_->evaluate("0", life_.guard([this, error](PageResult) {
+        if (page_->is_lost()) return check_page();
+        finish(run::TaskStatus::failed, error);
+    }));
+}
+
+void BrowserTask::finish(run::TaskStatus status, std::string error, bool retryable) {
+    if (finished_) return;
+    finished_ = true;
+    life_.renew();  // nothing handed out before (page answers, timers) reaches this task now
+    if (timer_) timer_->stop();
+    run::TaskOutcome outcome;
+    outcome.status = status;
+    outcome.error = std::move(error);
+    outcome.retryable = retryable;
+    outcome.bytes = bytes_;
+    if (status == run::TaskStatus::passed) {
+        for (auto& [name, value] : captures_) outcome.captures[name] = std::move(value);
+    }
+    const bool lost = page_ && page_->is_lost();
+    if (lost) outcome.free_retries = kCrashRetries;  // a new page (and browser) may well pass
+    if (page_) {
+        if (!page_->console_errors().empty()) outcome.details["console_errors"] = page_->console_errors();
+        const char* name = status == run::TaskStatus::passed ? "passed" : status == run::TaskStatus::failed ? "failed" : "cancelled";
+        pool_.on_page_finished(name, static_cast<double>(loop::Loop::hrtime_ns() - page_ns_) / 1e9);
+        pool_.return_page(std::move(page_));
+    }
+    auto done = std::move(done_);
+    if (done) done(std::move(outcome));
+}
+
+}  // namespace gaia::jobs::browser

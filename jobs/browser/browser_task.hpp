@@ -1,0 +1,58 @@
+#pragma once
+// One attempt of a browser job: a page from the pool, the first navigation (`url`), the
+// steps in order, then the expectations and captures read from the page in one round
+// trip. Waits have their own limits; the job's `timeout` covers the whole attempt from
+// the moment the page is open. A page lost to a crash fails the attempt with the reason
+// and asks for a retry on a new page (and, if the browser died, a new browser).
+
+#include "core/loop/lifetime.hpp"
+#include "core/loop/timer.hpp"
+#include "core/run/task.hpp"
+#include "jobs/browser/browser_config.hpp"
+#include "jobs/browser/page.hpp"
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace gaia::jobs::browser {
+
+class BrowserPool;
+
+class BrowserTask final : public run::Task {
+public:
+    BrowserTask(BrowserPool& pool, const BrowserJobConfig& config) : pool_(pool), config_(config) {}
+    ~BrowserTask() override;
+
+    void start(const run::TaskContext& ctx, run::Completion done) override;
+    void cancel() override;
+
+private:
+    void on_page(std::unique_ptr<Page> page, std::string error);
+    void next_step();
+    void run_step(const Step& step);
+    void navigate(const std::string& url);
+    void save(const std::string& path, PageResult result);
+    void step_done(PageResult result);
+    void arm_step_timer(std::chrono::milliseconds limit);
+    void check_page();
+    void finish(run::TaskStatus status, std::string error, bool retryable = true);
+
+    BrowserPool& pool_;
+    const BrowserJobConfig& config_;
+    const run::TaskContext* ctx_ = nullptr;
+    run::Completion done_;
+    std::optional<std::uint64_t> ticket_;  // while waiting for a page
+    std::unique_ptr<Page> page_;
+    std::size_t next_ = 0;     // the next step; the url, when set, is step 0
+    std::string step_label_;   // `step 3 (click "#go")`, for messages
+    loop::HandlePtr<loop::Timer> timer_;  // a step's limit, or a sleep
+    std::uint64_t page_ns_ = 0;           // when the page was ready
+    std::map<std::string, nlohmann::json> captures_;
+    std::uint64_t bytes_ = 0;  // screenshots and PDFs written
+    bool finished_ = false;
+    loop::Lifetime life_;
+};
+
+}  // namespace gaia::jobs::browser

@@ -1,0 +1,389 @@
+#include "jobs/browser/page.hpp"
+
+#include <memory>
+
+namespace gaia::jobs::browser {
+namespace {
+
+constexpr std::size_t kMaxConsoleErrors = 20;
+constexpr std::size_t kMaxConsoleErrorLength = 500;
+
+// Finds the element in the page, waiting for it with a MutationObserver (and a slow poll
+// for what observers miss: styles that change without a DOM mutation), then applies the
+// action. One round trip for the whole wait.
+constexpr const char* kFindElement = R"JS((async (sel, visible, timeout, action) => {
+  const ok = (e) => {
+    if (!e) return false;
+    if (!visible) return true;
+    const s = getComputedStyle(e);
+    if (s.visibility === 'hidden' || s.display === 'none') return false;
+    const r = e.getBoundingClientRect();
+    return r.width > 0 && r.height > 0;
+  };
+  const find = () => { const e = document.querySelector(sel); return ok(e) ? e : null; };
+  let el = find();
+  if (!el) el = await new Promise((resolve, reject) => {
+    let obs, poll;
+    const stop = (e) => { clearTimeout(deadline); obs.disconnect(); clearInterval(poll); resolve(e); };
+    const deadline = setTimeout(() => stop(null), timeout);
+    const check = () => { try { const e = find(); if (e) stop(e); } catch (x) { reject(x); } };
+    obs = new MutationObserver(check);
+    obs.observe(document, { childList: true, subtree: true, attributes: true, characterData: true });
+    poll = setInterval(check, 100);
+  });
+  if (!el) return { found: false };
+  return { found: true, value: action(el) };
+}))JS";
+
+std::string action_script(ElementAction action) {
+    switch (action) {
+    case ElementAction::none: return "(el) => null";
+    case ElementAction::center:
+        return "(el) => { el.scrollIntoView({ block: 'center', inline: 'center' }); const r = el.getBoundingClientRect(); "
+               "return [r.left + r.width / 2, r.top + r.height / 2]; }";
+    case ElementAction::focus: return "(el) => { el.focus(); return null; }";
+    case ElementAction::inner_text: return "(el) => el.innerText ?? el.textContent";
+    case ElementAction::box:
+        return "(el) => { el.scrollIntoView({ block: 'center', inline: 'center' }); const r = el.getBoundingClientRect(); "
+               "return [r.left + scrollX, r.top + scrollY, r.width, r.height]; }";
+    }
+    return "(el) => null";
+}
+
+// What an exception thrown in the page says, first line only.
+std::string exception_text(const nlohmann::json& details) {
+    std::string text;
+    if (auto e = details.find("exception"); e != details.end() && e->is_object()) {
+        text = e->value("description", std::string());
+        if (text.empty() && e->contains("value")) text = (*e)["value"].dump();
+    }
+    if (text.empty()) text = details.value("text", std::string("an exception"));
+    if (auto nl = text.find('\n'); nl != std::string::npos) text.resize(nl);
+    return text;
+}
+
+// A navigation replaced the document while a script ran in it: run it again in the new one.
+bool context_went_away(const std::string& error) {
+    return error.find("Execution context was destroyed") != std::string::npos ||
+           error.find("Cannot find default execution context") != std::string::npos ||
+           error.find("Inspected target navigated or closed") != std::string::npos;
+}
+
+const char* lifecycle_event(LoadState state) {
+    switch (state) {
+    case LoadState::load: return "load";
+    case LoadState::domcontentloaded: return "DOMContentLoaded";
+    // Chromium's own definition matches Playwright's: no request for 500 ms.
+    case LoadState::networkidle: return "networkIdle";
+    }
+    return "load";
+}
+
+}  // namespace
+
+Page::Page(loop::Loop& loop, CdpConnection& browser, PageOptions options)
+    : loop_(loop), browser_(&browser), options_(std::move(options)) {}
+
+Page::~Page() {
+    session_.reset();  // before the connection could go: it unregisters itself
+}
+
+void Page::answer(PageDone& done, PageResult result) {
+    if (!done) return;
+    loop_.post(life_.guard([done = std::move(done), result = std::move(result)]() mutable { done(std::move(result)); }));
+    done = nullptr;
+}
+
+void Page::call(const std::string& method, nlohmann::json params, std::function<void(CdpReply)> reply) {
+    auto guarded = life_.guard(std::move(reply));
+    if (!session_) {
+        loop_.post([guarded, method, why = lost_.empty() ? std::string("the page is not open") : lost_]() mutable {
+            guarded(CdpReply{nullptr, method + ": " + why});
+        });
+        return;
+    }
+    session_->call(method, std::move(params), guarded);
+}
+
+// Opening takes four steps, each on the answer of the one before: a context, a target in
+// it, a flattened session to the target, then the domains the job needs.
+void Page::open(PageDone done) {
+    open_done_ = std::move(done);
+    browser_->call("Target.createBrowserContext", {{"disposeOnDetach", true}}, life_.guard([this](CdpReply reply) {
+        if (!reply.ok()) return answer(open_done_, {reply.error, nullptr});
+        context_id_ = reply.result.value("browserContextId", std::string());
+        create_target();
+    }));
+}
+
+void Page::create_target() {
+    if (!browser_) return answer(open_done_, {lost_, nullptr});
+    const nlohmann::json params = {{"url", "about:blank"}, {"browserContextId", context_id_}};
+    browser_->call("Target.createTarget", params, life_.guard([this](CdpReply reply) {
+        if (!reply.ok()) return answer(open_done_, {reply.error, nullptr});
+        target_id_ = reply.result.value("targetId", std::string());
+        attach();
+    }));
+}
+
+void Page::attach() {
+    if (!browser_) return answer(open_done_, {lost_, nullptr});
+    browser_->call("Target.attachToTarget", {{"targetId", target_id_}, {"flatten", true}}, life_.guard([this](CdpReply reply) {
+        if (!reply.ok()) return answer(open_done_, {reply.error, nullptr});
+        if (!browser_) return answer(open_done_, {lost_, nullptr});
+        session_ = browser_->session(reply.result.value("sessionId", std::string()));
+        session_->on_event([this](const std::string& method, const nlohmann::json& params) { on_event(method, params); });
+        enable_domains();
+    }));
+}
+
+void Page::enable_domains() {
+    std::vector<std::pair<std::string, nlohmann::json>> calls = {{"Page.enable", nlohmann::json::object()},
+                                                                 {"Page.setLifecycleEventsEnabled", {{"enabled", true}}}};
+    // Always set: a headless window's own viewport is smaller than the window by a UI
+    // that is not drawn, so without this 1280×720 would not mean 1280×720.
+    const Viewport viewport = options_.viewport.value_or(Viewport{});
+    calls.push_back({"Emulation.setDeviceMetricsOverride",
+                     {{"width", viewport.width}, {"height", viewport.height}, {"deviceScaleFactor", 1}, {"mobile", false}}});
+    if (options_.watch_console) {
+        calls.push_back({"Runtime.enable", nlohmann::json::object()});
+        calls.push_back({"Log.enable", nlohmann::json::object()});
+    }
+    if (options_.throttle_bytes_per_s) {
+        calls.push_back({"Network.enable", nlohmann::json::object()});
+        calls.push_back({"Network.emulateNetworkConditions",
+                         {{"offline", false},
+                          {"latency", 0},
+                          {"downloadThroughput", *options_.throttle_bytes_per_s},
+                          {"uploadThroughput", *options_.throttle_bytes_per_s}}});
+    }
+    // Pipelined: the target answers in order, so the last reply says all are done.
+    auto first_error = std::make_shared<std::string>();
+    for (std::size_t i = 0; i < calls.size(); ++i) {
+        const bool last = i + 1 == calls.size();
+        call(calls[i].first, calls[i].second, [this, first_error, last](CdpReply reply) {
+            if (!reply.ok() && first_error->empty()) *first_error = reply.error;
+            if (last) answer(open_done_, {*first_error, nullptr});
+        });
+    }
+}
+
+void Page::on_event(const std::string& method, const nlohmann::json& params) {
+    if (method == "Page.lifecycleEvent") {
+        if (params.value("frameId", std::string()) != target_id_) return;  // a child frame
+        const auto loader = params.value("loaderId", std::string());
+        const auto name = params.value("name", std::string());
+        if (name == "init") {
+            loader_ = loader;
+            events_.clear();
+        }
+        if (loader == loader_) events_.insert(name);
+        check_waiter();
+    } else if (method == "Runtime.consoleAPICalled") {
+        if (params.value("type", std::string()) != "error") return;
+        std::string text;
+        if (auto args = params.find("args"); args != params.end() && args->is_array()) {
+            for (const auto& arg : *args) {
+                if (!arg.is_object()) continue;
+                std::string part = arg.contains("value") ? (arg["value"].is_string() ? arg["value"].get<std::string>()
+                                                                                      : arg["value"].dump())
+                                                         : arg.value("description", std::string());
+                text += (text.empty() ? "" : " ") + part;
+            }
+        }
+        remember_console_error("console.error: " + text);
+    } else if (method == "Runtime.exceptionThrown") {
+        if (auto details = params.find("exceptionDetails"); details != params.end() && details->is_object()) {
+            remember_console_error("uncaught " + exception_text(*details));
+        }
+    } else if (method == "Log.entryAdded") {
+        if (auto entry = params.find("entry"); entry != params.end() && entry->is_object()) {
+            // The browser's own favicon request is not the page's error.
+            const auto url = entry->value("url", std::string());
+            const bool favicon = url.size() >= 12 && url.compare(url.size() - 12, 12, "/favicon.ico") == 0;
+            if (entry->value("level", std::string()) == "error" && !favicon) {
+                remember_console_error(entry->value("text", std::string()));
+            }
+        }
+    } else if (method == "Inspector.targetCrashed") {
+        renderer_crashed_ = true;
+        lost("the page crashed (its renderer process died)");
+    } else if (method == "Inspector.detached") {
+        lost("the page was detached: " + params.value("reason", std::string("no reason given")));
+    }
+}
+
+void Page::remember_console_error(std::string text) {
+    if (console_errors_.size() >= kMaxConsoleErrors) return;
+    if (text.size() > kMaxConsoleErrorLength) text.resize(kMaxConsoleErrorLength);
+    console_errors_.push_back(std::move(text));
+}
+
+void Page::check_waiter() {
+    if (!waiter_) return;
+    if (!waiter_->loader.empty() && waiter_->loader != loader_) return;  // that document is not here yet
+    if (!events_.count(waiter_->event)) return;
+    auto done = std::move(waiter_->done);
+    waiter_.reset();
+    answer(done, {});
+}
+
+void Page::navigate(const std::string& url, PageDone done) {
+    call("Page.navigate", {{"url", url}}, [this, url, done](CdpReply reply) mutable {
+        if (!reply.ok()) return answer(done, {reply.error, nullptr});
+        if (auto error = reply.result.value("errorText", std::string()); !error.empty()) {
+            return answer(done, {"cannot load " + url + ": " + error, nullptr});
+        }
+        const auto loader = reply.result.value("loaderId", std::string());
+        if (loader.empty()) return answer(done, {});  // same document: a fragment changed
+        waiter_ = LoadWaiter{loader, "load", std::move(done)};
+        check_waiter();
+    });
+}
+
+void Page::wait_for_load(LoadState state, PageDone done) {
+    if (!lost_.empty()) return answer(done, {lost_, nullptr});
+    waiter_ = LoadWaiter{"", lifecycle_event(state), std::move(done)};
+    // Decided on a later turn like every answer, even when the event was seen already.
+    loop_.post(life_.guard([this] { check_waiter(); }));
+}
+
+void Page::with_element(const std::string& selector, ElementAction action, std::chrono::milliseconds timeout,
+                        PageDone done) {
+    const bool visible = action != ElementAction::inner_text;
+    const std::string script = std::string(kFindElement) + "(" + nlohmann::json(selector).dump() + ", " +
+                               (visible ? "true" : "false") + ", " + std::to_string(timeout.count()) + ", " +
+                               action_script(action) + ")";
+    const auto deadline = loop::Loop::hrtime_ns() + static_cast<std::uint64_t>(timeout.count()) * 1'000'000;
+    run_element_script(script, deadline, [selector, timeout, visible, done](PageResult r) mutable {
+        if (!r.ok()) return done(std::move(r));
+        if (!r.value.is_object() || !r.value.value("found", false)) {
+            return done({"no " + std::string(visible ? "visible " : "") + "element matches `" + selector + "` after " +
+                             std::to_string(timeout.count()) + " ms",
+                         nullptr});
+        }
+        done({{}, r.value.value("value", nlohmann::json())});
+    });
+}
+
+void Page::run_element_script(const std::string& script, std::uint64_t deadline_ns, PageDone done) {
+    evaluate(script, [this, script, deadline_ns, done](PageResult r) mutable {
+        if (!r.ok() && context_went_away(r.error) && loop::Loop::hrtime_ns() < deadline_ns && lost_.empty()) {
+            // The document is being replaced: ask the next one.
+            return run_element_script(script, deadline_ns, std::move(done));
+        }
+        done(std::move(r));
+    });
+}
+
+void Page::evaluate(const std::string& expression, PageDone done) {
+    call("Runtime.evaluate",
+         {{"expression", expression}, {"awaitPromise", true}, {"returnByValue", true}, {"userGesture", true}},
+         [this, done](CdpReply reply) mutable {
+             if (!reply.ok()) return answer(done, {reply.error, nullptr});
+             if (auto details = reply.result.find("exceptionDetails"); details != reply.result.end()) {
+                 return answer(done, {exception_text(*details), nullptr});
+             }
+             nlohmann::json value;
+             if (auto r = reply.result.find("result"); r != reply.result.end() && r->is_object()) {
+                 value = r->value("value", nlohmann::json());
+             }
+             answer(done, {{}, std::move(value)});
+         });
+}
+
+void Page::click_at(double x, double y, PageDone done) {
+    nlohmann::json press = {{"type", "mousePressed"}, {"x", x}, {"y", y}, {"button", "left"}, {"clickCount", 1}};
+    nlohmann::json release = press;
+    release["type"] = "mouseReleased";
+    call("Input.dispatchMouseEvent", {{"type", "mouseMoved"}, {"x", x}, {"y", y}}, [](CdpReply) {});
+    call("Input.dispatchMouseEvent", press, [](CdpReply) {});
+    call("Input.dispatchMouseEvent", release,
+         [this, done](CdpReply reply) mutable { answer(done, {reply.error, nullptr}); });
+}
+
+void Page::insert_text(const std::string& text, PageDone done) {
+    call("Input.insertText", {{"text", text}}, [this, done](CdpReply reply) mutable { answer(done, {reply.error, nullptr}); });
+}
+
+void Page::press(const KeyInfo& key, PageDone done) {
+    nlohmann::json down = {{"type", key.text.empty() ? "rawKeyDown" : "keyDown"},
+                           {"key", key.key},
+                           {"code", key.code},
+                           {"windowsVirtualKeyCode", key.key_code}};
+    if (!key.text.empty()) {
+        down["text"] = key.text;
+        down["unmodifiedText"] = key.text;
+    }
+    nlohmann::json up = {{"type", "keyUp"}, {"key", key.key}, {"code", key.code}, {"windowsVirtualKeyCode", key.key_code}};
+    call("Input.dispatchKeyEvent", down, [](CdpReply) {});
+    call("Input.dispatchKeyEvent", up, [this, done](CdpReply reply) mutable { answer(done, {reply.error, nullptr}); });
+}
+
+void Page::screenshot(bool full_page, std::optional<std::array<double, 4>> clip, PageDone done) {
+    auto capture = [this, done](nlohmann::json params) mutable {
+        params["format"] = "png";
+        call("Page.captureScreenshot", std::move(params), [this, done](CdpReply reply) mutable {
+            if (!reply.ok()) return answer(done, {reply.error, nullptr});
+            answer(done, {{}, reply.result.value("data", std::string())});
+        });
+    };
+    auto clip_json = [](double x, double y, double w, double h) {
+        return nlohmann::json{{"x", x}, {"y", y}, {"width", w}, {"height", h}, {"scale", 1}};
+    };
+    if (clip) {
+        const auto& c = *clip;
+        if (c[2] <= 0 || c[3] <= 0) return answer(done, {"the element has no area to capture", nullptr});
+        return capture({{"clip", clip_json(c[0], c[1], c[2], c[3])}, {"captureBeyondViewport", true}});
+    }
+    if (!full_page) return capture(nlohmann::json::object());
+    call("Page.getLayoutMetrics", nlohmann::json::object(), [this, done, capture, clip_json](CdpReply reply) mutable {
+        if (!reply.ok()) return answer(done, {reply.error, nullptr});
+        const auto size = reply.result.value("cssContentSize", nlohmann::json::object());
+        const double width = size.value("width", 0.0), height = size.value("height", 0.0);
+        if (width <= 0 || height <= 0) return answer(done, {"the page has no content size to capture", nullptr});
+        capture({{"clip", clip_json(0, 0, width, height)}, {"captureBeyondViewport", true}});
+    });
+}
+
+void Page::pdf(PageDone done) {
+    call("Page.printToPDF", {{"printBackground", true}}, [this, done](CdpReply reply) mutable {
+        if (!reply.ok()) return answer(done, {reply.error, nullptr});
+        answer(done, {{}, reply.result.value("data", std::string())});
+    });
+}
+
+void Page::lost(const std::string& reason) {
+    if (!lost_.empty()) return;
+    lost_ = reason;
+    if (waiter_) {
+        auto done = std::move(waiter_->done);
+        waiter_.reset();
+        answer(done, {reason, nullptr});
+    }
+    if (session_) session_->detach(reason);
+    if (auto fn = std::move(on_lost_)) {
+        on_lost_ = nullptr;
+        loop_.post(life_.guard([fn, reason] { fn(reason); }));
+    }
+}
+
+void Page::browser_gone(const std::string& reason) {
+    lost(reason);
+    session_.reset();
+    browser_ = nullptr;
+}
+
+void Page::close(std::function<void()> closed) {
+    waiter_.reset();
+    on_lost_ = nullptr;
+    session_.reset();
+    if (!browser_ || context_id_.empty()) {
+        loop_.post(life_.guard(std::move(closed)));
+        return;
+    }
+    browser_->call("Target.disposeBrowserContext", {{"browserContextId", context_id_}},
+                   life_.guard([closed = std::move(closed)](CdpReply) { closed(); }));
+}
+
+}  // namespace gaia::jobs::browser

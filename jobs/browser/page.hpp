@@ -1,0 +1,123 @@
+#pragma once
+// One tab of a pooled browser, in a browser context of its own (Target.createBrowserContext):
+// cookies, storage and cache never leak between two pages. It speaks to its target over a
+// flattened CDP session and enables only the domains its job needs — Page for lifecycle
+// events always; Runtime and Log only to watch for console errors; Network only to
+// throttle — because every enabled domain costs events on the pipe for every request.
+//
+// Every operation answers once with a PageResult, on a later loop turn. When the target
+// crashes or the browser dies, what is pending fails and lost() says why.
+
+#include "core/loop/lifetime.hpp"
+#include "core/loop/loop.hpp"
+#include "jobs/browser/browser_config.hpp"
+#include "jobs/browser/cdp_connection.hpp"
+#include "jobs/browser/key_codes.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <array>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace gaia::jobs::browser {
+
+struct PageResult {
+    std::string error;
+    nlohmann::json value;
+    bool ok() const noexcept { return error.empty(); }
+};
+using PageDone = std::function<void(PageResult)>;
+
+struct PageOptions {
+    std::optional<Viewport> viewport;
+    bool watch_console = false;                  // collect console errors and uncaught exceptions
+    std::optional<double> throttle_bytes_per_s;  // Network.emulateNetworkConditions, both ways
+};
+
+// In-page: what a step does with the element its selector finds.
+enum class ElementAction { none, center, focus, inner_text, box };
+
+class Page {
+public:
+    Page(loop::Loop& loop, CdpConnection& browser, PageOptions options);
+    ~Page();
+    Page(const Page&) = delete;
+    Page& operator=(const Page&) = delete;
+
+    // Creates the context and the target, attaches, enables what the options need.
+    void open(PageDone done);
+
+    // Page.navigate, then waits for the new document's `load` event.
+    void navigate(const std::string& url, PageDone done);
+    void wait_for_load(LoadState state, PageDone done);
+    // Waits (in the page, up to timeout) for the selector to match an element — a visible
+    // one unless the action only reads it — then applies the action; value is its result.
+    void with_element(const std::string& selector, ElementAction action, std::chrono::milliseconds timeout,
+                      PageDone done);
+    // Runtime.evaluate, promises awaited; value is the result (null for undefined).
+    void evaluate(const std::string& expression, PageDone done);
+    void click_at(double x, double y, PageDone done);
+    void insert_text(const std::string& text, PageDone done);
+    void press(const KeyInfo& key, PageDone done);
+    // value is the base64 PNG. clip = {x, y, width, height} in page coordinates.
+    void screenshot(bool full_page, std::optional<std::array<double, 4>> clip, PageDone done);
+    void pdf(PageDone done);  // value is the base64 PDF
+
+    const std::vector<std::string>& console_errors() const noexcept { return console_errors_; }
+
+    // The page cannot go on: its target crashed or its browser died. Pending work fails
+    // with the reason; `on_lost` (if set) hears it once.
+    void lost(const std::string& reason);
+    bool is_lost() const noexcept { return !lost_.empty(); }
+    // Lost because its own renderer died (not because the browser did).
+    bool renderer_crashed() const noexcept { return renderer_crashed_; }
+    const std::string& lost_reason() const noexcept { return lost_; }
+    void on_lost(std::function<void(const std::string&)> fn) { on_lost_ = std::move(fn); }
+
+    // Disposes of the context (its target closes with it); `closed` once the browser has
+    // answered, or at once when the browser is gone.
+    void close(std::function<void()> closed);
+    // The browser is gone: forget the connection, fail what waits.
+    void browser_gone(const std::string& reason);
+
+private:
+    struct LoadWaiter {
+        std::string loader;  // the navigation's loaderId; empty: the current document
+        std::string event;   // lifecycle event name
+        PageDone done;
+    };
+    void create_target();
+    void attach();
+    void enable_domains();
+    void on_event(const std::string& method, const nlohmann::json& params);
+    void check_waiter();
+    void call(const std::string& method, nlohmann::json params, std::function<void(CdpReply)> reply);
+    void run_element_script(const std::string& script, std::uint64_t deadline_ns, PageDone done);
+    void remember_console_error(std::string text);
+    // A done that runs on a later turn and only while this page exists.
+    void answer(PageDone& done, PageResult result);
+
+    loop::Loop& loop_;
+    CdpConnection* browser_;
+    PageOptions options_;
+    std::string context_id_;
+    std::string target_id_;
+    std::unique_ptr<CdpSession> session_;
+    PageDone open_done_;
+    std::string loader_;           // the main frame's current document
+    std::set<std::string> events_; // lifecycle events seen for it
+    std::optional<LoadWaiter> waiter_;
+    std::vector<std::string> console_errors_;
+    std::string lost_;
+    bool renderer_crashed_ = false;
+    std::function<void(const std::string&)> on_lost_;
+    loop::Lifetime life_;
+};
+
+}  // namespace gaia::jobs::browser

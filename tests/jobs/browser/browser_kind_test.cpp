@@ -1,0 +1,404 @@
+// The browser kind end to end: gaia runs job files against pages that the test serves on
+// loopback, in real headless Chromium.
+
+#include "tests/support/file_server.hpp"
+#include "tests/support/png.hpp"
+#include "tests/support/report_helpers.hpp"
+#include "tests/support/subprocess.hpp"
+
+#include <doctest/doctest.h>
+
+#include <signal.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <thread>
+
+using namespace gaia::test;
+using nlohmann::json;
+
+namespace {
+
+// A page with something to wait for, type into, click and read; red background, and a
+// green 100×50 box at the top left.
+constexpr const char* kAppPage = R"HTML(<!doctype html>
+<html><head><title>gaia test page</title>
+<style>body { margin: 0; background: #ff0000 } #app { width: 100px; height: 50px; background: #00ff00 }
+#tall { height: 3000px }</style></head>
+<body><div id="app">ready</div><input id="q"><button id="go" onclick="go()">Go</button><p id="out"></p>
+<form id="f" onsubmit="event.preventDefault(); document.getElementById('out').textContent = 'submitted:' + document.getElementById('q').value"></form>
+<script>
+function go() { document.getElementById('out').textContent = 'clicked:' + document.getElementById('q').value; }
+setTimeout(() => { const d = document.createElement('div'); d.id = 'late'; d.textContent = 'late one'; document.body.appendChild(d); }, 300);
+document.getElementById('q').addEventListener('keydown', (e) => { if (e.key === 'Enter') document.getElementById('out').textContent = 'enter:' + e.target.value; });
+</script>
+<div id="tall"></div>
+</body></html>
+)HTML";
+
+struct Site {
+    FileServer server;
+    Site() {
+        server.dir().file("app.html", kAppPage);
+        server.dir().file("error.html", "<!doctype html><title>noisy</title><script>console.error('boom from the page')</script>");
+        server.dir().file("storage.html", "<!doctype html><title>storage</title>");
+    }
+    std::string url(const std::string& page) const { return server.url("/" + page); }
+};
+
+// Browsers of this test only (ctest runs tests side by side): gaia puts each browser's
+// user-data-dir under $TMPDIR, so a TMPDIR of the test's own marks them.
+class BrowserScratch {
+public:
+    explicit BrowserScratch(const TempDir& dir) : tmp_(dir.path() / "tmp") {
+        std::filesystem::create_directory(tmp_);
+        if (const char* old = std::getenv("TMPDIR")) old_ = old;
+        ::setenv("TMPDIR", tmp_.c_str(), 1);
+    }
+    ~BrowserScratch() {
+        if (old_.empty()) ::unsetenv("TMPDIR");
+        else ::setenv("TMPDIR", old_.c_str(), 1);
+    }
+    int browsers() const { return count_processes(tmp_.string()); }
+    bool clean() const { return std::filesystem::is_empty(tmp_); }  // every user-data-dir removed
+    const std::filesystem::path& tmp() const { return tmp_; }
+
+private:
+    std::filesystem::path tmp_;
+    std::string old_;
+};
+
+}  // namespace
+
+TEST_CASE("browser steps: wait, type, click, press, eval, extract, captures and every expectation") {
+    Site site;
+    TempDir dir;
+    BrowserScratch scratch(dir);
+    auto report = run_report(dir, R"T(
+[jobs.page]
+kind = "browser"
+url = ")T" + site.url("app.html") + R"T("
+repeat = 3
+timeout = "30s"
+steps = [
+  { wait_for = "#late", timeout = "5s" },
+  { type = "abc", into = "#q" },
+  { press = "Enter" },
+  { extract = "#out", as = "pressed" },
+  { click = "#go" },
+  { extract = "#out", as = "clicked" },
+  { eval = "document.querySelectorAll('div').length + 0.5", as = "divs" },
+  { eval = "new Promise(r => setTimeout(() => r({ ok: true }), 50))", as = "later" },
+  { wait_for_load = "networkidle" },
+  { sleep = "50ms" },
+]
+capture = { title = "title", where = "url" }
+expect = { status = 200, title_contains = "test page", text_contains = "late one", selector_exists = ["#app", "#late"], no_console_errors = true, max_latency = "20s" }
+)T");
+    const auto& page = job(report, "page");
+    INFO(report.dump(2));
+    CHECK(page["status"] == "passed");
+    const auto& c = page["captures"];
+    REQUIRE(c["clicked"].size() == 3);
+    CHECK(c["clicked"][0] == "clicked:abc");
+    CHECK(c["pressed"][2] == "enter:abc");
+    CHECK(c["divs"][1] == 3.5);
+    CHECK(c["later"][0] == json{{"ok", true}});
+    CHECK(c["title"][0] == "gaia test page");
+    CHECK(c["where"][0] == site.url("app.html"));
+    CHECK(report["subsystems"]["browser"]["launches"] == 1);
+    CHECK(report["subsystems"]["browser"]["pages"]["passed"] == 3);
+    CHECK(scratch.browsers() == 0);
+    CHECK(scratch.clean());
+}
+
+TEST_CASE("screenshots (viewport, full page, one element) and a PDF are written whole, with the right pixels") {
+    Site site;
+    TempDir dir;
+    BrowserScratch scratch(dir);
+    auto report = run_report(dir, R"T(
+[jobs.shots]
+kind = "browser"
+url = ")T" + site.url("app.html") + R"T("
+steps = [
+  { screenshot = "{{ vars.out }}/view.png" },
+  { screenshot = "{{ vars.out }}/full.png", full_page = true },
+  { screenshot = "{{ vars.out }}/box.png", selector = "#app" },
+  { pdf = "{{ vars.out }}/page.pdf" },
+]
+[jobs.small]
+kind = "browser"
+url = ")T" + site.url("app.html") + R"T("
+viewport = { width = 400, height = 300 }
+steps = [{ screenshot = "{{ vars.out }}/small.png" }]
+[vars]
+out = ")T" + dir.path().string() + R"T("
+)T");
+    INFO(report.dump(2));
+    REQUIRE(job(report, "shots")["status"] == "passed");
+    REQUIRE(job(report, "small")["status"] == "passed");
+    auto view = decode_png(read_file(dir.path() / "view.png"));
+    CHECK(view.width == 1280);
+    CHECK(view.height == 720);
+    CHECK(view.rgb(85, 42) == std::array<std::uint8_t, 3>{0, 255, 0});     // inside #app, below its text
+    CHECK(view.rgb(600, 400) == std::array<std::uint8_t, 3>{255, 0, 0});  // the page's background
+    auto full = decode_png(read_file(dir.path() / "full.png"));
+    CHECK(full.width == 1280);
+    CHECK(full.height > 3000);  // the whole tall page, not the viewport
+    CHECK(full.rgb(5, full.height - 5) == std::array<std::uint8_t, 3>{255, 0, 0});
+    auto box = decode_png(read_file(dir.path() / "box.png"));
+    CHECK(box.width == 100);
+    CHECK(box.height == 50);
+    CHECK(box.rgb(85, 42) == std::array<std::uint8_t, 3>{0, 255, 0});
+    auto small = decode_png(read_file(dir.path() / "small.png"));
+    CHECK(small.width == 400);
+    CHECK(small.height == 300);
+    CHECK(read_file(dir.path() / "page.pdf").rfind("%PDF-", 0) == 0);
+    // Written beside the target and renamed: no temporary file is left.
+    for (const auto& e : std::filesystem::directory_iterator(dir.path())) {
+        CHECK(e.path().filename().string().find(".gaia-") == std::string::npos);
+    }
+}
+
+TEST_CASE("each instance gets its own context: no cookie or storage leaks to the next page") {
+    Site site;
+    TempDir dir;
+    BrowserScratch scratch(dir);
+    auto report = run_report(dir, R"T(
+[browser]
+tabs_per_instance = 1
+[jobs.write]
+kind = "browser"
+url = ")T" + site.url("storage.html") + R"T("
+steps = [{ eval = "document.cookie = 'k=v; max-age=3600'; localStorage.setItem('k', 'v'); document.cookie + '|' + localStorage.getItem('k')", as = "seen" }]
+[jobs.read]
+kind = "browser"
+needs = ["write"]
+repeat = 2
+url = ")T" + site.url("storage.html") + R"T("
+steps = [{ eval = "document.cookie + '|' + localStorage.getItem('k')", as = "seen" }]
+)T");
+    INFO(report.dump(2));
+    CHECK(job(report, "write")["captures"]["seen"] == "k=v|v");
+    CHECK(job(report, "read")["captures"]["seen"] == json{"|null", "|null"});
+    CHECK(report["subsystems"]["browser"]["launches"] == 1);  // one browser, fresh contexts
+}
+
+TEST_CASE("browser failures are clear and stay with their instance") {
+    Site site;
+    TempDir dir;
+    BrowserScratch scratch(dir);
+    const int closed = free_port();
+    Output out;
+    auto report = run_report(dir, R"T(
+[jobs.fine]
+kind = "browser"
+url = ")T" + site.url("app.html") + R"T("
+expect = { title_contains = "gaia" }
+[jobs.missing]
+kind = "browser"
+url = ")T" + site.url("app.html") + R"T("
+steps = [{ wait_for = "#never", timeout = "300ms" }]
+[jobs.bad_selector]
+kind = "browser"
+url = ")T" + site.url("app.html") + R"T("
+steps = [{ click = "##nope" }]
+[jobs.not_found]
+kind = "browser"
+url = ")T" + site.url("nothing.html") + R"T("
+expect = { status = 200 }
+[jobs.refused]
+kind = "browser"
+url = "http://127.0.0.1:)T" + std::to_string(closed) + R"T(/"
+[jobs.noisy]
+kind = "browser"
+url = ")T" + site.url("error.html") + R"T("
+expect = { no_console_errors = true }
+[jobs.thrown]
+kind = "browser"
+url = ")T" + site.url("app.html") + R"T("
+steps = [{ eval = "null.x" }]
+[jobs.title]
+kind = "browser"
+url = ")T" + site.url("app.html") + R"T("
+expect = { title_contains = "other" }
+[jobs.slow]
+kind = "browser"
+url = ")T" + site.url("app.html") + R"T("
+timeout = "500ms"
+steps = [{ sleep = "5s" }]
+)T",
+                             &out);
+    INFO(report.dump(2));
+    CHECK(out.exit_code == 1);
+    CHECK(job(report, "fine")["status"] == "passed");
+    auto error = [&](const char* name) { return job(report, name)["first_error"].get<std::string>(); };
+    CHECK(error("missing").find("step 1 (wait_for \"#never\"): no visible element matches `#never` after 300 ms") !=
+          std::string::npos);
+    CHECK(error("bad_selector").find("step 1 (click \"##nope\"): SyntaxError") != std::string::npos);
+    CHECK(error("bad_selector").find("is not a valid selector") != std::string::npos);
+    CHECK(error("not_found").find("expect.status: the main document answered 404, expected 200") != std::string::npos);
+    CHECK(error("refused").find("net::ERR_CONNECTION_REFUSED") != std::string::npos);
+    CHECK(error("noisy").find("expect.no_console_errors: 1 error(s) on the console, the first: console.error: boom from the page") !=
+          std::string::npos);
+    CHECK(error("thrown").find("step 1 (eval \"null.x\"): TypeError: Cannot read properties of null") != std::string::npos);
+    CHECK(error("title").find("expect.title_contains: the title \"gaia test page\" does not contain \"other\"") !=
+          std::string::npos);
+    CHECK(error("slow").find("timed out after 500ms") != std::string::npos);
+    CHECK(scratch.browsers() == 0);
+}
+
+TEST_CASE("a project extension is loaded into every page and a step sees what it changed") {
+    Site site;
+    TempDir dir;
+    BrowserScratch scratch(dir);
+    auto report = run_report(dir, R"T(
+[browser]
+extensions = [")T" + test_data("jobs/browser/extension") + R"T("]
+[jobs.extended]
+kind = "browser"
+repeat = 2
+url = ")T" + site.url("app.html") + R"T("
+steps = [{ wait_for = "#gaia-extension-mark", timeout = "5s" }, { extract = "#gaia-extension-mark", as = "mark" }]
+capture = { title = "title" }
+)T");
+    INFO(report.dump(2));
+    const auto& extended = job(report, "extended");
+    CHECK(extended["status"] == "passed");
+    CHECK(extended["captures"]["mark"][0] == "added by the gaia test extension");
+    CHECK(extended["captures"]["title"][1] == "gaia test page [extended]");
+}
+
+TEST_CASE("a page whose renderer crashes fails after its crash retries, and its neighbours pass") {
+    Site site;
+    TempDir dir;
+    BrowserScratch scratch(dir);
+    auto run = run_with_metrics(dir, R"T(
+[browser]
+tabs_per_instance = 4
+[jobs.crashy]
+kind = "browser"
+url = "chrome://crash"
+[jobs.fine]
+kind = "browser"
+repeat = 3
+url = ")T" + site.url("app.html") + R"T("
+steps = [{ wait_for = "#late" }]
+)T");
+    INFO(run.out.err);
+    CHECK(run.out.exit_code == 1);
+    const auto& crashy = job(run.report, "crashy");
+    CHECK(crashy["status"] == "failed");
+    CHECK(crashy["first_error"].get<std::string>().find("the page crashed (its renderer process died)") != std::string::npos);
+    CHECK(crashy["attempts"] == 3);  // the first, then two crash retries (retries = 0)
+    CHECK(job(run.report, "fine")["status"] == "passed");
+    CHECK(metric_value(run.metrics, "gaia_browser_crashes_total") == 3);
+    CHECK(metric_value(run.metrics, "gaia_browser_pages_total{status=\"passed\"}") == 3);
+    CHECK(scratch.browsers() == 0);
+}
+
+TEST_CASE("a browser killed mid-run is replaced and its pages are retried there") {
+    Site site;
+    TempDir dir;
+    BrowserScratch scratch(dir);
+    const auto file = dir.file("jobs.toml", R"T(
+[browser]
+tabs_per_instance = 4
+[jobs.slow]
+kind = "browser"
+repeat = 8
+url = ")T" + site.url("app.html") + R"T("
+steps = [{ sleep = "4s" }, { wait_for = "#late" }]
+)T");
+    const auto at = [&](const char* name) { return (dir.path() / name).string(); };
+    BackgroundGaia gaia({"run", file, "--report-json", at("report.json"), "--metrics-file", at("metrics.prom")}, dir.path());
+    REQUIRE_MESSAGE(wait_for_processes(scratch.tmp().string(), 1) >= 1, gaia.err());
+    std::this_thread::sleep_for(std::chrono::milliseconds(2500));  // pages are open, in their sleep
+    // The browser itself: the process whose parent is gaia (its children share the marker).
+    auto out = run_program({"pkill", "-KILL", "-o", "-f", scratch.tmp().string()});
+    REQUIRE(out.exit_code == 0);
+    REQUIRE(gaia.wait(60) == 0);
+    INFO(gaia.err());
+    auto report = json::parse(read_file(dir.path() / "report.json"));
+    const auto& slow = job(report, "slow");
+    CHECK(slow["status"] == "passed");
+    CHECK(slow["attempts"].get<int>() > 8);  // the lost pages ran again
+    CHECK(report["subsystems"]["browser"]["launches"] == 2);
+    CHECK(report["subsystems"]["browser"]["crashes"] == 1);
+    CHECK(gaia.err().find("the browser crashed (the browser was killed by signal KILL)") != std::string::npos);
+    CHECK(metric_value(read_file(dir.path() / "metrics.prom"), "gaia_browser_crashes_total") == 1);
+    CHECK(scratch.browsers() == 0);
+    CHECK(scratch.clean());
+}
+
+TEST_CASE("the pool: pages queue for tabs, browsers are shared, recycled after N pages, closed at the end") {
+    Site site;
+    TempDir dir;
+    BrowserScratch scratch(dir);
+    auto run = run_with_metrics(dir, R"T(
+[browser]
+instances = 2
+tabs_per_instance = 2
+recycle_after = 3
+[jobs.many]
+kind = "browser"
+repeat = 9
+url = ")T" + site.url("app.html") + R"T("
+steps = [{ sleep = "300ms" }]
+)T");
+    INFO(run.out.err);
+    CHECK(run.out.exit_code == 0);
+    const auto& browser = run.report["subsystems"]["browser"];
+    // 9 pages, 3 per browser: three launches at least, and never more than 2 at once.
+    CHECK(browser["launches"].get<int>() >= 3);
+    // 4 tabs at once for 9 pages of 300 ms: at least three rounds.
+    CHECK(job(run.report, "many")["duration_s"].get<double>() >= 0.9);
+    CHECK(metric_value(run.metrics, "gaia_browser_pages_total{status=\"passed\"}") == 9);
+    CHECK(metric_value(run.metrics, "gaia_browser_instances") == 0);  // all closed at the end
+    CHECK(metric_value(run.metrics, "gaia_browser_tabs_active") == 0);
+    CHECK(metric_value(run.metrics, "gaia_browser_queue_depth") == 0);
+    CHECK(run.metrics.find("gaia_browser_page_duration_seconds_bucket") != std::string::npos);
+    CHECK(scratch.browsers() == 0);
+}
+
+TEST_CASE("no Chromium: browser jobs fail with what was tried, other jobs run") {
+    TempDir dir;
+    // GAIA_CHROMIUM names a program that is not there.
+    auto run = run_with_metrics(dir, R"T(
+[jobs.page]
+kind = "browser"
+url = "http://127.0.0.1:1/"
+[jobs.other]
+kind = "process"
+command = ["true"]
+)T",
+                                {}, {"GAIA_CHROMIUM=/nonexistent/chromium"});
+    INFO(run.out.err);
+    CHECK(run.out.exit_code == 1);
+    CHECK(job(run.report, "page")["first_error"].get<std::string>().find("GAIA_CHROMIUM=/nonexistent/chromium") !=
+          std::string::npos);
+    CHECK(job(run.report, "other")["status"] == "passed");
+}
+
+TEST_CASE("an interrupted browser run closes its browsers, writes its report and exits 130") {
+    Site site;
+    TempDir dir;
+    BrowserScratch scratch(dir);
+    const auto file = dir.file("jobs.toml", R"T(
+[jobs.long]
+kind = "browser"
+repeat = 4
+url = ")T" + site.url("app.html") + R"T("
+steps = [{ sleep = "30s" }]
+)T");
+    BackgroundGaia gaia({"run", file, "--report-json", (dir.path() / "report.json").string()}, dir.path());
+    REQUIRE_MESSAGE(wait_for_processes(scratch.tmp().string(), 1) >= 1, gaia.err());
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    gaia.signal(SIGINT);
+    CHECK(gaia.wait(20) == 130);
+    auto report = json::parse(read_file(dir.path() / "report.json"));
+    CHECK(job(report, "long")["status"] == "cancelled");
+    CHECK(scratch.browsers() == 0);
+    CHECK(scratch.clean());
+}
