@@ -402,3 +402,27 @@ steps = [{ sleep = "30s" }]
     CHECK(scratch.browsers() == 0);
     CHECK(scratch.clean());
 }
+
+TEST_CASE("[network].bandwidth throttles browser traffic, split over the pool's tabs") {
+    Site site;  // serves big.bin, 3 MiB
+    TempDir dir;
+    BrowserScratch scratch(dir);
+    const std::string jobs = R"T(
+[browser]
+instances = 1
+tabs_per_instance = 2
+[jobs.fetch]
+kind = "browser"
+url = ")T" + site.url("storage.html") + R"T("
+steps = [{ eval = "fetch('/big.bin').then(r => r.arrayBuffer()).then(b => b.byteLength)", as = "size" }]
+)T";
+    auto fast = run_report(dir, jobs);
+    auto slow = run_report(dir, jobs + "[network]\nbandwidth = \"2MiB/s\"\n");
+    INFO(slow.dump(2));
+    REQUIRE(job(fast, "fetch")["status"] == "passed");
+    REQUIRE(job(slow, "fetch")["status"] == "passed");
+    CHECK(job(slow, "fetch")["captures"]["size"] == 3 * 1024 * 1024);
+    // 2 MiB/s over 2 tabs: 1 MiB/s for this page, so 3 MiB take about 3 s.
+    CHECK(job(slow, "fetch")["duration_s"].get<double>() > 2.5);
+    CHECK(job(fast, "fetch")["duration_s"].get<double>() < 2.0);
+}

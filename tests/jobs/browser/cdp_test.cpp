@@ -196,6 +196,10 @@ TEST_CASE("Chromium over the pipe: version, pages in isolated contexts, evaluati
     CHECK(browser.eval(*second, "document.cookie") == "");
     CHECK(browser.eval(*first, "document.cookie") == "c=1");
     CHECK(browser.eval(*first, "6 * 7") == 42);
+    // What the pool reports as the instance's memory: every process of the browser's group.
+    const auto rss = browser.chromium.resident_bytes();
+    CHECK(rss > (50u << 20));    // a browser and two renderers are tens of MiB each
+    CHECK(rss < (4ull << 30));
 }
 
 TEST_CASE("a crashed page fails its calls, the browser goes on; a killed browser fails everything with its stderr") {
