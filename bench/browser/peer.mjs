@@ -2,12 +2,17 @@
 // Chromium. Each page gets a fresh context, as each gaia instance does.
 //   node peer.mjs MODE URL INSTANCES TABS COUNT [OUTDIR]
 //   MODE: load (goto + wait for #app) or shot (the same, then a full-page screenshot)
+//   PEER_ARGS: extra Chromium switches, space-separated (default: none, Playwright as users run it)
 import { chromium } from 'playwright-core';
 
 const [mode, url, instances, tabs, count, outdir] = process.argv.slice(2);
 const total = Number(count);
 const browsers = await Promise.all(
-  Array.from({ length: Number(instances) }, () => chromium.launch({ executablePath: '/usr/bin/chromium', headless: true })));
+  Array.from({ length: Number(instances) }, () => chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: (process.env.PEER_ARGS || '').split(' ').filter(Boolean),
+  })));
 let next = 0;
 let failed = 0;
 async function worker(browser) {
