@@ -132,7 +132,7 @@ void Page::attach() {
         if (!reply.ok()) return answer(open_done_, {reply.error, nullptr});
         if (!browser_) return answer(open_done_, {lost_, nullptr});
         session_ = browser_->session(reply.result.value("sessionId", std::string()));
-        session_->on_event([this](const std::string& method, const nlohmann::json& params) { on_event(method, params); });
+        session_->on_event([this](const std::string& method, const nlohmann::json& params) { on_cdp_event(method, params); });
         enable_domains();
     }));
 }
@@ -168,7 +168,7 @@ void Page::enable_domains() {
     }
 }
 
-void Page::on_event(const std::string& method, const nlohmann::json& params) {
+void Page::on_cdp_event(const std::string& method, const nlohmann::json& params) {
     if (method == "Page.lifecycleEvent") {
         if (params.value("frameId", std::string()) != target_id_) return;  // a child frame
         const auto loader = params.value("loaderId", std::string());

@@ -95,7 +95,7 @@ private:
     void create_target();
     void attach();
     void enable_domains();
-    void on_event(const std::string& method, const nlohmann::json& params);
+    void on_cdp_event(const std::string& method, const nlohmann::json& params);
     void check_waiter();
     void call(const std::string& method, nlohmann::json params, std::function<void(CdpReply)> reply);
     void run_element_script(const std::string& script, std::uint64_t deadline_ns, PageDone done);

@@ -78,10 +78,12 @@ TEST_CASE("browser steps: wait, type, click, press, eval, extract, captures and 
     auto report = run_report(dir, R"T(
 [jobs.page]
 kind = "browser"
-url = ")T" + site.url("app.html") + R"T("
+url = ")T" + site.url("storage.html") + R"T("
 repeat = 3
 timeout = "30s"
 steps = [
+  { goto = ")T" + site.url("app.html") + R"T(" },
+  { wait_for_load = "domcontentloaded" },
   { wait_for = "#late", timeout = "5s" },
   { type = "abc", into = "#q" },
   { press = "Enter" },
@@ -425,4 +427,28 @@ steps = [{ eval = "fetch('/big.bin').then(r => r.arrayBuffer()).then(b => b.byte
     // 2 MiB/s over 2 tabs: 1 MiB/s for this page, so 3 MiB take about 3 s.
     CHECK(job(slow, "fetch")["duration_s"].get<double>() > 2.5);
     CHECK(job(fast, "fetch")["duration_s"].get<double>() < 2.0);
+}
+
+TEST_CASE("a browser that never answers fails its pages after launch_timeout, and is killed") {
+    TempDir dir;
+    BrowserScratch scratch(dir);
+    // Starts like a browser and then says nothing on the pipe.
+    const auto mute = dir.file("mute-browser", "#!/bin/sh\nexec sleep 60\n");
+    std::filesystem::permissions(mute, std::filesystem::perms::owner_all);
+    Output out;
+    auto report = run_report(dir, R"T(
+[browser]
+executable = ")T" + mute + R"T("
+launch_timeout = "500ms"
+[jobs.page]
+kind = "browser"
+url = "http://127.0.0.1:1/"
+)T",
+                             &out);
+    INFO(out.err);
+    CHECK(out.exit_code == 1);
+    const auto error = job(report, "page")["first_error"].get<std::string>();
+    CHECK(error.find("cannot launch " + mute + ": the browser did not answer within 500 ms") != std::string::npos);
+    CHECK(count_processes(mute) == 0);
+    CHECK(scratch.clean());
 }
