@@ -1,8 +1,9 @@
 #include "core/jobfile/loader.hpp"
-#include "core/jobfile/network_table.hpp"
 
 #include "core/jobfile/graph.hpp"
+#include "core/jobfile/network_table.hpp"
 #include "core/jobfile/suggest.hpp"
+#include "core/run/schedule.hpp"
 
 #include <cerrno>
 #include <cstring>
@@ -485,7 +486,11 @@ void Loader::compile_common_key(Job& job, const toml::table& table, std::string_
     } else if (key == "tags") {
         if (auto tags = ctx_.string_list(value, "tags")) job.tags = *tags;
     } else if (key == "schedule") {
-        if (auto s = ctx_.string(value, "schedule")) job.schedule = *s;
+        if (auto s = ctx_.string(value, "schedule")) {
+            std::string error;
+            if (run::Schedule::parse(*s, &error)) job.schedule = *s;
+            else ctx_.error(value, "`schedule`: " + error);
+        }
     }
 }
 

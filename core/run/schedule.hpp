@@ -1,0 +1,53 @@
+#pragma once
+// When a scheduled job runs under `gaia serve` (SPEC §2.3 `schedule`): `@every D`, a
+// 5-field cron line (minute hour day-of-month month day-of-week: `*`, lists, ranges,
+// steps, month and day names), `@hourly`, `@daily` and cron's other aliases. Cron lines
+// are read in the local time zone, as cron does:
+// - a time that does not exist because the clock jumps forward (02:30 on the spring
+//   change) fires when the jump happens, once however many times fall in the gap;
+// - a time that happens twice because the clock goes back (01:30 in the autumn) fires
+//   once, at its first occurrence.
+// `@every D` is a fixed interval, free of the time zone.
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+namespace gaia::run {
+
+class Schedule {
+public:
+    using Clock = std::chrono::system_clock;
+
+    // The schedule, or nullopt with *error saying what is wrong and where.
+    static std::optional<Schedule> parse(std::string_view text, std::string* error);
+
+    // The first fire time strictly after `after`; nullopt for a cron line that never
+    // fires (February 30th) within the next eight years.
+    std::optional<Clock::time_point> next_after(Clock::time_point after) const;
+
+    const std::string& text() const noexcept { return text_; }
+
+private:
+    struct Every {
+        std::chrono::seconds interval;
+    };
+    struct Cron {
+        std::uint64_t minutes = 0;  // bit m set: minute m matches
+        std::uint32_t hours = 0;
+        std::uint32_t days = 0;      // bits 1..31
+        std::uint32_t months = 0;    // bits 1..12
+        std::uint32_t weekdays = 0;  // bits 0..6, Sunday 0
+        bool any_day = true;         // day-of-month was `*`
+        bool any_weekday = true;     // day-of-week was `*`
+        bool day_matches(int mday, int wday) const;
+    };
+    std::optional<Clock::time_point> next_cron(const Cron& cron, Clock::time_point after) const;
+
+    std::string text_;
+    std::variant<Every, Cron> rule_;
+};
+
+}  // namespace gaia::run
