@@ -1,0 +1,432 @@
+#include "core/serve/http_server.hpp"
+
+#include "core/loop/handle.hpp"
+#include "core/loop/lifetime.hpp"
+#include "core/loop/timer.hpp"
+
+#include <http_parser.h>
+#include <spdlog/spdlog.h>
+
+#include <cstring>
+#include <deque>
+
+namespace gaia::serve {
+namespace {
+
+constexpr std::size_t kReadBuffer = 64 * 1024;
+
+std::string lower(std::string s) {
+    for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+}
+
+// "HOST:PORT" or "[V6]:PORT" into a socket address; empty on success.
+std::string parse_address(const std::string& text, sockaddr_storage& out) {
+    std::string host, port_text;
+    if (!text.empty() && text.front() == '[') {
+        const auto close = text.find(']');
+        if (close == std::string::npos || close + 1 >= text.size() || text[close + 1] != ':') {
+            return "`" + text + "` is not [IPv6]:PORT";
+        }
+        host = text.substr(1, close - 1);
+        port_text = text.substr(close + 2);
+    } else {
+        const auto colon = text.rfind(':');
+        if (colon == std::string::npos) return "`" + text + "` has no :PORT";
+        host = text.substr(0, colon);
+        port_text = text.substr(colon + 1);
+    }
+    if (host == "localhost") host = "127.0.0.1";
+    char* end = nullptr;
+    const long port = std::strtol(port_text.c_str(), &end, 10);
+    if (port_text.empty() || *end != '\0' || port < 0 || port > 65535) return "`" + port_text + "` is not a port";
+    std::memset(&out, 0, sizeof out);
+    if (uv_ip4_addr(host.c_str(), static_cast<int>(port), reinterpret_cast<sockaddr_in*>(&out)) == 0) return {};
+    if (uv_ip6_addr(host.c_str(), static_cast<int>(port), reinterpret_cast<sockaddr_in6*>(&out)) == 0) return {};
+    return "`" + host + "` is not a numeric IPv4 or IPv6 address";
+}
+
+std::string peer_name(uv_tcp_t* tcp) {
+    sockaddr_storage addr{};
+    int len = sizeof addr;
+    if (uv_tcp_getpeername(tcp, reinterpret_cast<sockaddr*>(&addr), &len) != 0) return "?";
+    char host[64] = "?";
+    int port = 0;
+    if (addr.ss_family == AF_INET6) {
+        const auto* a = reinterpret_cast<const sockaddr_in6*>(&addr);
+        uv_ip6_name(a, host, sizeof host);
+        port = ntohs(a->sin6_port);
+        return "[" + std::string(host) + "]:" + std::to_string(port);
+    }
+    const auto* a = reinterpret_cast<const sockaddr_in*>(&addr);
+    uv_ip4_name(a, host, sizeof host);
+    port = ntohs(a->sin_port);
+    return std::string(host) + ":" + std::to_string(port);
+}
+
+}  // namespace
+
+std::string HttpRequest::header(const std::string& lower_name) const {
+    auto it = headers.find(lower_name);
+    return it == headers.end() ? std::string() : it->second;
+}
+
+const char* status_text(int status) {
+    switch (status) {
+    case 200: return "OK";
+    case 201: return "Created";
+    case 202: return "Accepted";
+    case 204: return "No Content";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
+    case 409: return "Conflict";
+    case 413: return "Content Too Large";
+    case 431: return "Request Header Fields Too Large";
+    case 500: return "Internal Server Error";
+    case 503: return "Service Unavailable";
+    default: return "Unknown";
+    }
+}
+
+struct HttpServer::Listener final : loop::HandleOwner<uv_tcp_t> {
+    explicit Listener(loop::Loop& loop, HttpServer* server) : server_(server) {
+        if (uv_tcp_init(loop.get(), &handle_) == 0) mark_initialized();
+    }
+    void on_close() noexcept override { server_ = nullptr; }
+    uv_tcp_t* tcp() noexcept { return &handle_; }
+    HttpServer* server_;
+};
+
+// One client connection: its socket, its parser, the requests parsed and not answered
+// yet (answered strictly in order), and one timer for the header and idle limits.
+class HttpServer::Connection final : public loop::HandleOwner<uv_tcp_t> {
+public:
+    Connection(HttpServer& server) : server_(&server) {
+        if (uv_tcp_init(server.loop_.get(), &handle_) == 0) mark_initialized();
+        http_parser_init(&parser_, HTTP_REQUEST);
+        parser_.data = this;
+        timer_ = loop::Timer::create(server.loop_);
+    }
+
+    uv_stream_t* stream() noexcept { return reinterpret_cast<uv_stream_t*>(&handle_); }
+
+    void start() {
+        peer_ = peer_name(&handle_);
+        arm_idle();
+        if (uv_read_start(stream(), on_uv_alloc, on_uv_read) != 0) shut();
+    }
+
+    // Answers with a status of the server's own (a limit, a bad request) and closes —
+    // after the answers to the requests that came before it, which were fine.
+    void refuse(int status, const std::string& why) {
+        if (refused_) return;
+        refused_ = true;
+        uv_read_stop(stream());
+        timer_->stop();
+        refusal_.status = status;
+        refusal_.body = why + "\n";
+        send_refusal_when_due();
+    }
+
+    void send_refusal_when_due() {
+        if (!refused_ || busy_ || !queue_.empty() || refusal_sent_) return;
+        refusal_sent_ = true;
+        write(refusal_, false, true);
+    }
+
+    void shut() {
+        if (server_) {
+            server_->forget(this);
+            server_ = nullptr;
+        }
+        close();
+    }
+
+private:
+    void on_close() noexcept override {
+        timer_.reset();
+        if (server_) {
+            server_->forget(this);
+            server_ = nullptr;
+        }
+    }
+
+    static void on_uv_alloc(uv_handle_t* h, std::size_t, uv_buf_t* buf) {
+        auto* self = static_cast<Connection*>(h->data);
+        buf->base = self->buffer_;
+        buf->len = sizeof self->buffer_;
+    }
+
+    static void on_uv_read(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) {
+        auto* self = static_cast<Connection*>(s->data);
+        if (nread < 0) {
+            self->shut();  // the client went away (or reset): nothing to answer
+            return;
+        }
+        if (nread == 0 || !self->server_) return;
+        self->consume(buf->base, static_cast<std::size_t>(nread));
+    }
+
+    void consume(const char* data, std::size_t n) {
+        if (!in_request_) {
+            in_request_ = true;
+            arm(server_->limits_.header_timeout, [this] { refuse(408, "the request's headers took too long"); });
+        }
+        http_parser_execute(&parser_, &settings(), data, n);
+        const auto err = HTTP_PARSER_ERRNO(&parser_);
+        if (refused_) {
+            // A limit was hit in a callback: refuse() has the answer.
+        } else if (err == HPE_HEADER_OVERFLOW) {
+            refuse(431, "request headers too large");
+        } else if (err != HPE_OK) {
+            refuse(400, std::string("bad request: ") + http_errno_description(err));
+        } else if (queue_.size() >= server_->limits_.max_pipelined) {
+            uv_read_stop(stream());  // resumed as the answers go out
+            paused_ = true;
+        }
+        // Requests parsed before a refusal were fine: they are answered first.
+        dispatch();
+    }
+
+    static const http_parser_settings& settings() {
+        static const http_parser_settings s = [] {
+            http_parser_settings p{};
+            p.on_message_begin = [](http_parser* hp) {
+                auto& c = of(hp);
+                c.current_ = HttpRequest{};
+                c.header_bytes_ = 0;
+                c.field_.clear();
+                c.value_.clear();
+                c.in_value_ = false;
+                if (!c.in_request_) {
+                    c.in_request_ = true;
+                    c.arm(c.server_->limits_.header_timeout, [&c] { c.refuse(408, "the request's headers took too long"); });
+                }
+                return 0;
+            };
+            p.on_url = [](http_parser* hp, const char* at, std::size_t n) { return of(hp).add_header_bytes(n) ? (of(hp).url_.append(at, n), 0) : 1; };
+            p.on_header_field = [](http_parser* hp, const char* at, std::size_t n) {
+                auto& c = of(hp);
+                if (c.in_value_) c.commit_header();
+                // A new line counts its ": " and CRLF too: 500 tiny headers are not free.
+                if (!c.add_header_bytes(n + (c.field_.empty() ? 4 : 0))) return 1;
+                c.field_.append(at, n);
+                return 0;
+            };
+            p.on_header_value = [](http_parser* hp, const char* at, std::size_t n) {
+                auto& c = of(hp);
+                if (!c.add_header_bytes(n)) return 1;
+                c.in_value_ = true;
+                c.value_.append(at, n);
+                return 0;
+            };
+            p.on_headers_complete = [](http_parser* hp) {
+                auto& c = of(hp);
+                if (c.in_value_) c.commit_header();
+                c.timer_->stop();
+                if (hp->content_length != ULLONG_MAX && hp->content_length > c.server_->limits_.max_body_bytes) {
+                    c.refuse(413, "request body too large");
+                    return -1;  // an error: 1 would mean "no body" to http-parser
+                }
+                http_parser_url url{};
+                http_parser_url_init(&url);
+                if (http_parser_parse_url(c.url_.data(), c.url_.size(), 0, &url) != 0 || !(url.field_set & (1 << UF_PATH))) {
+                    c.refuse(400, "bad request: the target is not a path");
+                    return -1;
+                }
+                c.current_.path = c.url_.substr(url.field_data[UF_PATH].off, url.field_data[UF_PATH].len);
+                if (url.field_set & (1 << UF_QUERY)) {
+                    c.current_.query = c.url_.substr(url.field_data[UF_QUERY].off, url.field_data[UF_QUERY].len);
+                }
+                c.url_.clear();
+                c.current_.method = http_method_str(static_cast<http_method>(hp->method));
+                c.current_.peer = c.peer_;
+                c.keep_alive_current_ = http_should_keep_alive(hp) != 0;
+                return 0;
+            };
+            p.on_body = [](http_parser* hp, const char* at, std::size_t n) {
+                auto& c = of(hp);
+                if (c.current_.body.size() + n > c.server_->limits_.max_body_bytes) {
+                    c.refuse(413, "request body too large");
+                    return 1;
+                }
+                c.current_.body.append(at, n);
+                return 0;
+            };
+            p.on_message_complete = [](http_parser* hp) {
+                auto& c = of(hp);
+                c.in_request_ = false;
+                if (c.refused_) return -1;
+                c.queue_.push_back({std::move(c.current_), c.keep_alive_current_});
+                c.current_ = HttpRequest{};
+                return 0;
+            };
+            return p;
+        }();
+        return s;
+    }
+
+    static Connection& of(http_parser* p) { return *static_cast<Connection*>(p->data); }
+
+    bool add_header_bytes(std::size_t n) {
+        header_bytes_ += n;
+        if (header_bytes_ <= server_->limits_.max_header_bytes) return true;
+        refuse(431, "request headers too large");
+        return false;
+    }
+
+    void commit_header() {
+        current_.headers[lower(field_)] = value_;
+        field_.clear();
+        value_.clear();
+        in_value_ = false;
+    }
+
+    void dispatch() {
+        if (busy_ || !server_) return;
+        if (queue_.empty()) return send_refusal_when_due();
+        busy_ = true;
+        if (!in_request_) timer_->stop();  // not idle; a partial next request keeps its header limit
+        auto item = std::move(queue_.front());
+        queue_.pop_front();
+        auto request = std::make_shared<HttpRequest>(std::move(item.request));
+        const bool head = request->method == "HEAD";
+        const bool keep_alive = item.keep_alive;
+        server_->handler_(*request, life_.guard([this, request, head, keep_alive](HttpResponse response) {
+            if (!server_) return;
+            busy_ = false;
+            write(response, head, !keep_alive);
+            if (!keep_alive) return;
+            if (paused_ && !refused_ && queue_.size() < server_->limits_.max_pipelined) {
+                paused_ = false;
+                if (uv_read_start(stream(), on_uv_alloc, on_uv_read) != 0) return shut();
+            }
+            dispatch();
+            if (!busy_ && queue_.empty() && !in_request_ && !refused_) arm_idle();
+        }));
+    }
+
+    void write(const HttpResponse& response, bool head, bool close_after) {
+        std::string out = "HTTP/1.1 " + std::to_string(response.status) + " " + status_text(response.status) + "\r\n";
+        out += "Content-Type: " + response.content_type + "\r\n";
+        out += "Content-Length: " + std::to_string(response.body.size()) + "\r\n";
+        for (const auto& [name, value] : response.headers) out += name + ": " + value + "\r\n";
+        if (close_after) out += "Connection: close\r\n";
+        out += "\r\n";
+        if (!head) out += response.body;
+        struct Write {
+            uv_write_t req;
+            std::string data;
+            Connection* connection;
+            bool close_after;
+        };
+        auto* w = new Write{{}, std::move(out), this, close_after};
+        w->req.data = w;
+        uv_buf_t buf = uv_buf_init(w->data.data(), static_cast<unsigned>(w->data.size()));
+        const int rc = uv_write(&w->req, stream(), &buf, 1, [](uv_write_t* req, int status) {
+            auto* done = static_cast<Write*>(req->data);
+            // A connection is closed only after its writes: its handle is still alive here.
+            if (status != 0 || done->close_after) done->connection->shut();
+            delete done;
+        });
+        if (rc != 0) {
+            delete w;
+            shut();
+        }
+    }
+
+    void arm(std::chrono::milliseconds after, std::function<void()> fn) { timer_->start(after, life_.guard(std::move(fn))); }
+    void arm_idle() {
+        arm(server_->limits_.idle_timeout, [this] { shut(); });
+    }
+
+    struct Pending {
+        HttpRequest request;
+        bool keep_alive;
+    };
+
+    HttpServer* server_;
+    http_parser parser_{};
+    char buffer_[kReadBuffer];
+    loop::HandlePtr<loop::Timer> timer_;
+    std::string peer_;
+    std::string url_, field_, value_;
+    bool in_value_ = false;
+    std::size_t header_bytes_ = 0;
+    HttpRequest current_;
+    bool keep_alive_current_ = true;
+    std::deque<Pending> queue_;
+    bool in_request_ = false;
+    bool busy_ = false;
+    bool paused_ = false;
+    bool refused_ = false;
+    bool refusal_sent_ = false;
+    HttpResponse refusal_;
+    loop::Lifetime life_;
+};
+
+HttpServer::HttpServer(loop::Loop& loop, ServerLimits limits, Handler handler)
+    : loop_(loop), limits_(limits), handler_(std::move(handler)) {}
+
+HttpServer::~HttpServer() { close(); }
+
+std::string HttpServer::listen(const std::string& address) {
+    sockaddr_storage addr{};
+    if (auto error = parse_address(address, addr); !error.empty()) return error;
+    listener_ = new Listener(loop_, this);
+    auto fail = [this](const char* what, int rc) {
+        listener_->close();
+        listener_ = nullptr;
+        return std::string(what) + ": " + uv_strerror(rc);
+    };
+    int rc = uv_tcp_bind(listener_->tcp(), reinterpret_cast<const sockaddr*>(&addr),
+                         addr.ss_family == AF_INET6 ? UV_TCP_IPV6ONLY : 0);
+    if (rc != 0) return fail("cannot bind", rc);
+    rc = uv_listen(reinterpret_cast<uv_stream_t*>(listener_->tcp()), 1024, [](uv_stream_t* s, int status) {
+        auto* l = static_cast<Listener*>(s->data);
+        if (l->server_) l->server_->on_uv_connection(status);
+    });
+    if (rc != 0) return fail("cannot listen", rc);
+    sockaddr_storage bound{};
+    int len = sizeof bound;
+    uv_tcp_getsockname(listener_->tcp(), reinterpret_cast<sockaddr*>(&bound), &len);
+    port_ = ntohs(bound.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port
+                                              : reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
+    return {};
+}
+
+void HttpServer::on_uv_connection(int status) {
+    if (status != 0) {
+        spdlog::warn("serve: accept failed: {}", uv_strerror(status));
+        return;
+    }
+    auto* connection = new Connection(*this);
+    if (uv_accept(reinterpret_cast<uv_stream_t*>(listener_->tcp()), connection->stream()) != 0) {
+        connection->close();
+        return;
+    }
+    connections_.insert(connection);
+    if (connections_.size() > limits_.max_connections) {
+        connection->refuse(503, "too many connections");
+        return;
+    }
+    connection->start();
+}
+
+void HttpServer::forget(Connection* connection) { connections_.erase(connection); }
+
+void HttpServer::close() {
+    if (listener_) {
+        listener_->close();
+        listener_ = nullptr;
+    }
+    auto open = connections_;
+    connections_.clear();
+    for (auto* c : open) c->shut();
+}
+
+}  // namespace gaia::serve
