@@ -37,7 +37,7 @@ struct TaskOutcome {
     // job's backoff, capped by its max_backoff.
     std::optional<double> retry_after_s;
     // The subsystem failed, not the job (a browser crashed under the page): the attempt is
-    // retried at once, up to this many times in a row, without spending the job's retries.
+    // retried at once, up to this many times for the instance, without spending the job's retries.
     std::uint32_t free_retries = 0;
     nlohmann::json details = nlohmann::json::object();  // kind-specific facts for the report
 };
