@@ -10,6 +10,7 @@
 #include "core/report/run_report.hpp"
 #include "core/run/scheduler.hpp"
 #include "core/run/selection.hpp"
+#include "core/serve/endpoints.hpp"
 #include "jobs/registry.hpp"
 
 #include <spdlog/spdlog.h>
@@ -36,6 +37,7 @@ struct RunCommandOptions {
     std::string metrics_file;
     std::string progress = "auto";
     std::string shard;  // K/N
+    std::string listen;  // serve /metrics, /liveness, /readiness here while the run lasts
 };
 
 std::string make_run_id() {
@@ -83,6 +85,7 @@ private:
     std::unique_ptr<run::RunMetrics> run_metrics_;
     std::unique_ptr<run::Scheduler> scheduler_;
     std::unique_ptr<metrics::LoopLagMonitor> lag_;
+    std::unique_ptr<serve::Endpoints> endpoints_;
     loop::HandlePtr<loop::SignalWatcher> sigint_, sigterm_;
     std::chrono::system_clock::time_point started_;
     std::string run_id_ = make_run_id();
@@ -97,6 +100,7 @@ void RunSession::on_signal(int signum) {
     }
     spdlog::warn("{}: stopping — cancelling running tasks{}", signum == SIGINT ? "interrupted" : "terminated",
                  signum == SIGINT ? " (interrupt again to kill at once)" : "");
+    if (endpoints_) endpoints_->set_readiness(serve::Readiness::draining);
     scheduler_->stop(signum == SIGINT ? run::StopCause::interrupted : run::StopCause::terminated);
 }
 
@@ -196,13 +200,25 @@ int RunSession::execute() {
     scheduler_ = std::make_unique<run::Scheduler>(*env_, set_, run_options, runtimes, *run_metrics_);
     scheduler_->on_job_finished = [this](const run::JobResult& r) { progress_->on_job_finished(r); };
 
+    if (!options_.listen.empty()) {
+        endpoints_ = std::make_unique<serve::Endpoints>(loop_, registry_, [this] { return lag_ ? lag_->last_lag_s() : 0.0; });
+        if (auto error = endpoints_->listen(options_.listen); !error.empty()) throw UsageError("--listen: " + error);
+        if (!serve::is_loopback_address(options_.listen)) {
+            spdlog::warn("--listen {}: the endpoints answer anyone who can reach this address", options_.listen);
+        }
+        spdlog::info("serving /metrics, /liveness and /readiness on {}", options_.listen);
+    }
+
     sigint_ = loop::SignalWatcher::create(loop_, SIGINT, [this](int s) { on_signal(s); });
     sigterm_ = loop::SignalWatcher::create(loop_, SIGTERM, [this](int s) { on_signal(s); });
 
     started_ = std::chrono::system_clock::now();
     bool done = false;
+    if (endpoints_) endpoints_->set_readiness(serve::Readiness::ready);
     scheduler_->start([&] {
         done = true;
+        // The run is over: the endpoints go too, so that the loop can end.
+        if (endpoints_) endpoints_->close();
         lag_max_s_ = lag_->max_lag_s();
         lag_->stop();
         progress_->finish();
@@ -282,6 +298,7 @@ void add_run_command(CLI::App& app, GlobalOptions& globals, Action& action) {
     cmd->add_option("--report-junit", o->report_junit, "Write a JUnit XML report here");
     cmd->add_option("--metrics-file", o->metrics_file, "Write the final metrics here (Prometheus text, atomically)");
     cmd->add_option("--shard", o->shard, "Run only the K-th of N equal slices of every fan-out (K/N)");
+    cmd->add_option("--listen", o->listen, "Serve /metrics, /liveness and /readiness on HOST:PORT while the run lasts");
     cmd->add_option("--progress", o->progress, "Live progress: auto (on a terminal), always, never")
         ->check(CLI::IsMember({"auto", "always", "never"}));
     cmd->callback([&globals, &action, o] { action = [&globals, o] { return run_command(globals, *o); }; });

@@ -19,7 +19,7 @@ _gaia() {
         --color) COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
         --progress) COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
         --report-json|--report-junit|--metrics-file) _filedir; return ;;
-        --var|--only|--concurrency|--timeout|--shard) return ;;
+        --var|--only|--concurrency|--timeout|--shard|--listen) return ;;
     esac
 
     if [[ -z "$command" ]]; then
@@ -33,7 +33,7 @@ _gaia() {
 
     local options="$common"
     case "$command" in
-        run) options="$options --only --concurrency --fail-fast --timeout --report-json --report-junit --metrics-file --progress --shard" ;;
+        run) options="$options --only --concurrency --fail-fast --timeout --report-json --report-junit --metrics-file --progress --shard --listen" ;;
         plan) options="$options --only" ;;
         version) COMPREPLY=(); return ;;
     esac

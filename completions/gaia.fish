@@ -24,4 +24,5 @@ complete -c gaia -n "__fish_seen_subcommand_from run" -l report-json -r -F -d 'J
 complete -c gaia -n "__fish_seen_subcommand_from run" -l report-junit -r -F -d 'JUnit XML report'
 complete -c gaia -n "__fish_seen_subcommand_from run" -l metrics-file -r -F -d 'Prometheus metrics file'
 complete -c gaia -n "__fish_seen_subcommand_from run" -l shard -x -d 'Run the K-th of N slices of every fan-out (K/N)'
+complete -c gaia -n "__fish_seen_subcommand_from run" -l listen -x -d 'Serve /metrics, /liveness, /readiness on HOST:PORT while the run lasts'
 complete -c gaia -n "__fish_seen_subcommand_from run" -l progress -x -a 'auto always never' -d 'Live progress'

@@ -1,0 +1,102 @@
+// gaia run --listen: the monitoring endpoints while a one-shot run lasts, checked with
+// curl and promtool against the real binary.
+
+#include "tests/support/file_server.hpp"
+#include "tests/support/subprocess.hpp"
+
+#include <doctest/doctest.h>
+
+#include <signal.h>
+
+#include <chrono>
+#include <string>
+#include <thread>
+
+using namespace gaia::test;
+
+namespace {
+
+Output curl(const std::vector<std::string>& args) {
+    std::vector<std::string> argv = {"curl", "-s", "--max-time", "5"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run_program(argv);
+}
+
+// Waits until the endpoints answer (gaia has loaded its files and started).
+bool wait_until_up(const std::string& base) {
+    for (int i = 0; i < 100; ++i) {
+        if (curl({"-o", "/dev/null", base + "/liveness"}).exit_code == 0) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+}
+
+}  // namespace
+
+TEST_CASE("gaia run --listen serves /metrics, /liveness and /readiness while the run lasts") {
+    TempDir dir;
+    const int port = free_port();
+    const std::string base = "http://127.0.0.1:" + std::to_string(port);
+    const auto file = dir.file("jobs.toml", "[jobs.wait]\nkind = \"process\"\ncommand = [\"sleep\", \"2\"]\n");
+    BackgroundGaia gaia({"run", file, "--listen", "127.0.0.1:" + std::to_string(port)}, dir.path());
+    REQUIRE_MESSAGE(wait_until_up(base), gaia.err());
+
+    auto ready = curl({"-i", base + "/readiness"});
+    CHECK(ready.out.rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
+    CHECK(ready.out.find("{\"status\":\"ready\"}") != std::string::npos);
+    auto live = curl({base + "/liveness"});
+    CHECK(live.out.find("\"status\":\"alive\"") != std::string::npos);
+
+    auto metrics = curl({base + "/metrics"});
+    CHECK(metrics.out.find("gaia_tasks_in_flight{kind=\"process\"} 1") != std::string::npos);
+    CHECK(metrics.out.find("gaia_build_info{version=") != std::string::npos);
+    auto lint = run_program({"promtool", "check", "metrics"}, metrics.out);
+    INFO(lint.out, lint.err);
+    CHECK(lint.exit_code == 0);
+
+    auto head = curl({"-I", base + "/metrics"});
+    CHECK(head.out.find("Content-Type: text/plain; version=0.0.4") != std::string::npos);
+    auto post = curl({"-i", "-X", "POST", base + "/metrics"});
+    CHECK(post.out.rfind("HTTP/1.1 405", 0) == 0);
+    CHECK(post.out.find("Allow: GET, HEAD\r\n") != std::string::npos);
+    for (const char* path : {"/nope", "/metrics/", "/metrics/../metrics", "/Metrics", "//metrics", "/health"}) {
+        INFO(path);
+        auto r = curl({"-o", "/dev/null", "-w", "%{http_code}", "--path-as-is", base + path});
+        CHECK(r.out == "404");
+    }
+
+    CHECK(gaia.wait(20) == 0);
+    // The run is over: so are the endpoints.
+    CHECK(curl({base + "/liveness"}).exit_code != 0);
+}
+
+TEST_CASE("gaia run --listen: readiness turns 503 while an interrupted run drains; bad addresses are usage errors") {
+    TempDir dir;
+    const int port = free_port();
+    const std::string base = "http://127.0.0.1:" + std::to_string(port);
+    const auto file = dir.file("jobs.toml",
+                               "[jobs.slow]\nkind = \"process\"\ncommand = [\"sh\", \"-c\", \"trap '' TERM; sleep 3\"]\n"
+                               "kill_grace = \"2s\"\n");
+    BackgroundGaia gaia({"run", file, "--listen", "127.0.0.1:" + std::to_string(port)}, dir.path());
+    REQUIRE_MESSAGE(wait_until_up(base), gaia.err());
+    gaia.signal(SIGINT);
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    auto draining = curl({"-i", base + "/readiness"});
+    CHECK(draining.out.rfind("HTTP/1.1 503", 0) == 0);
+    CHECK(draining.out.find("{\"status\":\"draining\"}") != std::string::npos);
+    CHECK(curl({"-o", "/dev/null", "-w", "%{http_code}", base + "/liveness"}).out == "200");
+    CHECK(gaia.wait(20) == 130);
+
+    const auto ok = dir.file("ok.toml", "[jobs.a]\nkind = \"process\"\ncommand = [\"true\"]\n");
+    auto bad = run_gaia({"run", ok, "--listen", "example.com:80"});
+    CHECK(bad.exit_code == 2);
+    CHECK(bad.err.find("--listen: `example.com` is not a numeric IPv4 or IPv6 address") != std::string::npos);
+    // A port that is taken: the run does not start.
+    FileServer server;
+    const auto url = server.url("/");                       // http://127.0.0.1:PORT/
+    const auto busy = url.substr(7, url.size() - 8);          // 127.0.0.1:PORT
+    auto taken = run_gaia({"run", ok, "--listen", busy});
+    CHECK(taken.exit_code == 2);
+    CHECK(taken.err.find("--listen: cannot") != std::string::npos);
+    CHECK(taken.err.find("address already in use") != std::string::npos);
+}
