@@ -9,7 +9,7 @@ nlohmann-json3-dev libre2-dev libcurl4-openssl-dev libhttp-parser-dev libc-ares-
 libsimdjson-dev libpugixml-dev"
 test="doctest-dev prometheus zsh fish bash-completion procps python3 time
 nginx-light openssl dnsmasq-base chromium zlib1g-dev curl"
-bench="hyperfine parallel findutils time python3 nginx-light wrk hey jq openssl nodejs npm"
+bench="hyperfine parallel findutils time python3 nginx-light wrk hey jq openssl nodejs npm prometheus-node-exporter curl"
 
 want="$build $test"
 for arg in "$@"; do

@@ -122,19 +122,32 @@ std::string escape_help(std::string_view help) {
     return out;
 }
 
-std::string label_set(const std::vector<std::string>& names, const LabelValues& values, std::string_view extra_name = {},
-                      std::string_view extra_value = {}) {
-    if (names.empty() && extra_name.empty()) return "";
-    std::string out = "{";
+// `a="x",b="y"`: the inside of a series' braces, without them.
+std::string label_pairs(const std::vector<std::string>& names, const LabelValues& values) {
+    std::string out;
     for (std::size_t i = 0; i < names.size(); ++i) {
         if (i) out += ',';
-        out += names[i] + "=\"" + escape_label_value(values[i]) + "\"";
+        out += names[i];
+        out += "=\"";
+        out += escape_label_value(values[i]);
+        out += '"';
     }
-    if (!extra_name.empty()) {
-        if (!names.empty()) out += ',';
-        out += std::string(extra_name) + "=\"" + std::string(extra_value) + "\"";
+    return out;
+}
+
+// NAME{PAIRS} VALUE\n, NAME VALUE\n without labels.
+void append_sample(std::string& out, const std::string& name, std::string_view suffix, const std::string& pairs,
+            std::string_view value) {
+    out += name;
+    out += suffix;
+    if (!pairs.empty()) {
+        out += '{';
+        out += pairs;
+        out += '}';
     }
-    return out + "}";
+    out += ' ';
+    out += value;
+    out += '\n';
 }
 
 template <class F>
@@ -147,14 +160,17 @@ void header(std::string& out, const F& family, std::string_view type) {
 
 std::string Registry::expose() {
     for (auto& collect : collectors_) collect();
+    // Scraped every few seconds, by several scrapers: built in one buffer of the size the
+    // last one had, each series' labels escaped once, bucket bounds formatted once.
     std::string out;
+    out.reserve(last_exposition_size_ + last_exposition_size_ / 8);
     for (const auto& entry : order_) {
         switch (entry.type) {
         case MetricType::counter: {
             const auto& f = *static_cast<Family<Counter>*>(entry.family);
             header(out, f, "counter");
             for (const auto& [values, c] : f.series()) {
-                out += f.name() + label_set(f.label_names(), values) + " " + format_number(c->value()) + "\n";
+                append_sample(out, f.name(), "", label_pairs(f.label_names(), values), format_number(c->value()));
             }
             break;
         }
@@ -162,29 +178,34 @@ std::string Registry::expose() {
             const auto& f = *static_cast<Family<Gauge>*>(entry.family);
             header(out, f, "gauge");
             for (const auto& [values, g] : f.series()) {
-                out += f.name() + label_set(f.label_names(), values) + " " + format_number(g->value()) + "\n";
+                append_sample(out, f.name(), "", label_pairs(f.label_names(), values), format_number(g->value()));
             }
             break;
         }
         case MetricType::histogram: {
             const auto& f = *static_cast<Family<Histogram>*>(entry.family);
             header(out, f, "histogram");
+            std::vector<std::string> le;  // `le="0.005"`, one per bound, then +Inf
             for (const auto& [values, h] : f.series()) {
-                std::uint64_t cumulative = 0;
-                for (std::size_t i = 0; i < h->bounds().size(); ++i) {
-                    cumulative += h->counts()[i];
-                    out += f.name() + "_bucket" + label_set(f.label_names(), values, "le", format_number(h->bounds()[i])) +
-                           " " + std::to_string(cumulative) + "\n";
+                if (le.empty()) {
+                    for (double bound : h->bounds()) le.push_back("le=\"" + format_number(bound) + "\"");
+                    le.emplace_back("le=\"+Inf\"");
                 }
-                out += f.name() + "_bucket" + label_set(f.label_names(), values, "le", "+Inf") + " " +
-                       std::to_string(h->count()) + "\n";
-                out += f.name() + "_sum" + label_set(f.label_names(), values) + " " + format_number(h->sum()) + "\n";
-                out += f.name() + "_count" + label_set(f.label_names(), values) + " " + std::to_string(h->count()) + "\n";
+                const auto pairs = label_pairs(f.label_names(), values);
+                const auto prefix = pairs.empty() ? std::string() : pairs + ",";
+                std::uint64_t cumulative = 0;
+                for (std::size_t i = 0; i <= h->bounds().size(); ++i) {
+                    cumulative = i < h->bounds().size() ? cumulative + h->counts()[i] : h->count();
+                    append_sample(out, f.name(), "_bucket", prefix + le[i], std::to_string(cumulative));
+                }
+                append_sample(out, f.name(), "_sum", pairs, format_number(h->sum()));
+                append_sample(out, f.name(), "_count", pairs, std::to_string(h->count()));
             }
             break;
         }
         }
     }
+    last_exposition_size_ = out.size();
     return out;
 }
 

@@ -104,6 +104,7 @@ private:
     std::vector<std::unique_ptr<Family<Counter>>> counters_;
     std::vector<std::unique_ptr<Family<Gauge>>> gauges_;
     std::vector<std::unique_ptr<Family<Histogram>>> histograms_;
+    std::size_t last_exposition_size_ = 0;
     std::vector<Entry> order_;  // registration order, which is exposition order
     std::vector<std::function<void()>> collectors_;
 };

@@ -1,0 +1,65 @@
+#!/bin/sh
+# gaia's monitoring endpoint under load (issue 8), next to prometheus-node-exporter in the
+# same run: wrk -c 50 -d 10s on gaia's /metrics (a run that exposes about 1,000 series,
+# served by `gaia run --listen`), on its /liveness, and on node_exporter's /metrics with
+# its default collectors. Prints requests/s, p99 latency and errors, and gaia/node_exporter.
+#   bench/serve_metrics.sh        (DURATION=10s by default)
+. "$(dirname "$0")/lib.sh"
+need wrk curl python3 prometheus-node-exporter
+duration="${DURATION:-10s}"
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+# 40 quick jobs (a counter, a histogram of 14 buckets each…) and one that keeps the run
+# going while wrk works.
+{
+    for i in $(seq 40); do printf '[jobs.quick%02d]\nkind = "process"\ncommand = ["true"]\n' "$i"; done
+    printf '[jobs.hold]\nkind = "process"\ncommand = ["sleep", "120"]\n'
+} >"$work/jobs.toml"
+gaia_port=$(free_port)
+"$gaia" run "$work/jobs.toml" -q --listen "127.0.0.1:$gaia_port" >/dev/null 2>"$work/gaia.err" &
+gaia_pid=$!
+on_exit="kill -INT $gaia_pid 2>/dev/null; wait $gaia_pid 2>/dev/null; $on_exit"
+
+ne_port=$(free_port)
+prometheus-node-exporter --web.listen-address="127.0.0.1:$ne_port" >/dev/null 2>"$work/ne.err" &
+ne_pid=$!
+on_exit="kill $ne_pid 2>/dev/null; wait $ne_pid 2>/dev/null; $on_exit"
+
+for _ in $(seq 100); do
+    curl -sf "http://127.0.0.1:$gaia_port/liveness" >/dev/null && curl -sf "http://127.0.0.1:$ne_port/metrics" >/dev/null && break
+    sleep 0.1
+done
+sleep 1  # the quick jobs are done: their series are all there
+series() { curl -s "$1" | grep -vc '^#'; }
+echo "gaia /metrics: $(series "http://127.0.0.1:$gaia_port/metrics") series; node_exporter /metrics: $(series "http://127.0.0.1:$ne_port/metrics") series"
+
+# run_wrk NAME URL: one line "NAME req/s p99_ms errors"
+run_wrk() {
+    wrk -t 2 -c 50 -d "$duration" --latency "$2" >"$work/wrk.out" 2>&1
+    python3 - "$1" "$work/wrk.out" <<'PY'
+import re, sys
+text = open(sys.argv[2]).read()
+rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+m = re.search(r"99%\s+([\d.]+)(us|ms|s)\b", text)
+p99 = float(m.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[m.group(2)]
+errors = sum(int(x) for x in re.findall(r"(?:connect|read|write|timeout) (\d+)", text))
+non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+errors += int(non2xx.group(1)) if non2xx else 0
+print(f"{sys.argv[1]} {rps:.0f} {p99:.2f} {errors}")
+PY
+}
+
+{
+    run_wrk gaia-metrics "http://127.0.0.1:$gaia_port/metrics"
+    run_wrk gaia-liveness "http://127.0.0.1:$gaia_port/liveness"
+    run_wrk node_exporter-metrics "http://127.0.0.1:$ne_port/metrics"
+} >"$work/results"
+python3 - "$work/results" <<'PY'
+import sys
+rows = {name: (float(rps), float(p99), int(err)) for name, rps, p99, err in (l.split() for l in open(sys.argv[1]))}
+print(f"{'endpoint (wrk -c 50)':<26} {'req/s':>9} {'p99 ms':>8} {'errors':>7}")
+for name, (rps, p99, err) in rows.items():
+    print(f"{name:<26} {rps:>9.0f} {p99:>8.2f} {err:>7}")
+g, n = rows["gaia-metrics"], rows["node_exporter-metrics"]
+print(f"/metrics requests/s, gaia/node_exporter: {g[0] / n[0]:.1f}x; p99: {g[1]:.2f} ms vs {n[1]:.2f} ms")
+PY
