@@ -3,6 +3,8 @@
 # same run: wrk -c 50 -d 10s on gaia's /metrics (a run that exposes about 1,000 series,
 # served by `gaia run --listen`), on its /liveness, and on node_exporter's /metrics with
 # its default collectors. Prints requests/s, p99 latency and errors, and gaia/node_exporter.
+# Then 10,000 idle keep-alive connections held open on gaia: its RSS before and with
+# them, and how fast /liveness still answers.
 #   bench/serve_metrics.sh        (DURATION=10s by default)
 . "$(dirname "$0")/lib.sh"
 need wrk curl python3 prometheus-node-exporter
@@ -62,4 +64,40 @@ for name, (rps, p99, err) in rows.items():
     print(f"{name:<26} {rps:>9.0f} {p99:>8.2f} {err:>7}")
 g, n = rows["gaia-metrics"], rows["node_exporter-metrics"]
 print(f"/metrics requests/s, gaia/node_exporter: {g[0] / n[0]:.1f}x; p99: {g[1]:.2f} ms vs {n[1]:.2f} ms")
+PY
+
+echo
+echo "10,000 idle keep-alive connections (each made one request, then waits) ..."
+rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$gaia_pid/status"; }
+before=$(rss_kib)
+python3 - "$gaia_port" "$gaia_pid" "$before" <<'PY'
+import socket, subprocess, sys, time
+port, pid, before = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+conns = []
+for i in range(10000):
+    s = socket.create_connection(("127.0.0.1", port))
+    s.sendall(b"GET /liveness HTTP/1.1\r\nHost: x\r\n\r\n")
+    conns.append(s)
+answered = 0
+for s in conns:
+    s.settimeout(10)
+    if s.recv(4096).startswith(b"HTTP/1.1 200"):
+        answered += 1
+def rss():
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("VmRSS"):
+            return int(line.split()[1])
+times = []
+for _ in range(20):
+    t = time.monotonic()
+    out = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", f"http://127.0.0.1:{port}/liveness"],
+                         capture_output=True, text=True).stdout
+    times.append((time.monotonic() - t) * 1000)
+    assert out == "200", out
+times.sort()
+with_conns = rss()
+print(f"connections open: {len(conns)}, each answered once: {answered}")
+print(f"gaia RSS: {before / 1024:.1f} MiB before, {with_conns / 1024:.1f} MiB with them "
+      f"({(with_conns - before) * 1024 / len(conns):.0f} bytes per connection)")
+print(f"/liveness while they are open (curl, 20 tries): median {times[10]:.1f} ms, max {times[-1]:.1f} ms")
 PY
