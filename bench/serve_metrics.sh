@@ -4,10 +4,11 @@
 # served by `gaia run --listen`), on its /liveness, and on node_exporter's /metrics with
 # its default collectors. Prints requests/s, p99 latency and errors, and gaia/node_exporter.
 # Then 10,000 idle keep-alive connections held open on gaia: its RSS before and with
-# them, and how fast /liveness still answers.
+# them, and how fast /liveness still answers. Last, /metrics under wrk while the same
+# gaia has 1,000 HTTP requests in flight to nginx, and the run's largest loop lag.
 #   bench/serve_metrics.sh        (DURATION=10s by default)
 . "$(dirname "$0")/lib.sh"
-need wrk curl python3 prometheus-node-exporter
+need wrk curl python3 prometheus-node-exporter nginx
 duration="${DURATION:-10s}"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
@@ -101,3 +102,29 @@ print(f"gaia RSS: {before / 1024:.1f} MiB before, {with_conns / 1024:.1f} MiB wi
       f"({(with_conns - before) * 1024 / len(conns):.0f} bytes per connection)")
 print(f"/liveness while they are open (curl, 20 tries): median {times[10]:.1f} ms, max {times[-1]:.1f} ms")
 PY
+
+echo
+echo "/metrics while 1,000 HTTP requests are in flight (nginx on loopback) ..."
+kill -INT "$gaia_pid" 2>/dev/null; wait "$gaia_pid" 2>/dev/null || true
+start_nginx
+cat >"$work/busy.toml" <<TOML
+[settings]
+concurrency = 1000
+[api]
+max_clients = 1000
+[jobs.get]
+kind = "http"
+repeat = 10000000
+url = "$url"
+TOML
+busy_port=$(free_port)
+"$gaia" run "$work/busy.toml" -q --listen "127.0.0.1:$busy_port" --report-json "$work/busy.json" >/dev/null 2>"$work/busy.err" &
+busy_pid=$!
+on_exit="kill -9 $busy_pid 2>/dev/null; $on_exit"
+for _ in $(seq 100); do curl -sf "http://127.0.0.1:$busy_port/liveness" >/dev/null && break; sleep 0.1; done
+sleep 2
+in_flight=$(curl -s "http://127.0.0.1:$busy_port/metrics" | awk '/^gaia_api_requests_in_flight / {print $2}')
+echo "gaia_api_requests_in_flight: $in_flight"
+run_wrk gaia-metrics-busy "http://127.0.0.1:$busy_port/metrics" | awk '{printf "gaia /metrics under load: %s req/s, p99 %s ms, %s errors\n", $2, $3, $4}'
+kill -INT "$busy_pid"; wait "$busy_pid" 2>/dev/null || true
+python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print(f\"largest event-loop lag of the run: {r['run']['loop_lag_max_s']*1000:.1f} ms; requests done: {r['jobs'][0]['passed']}\")" "$work/busy.json"
