@@ -21,11 +21,11 @@ def descendants(root):
             continue
         ppid = int(text[text.rindex(")") + 2:].split()[1])
         children.setdefault(ppid, []).append(int(name))
-    found, todo = [], [root]
-    while todo:
-        pid = todo.pop()
+    found, unvisited = [], [root]
+    while unvisited:
+        pid = unvisited.pop()
         found.append(pid)
-        todo.extend(children.get(pid, []))
+        unvisited.extend(children.get(pid, []))
     return found
 
 

@@ -175,11 +175,15 @@ private:
         self->consume(buf->base, static_cast<std::size_t>(nread));
     }
 
+    // A request's first byte: its headers must all come within header_timeout.
+    void begin_request() {
+        if (in_request_) return;
+        in_request_ = true;
+        arm(server_->limits_.header_timeout, [this] { refuse(408, "the request's headers took too long"); });
+    }
+
     void consume(const char* data, std::size_t n) {
-        if (!in_request_) {
-            in_request_ = true;
-            arm(server_->limits_.header_timeout, [this] { refuse(408, "the request's headers took too long"); });
-        }
+        begin_request();
         http_parser_execute(&parser_, &settings(), data, n);
         const auto err = HTTP_PARSER_ERRNO(&parser_);
         if (refused_) {
@@ -206,10 +210,7 @@ private:
                 c.field_.clear();
                 c.value_.clear();
                 c.in_value_ = false;
-                if (!c.in_request_) {
-                    c.in_request_ = true;
-                    c.arm(c.server_->limits_.header_timeout, [&c] { c.refuse(408, "the request's headers took too long"); });
-                }
+                c.begin_request();  // the next of several pipelined in one read
                 return 0;
             };
             p.on_url = [](http_parser* hp, const char* at, std::size_t n) { return of(hp).add_header_bytes(n) ? (of(hp).url_.append(at, n), 0) : 1; };
