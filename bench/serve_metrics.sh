@@ -1,10 +1,10 @@
 #!/bin/sh
 # gaia's monitoring endpoint under load (issue 8), next to prometheus-node-exporter in the
 # same run: wrk -c 50 -d 10s on gaia's /metrics (a run that exposes about 1,000 series,
-# served by `gaia run --listen`), on its /liveness, and on node_exporter's /metrics with
-# its default collectors. Prints requests/s, p99 latency and errors, and gaia/node_exporter.
-# Then 10,000 idle keep-alive connections held open on gaia: its RSS before and with
-# them, and how fast /liveness still answers. Last, /metrics under wrk while the same
+# served by `gaia run --listen`), on its /health and /liveness, and on node_exporter's
+# /metrics with its default collectors. Prints requests/s, p99 latency and errors, and
+# gaia/node_exporter. Then 10,000 idle keep-alive connections held open on gaia: its RSS
+# before and with them, and how fast /health still answers. Last, /metrics under wrk while the same
 # gaia has 1,000 HTTP requests in flight to nginx, and the run's largest loop lag.
 #   bench/serve_metrics.sh        (DURATION=10s by default)
 . "$(dirname "$0")/lib.sh"
@@ -54,6 +54,7 @@ PY
 
 {
     run_wrk gaia-metrics "http://127.0.0.1:$gaia_port/metrics"
+    run_wrk gaia-health "http://127.0.0.1:$gaia_port/health"
     run_wrk gaia-liveness "http://127.0.0.1:$gaia_port/liveness"
     run_wrk node_exporter-metrics "http://127.0.0.1:$ne_port/metrics"
 } >"$work/results"
@@ -77,7 +78,7 @@ port, pid, before = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
 conns = []
 for i in range(10000):
     s = socket.create_connection(("127.0.0.1", port))
-    s.sendall(b"GET /liveness HTTP/1.1\r\nHost: x\r\n\r\n")
+    s.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
     conns.append(s)
 answered = 0
 for s in conns:
@@ -91,7 +92,7 @@ def rss():
 times = []
 for _ in range(20):
     t = time.monotonic()
-    out = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", f"http://127.0.0.1:{port}/liveness"],
+    out = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", f"http://127.0.0.1:{port}/health"],
                          capture_output=True, text=True).stdout
     times.append((time.monotonic() - t) * 1000)
     assert out == "200", out
@@ -100,7 +101,7 @@ with_conns = rss()
 print(f"connections open: {len(conns)}, each answered once: {answered}")
 print(f"gaia RSS: {before / 1024:.1f} MiB before, {with_conns / 1024:.1f} MiB with them "
       f"({(with_conns - before) * 1024 / len(conns):.0f} bytes per connection)")
-print(f"/liveness while they are open (curl, 20 tries): median {times[10]:.1f} ms, max {times[-1]:.1f} ms")
+print(f"/health while they are open (curl, 20 tries): median {times[10]:.1f} ms, max {times[-1]:.1f} ms")
 PY
 
 echo

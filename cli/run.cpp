@@ -21,7 +21,6 @@
 #include <cstdlib>
 #include <cstdio>
 #include <iostream>
-#include <random>
 
 namespace gaia::cli {
 namespace {
@@ -39,14 +38,6 @@ struct RunCommandOptions {
     std::string shard;  // K/N
     std::string listen;  // serve /metrics, /liveness, /readiness here while the run lasts
 };
-
-std::string make_run_id() {
-    std::random_device rd;
-    std::uniform_int_distribution<unsigned> hex(0, 15);
-    std::string id;
-    for (int i = 0; i < 16; ++i) id += "0123456789abcdef"[hex(rd)];
-    return id;
-}
 
 std::string run_status(const run::Scheduler& scheduler, bool any_failed) {
     switch (scheduler.stop_cause()) {
@@ -69,6 +60,7 @@ private:
     void on_signal(int signum);
     void kill_now_and_exit(int code);
     bool write_reports(bool any_failed);
+    nlohmann::json jobs_json() const;
 
     const GlobalOptions& globals_;
     const RunCommandOptions& options_;
@@ -85,10 +77,11 @@ private:
     std::unique_ptr<run::RunMetrics> run_metrics_;
     std::unique_ptr<run::Scheduler> scheduler_;
     std::unique_ptr<metrics::LoopLagMonitor> lag_;
+    std::unique_ptr<serve::Health> health_;
     std::unique_ptr<serve::Endpoints> endpoints_;
     loop::HandlePtr<loop::SignalWatcher> sigint_, sigterm_;
     std::chrono::system_clock::time_point started_;
-    std::string run_id_ = make_run_id();
+    std::string run_id_ = run::new_run_id();
     int interrupts_ = 0;
     double lag_max_s_ = 0;
 };
@@ -142,6 +135,38 @@ bool RunSession::write_reports(bool any_failed) {
     write(options_.report_junit, report::to_junit(rep, redactor_), "JUnit report");
     if (!options_.metrics_file.empty()) write(options_.metrics_file, redactor_.scrub(registry_.expose()), "metrics file");
     return ok;
+}
+
+// /api/v1/jobs during a one-shot run: the run's jobs as they stand.
+nlohmann::json RunSession::jobs_json() const {
+    nlohmann::json jobs = nlohmann::json::array();
+    for (std::size_t i = 0; i < scheduler_->results().size(); ++i) {
+        if (!scheduler_->selected(i)) continue;
+        const auto& r = scheduler_->results()[i];
+        const bool running = r.status == run::JobStatus::running;
+        nlohmann::json last = nullptr;
+        if (r.status != run::JobStatus::pending && !running) {
+            last = {{"run_id", run_id_},
+                    {"trigger", "run"},
+                    {"status", std::string(run::to_string(r.status))},
+                    {"duration_s", r.finished_s - r.started_s},
+                    {"instances", r.instances},
+                    {"passed", r.passed},
+                    {"failed", r.failed},
+                    {"error", r.first_error.empty() ? nlohmann::json(nullptr)
+                                                    : nlohmann::json(redactor_.scrub(r.first_error))}};
+        }
+        jobs.push_back({{"name", r.job->name},
+                        {"kind", r.job->kind},
+                        {"tags", r.job->tags},
+                        {"schedule", nullptr},
+                        {"next_run", nullptr},
+                        {"running", running},
+                        {"runs", last.is_null() ? 0 : 1},
+                        {"skipped", 0},
+                        {"last", std::move(last)}});
+    }
+    return {{"name", set_.name}, {"files", set_.files}, {"jobs", std::move(jobs)}};
 }
 
 int RunSession::execute() {
@@ -201,12 +226,28 @@ int RunSession::execute() {
     scheduler_->on_job_finished = [this](const run::JobResult& r) { progress_->on_job_finished(r); };
 
     if (!options_.listen.empty()) {
-        endpoints_ = std::make_unique<serve::Endpoints>(loop_, registry_, [this] { return lag_ ? lag_->last_lag_s() : 0.0; });
+        health_ = std::make_unique<serve::Health>(registry_);
+        health_->set_objectives(set_.slo);
+        health_->set_loop_lag([this] { return lag_ ? lag_->last_lag_s() : 0.0; });
+        health_->set_unavailable([this](std::string_view subsystem) {
+            for (const auto& [name, runtime] : runtime_names_) {
+                if (name == subsystem) return runtime->unavailable();
+            }
+            return std::string();
+        });
+        scheduler_->on_task_finished = [this](const jobfile::Job& job, run::TaskStatus status, double seconds) {
+            if (status != run::TaskStatus::cancelled) health_->record_task(job.kind, status == run::TaskStatus::passed, seconds);
+        };
+        serve::EndpointOptions endpoint_options;
+        endpoint_options.health = health_.get();
+        endpoint_options.jobs = [this] { return jobs_json(); };
+        endpoints_ = std::make_unique<serve::Endpoints>(
+            loop_, registry_, [this] { return lag_ ? lag_->last_lag_s() : 0.0; }, std::move(endpoint_options));
         if (auto error = endpoints_->listen(options_.listen); !error.empty()) throw UsageError("--listen: " + error);
         if (!serve::is_loopback_address(options_.listen)) {
             spdlog::warn("--listen {}: the endpoints answer anyone who can reach this address", options_.listen);
         }
-        spdlog::info("serving /metrics, /liveness and /readiness on {}", options_.listen);
+        spdlog::info("serving the monitoring endpoints on http://{}/", options_.listen);
     }
 
     sigint_ = loop::SignalWatcher::create(loop_, SIGINT, [this](int s) { on_signal(s); });
@@ -260,19 +301,6 @@ int RunSession::execute() {
     default: break;
     }
     return any_failed || !reports_ok ? kFailed : kPassed;
-}
-
-// libuv starts its thread pool once, at its first use, with UV_THREADPOOL_SIZE threads
-// (4 by default): set before the loop exists, it matches [file].concurrency so that many
-// file operations really run at once. A value the user exported wins.
-void size_thread_pool(const jobfile::JobSet& set) {
-    const unsigned wanted = jobs::thread_pool_size(set);
-    if (wanted == 0) return;
-    if (const char* given = std::getenv("UV_THREADPOOL_SIZE")) {
-        spdlog::debug("UV_THREADPOOL_SIZE={} from the environment ([file].concurrency is {})", given, wanted);
-        return;
-    }
-    ::setenv("UV_THREADPOOL_SIZE", std::to_string(std::max(4u, wanted)).c_str(), 1);
 }
 
 int run_command(const GlobalOptions& globals, const RunCommandOptions& options) {

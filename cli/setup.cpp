@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -86,6 +87,16 @@ std::unique_ptr<jobfile::JobSet> load_files(const GlobalOptions& globals, const 
     auto set = jobfile::load_job_files(options, diags);
     diags.print(std::cerr, use_color(globals, 2));
     return set;
+}
+
+void size_thread_pool(const jobfile::JobSet& set) {
+    const unsigned wanted = jobs::thread_pool_size(set);
+    if (wanted == 0) return;
+    if (const char* given = std::getenv("UV_THREADPOOL_SIZE")) {
+        spdlog::debug("UV_THREADPOOL_SIZE={} from the environment ([file].concurrency is {})", given, wanted);
+        return;
+    }
+    ::setenv("UV_THREADPOOL_SIZE", std::to_string(std::max(4u, wanted)).c_str(), 1);
 }
 
 }  // namespace gaia::cli

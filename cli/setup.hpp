@@ -20,4 +20,9 @@ std::vector<std::pair<std::string, std::string>> parse_vars(const std::vector<st
 std::unique_ptr<jobfile::JobSet> load_files(const GlobalOptions& globals, const std::vector<std::string>& files,
                                             bool require_env, jobfile::Diagnostics& diags);
 
+// libuv starts its thread pool once, at its first use, with UV_THREADPOOL_SIZE threads
+// (4 by default): called before the loop exists, it matches [file].concurrency so that
+// many file operations really run at once. A value the user exported wins.
+void size_thread_pool(const jobfile::JobSet& set);
+
 }  // namespace gaia::cli

@@ -5,12 +5,12 @@ _gaia() {
     local cur prev words cword
     _init_completion || return
 
-    local commands="run validate plan version"
+    local commands="run validate plan serve version"
     local common="-v --verbose -q --quiet --log-format --color --var --help"
     local command="" i
     for ((i = 1; i < cword; i++)); do
         case "${words[i]}" in
-            run|validate|plan|version) command="${words[i]}"; break ;;
+            run|validate|plan|serve|version) command="${words[i]}"; break ;;
         esac
     done
 
@@ -18,8 +18,8 @@ _gaia() {
         --log-format) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
         --color) COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
         --progress) COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
-        --report-json|--report-junit|--metrics-file) _filedir; return ;;
-        --var|--only|--concurrency|--timeout|--shard|--listen) return ;;
+        --report-json|--report-junit|--metrics-file|--token-file) _filedir; return ;;
+        --var|--only|--concurrency|--timeout|--shard|--listen|--drain-timeout) return ;;
     esac
 
     if [[ -z "$command" ]]; then
@@ -35,6 +35,7 @@ _gaia() {
     case "$command" in
         run) options="$options --only --concurrency --fail-fast --timeout --report-json --report-junit --metrics-file --progress --shard --listen" ;;
         plan) options="$options --only" ;;
+        serve) options="$options --listen --token-file --enable-debug --drain-timeout" ;;
         version) COMPREPLY=(); return ;;
     esac
     if [[ "$cur" == -* ]]; then

@@ -366,13 +366,21 @@ void Loader::compile_slo() {
     for (const auto& [name, fragments] : slo_tables_) {
         for (const auto* t : fragments) {
             ctx_.check_keys(*t, kSloKeys, "[slo." + name + "]");
+            auto& slo = set_.slo[name];
             for (auto&& [key, value] : *t) {
                 const auto k = key.str();
                 const std::string what = "slo." + name + "." + std::string(k);
-                if (k == "success_rate" || k == "dns_hit_rate") ctx_.number(value, what, 0.0, 1.0);
-                else if (k == "p95") ctx_.duration(value, what);
-                else if (k == "memory") ctx_.size(value, what);
-                else ctx_.integer(value, what, 0, 100'000'000);
+                if (k == "success_rate") slo.success_rate = ctx_.number(value, what, 0.0, 1.0);
+                else if (k == "dns_hit_rate") slo.dns_hit_rate = ctx_.number(value, what, 0.0, 1.0);
+                else if (k == "p95") slo.p95 = ctx_.duration(value, what);
+                else if (k == "memory") slo.memory = ctx_.size(value, what);
+                else if (auto n = ctx_.integer(value, what, 0, 100'000'000)) {
+                    const auto count = static_cast<std::uint64_t>(*n);
+                    if (k == "max_active") slo.max_active = count;
+                    else if (k == "max_instances") slo.max_instances = count;
+                    else if (k == "max_tabs") slo.max_tabs = count;
+                    else if (k == "max_connections") slo.max_connections = count;
+                }
             }
         }
     }

@@ -70,6 +70,19 @@ struct Job {
     std::shared_ptr<const KindConfig> config;
 };
 
+// One subsystem's objectives from `[slo.NAME]` (SPEC §2.8). Unset: the SPEC's default for
+// that subsystem, which gaia serve's health applies.
+struct SloSettings {
+    std::optional<double> success_rate;
+    std::optional<Duration> p95;
+    std::optional<std::uint64_t> max_active;
+    std::optional<std::uint64_t> max_instances;
+    std::optional<std::uint64_t> max_tabs;
+    std::optional<std::uint64_t> memory;  // bytes
+    std::optional<std::uint64_t> max_connections;
+    std::optional<double> dns_hit_rate;
+};
+
 struct Settings {
     std::uint32_t concurrency = 256;
     bool fail_fast = false;
@@ -84,6 +97,7 @@ struct JobSet {
     std::vector<Job> jobs;  // in file order
     std::map<std::string, std::shared_ptr<const KindConfig>, std::less<>> subsystems;  // by subsystem name
     NetworkSettings network;
+    std::map<std::string, SloSettings, std::less<>> slo;  // by subsystem name
     std::vector<std::string> secret_env;  // env.* names referenced: their values are redacted
 
     const Job* find(std::string_view job_name) const;

@@ -158,8 +158,26 @@ void header(std::string& out, const F& family, std::string_view type) {
 
 }  // namespace
 
+void Registry::collect() {
+    for (auto& collector : collectors_) collector();
+}
+
+const Family<Counter>* Registry::find_counter(std::string_view name) const {
+    for (const auto& f : counters_) {
+        if (f->name() == name) return f.get();
+    }
+    return nullptr;
+}
+
+const Family<Gauge>* Registry::find_gauge(std::string_view name) const {
+    for (const auto& f : gauges_) {
+        if (f->name() == name) return f.get();
+    }
+    return nullptr;
+}
+
 std::string Registry::expose() {
-    for (auto& collect : collectors_) collect();
+    collect();
     // Scraped every few seconds, by several scrapers: built in one buffer of the size the
     // last one had, each series' labels escaped once, bucket bounds formatted once.
     std::string out;

@@ -93,6 +93,13 @@ public:
     // Called before every exposition, to refresh gauges that are sampled (RSS, open fds).
     void on_collect(std::function<void()> collector) { collectors_.push_back(std::move(collector)); }
 
+    // Runs the collectors: sampled gauges are fresh afterwards. expose() does it itself.
+    void collect();
+
+    // A registered family, for readers of the values (gaia serve's health); null if absent.
+    const Family<Counter>* find_counter(std::string_view name) const;
+    const Family<Gauge>* find_gauge(std::string_view name) const;
+
     // The Prometheus text exposition format, version 0.0.4.
     std::string expose();
 

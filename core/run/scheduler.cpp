@@ -66,10 +66,25 @@ Scheduler::Scheduler(RunEnv& env, const jobfile::JobSet& set, RunOptions options
         for (auto n : needs[i]) states_[n].dependents.push_back(i);
     }
     if (options_.concurrency == 0) options_.concurrency = 1;
-    env_.service_lost = [this](const Job& service, const std::string& reason) { on_service_lost(service, reason); };
+    // One run per environment (gaia run) routes lost services here; an owner of several
+    // runs (gaia serve) installs its own router before and calls service_lost() itself.
+    if (!env_.service_lost) {
+        env_.service_lost = [this](const Job& service, const std::string& reason) { service_lost(service, reason); };
+        owns_service_lost_ = true;
+    }
 }
 
-Scheduler::~Scheduler() { env_.service_lost = nullptr; }
+std::string new_run_id() {
+    std::random_device rd;
+    std::uniform_int_distribution<unsigned> hex(0, 15);
+    std::string id;
+    for (int i = 0; i < 16; ++i) id += "0123456789abcdef"[hex(rd)];
+    return id;
+}
+
+Scheduler::~Scheduler() {
+    if (owns_service_lost_) env_.service_lost = nullptr;
+}
 
 bool Scheduler::selected(std::size_t job) const noexcept { return states_[job].selected; }
 
@@ -414,6 +429,7 @@ void Scheduler::finish_instance(Attempt* a, TaskOutcome outcome, double seconds)
         metrics_.task_duration.with({job.name, job.kind}).observe(seconds);
     }
     metrics_.tasks.with({job.name, job.kind, status}).inc();
+    if (on_task_finished) on_task_finished(job, outcome.status, seconds);
     r.bytes += outcome.bytes;
     r.cpu_s += outcome.cpu_s;
     r.peak_rss_bytes = std::max(r.peak_rss_bytes, outcome.peak_rss_bytes);
@@ -589,7 +605,11 @@ void Scheduler::maybe_finish() {
             if (on_finished_) on_finished_();
         });
     };
-    for (auto* runtime : distinct) runtime->drain(drained);
+    if (options_.drain_subsystems) {
+        for (auto* runtime : distinct) runtime->drain(drained);
+    } else {
+        *remaining = 1;
+    }
     drained();
 }
 
@@ -611,7 +631,7 @@ void Scheduler::maybe_release(JobState& s) {
     s.runtime->release(*s.job);
 }
 
-void Scheduler::on_service_lost(const Job& service, const std::string& reason) {
+void Scheduler::service_lost(const Job& service, const std::string& reason) {
     const auto found = job_index_.find(service.name);
     if (found == job_index_.end()) return;
     const auto index = found->second;

@@ -30,7 +30,13 @@ struct RunOptions {
     std::string run_id;
     std::uint64_t shard_index = 1;  // --shard K/N: run the K-th of N slices of every fan-out
     std::uint64_t shard_count = 1;
+    // Drain the subsystems (close browsers) when the run is over. gaia serve keeps them
+    // between runs and drains them once, at shutdown.
+    bool drain_subsystems = true;
 };
+
+// A fresh run id: 16 random hex digits (`{{ run.id }}`, reports, gaia serve's runs).
+std::string new_run_id();
 
 enum class StopCause { none, interrupted, terminated, timeout, fail_fast };
 
@@ -59,6 +65,11 @@ public:
 
     // Called as each job reaches its final status.
     std::function<void(const JobResult&)> on_job_finished;
+    // Called as each task instance ends (after its retries), with its last attempt's time.
+    std::function<void(const jobfile::Job&, TaskStatus, double seconds)> on_task_finished;
+
+    // A service that jobs of this run need has gone away: fail them.
+    void service_lost(const jobfile::Job& service, const std::string& reason);
 
 private:
     struct JobState;
@@ -82,7 +93,6 @@ private:
     void maybe_finish();
     void on_job_terminal(JobState& s);
     void maybe_release(JobState& s);
-    void on_service_lost(const jobfile::Job& service, const std::string& reason);
     void arm_rate_timer(std::uint64_t wait_ns);
     std::string stop_reason() const;
     const nlohmann::json* capture_of(std::string_view job, std::string_view capture) const;
@@ -108,6 +118,7 @@ private:
     bool finished_ = false;
     bool pumping_ = false;
     bool pump_posted_ = false;
+    bool owns_service_lost_ = false;
     StopCause stop_cause_ = StopCause::none;
     std::mt19937_64 random_{std::random_device{}()};
 };

@@ -125,6 +125,9 @@ public:
     // No job that needs `job` is pending or running any more: what it left running (a
     // service) can stop.
     virtual void release(const jobfile::Job& job) { (void)job; }
+    // Why the subsystem cannot work at all (no Chromium found), for gaia serve's health;
+    // empty when it can.
+    virtual std::string unavailable() const { return {}; }
     // What the subsystem adds to the JSON report under "subsystems" (null: nothing).
     virtual nlohmann::json report() const { return nullptr; }
     // Every task of the run has completed: stop what the subsystem keeps running between

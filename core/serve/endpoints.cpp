@@ -1,9 +1,12 @@
 #include "core/serve/endpoints.hpp"
 
-#include <nlohmann/json.hpp>
+#include "core/serve/dashboard.hpp"
+
+#include <uv.h>
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 
 namespace gaia::serve {
 namespace {
@@ -12,7 +15,15 @@ HttpResponse json_answer(int status, const nlohmann::json& body) {
     HttpResponse r;
     r.status = status;
     r.content_type = "application/json";
-    r.body = body.dump() + "\n";
+    r.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+    r.headers.emplace_back("Cache-Control", "no-store");
+    return r;
+}
+
+HttpResponse text_answer(int status, std::string body) {
+    HttpResponse r;
+    r.status = status;
+    r.body = std::move(body);
     return r;
 }
 
@@ -25,45 +36,129 @@ const char* readiness_name(Readiness r) {
     return "starting";
 }
 
+// Read-only paths (GET and HEAD).
+constexpr std::array<std::string_view, 11> kReadPaths = {
+    "/",           "/metrics",        "/liveness",     "/readiness",      "/health",         "/health/api",
+    "/health/file", "/health/browser", "/health/process", "/health/network", "/api/v1/jobs",
+};
+
+int hex_value(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+nlohmann::json loop_handles(uv_loop_t* loop) {
+    nlohmann::json handles = nlohmann::json::object();
+    uv_walk(
+        loop,
+        [](uv_handle_t* h, void* arg) {
+            auto& out = *static_cast<nlohmann::json*>(arg);
+            auto& entry = out[uv_handle_type_name(uv_handle_get_type(h))];
+            if (entry.is_null()) entry = {{"count", 0}, {"active", 0}, {"closing", 0}};
+            entry["count"] = entry["count"].get<int>() + 1;
+            if (uv_is_active(h)) entry["active"] = entry["active"].get<int>() + 1;
+            if (uv_is_closing(h)) entry["closing"] = entry["closing"].get<int>() + 1;
+        },
+        &handles);
+    return handles;
+}
+
 }  // namespace
 
 Endpoints::Endpoints(loop::Loop& loop, metrics::Registry& registry, std::function<double()> loop_lag_s,
-                     ServerLimits limits)
-    : registry_(registry),
+                     EndpointOptions options)
+    : loop_(loop),
+      registry_(registry),
       loop_lag_s_(std::move(loop_lag_s)),
-      server_(loop, limits, [this](const HttpRequest& request, std::function<void(HttpResponse)> respond) {
+      options_(std::move(options)),
+      server_(loop, options_.limits, [this](const HttpRequest& request, std::function<void(HttpResponse)> respond) {
           handle(request, std::move(respond));
       }) {}
 
 void Endpoints::handle(const HttpRequest& request, std::function<void(HttpResponse)> respond) {
-    static constexpr std::array<std::string_view, 3> kPaths = {"/metrics", "/liveness", "/readiness"};
-    const bool known = std::find(kPaths.begin(), kPaths.end(), request.path) != kPaths.end();
-    if (!known) {
-        HttpResponse r;
-        r.status = 404;
-        r.body = "not found: " + request.path.substr(0, 200) + "\n";
-        return respond(std::move(r));
+    respond(answer(request));
+}
+
+bool Endpoints::authorized(const HttpRequest& request) const {
+    if (options_.token.empty()) return true;
+    const std::string given = request.header("authorization");
+    constexpr std::string_view kScheme = "Bearer ";
+    if (given.size() < kScheme.size() || !std::equal(kScheme.begin(), kScheme.end(), given.begin(), [](char a, char b) {
+            return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+        })) {
+        return false;
     }
-    if (request.method != "GET" && request.method != "HEAD") {
-        HttpResponse r;
-        r.status = 405;
-        r.body = request.method + " is not allowed on " + request.path + "\n";
+    return same_secret(std::string_view(given).substr(kScheme.size()), options_.token);
+}
+
+HttpResponse Endpoints::answer(const HttpRequest& request) {
+    const std::string& path = request.path;
+    const bool read_only = request.method == "GET" || request.method == "HEAD";
+    const bool is_debug = options_.debug && path == "/debug/loop";
+    const std::string run_job = job_of_run_path(path);
+    const bool known_read = std::find(kReadPaths.begin(), kReadPaths.end(), path) != kReadPaths.end() || is_debug;
+
+    if (!known_read && run_job.empty()) return text_answer(404, "not found: " + path.substr(0, 200) + "\n");
+    if (known_read && !read_only) {
+        auto r = text_answer(405, request.method + " is not allowed on " + path + "\n");
         r.headers.emplace_back("Allow", "GET, HEAD");
-        return respond(std::move(r));
+        return r;
     }
-    if (request.path == "/metrics") {
+    if (!run_job.empty() && request.method != "POST") {
+        auto r = text_answer(405, request.method + " is not allowed on " + path + "\n");
+        r.headers.emplace_back("Allow", "POST");
+        return r;
+    }
+    if ((is_debug || !run_job.empty()) && !authorized(request)) {
+        auto r = json_answer(401, {{"error", "this endpoint needs `Authorization: Bearer TOKEN` (--token-file)"}});
+        r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"gaia\"");
+        return r;
+    }
+
+    if (!run_job.empty()) {
+        if (!options_.run_job) {
+            return json_answer(409, {{"error", "a one-shot run (gaia run) does not start jobs on request; use gaia serve"}});
+        }
+        return options_.run_job(run_job);
+    }
+    if (path == "/") {
+        HttpResponse r;
+        r.content_type = "text/html; charset=utf-8";
+        r.body = std::string(dashboard_html());
+        r.headers.emplace_back("Content-Security-Policy",
+                               "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+                               "connect-src 'self'; img-src data:");
+        return r;
+    }
+    if (path == "/metrics") {
         HttpResponse r;
         r.content_type = "text/plain; version=0.0.4; charset=utf-8";
         r.body = registry_.expose();
-        return respond(std::move(r));
+        return r;
     }
-    if (request.path == "/liveness") {
+    if (path == "/liveness") {
         const double lag = loop_lag_s_ ? loop_lag_s_() : 0.0;
         const bool alive = lag < kMaxLoopLagS;
-        return respond(json_answer(alive ? 200 : 503, {{"status", alive ? "alive" : "stalled"}, {"loop_lag_s", lag}}));
+        return json_answer(alive ? 200 : 503, {{"status", alive ? "alive" : "stalled"}, {"loop_lag_s", lag}});
     }
-    const bool ready = readiness_ == Readiness::ready;
-    respond(json_answer(ready ? 200 : 503, {{"status", readiness_name(readiness_)}}));
+    if (path == "/readiness") {
+        const bool ready = readiness_ == Readiness::ready;
+        return json_answer(ready ? 200 : 503, {{"status", readiness_name(readiness_)}});
+    }
+    if (path == "/api/v1/jobs") {
+        return json_answer(200, options_.jobs ? options_.jobs() : nlohmann::json{{"jobs", nlohmann::json::array()}});
+    }
+    if (is_debug) {
+        return json_answer(200, {{"handles", loop_handles(loop_.get())}, {"connections", server_.connections()}});
+    }
+    // /health and /health/NAME
+    if (!options_.health) return text_answer(404, "not found: " + path + "\n");
+    Health::Verdict v;
+    if (path == "/health") v = options_.health->overall();
+    else v = options_.health->subsystem(std::string_view(path).substr(std::string_view("/health/").size()));
+    return json_answer(v.status == HealthStatus::unhealthy ? 503 : 200, v.body);
 }
 
 bool is_loopback_address(const std::string& address) {
@@ -71,6 +166,42 @@ bool is_loopback_address(const std::string& address) {
     if (!host.empty() && host.front() == '[') host = host.substr(1, host.find(']') - 1);
     else if (auto colon = host.rfind(':'); colon != std::string::npos) host = host.substr(0, colon);
     return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
+bool same_secret(std::string_view given, std::string_view expected) noexcept {
+    // Walks the whole expected secret whatever is given: the time tells only its length.
+    unsigned char diff = given.size() == expected.size() ? 0 : 1;
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+        const char g = i < given.size() ? given[i] : '\0';
+        diff |= static_cast<unsigned char>(g ^ expected[i]);
+    }
+    return diff == 0;
+}
+
+std::string job_of_run_path(std::string_view path) {
+    constexpr std::string_view kPrefix = "/api/v1/jobs/";
+    constexpr std::string_view kSuffix = "/run";
+    if (path.size() <= kPrefix.size() + kSuffix.size() || path.substr(0, kPrefix.size()) != kPrefix ||
+        path.substr(path.size() - kSuffix.size()) != kSuffix) {
+        return {};
+    }
+    const auto encoded = path.substr(kPrefix.size(), path.size() - kPrefix.size() - kSuffix.size());
+    std::string name;
+    for (std::size_t i = 0; i < encoded.size(); ++i) {
+        if (encoded[i] == '/') return {};
+        if (encoded[i] == '%') {
+            if (i + 2 >= encoded.size()) return {};  // a truncated escape
+            const int hi = hex_value(encoded[i + 1]), lo = hex_value(encoded[i + 2]);
+            if (hi < 0 || lo < 0) return {};
+            const char c = static_cast<char>(hi * 16 + lo);
+            if (c == '/' || c == '\0') return {};
+            name += c;
+            i += 2;
+        } else {
+            name += encoded[i];
+        }
+    }
+    return name;
 }
 
 }  // namespace gaia::serve

@@ -1,27 +1,44 @@
 #pragma once
-// The monitoring endpoints of SPEC §4 that a one-shot run serves with `gaia run
-// --listen`: /metrics, /liveness and /readiness. Paths are matched exactly; a known path
-// asked with another method gets 405 and its Allow header, anything else 404.
+// The monitoring endpoints of SPEC §4, for `gaia serve` and `gaia run --listen`:
+// /, /health, /health/NAME, /liveness, /readiness, /metrics, /api/v1/jobs,
+// POST /api/v1/jobs/NAME/run and, with --enable-debug, /debug/loop. Paths are matched
+// exactly; a known path asked with another method gets 405 and its Allow header, anything
+// else 404. With a token, POST and /debug need `Authorization: Bearer TOKEN` (401).
 
 #include "core/metrics/registry.hpp"
+#include "core/serve/health.hpp"
 #include "core/serve/http_server.hpp"
+
+#include <nlohmann/json.hpp>
 
 #include <functional>
 #include <string>
+#include <string_view>
 
 namespace gaia::serve {
 
 enum class Readiness { starting, ready, draining };
 
+struct EndpointOptions {
+    Health* health = nullptr;              // /health and /health/NAME (404 without)
+    std::function<nlohmann::json()> jobs;  // /api/v1/jobs
+    // POST /api/v1/jobs/NAME/run; without it (a one-shot run) the answer is 409.
+    std::function<HttpResponse(const std::string& job)> run_job;
+    std::string token;   // set: POST and /debug need it as a bearer token
+    bool debug = false;  // --enable-debug: /debug/loop lists the event loop's handles
+    ServerLimits limits;
+};
+
 class Endpoints {
 public:
     // `loop_lag_s` gives the event loop's latest lag, for /liveness.
     Endpoints(loop::Loop& loop, metrics::Registry& registry, std::function<double()> loop_lag_s,
-              ServerLimits limits = {});
+              EndpointOptions options = {});
 
     std::string listen(const std::string& address) { return server_.listen(address); }
     int port() const noexcept { return server_.port(); }
     void set_readiness(Readiness r) noexcept { readiness_ = r; }
+    Readiness readiness() const noexcept { return readiness_; }
     void close() { server_.close(); }
 
     // /liveness answers 503 once the loop has been this late.
@@ -29,14 +46,24 @@ public:
 
 private:
     void handle(const HttpRequest& request, std::function<void(HttpResponse)> respond);
+    HttpResponse answer(const HttpRequest& request);
+    bool authorized(const HttpRequest& request) const;
 
+    loop::Loop& loop_;
     metrics::Registry& registry_;
     std::function<double()> loop_lag_s_;
+    EndpointOptions options_;
     Readiness readiness_ = Readiness::starting;
     HttpServer server_;
 };
 
 // True for 127.0.0.0/8, ::1 and "localhost": addresses only this machine reaches.
 bool is_loopback_address(const std::string& listen_address);
+
+// Compares a secret in time that does not depend on where the two differ.
+bool same_secret(std::string_view given, std::string_view expected) noexcept;
+
+// The job name in "/api/v1/jobs/NAME/run" (percent-decoded), or empty.
+std::string job_of_run_path(std::string_view path);
 
 }  // namespace gaia::serve

@@ -62,6 +62,7 @@ public:
     void on_page_crashed();
 
     BrowserHealth health() const;
+    std::string unavailable() const override { return unavailable_; }
     loop::Loop& loop() noexcept { return env_.loop; }
     net::Network* network() const noexcept { return env_.network; }
     const BrowserConfig& config() const noexcept { return config_; }

@@ -43,11 +43,11 @@ ProcessManager::ProcessManager(run::RunEnv& env, const ProcessSubsystemConfig& c
                .with(metrics::LabelValues{})),
       memory_(env.metrics.gauge("gaia_process_memory_bytes", "Resident memory of the running child processes.")
                   .with(metrics::LabelValues{})) {
-    env.metrics.on_collect([this] {
+    env.metrics.on_collect(life_.guard([this] {
         std::uint64_t total = 0;
         for (int pid : running_) total += rss_of(pid);
         memory_.set(static_cast<double>(total));
-    });
+    }));
     char exe[4096];
     const auto n = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
     if (n > 0) gaia_exe_.assign(exe, static_cast<std::size_t>(n));

@@ -3,6 +3,7 @@
 // cgroups, the set of live process groups (so that nothing outlives gaia) and the
 // gaia_process_* metrics.
 
+#include "core/loop/lifetime.hpp"
 #include "core/loop/spawn.hpp"
 #include "core/run/task.hpp"
 #include "jobs/process/cgroups.hpp"
@@ -69,6 +70,7 @@ private:
     metrics::Histogram& duration_;
     metrics::Counter& cpu_;
     metrics::Gauge& memory_;
+    loop::Lifetime life_;  // the registry's collector outlives a manager of a reloaded job set
 };
 
 }  // namespace gaia::jobs::process

@@ -1,6 +1,7 @@
 // gaia run --listen: the monitoring endpoints while a one-shot run lasts, checked with
 // curl and promtool against the real binary.
 
+#include "tests/support/curl.hpp"
 #include "tests/support/file_server.hpp"
 #include "tests/support/subprocess.hpp"
 
@@ -13,25 +14,6 @@
 #include <thread>
 
 using namespace gaia::test;
-
-namespace {
-
-Output curl(const std::vector<std::string>& args) {
-    std::vector<std::string> argv = {"curl", "-s", "--max-time", "5"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return run_program(argv);
-}
-
-// Waits until the endpoints answer (gaia has loaded its files and started).
-bool wait_until_up(const std::string& base) {
-    for (int i = 0; i < 100; ++i) {
-        if (curl({"-o", "/dev/null", base + "/liveness"}).exit_code == 0) return true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return false;
-}
-
-}  // namespace
 
 TEST_CASE("gaia run --listen serves /metrics, /liveness and /readiness while the run lasts") {
     TempDir dir;
@@ -59,7 +41,17 @@ TEST_CASE("gaia run --listen serves /metrics, /liveness and /readiness while the
     auto post = curl({"-i", "-X", "POST", base + "/metrics"});
     CHECK(post.out.rfind("HTTP/1.1 405", 0) == 0);
     CHECK(post.out.find("Allow: GET, HEAD\r\n") != std::string::npos);
-    for (const char* path : {"/nope", "/metrics/", "/metrics/../metrics", "/Metrics", "//metrics", "/health"}) {
+    // The one-shot run's jobs and health are there too; starting a job on request is not.
+    auto jobs = get_json(base + "/api/v1/jobs");
+    REQUIRE(jobs["jobs"].size() == 1);
+    CHECK(jobs["jobs"][0]["name"] == "wait");
+    CHECK(jobs["jobs"][0]["running"] == true);
+    auto health = get_json(base + "/health");
+    CHECK(health["status"] == "healthy");
+    CHECK(health["subsystems"]["process"]["active"] == 1);
+    CHECK(http_code({"-X", "POST", base + "/api/v1/jobs/wait/run"}) == "409");
+    for (const char* path : {"/nope", "/metrics/", "/metrics/../metrics", "/Metrics", "//metrics", "/health/",
+                             "/health/nope", "/api/v1/jobs/", "/debug/loop"}) {
         INFO(path);
         auto r = curl({"-o", "/dev/null", "-w", "%{http_code}", "--path-as-is", base + path});
         CHECK(r.out == "404");

@@ -127,38 +127,49 @@ std::string test_data(const std::string& relative) { return std::string(GAIA_TES
 
 namespace gaia::test {
 
+namespace {
+std::vector<std::string> gaia_argv(const std::vector<std::string>& args) {
+    std::vector<std::string> argv{GAIA_BINARY};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return argv;
+}
+}  // namespace
+
 BackgroundGaia::BackgroundGaia(const std::vector<std::string>& args, const std::filesystem::path& dir)
-    : out_(dir / "bg.out"), err_(dir / "bg.err") {
+    : BackgroundProcess(gaia_argv(args), dir, "bg") {}
+
+BackgroundProcess::BackgroundProcess(const std::vector<std::string>& program, const std::filesystem::path& dir,
+                                     const std::string& name)
+    : out_(dir / (name + ".out")), err_(dir / (name + ".err")) {
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_addopen(&actions, 1, out_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     posix_spawn_file_actions_addopen(&actions, 2, err_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    std::vector<std::string> argv{GAIA_BINARY};
-    argv.insert(argv.end(), args.begin(), args.end());
+    std::vector<std::string> argv = program;
     std::vector<char*> ptrs;
     for (auto& a : argv) ptrs.push_back(a.data());
     ptrs.push_back(nullptr);
     pid_t pid = 0;
-    int rc = posix_spawn(&pid, ptrs[0], &actions, nullptr, ptrs.data(), environ);
+    int rc = posix_spawnp(&pid, ptrs[0], &actions, nullptr, ptrs.data(), environ);
     posix_spawn_file_actions_destroy(&actions);
-    if (rc != 0) throw std::runtime_error("cannot start gaia");
+    if (rc != 0) throw std::runtime_error("cannot start " + program.front());
     pid_ = pid;
 }
 
-BackgroundGaia::~BackgroundGaia() {
+BackgroundProcess::~BackgroundProcess() {
     if (pid_ > 0) {
         ::kill(pid_, SIGKILL);
         ::waitpid(pid_, nullptr, 0);
     }
 }
 
-void BackgroundGaia::signal(int signum) const {
+void BackgroundProcess::signal(int signum) const {
     // Never kill(-1, …) or kill(0, …): once gaia has been reaped there is nothing to signal.
     if (pid_ > 0) ::kill(pid_, signum);
 }
 
-int BackgroundGaia::wait(double seconds) {
+int BackgroundProcess::wait(double seconds) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
     while (std::chrono::steady_clock::now() < deadline) {
         int status = 0;
@@ -172,8 +183,17 @@ int BackgroundGaia::wait(double seconds) {
     return -1;
 }
 
-std::string BackgroundGaia::out() const { return read_file(out_); }
-std::string BackgroundGaia::err() const { return read_file(err_); }
+std::string BackgroundProcess::out() const { return read_file(out_); }
+std::string BackgroundProcess::err() const { return read_file(err_); }
+
+bool eventually(const std::function<bool()>& ok, double seconds) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+    while (std::chrono::steady_clock::now() < until) {
+        if (ok()) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return ok();
+}
 
 int count_processes(const std::string& marker) {
     int n = 0;

@@ -3,6 +3,7 @@
 // make scratch directories.
 
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -45,11 +46,14 @@ std::string test_data(const std::string& relative);
 
 namespace gaia::test {
 
-// gaia started in the background, its output going to files, for tests that signal it.
-class BackgroundGaia {
+// A program started in the background (looked up in PATH), its output going to
+// DIR/NAME.out and DIR/NAME.err, for tests that signal it. Killed if still running at the end.
+class BackgroundProcess {
 public:
-    BackgroundGaia(const std::vector<std::string>& args, const std::filesystem::path& dir);
-    ~BackgroundGaia();
+    BackgroundProcess(const std::vector<std::string>& argv, const std::filesystem::path& dir, const std::string& name);
+    ~BackgroundProcess();
+    BackgroundProcess(const BackgroundProcess&) = delete;
+    BackgroundProcess& operator=(const BackgroundProcess&) = delete;
     void signal(int signum) const;
     // Waits up to `seconds`; returns the exit code (128 + signal if killed), or -1 on timeout.
     int wait(double seconds);
@@ -60,6 +64,15 @@ private:
     int pid_ = -1;
     std::filesystem::path out_, err_;
 };
+
+// gaia of this build started in the background (output in DIR/bg.out and DIR/bg.err).
+class BackgroundGaia : public BackgroundProcess {
+public:
+    BackgroundGaia(const std::vector<std::string>& args, const std::filesystem::path& dir);
+};
+
+// Polls `ok` every 100 ms until it holds or `seconds` have passed; returns its last answer.
+bool eventually(const std::function<bool()>& ok, double seconds = 10);
 
 // Processes whose command line contains `marker` (from /proc; a zombie has none).
 int count_processes(const std::string& marker);

@@ -1,0 +1,260 @@
+// gaia serve [FILE...]: the long-running mode of SPEC §4 — the monitoring endpoints, jobs
+// on their schedules and on request, SIGHUP reload, SIGTERM/SIGINT drain.
+
+#include "cli/commands.hpp"
+#include "cli/progress.hpp"
+#include "cli/setup.hpp"
+#include "core/jobfile/values.hpp"
+#include "core/loop/child_watcher.hpp"
+#include "core/loop/signal_watcher.hpp"
+#include "core/metrics/loop_lag.hpp"
+#include "core/metrics/self_metrics.hpp"
+#include "core/serve/endpoints.hpp"
+#include "core/serve/job_runner.hpp"
+#include "jobs/registry.hpp"
+
+#include <spdlog/spdlog.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+#include <csignal>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+namespace gaia::cli {
+namespace {
+
+struct ServeCommandOptions {
+    std::vector<std::string> files;
+    std::string listen = "127.0.0.1:9190";
+    std::string token_file;
+    bool enable_debug = false;
+    std::string drain_timeout = "30s";
+};
+
+// The bearer token: the file's first line, without surrounding white space.
+std::string read_token(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) throw UsageError("--token-file " + path + ": cannot read it");
+    std::string token;
+    std::getline(in, token);
+    const auto first = token.find_first_not_of(" \t\r");
+    const auto last = token.find_last_not_of(" \t\r");
+    token = first == std::string::npos ? std::string() : token.substr(first, last - first + 1);
+    if (token.size() < 16) {
+        throw UsageError("--token-file " + path + ": the token must be at least 16 characters (e.g. `openssl rand -hex 32`)");
+    }
+    struct stat st{};
+    if (::stat(path.c_str(), &st) == 0 && (st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+        spdlog::warn("--token-file {}: other users may read it (chmod 600 it)", path);
+    }
+    return token;
+}
+
+// Each open connection and each child pipe costs a descriptor: a service may hold
+// thousands. The soft limit goes up to the hard one, as servers do.
+void raise_open_file_limit() {
+    struct rlimit limit{};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+    const auto before = limit.rlim_cur;
+    limit.rlim_cur = limit.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &limit) == 0) {
+        spdlog::debug("open file limit raised from {} to {}", before, limit.rlim_cur);
+    }
+}
+
+class ServeSession {
+public:
+    ServeSession(const GlobalOptions& globals, const ServeCommandOptions& options)
+        : globals_(globals), options_(options) {}
+
+    int execute();
+
+private:
+    std::unique_ptr<jobfile::JobSet> load();
+    void reload();
+    void on_stop_signal(int signum);
+    serve::HttpResponse run_job(const std::string& job);
+
+    const GlobalOptions& globals_;
+    const ServeCommandOptions& options_;
+    report::Redactor redactor_;
+    loop::Loop loop_;
+    metrics::Registry registry_;
+    std::unique_ptr<Progress> output_;
+    std::unique_ptr<metrics::LoopLagMonitor> lag_;
+    std::unique_ptr<run::RunMetrics> run_metrics_;
+    std::unique_ptr<loop::ChildWatcher> children_;
+    std::unique_ptr<serve::Health> health_;
+    std::unique_ptr<serve::JobRunner> runner_;
+    std::unique_ptr<serve::Endpoints> endpoints_;
+    loop::HandlePtr<loop::SignalWatcher> sigint_, sigterm_, sighup_;
+    metrics::Family<metrics::Counter>* reloads_ = nullptr;
+    int interrupts_ = 0;
+    bool stopped_ = false;
+};
+
+std::unique_ptr<jobfile::JobSet> ServeSession::load() {
+    if (options_.files.empty()) {
+        auto set = std::make_unique<jobfile::JobSet>();
+        set->name = "gaia";
+        return set;
+    }
+    jobfile::Diagnostics diags;
+    return load_files(globals_, options_.files, true, diags);
+}
+
+void ServeSession::reload() {
+    if (stopped_) return;
+    spdlog::info("SIGHUP: reloading {} job file(s)", options_.files.size());
+    auto set = load();
+    if (!set) {
+        reloads_->with({"failure"}).inc();
+        spdlog::error("reload failed: the jobs loaded before keep running (see the errors above)");
+        return;
+    }
+    redactor_.add_env(set->secret_env);
+    const auto jobs = set->jobs.size();
+    runner_->load(std::move(set));
+    reloads_->with({"success"}).inc();
+    spdlog::info("reloaded: {} job(s)", jobs);
+}
+
+void ServeSession::on_stop_signal(int signum) {
+    if (signum == SIGINT && ++interrupts_ >= 2) {
+        spdlog::warn("second interrupt: killing everything now");
+        runner_->kill_now();
+        std::fflush(stderr);
+        std::_Exit(kInterrupted);
+    }
+    if (stopped_) return;
+    stopped_ = true;
+    const auto grace = jobfile::parse_duration(options_.drain_timeout, nullptr).value_or(jobfile::Duration{});
+    spdlog::info("{}: draining — no new runs; {} run(s) going get {}{}", signum == SIGINT ? "interrupted" : "terminated",
+                 runner_->runs_in_flight(), options_.drain_timeout,
+                 signum == SIGINT ? " (interrupt again to kill at once)" : "");
+    endpoints_->set_readiness(serve::Readiness::draining);
+    runner_->shutdown(std::chrono::duration_cast<std::chrono::milliseconds>(grace), [this] {
+        // Every run has ended and every subsystem is closed: the loop may end.
+        endpoints_->close();
+        lag_->stop();
+        sigint_.reset();
+        sigterm_.reset();
+        sighup_.reset();
+        children_->close();
+    });
+}
+
+serve::HttpResponse ServeSession::run_job(const std::string& job) {
+    std::string run_id;
+    const auto result = runner_->trigger(job, &run_id);
+    serve::HttpResponse r;
+    r.content_type = "application/json";
+    nlohmann::json body;
+    switch (result) {
+    case serve::JobRunner::Trigger::started:
+        r.status = 202;
+        body = {{"job", job}, {"run_id", run_id}, {"status", "started"}};
+        break;
+    case serve::JobRunner::Trigger::already_running:
+        r.status = 409;
+        body = {{"job", job}, {"run_id", run_id}, {"error", "a run of this job is still going"}};
+        break;
+    case serve::JobRunner::Trigger::unknown_job:
+        r.status = 404;
+        body = {{"error", "no job named `" + job + "`"}};
+        break;
+    case serve::JobRunner::Trigger::stopping:
+        r.status = 503;
+        body = {{"error", "gaia is shutting down: no new runs"}};
+        break;
+    }
+    r.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+    return r;
+}
+
+int ServeSession::execute() {
+    std::string error;
+    if (!jobfile::parse_duration(options_.drain_timeout, &error)) throw UsageError("--drain-timeout: " + error);
+    std::string token;
+    if (!options_.token_file.empty()) {
+        token = read_token(options_.token_file);
+        redactor_.add_secret(token);
+    }
+    auto set = load();
+    if (!set) return kUsage;
+    redactor_.add_env(set->secret_env);
+    size_thread_pool(*set);
+    raise_open_file_limit();
+
+    output_ = std::make_unique<Progress>(Progress::Mode::lines, use_color(globals_, 2), globals_.quiet, redactor_);
+    metrics::register_self_metrics(registry_);
+    registry_.gauge("gaia_build_info", "gaia's version; always 1.", {"version"}).with({GAIA_VERSION}).set(1);
+    reloads_ = &registry_.counter("gaia_config_reloads_total", "Job file reloads (SIGHUP) by result.", {"result"});
+    reloads_->with({"success"});
+    reloads_->with({"failure"});
+    lag_ = std::make_unique<metrics::LoopLagMonitor>(loop_, registry_);
+    run_metrics_ = std::make_unique<run::RunMetrics>(registry_);
+    children_ = std::make_unique<loop::ChildWatcher>(loop_);
+    health_ = std::make_unique<serve::Health>(registry_);
+    health_->set_loop_lag([this] { return lag_->last_lag_s(); });
+    runner_ = std::make_unique<serve::JobRunner>(serve::RunnerEnv{loop_, *children_, registry_, redactor_, *output_,
+                                                                  *run_metrics_, *health_, jobs::all_kinds()});
+    health_->set_unavailable([this](std::string_view subsystem) { return runner_->unavailable(subsystem); });
+
+    serve::EndpointOptions endpoint_options;
+    endpoint_options.health = health_.get();
+    endpoint_options.jobs = [this] { return runner_->jobs_json(); };
+    endpoint_options.run_job = [this](const std::string& job) { return run_job(job); };
+    endpoint_options.token = token;
+    endpoint_options.debug = options_.enable_debug;
+    endpoints_ = std::make_unique<serve::Endpoints>(loop_, registry_, [this] { return lag_->last_lag_s(); },
+                                                    std::move(endpoint_options));
+    if (auto problem = endpoints_->listen(options_.listen); !problem.empty()) throw UsageError("--listen: " + problem);
+    if (!serve::is_loopback_address(options_.listen) && token.empty()) {
+        spdlog::warn("--listen {}: not a loopback address and no --token-file: anyone who reaches it can read the "
+                     "endpoints and start jobs",
+                     options_.listen);
+    }
+
+    sigint_ = loop::SignalWatcher::create(loop_, SIGINT, [this](int s) { on_stop_signal(s); });
+    sigterm_ = loop::SignalWatcher::create(loop_, SIGTERM, [this](int s) { on_stop_signal(s); });
+    sighup_ = loop::SignalWatcher::create(loop_, SIGHUP, [this](int) { reload(); });
+
+    const auto jobs = set->jobs.size();
+    runner_->load(std::move(set));
+    endpoints_->set_readiness(serve::Readiness::ready);
+    spdlog::info("gaia serve: {} job(s); endpoints on http://{}/", jobs, options_.listen);
+    loop_.run();
+
+    // shutdown() closed everything it owned; what remains is freed in order.
+    runner_.reset();
+    endpoints_.reset();
+    lag_.reset();
+    const int leaked = loop_.close();
+    if (leaked != 0) spdlog::debug("event loop closed with {}", leaked);
+    spdlog::info("gaia serve: stopped");
+    return kPassed;
+}
+
+int serve_command(const GlobalOptions& globals, const ServeCommandOptions& options) {
+    ServeSession session(globals, options);
+    return session.execute();
+}
+
+}  // namespace
+
+void add_serve_command(CLI::App& app, GlobalOptions& globals, Action& action) {
+    auto o = std::make_shared<ServeCommandOptions>();
+    auto* cmd = app.add_subcommand("serve", "Serve the monitoring endpoint and run jobs on their schedules");
+    cmd->add_option("files", o->files, "Job files (- for standard input)");
+    cmd->add_option("--listen", o->listen, "Address of the endpoints, HOST:PORT")->capture_default_str();
+    cmd->add_option("--token-file", o->token_file, "POST and /debug need this bearer token (first line of the file)");
+    cmd->add_flag("--enable-debug", o->enable_debug, "Serve /debug/ endpoints");
+    cmd->add_option("--drain-timeout", o->drain_timeout, "On SIGTERM/SIGINT, how long running jobs may finish")
+        ->capture_default_str();
+    cmd->callback([&globals, &action, o] { action = [&globals, o] { return serve_command(globals, *o); }; });
+}
+
+}  // namespace gaia::cli

@@ -1,0 +1,178 @@
+#include "core/serve/dashboard.hpp"
+
+namespace gaia::serve {
+namespace {
+
+// The page builds every element with textContent: job names and errors from the job files
+// are never parsed as HTML.
+constexpr std::string_view kPage = R"HTML(<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>gaia</title>
+<style>
+:root { --bg:#f6f7f9; --card:#fff; --ink:#1d2430; --dim:#667085; --ok:#1a7f37; --warn:#b35900; --bad:#c62828; --line:#e4e7ec; }
+@media (prefers-color-scheme: dark) { :root { --bg:#14171c; --card:#1d2129; --ink:#e6e9ef; --dim:#98a2b3; --line:#2d333d; } }
+* { box-sizing: border-box; }
+body { margin:0; font:14px/1.4 system-ui, sans-serif; background:var(--bg); color:var(--ink); }
+header { display:flex; align-items:baseline; gap:1em; padding:14px 20px; border-bottom:1px solid var(--line); background:var(--card); }
+header h1 { margin:0; font-size:20px; }
+header .meta { color:var(--dim); }
+main { padding:16px 20px; display:grid; gap:16px; }
+section h2 { font-size:13px; text-transform:uppercase; letter-spacing:.06em; color:var(--dim); margin:0 0 8px; }
+.cards { display:grid; grid-template-columns:repeat(auto-fill, minmax(180px, 1fr)); gap:10px; }
+.card { background:var(--card); border:1px solid var(--line); border-left:5px solid var(--dim); border-radius:6px; padding:10px 12px; }
+.card .name { font-weight:600; }
+.card .facts { color:var(--dim); font-size:12px; white-space:pre-line; }
+.healthy { border-left-color:var(--ok); } .degraded { border-left-color:var(--warn); } .unhealthy { border-left-color:var(--bad); }
+.status { font-weight:600; }
+.status.healthy, .status.passed, .status.alive { color:var(--ok); }
+.status.degraded, .status.running, .status.skipped { color:var(--warn); }
+.status.unhealthy, .status.failed, .status.cancelled { color:var(--bad); }
+table { width:100%; border-collapse:collapse; background:var(--card); border:1px solid var(--line); border-radius:6px; }
+th, td { text-align:left; padding:6px 10px; border-bottom:1px solid var(--line); vertical-align:top; }
+th { font-size:12px; color:var(--dim); font-weight:600; }
+td.num { text-align:right; font-variant-numeric:tabular-nums; }
+td.error { color:var(--bad); font-size:12px; max-width:40ch; overflow-wrap:anywhere; }
+.rates { display:grid; grid-template-columns:repeat(auto-fill, minmax(160px, 1fr)); gap:10px; }
+.rate { background:var(--card); border:1px solid var(--line); border-radius:6px; padding:10px 12px; }
+.rate .value { font-size:22px; font-variant-numeric:tabular-nums; }
+.rate .label { color:var(--dim); font-size:12px; }
+#problem { color:var(--bad); }
+</style>
+</head>
+<body>
+<header><h1>gaia</h1><span id="overall" class="status">loading…</span><span class="meta" id="meta"></span><span id="problem"></span></header>
+<main>
+<section><h2>Subsystems</h2><div class="cards" id="subsystems"></div></section>
+<section><h2>Live rates</h2><div class="rates" id="rates"></div></section>
+<section><h2>Jobs</h2>
+<table id="jobs"><thead><tr><th>job</th><th>kind</th><th>schedule</th><th>last result</th><th>last run</th><th class="num">duration</th><th class="num">runs</th><th class="num">skipped</th><th>next run</th><th>error</th></tr></thead><tbody></tbody></table>
+</section>
+</main>
+<script>
+"use strict";
+const REFRESH_MS = 2000;
+let previous = null;  // the last /metrics sample, for rates
+
+function el(tag, cls, text) {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text !== undefined && text !== null) e.textContent = String(text);
+  return e;
+}
+function seconds(s) {
+  if (s === null || s === undefined) return "—";
+  if (s < 1) return (s * 1000).toFixed(0) + " ms";
+  if (s < 120) return s.toFixed(1) + " s";
+  return (s / 60).toFixed(1) + " min";
+}
+function when(iso) {
+  if (!iso) return "—";
+  const d = new Date(iso);
+  const delta = (d.getTime() - Date.now()) / 1000;
+  const rel = Math.abs(delta) < 90 ? Math.round(Math.abs(delta)) + " s" : Math.round(Math.abs(delta) / 60) + " min";
+  return d.toLocaleTimeString() + (delta >= 0 ? " (in " + rel + ")" : " (" + rel + " ago)");
+}
+// Sums every sample of a metric in the Prometheus text, optionally filtered by a label.
+function sum(text, name, label, value) {
+  let total = 0;
+  for (const line of text.split("\n")) {
+    if (!line.startsWith(name) || line[0] === "#") continue;
+    const rest = line.slice(name.length);
+    if (rest[0] !== "{" && rest[0] !== " ") continue;
+    if (label && rest.indexOf(label + "=\"" + value + "\"") < 0) continue;
+    const v = parseFloat(line.slice(line.lastIndexOf(" ") + 1));
+    if (!isNaN(v)) total += v;
+  }
+  return total;
+}
+function renderHealth(h) {
+  const overall = document.getElementById("overall");
+  overall.textContent = h.status;
+  overall.className = "status " + h.status;
+  document.getElementById("meta").textContent = "version " + h.version + " · up " + seconds(h.uptime_s) + " · loop lag " + seconds(h.loop_lag_s);
+  const box = document.getElementById("subsystems");
+  box.replaceChildren();
+  for (const [name, s] of Object.entries(h.subsystems)) {
+    const card = el("div", "card " + s.status);
+    card.dataset.subsystem = name;
+    card.append(el("div", "name", name), el("div", "status " + s.status, s.status));
+    const facts = [];
+    if (s.active !== undefined) facts.push("active " + s.active);
+    if (s.success_rate !== null && s.success_rate !== undefined) facts.push("success " + (s.success_rate * 100).toFixed(1) + "% of " + (s.passed + s.failed));
+    if (s.p95_s !== null && s.p95_s !== undefined) facts.push("p95 " + seconds(s.p95_s));
+    for (const r of s.reasons || []) facts.push(r);
+    card.append(el("div", "facts", facts.join("\n")));
+    box.append(card);
+  }
+}
+function renderJobs(data) {
+  const body = document.querySelector("#jobs tbody");
+  body.replaceChildren();
+  for (const j of data.jobs) {
+    const tr = el("tr");
+    tr.dataset.job = j.name;
+    const last = j.last;
+    const status = j.running ? "running" : (last ? last.status : "never run");
+    tr.append(el("td", null, j.name), el("td", null, j.kind), el("td", null, j.schedule || "on request"),
+              el("td", "status " + status.replace(/ /g, "-"), status), el("td", null, last ? when(last.started) : "—"),
+              el("td", "num", last ? seconds(last.duration_s) : "—"), el("td", "num", j.runs), el("td", "num", j.skipped),
+              el("td", null, when(j.next_run)), el("td", "error", last && last.error ? last.error : ""));
+    body.append(tr);
+  }
+}
+function renderRates(text, now) {
+  const sample = {
+    t: now,
+    tasks: sum(text, "gaia_tasks_total"),
+    failed: sum(text, "gaia_tasks_total", "status", "failed"),
+    requests: sum(text, "gaia_api_requests_total"),
+    bytes: sum(text, "gaia_network_bytes_total"),
+    fileops: sum(text, "gaia_file_operations_total"),
+    pages: sum(text, "gaia_browser_pages_total"),
+  };
+  const rates = document.getElementById("rates");
+  rates.replaceChildren();
+  const show = (label, value) => { const d = el("div", "rate"); d.append(el("div", "value", value), el("div", "label", label)); rates.append(d); };
+  const per = (k) => previous ? Math.max(0, (sample[k] - previous[k]) / ((sample.t - previous.t) / 1000)) : 0;
+  show("tasks / s", per("tasks").toFixed(1));
+  show("failed tasks / s", per("failed").toFixed(1));
+  show("HTTP requests / s", per("requests").toFixed(1));
+  show("network KiB / s", (per("bytes") / 1024).toFixed(1));
+  show("file operations / s", per("fileops").toFixed(1));
+  show("browser pages / s", per("pages").toFixed(2));
+  show("tasks in flight", sum(text, "gaia_tasks_in_flight"));
+  show("tasks since start", sample.tasks);
+  previous = sample;
+}
+async function refresh() {
+  const problem = document.getElementById("problem");
+  try {
+    const [health, jobs, metrics] = await Promise.all([
+      fetch("/health", {cache: "no-store"}).then(r => r.json()),
+      fetch("/api/v1/jobs", {cache: "no-store"}).then(r => r.json()),
+      fetch("/metrics", {cache: "no-store"}).then(r => r.text()),
+    ]);
+    renderHealth(health);
+    renderJobs(jobs);
+    renderRates(metrics, Date.now());
+    problem.textContent = "";
+    document.body.dataset.loaded = "true";
+  } catch (e) {
+    problem.textContent = "gaia is not answering: " + e.message;
+  }
+}
+refresh();
+setInterval(refresh, REFRESH_MS);
+</script>
+</body>
+</html>
+)HTML";
+
+}  // namespace
+
+std::string_view dashboard_html() { return kPage; }
+
+}  // namespace gaia::serve

@@ -1,0 +1,69 @@
+#pragma once
+// SLO-based health of SPEC §2.8 and §4: each subsystem's recent work and current load,
+// read from its metrics, judged against the job files' [slo.*] objectives (or the SPEC's
+// defaults). One threshold missed: degraded. Success under half its objective, or a
+// subsystem that cannot work at all (no Chromium, a stalled loop): unhealthy.
+
+#include "core/jobfile/model.hpp"
+#include "core/metrics/registry.hpp"
+#include "core/serve/slo_window.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <array>
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+
+namespace gaia::serve {
+
+enum class HealthStatus { healthy, degraded, unhealthy };
+const char* health_name(HealthStatus status);
+
+// The five subsystems, in SPEC order.
+inline constexpr std::array<std::string_view, 5> kSubsystems = {"api", "file", "browser", "process", "network"};
+
+// The subsystem whose work tasks of this kind are ("" for an unknown kind).
+std::string_view subsystem_of_kind(std::string_view kind);
+
+class Health {
+public:
+    using Clock = std::function<std::uint64_t()>;  // milliseconds, monotonic
+    explicit Health(metrics::Registry& registry, Clock now_ms = {});
+
+    void set_objectives(std::map<std::string, jobfile::SloSettings, std::less<>> slo) { slo_ = std::move(slo); }
+    // Why a subsystem cannot work at all (empty when it can), asked at each verdict.
+    void set_unavailable(std::function<std::string(std::string_view subsystem)> fn) { unavailable_ = std::move(fn); }
+    // The event loop's latest lag: a loop this late makes gaia unhealthy.
+    void set_loop_lag(std::function<double()> fn) { loop_lag_s_ = std::move(fn); }
+
+    // A task of this kind ended (after its retries) and took this long.
+    void record_task(std::string_view kind, bool passed, double seconds);
+
+    struct Verdict {
+        HealthStatus status = HealthStatus::healthy;
+        nlohmann::json body;
+    };
+    // One subsystem: {status, reasons, active, success_rate, p95_s, …}.
+    Verdict subsystem(std::string_view name);
+    // All of them and gaia itself: {status, version, uptime_s, loop_lag_s, subsystems}.
+    Verdict overall();
+
+    static constexpr double kStalledLoopS = 1.0;
+
+private:
+    struct Judge;
+    double gauge(std::string_view name) const;
+    std::uint64_t now_ms() const;
+
+    metrics::Registry& registry_;
+    Clock now_ms_;
+    std::uint64_t started_ms_;
+    std::map<std::string, jobfile::SloSettings, std::less<>> slo_;
+    std::function<std::string(std::string_view)> unavailable_;
+    std::function<double()> loop_lag_s_;
+    std::map<std::string, SloWindow, std::less<>> windows_;  // by subsystem
+};
+
+}  // namespace gaia::serve

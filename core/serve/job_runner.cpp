@@ -1,0 +1,328 @@
+#include "core/serve/job_runner.hpp"
+
+#include "core/net/network.hpp"
+#include "core/report/run_report.hpp"
+#include "core/run/scheduler.hpp"
+#include "core/run/selection.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <set>
+
+namespace gaia::serve {
+
+using Clock = std::chrono::system_clock;
+
+// One loaded job set and the subsystems its runs share.
+struct JobRunner::Generation {
+    std::unique_ptr<jobfile::JobSet> set;
+    std::unique_ptr<net::Network> network;
+    std::unique_ptr<run::RunEnv> env;
+    std::vector<std::unique_ptr<run::KindRuntime>> runtimes;
+    run::Scheduler::Runtimes by_kind;
+    std::map<std::string, run::KindRuntime*, std::less<>> by_subsystem;
+    std::size_t runs = 0;
+    bool draining = false;
+};
+
+struct JobRunner::Run {
+    Generation* gen = nullptr;
+    std::string job;
+    std::string trigger;  // "schedule" or "api"
+    std::string id;
+    Clock::time_point started;
+    std::unique_ptr<run::Scheduler> scheduler;
+};
+
+namespace {
+
+// A wall-clock wait is re-checked at least this often, so that a clock that is set or a
+// machine that slept does not make a scheduled run late by the whole gap.
+constexpr auto kMaxTimerWait = std::chrono::seconds(60);
+
+}  // namespace
+
+JobRunner::JobRunner(RunnerEnv env) : env_(std::move(env)) {}
+
+JobRunner::~JobRunner() {
+    // shutdown() has ended every run and closed every generation; this is for a caller that
+    // could not wait: nothing may outlive the loop's handles.
+    for (auto& [raw, run] : runs_) run->scheduler.reset();
+    auto close = [](Generation& gen) {
+        for (auto& rt : gen.runtimes) rt->close();
+        if (gen.network) gen.network->close();
+    };
+    if (current_) close(*current_);
+    for (auto& gen : retiring_) close(*gen);
+}
+
+std::unique_ptr<JobRunner::Generation> JobRunner::make_generation(std::unique_ptr<jobfile::JobSet> set) {
+    auto gen = std::make_unique<Generation>();
+    gen->set = std::move(set);
+    gen->network = std::make_unique<net::Network>(env_.loop, env_.registry, gen->set->network);
+    gen->env = std::make_unique<run::RunEnv>(
+        run::RunEnv{env_.loop, env_.children, env_.registry, env_.redactor, env_.output, nullptr, gen->network.get()});
+    // Several runs share the subsystems: a lost service fails what needs it in each of them.
+    Generation* raw = gen.get();
+    gen->env->service_lost = [this, raw](const jobfile::Job& service, const std::string& reason) {
+        for (auto& [run, owned] : runs_) {
+            if (run->gen == raw) run->scheduler->service_lost(service, reason);
+        }
+    };
+    for (const auto* kind : env_.kinds) {
+        const auto subsystem = std::string(kind->schema().subsystem);
+        auto found = gen->set->subsystems.find(subsystem);
+        gen->runtimes.push_back(
+            kind->make_runtime(*gen->env, found == gen->set->subsystems.end() ? nullptr : found->second.get()));
+        auto* runtime = gen->runtimes.back().get();
+        gen->by_kind.emplace(std::string(kind->schema().kind), runtime);
+        gen->by_subsystem.emplace(subsystem, runtime);
+        runtime->prepare(*gen->set);
+    }
+    if (gen->set->network.insecure) {
+        spdlog::warn("[network].insecure: TLS certificates are not verified for any HTTPS request");
+    }
+    return gen;
+}
+
+void JobRunner::load(std::unique_ptr<jobfile::JobSet> set) {
+    if (current_) {
+        Generation* old = current_.get();
+        retiring_.push_back(std::move(current_));
+        retire_if_idle(old);
+    }
+    current_ = make_generation(std::move(set));
+    env_.health.set_objectives(current_->set->slo);
+
+    // Jobs gone from the files go (a run of one still going finishes first).
+    for (auto it = jobs_.begin(); it != jobs_.end();) {
+        if (!current_->set->find(it->first) && !it->second.running) it = jobs_.erase(it);
+        else ++it;
+    }
+    const auto now = Clock::now();
+    for (const auto& job : current_->set->jobs) {
+        auto& state = jobs_[job.name];
+        state.job = &job;
+        const std::string old_text = state.schedule ? state.schedule->text() : std::string();
+        if (job.schedule.empty()) {
+            state.schedule.reset();
+            state.next_run.reset();
+        } else if (job.schedule != old_text || !state.next_run) {
+            std::string error;
+            state.schedule = run::Schedule::parse(job.schedule, &error);  // the loader checked it
+            state.next_run = state.schedule ? state.schedule->next_after(now) : std::nullopt;
+        }
+        arm(job.name, state);
+    }
+}
+
+void JobRunner::arm(const std::string& name, JobState& state) {
+    if (!state.next_run || stopping_) {
+        if (state.timer) state.timer->stop();
+        return;
+    }
+    if (!state.timer) state.timer = loop::Timer::create(env_.loop);
+    auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(*state.next_run - Clock::now());
+    wait = std::clamp<std::chrono::milliseconds>(wait, std::chrono::milliseconds(0), kMaxTimerWait);
+    state.timer->start(wait, [this, name] { on_due(name); });
+}
+
+void JobRunner::on_due(const std::string& name) {
+    auto it = jobs_.find(name);
+    if (it == jobs_.end() || stopping_) return;
+    auto& state = it->second;
+    if (!state.next_run || !state.schedule) return;
+    const auto now = Clock::now();
+    if (now + std::chrono::milliseconds(2) < *state.next_run) {
+        arm(name, state);  // a capped wait, or the clock was set back
+        return;
+    }
+    if (state.running) {
+        ++state.skipped;
+        env_.metrics.schedule_skipped.with({name}).inc();
+        spdlog::warn("job `{}`: due, but its run {} is still going: skipped", name, state.running->id);
+    } else if (state.job) {
+        start_run(state, "schedule");
+    }
+    // The next time after the one just due; if gaia fell behind (a stalled machine), the
+    // next one after now: missed runs are not made up in a burst.
+    auto next = state.schedule->next_after(*state.next_run);
+    if (next && *next <= now) next = state.schedule->next_after(now);
+    state.next_run = next;
+    arm(name, state);
+}
+
+JobRunner::Run* JobRunner::start_run(JobState& state, const char* why) {
+    Generation* gen = current_.get();
+    const auto& job = *state.job;
+    auto run = std::make_unique<Run>();
+    run->gen = gen;
+    run->job = job.name;
+    run->trigger = why;
+    run->id = run::new_run_id();
+    run->started = Clock::now();
+
+    run::RunOptions options;
+    options.concurrency = gen->set->settings.concurrency;
+    options.fail_fast = gen->set->settings.fail_fast;
+    options.timeout = gen->set->settings.timeout;
+    options.selected = run::select_jobs(*gen->set, {job.name}, nullptr);
+    options.run_id = run->id;
+    options.drain_subsystems = false;  // browsers stay up between runs
+    run->scheduler = std::make_unique<run::Scheduler>(*gen->env, *gen->set, options, gen->by_kind, env_.metrics);
+    run->scheduler->on_task_finished = [this](const jobfile::Job& j, run::TaskStatus status, double seconds) {
+        if (status != run::TaskStatus::cancelled) env_.health.record_task(j.kind, status == run::TaskStatus::passed, seconds);
+    };
+
+    Run* raw = run.get();
+    runs_.emplace(raw, std::move(run));
+    ++gen->runs;
+    state.running = raw;
+    ++state.runs;
+    spdlog::info("job `{}`: run {} started ({})", job.name, raw->id, why);
+    raw->scheduler->start([this, raw] { on_run_finished(raw); });
+    return raw;
+}
+
+void JobRunner::on_run_finished(Run* run) {
+    auto owned = std::move(runs_.at(run));
+    runs_.erase(run);
+    const auto& set = *run->gen->set;
+    const auto index = set.index_of(run->job);
+    const auto& r = run->scheduler->results().at(index);
+    const std::string status(run::to_string(r.status));
+    const auto summary = r.latency();
+    nlohmann::json last = {
+        {"run_id", run->id},
+        {"trigger", run->trigger},
+        {"status", status},
+        {"started", report::iso8601_utc(run->started)},
+        {"duration_s", run->scheduler->elapsed_s()},
+        {"instances", r.instances},
+        {"passed", r.passed},
+        {"failed", r.failed},
+        {"p95_s", summary.p95},
+        {"error", r.first_error.empty() ? nlohmann::json(nullptr) : nlohmann::json(env_.redactor.scrub(r.first_error))},
+    };
+    if (r.status == run::JobStatus::failed) {
+        spdlog::warn("job `{}`: run {} failed after {:.3f} s: {}", run->job, run->id, run->scheduler->elapsed_s(),
+                     env_.redactor.scrub(r.first_error));
+    } else {
+        spdlog::info("job `{}`: run {} {} in {:.3f} s", run->job, run->id, status, run->scheduler->elapsed_s());
+    }
+    if (auto it = jobs_.find(run->job); it != jobs_.end()) {
+        if (it->second.running == run) it->second.running = nullptr;
+        it->second.last = std::move(last);
+        if (!current_ || !current_->set->find(run->job)) jobs_.erase(it);  // removed by a reload meanwhile
+    }
+    Generation* gen = run->gen;
+    --gen->runs;
+    // The scheduler is inside its own callback: it goes on a later turn.
+    env_.loop.defer_delete(std::move(owned));
+    if (gen != current_.get()) retire_if_idle(gen);
+    maybe_shut_down();
+}
+
+JobRunner::Trigger JobRunner::trigger(std::string_view job, std::string* run_id) {
+    if (stopping_ || !current_) return Trigger::stopping;
+    auto it = jobs_.find(job);
+    if (it == jobs_.end() || !it->second.job || !current_->set->find(job)) return Trigger::unknown_job;
+    if (it->second.running) {
+        if (run_id) *run_id = it->second.running->id;
+        return Trigger::already_running;
+    }
+    Run* run = start_run(it->second, "api");
+    if (run_id) *run_id = run->id;
+    return Trigger::started;
+}
+
+void JobRunner::retire_if_idle(Generation* gen) {
+    if (gen->runs != 0 || gen->draining) return;
+    gen->draining = true;
+    std::set<run::KindRuntime*> distinct;
+    for (auto& rt : gen->runtimes) distinct.insert(rt.get());
+    auto remaining = std::make_shared<std::size_t>(distinct.size());
+    auto drained = [this, gen, remaining] {
+        if (--*remaining != 0) return;
+        for (auto& rt : gen->runtimes) rt->close();
+        gen->network->close();
+        auto it = std::find_if(retiring_.begin(), retiring_.end(), [gen](const auto& g) { return g.get() == gen; });
+        if (it != retiring_.end()) {
+            env_.loop.defer_delete(std::move(*it));
+            retiring_.erase(it);
+        }
+        maybe_shut_down();
+    };
+    for (auto* rt : distinct) rt->drain(drained);
+}
+
+std::string JobRunner::unavailable(std::string_view subsystem) const {
+    if (!current_) return {};
+    auto it = current_->by_subsystem.find(subsystem);
+    return it == current_->by_subsystem.end() ? std::string() : it->second->unavailable();
+}
+
+nlohmann::json JobRunner::jobs_json() const {
+    nlohmann::json jobs = nlohmann::json::array();
+    if (!current_) return {{"jobs", jobs}};
+    for (const auto& job : current_->set->jobs) {
+        auto it = jobs_.find(job.name);
+        if (it == jobs_.end()) continue;
+        const auto& state = it->second;
+        jobs.push_back({
+            {"name", job.name},
+            {"kind", job.kind},
+            {"tags", job.tags},
+            {"schedule", job.schedule.empty() ? nlohmann::json(nullptr) : nlohmann::json(job.schedule)},
+            {"next_run", state.next_run ? nlohmann::json(report::iso8601_utc(*state.next_run)) : nlohmann::json(nullptr)},
+            {"running", state.running != nullptr},
+            {"runs", state.runs},
+            {"skipped", state.skipped},
+            {"last", state.last},
+        });
+    }
+    return {{"name", current_->set->name}, {"files", current_->set->files}, {"jobs", std::move(jobs)}};
+}
+
+void JobRunner::shutdown(std::chrono::milliseconds grace, std::function<void()> done) {
+    if (stopping_) return;
+    stopping_ = true;
+    shut_down_ = std::move(done);
+    for (auto& [name, state] : jobs_) state.timer.reset();
+    if (!runs_.empty()) {
+        spdlog::info("waiting up to {} ms for {} run(s) to end", grace.count(), runs_.size());
+        grace_timer_ = loop::Timer::create(env_.loop);
+        grace_timer_->start(grace, [this] {
+            spdlog::warn("drain timeout: cancelling {} run(s)", runs_.size());
+            for (auto& [run, owned] : runs_) run->scheduler->stop(run::StopCause::terminated);
+        });
+    }
+    env_.loop.post([this] { maybe_shut_down(); });
+}
+
+void JobRunner::kill_now() noexcept {
+    if (current_) {
+        for (auto& rt : current_->runtimes) rt->kill_now();
+    }
+    for (auto& gen : retiring_) {
+        for (auto& rt : gen->runtimes) rt->kill_now();
+    }
+}
+
+void JobRunner::maybe_shut_down() {
+    if (!stopping_ || !runs_.empty()) return;
+    grace_timer_.reset();
+    if (current_) {
+        Generation* last = current_.get();
+        retiring_.push_back(std::move(current_));
+        retire_if_idle(last);
+        return;  // comes back here once it is closed
+    }
+    if (!retiring_.empty() || !shut_down_) return;
+    auto done = std::move(shut_down_);
+    shut_down_ = nullptr;
+    env_.loop.post(std::move(done));
+}
+
+}  // namespace gaia::serve

@@ -1,0 +1,136 @@
+// gaia serve watched the way operators watch it: its web dashboard rendered by headless
+// Chromium (driven by gaia's own browser pool), and a real Prometheus scraping it.
+
+#include "tests/support/curl.hpp"
+#include "tests/support/file_server.hpp"
+#include "tests/support/png.hpp"
+#include "tests/support/report_helpers.hpp"
+#include "tests/support/subprocess.hpp"
+
+#include <doctest/doctest.h>
+
+#include <signal.h>
+
+#include <chrono>
+#include <string>
+#include <thread>
+
+using namespace gaia::test;
+
+namespace {
+
+const char* kScheduled = R"T(name = "watched"
+[jobs.tick]
+kind = "process"
+command = ["true"]
+schedule = "@every 1s"
+
+[jobs.broken]
+kind = "process"
+command = ["false"]
+schedule = "@every 1s"
+)T";
+
+}  // namespace
+
+TEST_CASE("the dashboard at / is self-contained and renders health, jobs and their results in Chromium") {
+    TempDir dir;
+    const int port = free_port();
+    const std::string base = "http://127.0.0.1:" + std::to_string(port);
+    BackgroundGaia gaia({"serve", dir.file("jobs.toml", kScheduled), "--listen", "127.0.0.1:" + std::to_string(port)},
+                        dir.path());
+    REQUIRE_MESSAGE(wait_until_up(base), gaia.err());
+
+    auto page = curl({"-i", base + "/"});
+    CHECK(page.out.rfind("HTTP/1.1 200", 0) == 0);
+    CHECK(page.out.find("Content-Type: text/html; charset=utf-8") != std::string::npos);
+    CHECK(page.out.find("Content-Security-Policy: default-src 'none'") != std::string::npos);
+    // No external script, style, font or image: nothing to fetch from anywhere else.
+    for (const char* external : {"http://", "https://", "<link", "src=", "@import", "url("}) {
+        INFO(external);
+        CHECK(page.out.find(external) == std::string::npos);
+    }
+    REQUIRE(eventually([&] {
+        auto jobs = get_json(base + "/api/v1/jobs");
+        return jobs.is_object() && !jobs["jobs"][0]["last"].is_null() && !jobs["jobs"][1]["last"].is_null();
+    }));
+
+    // gaia's browser pool opens the dashboard, waits until the data is on the page, reads
+    // it and takes a screenshot. The page's CSP would log a console error for anything it
+    // tried to load from elsewhere: no_console_errors checks that too.
+    const auto shot = (dir.path() / "dashboard.png").string();
+    const std::string viewer = "[jobs.dashboard]\nkind = \"browser\"\nurl = \"" + base + "/\"\ntimeout = \"60s\"\n" +
+                               "steps = [\n"
+                               "  { wait_for = \"body[data-loaded] tr[data-job=broken] td.status.failed\" },\n"
+                               "  { wait_for = \"tr[data-job=tick] td.status.passed\" },\n"
+                               "  { extract = \"#jobs\", as = \"jobs\" },\n"
+                               "  { extract = \"#subsystems\", as = \"subsystems\" },\n"
+                               "  { extract = \"#rates\", as = \"rates\" },\n"
+                               "  { screenshot = \"" + shot + "\" },\n"
+                               "]\n"
+                               "expect = { title_contains = \"gaia\", no_console_errors = true }\n";
+    TempDir browser_tmp;
+    auto viewed = run_with_metrics(dir, viewer, {}, {"TMPDIR=" + browser_tmp.path().string()});
+    INFO(viewed.out.err);
+    REQUIRE(viewed.out.exit_code == 0);
+    const auto& captures = viewed.report["jobs"][0]["captures"];
+    const auto jobs_text = captures["jobs"].get<std::string>();
+    for (const char* shown : {"tick", "broken", "process", "@every 1s", "passed", "failed"}) {
+        INFO(shown, " in ", jobs_text);
+        CHECK(jobs_text.find(shown) != std::string::npos);
+    }
+    const auto health_text = captures["subsystems"].get<std::string>();
+    for (const char* shown : {"api", "file", "browser", "process", "network", "healthy", "degraded"}) {
+        INFO(shown, " in ", health_text);
+        CHECK(health_text.find(shown) != std::string::npos);
+    }
+    CHECK(captures["rates"].get<std::string>().find("tasks / s") != std::string::npos);
+    const auto png = decode_png(read_file(shot));
+    CHECK(png.width == 1280);
+    CHECK(png.height == 720);
+
+    gaia.signal(SIGTERM);
+    CHECK(gaia.wait(20) == 0);
+}
+
+TEST_CASE("a real Prometheus scrapes gaia serve: up is 1 and gaia_tasks_total rises") {
+    TempDir dir;
+    const int gaia_port = free_port();
+    const int prom_port = free_port();
+    const std::string target = "127.0.0.1:" + std::to_string(gaia_port);
+    BackgroundGaia gaia({"serve", dir.file("jobs.toml", kScheduled), "--listen", target}, dir.path());
+    REQUIRE_MESSAGE(wait_until_up("http://" + target), gaia.err());
+
+    // gaia's series carry a `job` label of their own (the job file's job): honor_labels
+    // keeps it instead of renaming it exported_job; `up` still has the target's job="gaia".
+    const auto config = dir.file("prometheus.yml", "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
+                                                   "scrape_configs:\n  - job_name: gaia\n    honor_labels: true\n"
+                                                   "    static_configs:\n"
+                                                   "      - targets: ['" + target + "']\n");
+    const std::string prom = "http://127.0.0.1:" + std::to_string(prom_port);
+    BackgroundProcess prometheus({"prometheus", "--config.file=" + config,
+                                  "--storage.tsdb.path=" + (dir.path() / "tsdb").string(),
+                                  "--web.listen-address=127.0.0.1:" + std::to_string(prom_port)},
+                                 dir.path(), "prometheus");
+    auto query = [&](const std::string& promql) {
+        return get_json(prom + "/api/v1/query?query=" + promql);
+    };
+    auto scalar = [&](const std::string& promql) -> double {
+        auto r = query(promql);
+        if (!r.is_object() || r["status"] != "success" || r["data"]["result"].empty()) return -1;
+        return std::stod(r["data"]["result"][0]["value"][1].get<std::string>());
+    };
+    INFO(prometheus.err());
+    REQUIRE(eventually([&] { return scalar("up%7Bjob%3D%22gaia%22%7D") == 1; }, 30));
+    REQUIRE(eventually([&] { return scalar("sum(gaia_tasks_total)") > 0; }));
+    const double first = scalar("sum(gaia_tasks_total)");
+    CHECK(eventually([&] { return scalar("sum(gaia_tasks_total)") >= first + 2; }));
+    CHECK(scalar("sum(gaia_tasks_total%7Bjob%3D%22broken%22%2Cstatus%3D%22failed%22%7D)") > 0);
+    CHECK(scalar("gaia_build_info") == 1);
+    CHECK(scalar("sum(gaia_job_runs_total%7Bjob%3D%22tick%22%7D)") > 0);
+
+    prometheus.signal(SIGTERM);
+    CHECK(prometheus.wait(20) == 0);
+    gaia.signal(SIGTERM);
+    CHECK(gaia.wait(20) == 0);
+}

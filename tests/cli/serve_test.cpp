@@ -1,0 +1,265 @@
+// gaia serve end to end: schedules, running a job on request, tokens, reload, drain and
+// SLO health — the real binary, asked with curl.
+
+#include "tests/support/curl.hpp"
+#include "tests/support/file_server.hpp"
+#include "tests/support/subprocess.hpp"
+
+#include <doctest/doctest.h>
+
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <chrono>
+#include <string>
+#include <thread>
+
+using namespace gaia::test;
+
+namespace {
+
+struct Served {
+    int port = free_port();
+    std::string address = "127.0.0.1:" + std::to_string(port);
+    std::string base = "http://" + address;
+};
+
+// The job named `name` in /api/v1/jobs (null if absent).
+nlohmann::json job_of(const std::string& base, const std::string& name) {
+    auto all = get_json(base + "/api/v1/jobs");
+    if (!all.is_object()) return nullptr;
+    for (const auto& j : all["jobs"]) {
+        if (j["name"] == name) return j;
+    }
+    return nullptr;
+}
+
+
+}  // namespace
+
+TEST_CASE("gaia serve runs scheduled jobs, skips a run still going, and runs a job on request") {
+    TempDir dir;
+    Served s;
+    const auto file = dir.file("jobs.toml", R"T(name = "svc"
+[jobs.tick]
+kind = "process"
+command = ["true"]
+schedule = "@every 1s"
+
+[jobs.slow]
+kind = "process"
+command = ["sleep", "2.5"]
+schedule = "@every 1s"
+
+[jobs.manual]
+kind = "process"
+command = ["echo", "hi"]
+tags = ["adhoc"]
+)T");
+    BackgroundGaia gaia({"serve", file, "--listen", s.address}, dir.path());
+    REQUIRE_MESSAGE(wait_until_up(s.base), gaia.err());
+    CHECK(http_code({s.base + "/readiness"}) == "200");
+
+    REQUIRE_MESSAGE(eventually([&] { return job_of(s.base, "tick")["runs"].get<int>() >= 2; }), gaia.err());
+    auto tick = job_of(s.base, "tick");
+    CHECK(tick["kind"] == "process");
+    CHECK(tick["schedule"] == "@every 1s");
+    CHECK(tick["next_run"].is_string());
+    CHECK(tick["last"]["status"] == "passed");
+    CHECK(tick["last"]["trigger"] == "schedule");
+
+    // slow takes 2.5 s and is due every second: the runs due meanwhile are skipped and counted.
+    REQUIRE(eventually([&] { return job_of(s.base, "slow")["skipped"].get<int>() >= 1; }));
+    auto metrics = curl({s.base + "/metrics"}).out;
+    CHECK(metrics.find("gaia_schedule_skipped_total{job=\"slow\"} ") != std::string::npos);
+    CHECK(metrics.find("gaia_tasks_total{job=\"tick\",kind=\"process\",status=\"passed\"} ") != std::string::npos);
+
+    // A job without a schedule runs only when asked.
+    auto manual = job_of(s.base, "manual");
+    CHECK(manual["schedule"].is_null());
+    CHECK(manual["next_run"].is_null());
+    CHECK(manual["runs"] == 0);
+    auto started = curl({"-i", "-X", "POST", s.base + "/api/v1/jobs/manual/run"});
+    CHECK(started.out.rfind("HTTP/1.1 202", 0) == 0);
+    CHECK(started.out.find("\"status\":\"started\"") != std::string::npos);
+    REQUIRE(eventually([&] { return !job_of(s.base, "manual")["last"].is_null(); }));
+    manual = job_of(s.base, "manual");
+    CHECK(manual["last"]["status"] == "passed");
+    CHECK(manual["last"]["trigger"] == "api");
+    CHECK(manual["runs"] == 1);
+
+    CHECK(http_code({"-X", "POST", s.base + "/api/v1/jobs/nope/run"}) == "404");
+    CHECK(http_code({"-X", "POST", s.base + "/api/v1/jobs/manual%2F..%2Fx/run"}) == "404");
+    CHECK(http_code({s.base + "/api/v1/jobs/manual/run"}) == "405");
+    CHECK(http_code({"-X", "POST", s.base + "/api/v1/jobs"}) == "405");
+    // A run that is going cannot be started twice.
+    REQUIRE(eventually([&] { return job_of(s.base, "slow")["running"] == true; }));
+    CHECK(http_code({"-X", "POST", s.base + "/api/v1/jobs/slow/run"}) == "409");
+
+    // /health: the process subsystem has done recent work, all of it passed.
+    auto health = get_json(s.base + "/health");
+    CHECK(health["status"] == "healthy");
+    CHECK(health["version"].is_string());
+    CHECK(health["uptime_s"].get<double>() > 0);
+    CHECK(health["subsystems"]["process"]["passed"].get<int>() >= 2);
+    CHECK(health["subsystems"]["process"]["success_rate"] == 1.0);
+    for (const char* name : {"api", "file", "browser", "process", "network"}) {
+        INFO(name);
+        auto one = get_json(s.base + "/health/" + name);
+        CHECK(one["status"] == "healthy");
+    }
+
+    gaia.signal(SIGTERM);
+    CHECK(gaia.wait(20) == 0);
+    CHECK(gaia.err().find("gaia serve: stopped") != std::string::npos);
+}
+
+TEST_CASE("gaia serve --token-file: POST and /debug need the bearer token, which no endpoint shows") {
+    TempDir dir;
+    Served s;
+    const std::string token = "s3cret-token-0123456789abcdef";
+    const auto token_file = dir.file("token", token + "\n");
+    ::chmod(token_file.c_str(), 0600);
+    const auto file = dir.file("jobs.toml", "[jobs.manual]\nkind = \"process\"\ncommand = [\"echo\", \"hi\"]\n");
+    BackgroundGaia gaia({"serve", file, "--listen", s.address, "--token-file", token_file, "--enable-debug"}, dir.path());
+    REQUIRE_MESSAGE(wait_until_up(s.base), gaia.err());
+
+    const auto run_url = s.base + "/api/v1/jobs/manual/run";
+    auto refused = curl({"-i", "-X", "POST", run_url});
+    CHECK(refused.out.rfind("HTTP/1.1 401", 0) == 0);
+    CHECK(refused.out.find("WWW-Authenticate: Bearer") != std::string::npos);
+    CHECK(http_code({"-X", "POST", "-H", "Authorization: Bearer wrong", run_url}) == "401");
+    CHECK(http_code({"-X", "POST", "-H", "Authorization: Bearer " + token + "x", run_url}) == "401");
+    CHECK(http_code({"-X", "POST", "-H", "Authorization: Basic " + token, run_url}) == "401");
+    CHECK(http_code({"-X", "POST", "-H", "Authorization: Bearer " + token, run_url}) == "202");
+
+    CHECK(http_code({s.base + "/debug/loop"}) == "401");
+    auto debug = curl({"-H", "Authorization: Bearer " + token, s.base + "/debug/loop"});
+    auto handles = nlohmann::json::parse(debug.out, nullptr, false);
+    CHECK(handles["handles"]["tcp"]["count"].get<int>() >= 1);
+    // Reading stays open to anyone who reaches the address; the token shows nowhere.
+    for (const char* path : {"/metrics", "/health", "/api/v1/jobs", "/"}) {
+        INFO(path);
+        auto r = curl({s.base + path});
+        CHECK(r.exit_code == 0);
+        CHECK(r.out.find(token) == std::string::npos);
+    }
+    gaia.signal(SIGINT);
+    CHECK(gaia.wait(20) == 0);
+    CHECK(gaia.err().find(token) == std::string::npos);
+
+    // Without --enable-debug, /debug does not exist.
+    BackgroundGaia plain({"serve", file, "--listen", s.address}, dir.path());
+    REQUIRE_MESSAGE(wait_until_up(s.base), plain.err());
+    CHECK(http_code({s.base + "/debug/loop"}) == "404");
+    // Without a token, POST needs none.
+    CHECK(http_code({"-X", "POST", s.base + "/api/v1/jobs/manual/run"}) == "202");
+    plain.signal(SIGTERM);
+    CHECK(plain.wait(20) == 0);
+
+    auto short_token = run_gaia({"serve", "--token-file", dir.file("short", "abc\n"), "--listen", s.address});
+    CHECK(short_token.exit_code == 2);
+    CHECK(short_token.err.find("at least 16 characters") != std::string::npos);
+    auto missing = run_gaia({"serve", "--token-file", (dir.path() / "none").string(), "--listen", s.address});
+    CHECK(missing.exit_code == 2);
+}
+
+TEST_CASE("gaia serve reloads its job files on SIGHUP and keeps the old ones when the new ones are invalid") {
+    TempDir dir;
+    Served s;
+    const auto file = dir.file("jobs.toml", "[jobs.first]\nkind = \"process\"\ncommand = [\"true\"]\n");
+    BackgroundGaia gaia({"serve", file, "--listen", s.address}, dir.path());
+    REQUIRE_MESSAGE(wait_until_up(s.base), gaia.err());
+    CHECK(!job_of(s.base, "first").is_null());
+    CHECK(job_of(s.base, "second").is_null());
+
+    dir.file("jobs.toml", "[jobs.first]\nkind = \"process\"\ncommand = [\"true\"]\n"
+                          "[jobs.second]\nkind = \"process\"\ncommand = [\"true\"]\nschedule = \"@every 1s\"\n");
+    gaia.signal(SIGHUP);
+    REQUIRE_MESSAGE(eventually([&] { return !job_of(s.base, "second").is_null(); }), gaia.err());
+    REQUIRE(eventually([&] { return job_of(s.base, "second")["runs"].get<int>() >= 1; }));
+
+    dir.file("jobs.toml", "[jobs.first]\nkind = \"process\"\ncommand = [\"true\"]\ntimeout = \"soon\"\n");
+    gaia.signal(SIGHUP);
+    REQUIRE(eventually([&] {
+        return curl({s.base + "/metrics"}).out.find("gaia_config_reloads_total{result=\"failure\"} 1") !=
+               std::string::npos;
+    }));
+    CHECK(gaia.err().find("jobs.toml:4:11: error:") != std::string::npos);
+    CHECK(gaia.err().find("reload failed") != std::string::npos);
+    // The set loaded before goes on: second still runs on its schedule.
+    const int runs = job_of(s.base, "second")["runs"].get<int>();
+    CHECK(eventually([&] { return job_of(s.base, "second")["runs"].get<int>() > runs; }));
+    CHECK(http_code({s.base + "/readiness"}) == "200");
+    auto metrics = curl({s.base + "/metrics"}).out;
+    CHECK(metrics.find("gaia_config_reloads_total{result=\"success\"} 1") != std::string::npos);
+
+    gaia.signal(SIGTERM);
+    CHECK(gaia.wait(20) == 0);
+}
+
+TEST_CASE("gaia serve drains on SIGTERM: readiness 503, no new runs, the drain timeout, then cancel and exit 0") {
+    TempDir dir;
+    Served s;
+    const auto marker = "gaia-drain-" + std::to_string(s.port);
+    const auto file = dir.file("jobs.toml", "[jobs.stubborn]\nkind = \"process\"\ncommand = [\"sh\", \"-c\", \"trap '' TERM; sleep 30 # " +
+                                                marker + "\"]\nkill_grace = \"500ms\"\n"
+                                                         "[jobs.other]\nkind = \"process\"\ncommand = [\"true\"]\n");
+    BackgroundGaia gaia({"serve", file, "--listen", s.address, "--drain-timeout", "1500ms"}, dir.path());
+    REQUIRE_MESSAGE(wait_until_up(s.base), gaia.err());
+    CHECK(http_code({"-X", "POST", s.base + "/api/v1/jobs/stubborn/run"}) == "202");
+    REQUIRE(wait_for_processes(marker, 1) >= 1);
+
+    const auto t0 = std::chrono::steady_clock::now();
+    gaia.signal(SIGTERM);
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    CHECK(http_code({s.base + "/readiness"}) == "503");
+    CHECK(http_code({s.base + "/liveness"}) == "200");
+    CHECK(http_code({"-X", "POST", s.base + "/api/v1/jobs/other/run"}) == "503");
+    CHECK(gaia.wait(20) == 0);
+    const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    CHECK(took >= 1.4);  // the drain timeout was given
+    CHECK(took < 10);
+    CHECK(count_processes(marker) == 0);
+    CHECK(gaia.err().find("drain timeout: cancelling 1 run(s)") != std::string::npos);
+}
+
+TEST_CASE("gaia serve health: SLO objectives from [slo.*] make a subsystem degraded or unhealthy") {
+    TempDir dir;
+    Served s;
+    const auto file = dir.file("jobs.toml", R"T([slo.process]
+p95 = "20ms"
+
+[jobs.slowish]
+kind = "process"
+command = ["sleep", "0.1"]
+schedule = "@every 1s"
+
+[jobs.broken]
+kind = "file"
+op = "read"
+path = "/nonexistent/gaia-serve-test"
+)T");
+    BackgroundGaia gaia({"serve", file, "--listen", s.address}, dir.path());
+    REQUIRE_MESSAGE(wait_until_up(s.base), gaia.err());
+
+    // Process tasks take 100 ms against a p95 objective of 20 ms: degraded, still 200.
+    REQUIRE(eventually([&] { return get_json(s.base + "/health/process")["status"] == "degraded"; }));
+    auto process = get_json(s.base + "/health/process");
+    CHECK(process["reasons"][0].get<std::string>().find("p95") != std::string::npos);
+    CHECK(process["objective_p95_s"] == doctest::Approx(0.02));
+    CHECK(http_code({s.base + "/health/process"}) == "200");
+
+    // Every file task fails: under half of 99 % success, unhealthy, and so is gaia: 503.
+    CHECK(http_code({"-X", "POST", s.base + "/api/v1/jobs/broken/run"}) == "202");
+    REQUIRE(eventually([&] { return get_json(s.base + "/health/file")["status"] == "unhealthy"; }));
+    CHECK(http_code({s.base + "/health/file"}) == "503");
+    auto health = curl({"-i", s.base + "/health"});
+    CHECK(health.out.rfind("HTTP/1.1 503", 0) == 0);
+    CHECK(health.out.find("\"status\":\"unhealthy\"") != std::string::npos);
+    CHECK(job_of(s.base, "broken")["last"]["status"] == "failed");
+    CHECK(job_of(s.base, "broken")["last"]["error"].get<std::string>().find("gaia-serve-test") != std::string::npos);
+
+    gaia.signal(SIGTERM);
+    CHECK(gaia.wait(20) == 0);
+}

@@ -1,0 +1,32 @@
+#include "tests/support/curl.hpp"
+
+#include <chrono>
+#include <thread>
+
+namespace gaia::test {
+
+Output curl(const std::vector<std::string>& args) {
+    std::vector<std::string> argv = {"curl", "-s", "--max-time", "5"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run_program(argv);
+}
+
+std::string http_code(const std::vector<std::string>& args) {
+    std::vector<std::string> argv = {"-o", "/dev/null", "-w", "%{http_code}"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return curl(argv).out;
+}
+
+nlohmann::json get_json(const std::string& url) {
+    return nlohmann::json::parse(curl({url}).out, nullptr, false);
+}
+
+bool wait_until_up(const std::string& base) {
+    for (int i = 0; i < 100; ++i) {
+        if (curl({"-o", "/dev/null", base + "/liveness"}).exit_code == 0) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+}
+
+}  // namespace gaia::test
