@@ -78,7 +78,19 @@ Endpoints::Endpoints(loop::Loop& loop, metrics::Registry& registry, std::functio
       }) {}
 
 void Endpoints::handle(const HttpRequest& request, std::function<void(HttpResponse)> respond) {
-    respond(answer(request));
+    respond(answer_once_per_turn(request));
+}
+
+HttpResponse Endpoints::answer_once_per_turn(const HttpRequest& request) {
+    const bool shared = (request.method == "GET" || request.method == "HEAD") &&
+                        (request.path == "/metrics" || request.path.rfind("/health", 0) == 0);
+    if (!shared) return answer(request);
+    const auto turn = loop_.now_ms();
+    auto it = memo_.find(request.path);
+    if (it != memo_.end() && it->second.turn_ms == turn) return it->second.response;
+    auto response = answer(request);
+    if (response.status != 404 && response.status != 405) memo_[request.path] = Memo{turn, response};
+    return response;
 }
 
 bool Endpoints::authorized(const HttpRequest& request) const {

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include <functional>
+#include <map>
 #include <string>
 #include <string_view>
 
@@ -47,6 +48,10 @@ public:
 private:
     void handle(const HttpRequest& request, std::function<void(HttpResponse)> respond);
     HttpResponse answer(const HttpRequest& request);
+    // /metrics and /health are computed once per loop turn: scrapers whose requests arrive
+    // together (a busy dashboard, wrk) share one answer instead of each costing the loop a
+    // full exposition while HTTP tasks wait. The answer is at most a millisecond old.
+    HttpResponse answer_once_per_turn(const HttpRequest& request);
     bool authorized(const HttpRequest& request) const;
 
     loop::Loop& loop_;
@@ -54,6 +59,11 @@ private:
     std::function<double()> loop_lag_s_;
     EndpointOptions options_;
     Readiness readiness_ = Readiness::starting;
+    struct Memo {
+        std::uint64_t turn_ms = 0;
+        HttpResponse response;
+    };
+    std::map<std::string, Memo, std::less<>> memo_;  // by path
     HttpServer server_;
 };
 

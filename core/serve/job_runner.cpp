@@ -180,7 +180,7 @@ JobRunner::Run* JobRunner::start_run(JobState& state, const char* why) {
     ++gen->runs;
     state.running = raw;
     ++state.runs;
-    spdlog::info("job `{}`: run {} started ({})", job.name, raw->id, why);
+    spdlog::debug("job `{}`: run {} started ({})", job.name, raw->id, why);
     raw->scheduler->start([this, raw] { on_run_finished(raw); });
     return raw;
 }

@@ -317,21 +317,6 @@ void BrowserPool::on_page_crashed() {
     crashes_counter_.inc();
 }
 
-BrowserHealth BrowserPool::health() const {
-    BrowserHealth h;
-    h.available = unavailable_.empty();
-    h.problem = unavailable_.empty() ? last_launch_error_ : unavailable_;
-    for (const auto& instance : instances_) {
-        if (instance->state == Instance::State::ready || instance->state == Instance::State::retiring) ++h.instances;
-        h.tabs_active += instance->tabs;
-    }
-    h.queue_depth = queue_.size();
-    h.pages_passed = passed_;
-    h.pages_failed = failed_;
-    h.crashes = crashes_;
-    return h;
-}
-
 nlohmann::json BrowserPool::report() const {
     if (launches_ == 0 && page_seconds_.empty()) return nullptr;
     const auto latency = run::summarize(page_seconds_);

@@ -23,18 +23,6 @@
 
 namespace gaia::jobs::browser {
 
-// What /health/browser is computed from (issue 8 turns it into a verdict).
-struct BrowserHealth {
-    bool available = true;          // a Chromium was found
-    std::string problem;            // why not, or the last launch failure
-    std::uint32_t instances = 0;    // running browsers
-    std::uint32_t tabs_active = 0;
-    std::uint64_t queue_depth = 0;
-    std::uint64_t pages_passed = 0;
-    std::uint64_t pages_failed = 0;
-    std::uint64_t crashes = 0;
-};
-
 class BrowserPool final : public run::KindRuntime {
 public:
     BrowserPool(run::RunEnv& env, const BrowserConfig& config);
@@ -61,7 +49,8 @@ public:
     // A page crashed on its own (its renderer died): counted once here.
     void on_page_crashed();
 
-    BrowserHealth health() const;
+    // /health/browser is unhealthy while no Chromium can be found; the rest of its verdict
+    // comes from the gaia_browser_* metrics.
     std::string unavailable() const override { return unavailable_; }
     loop::Loop& loop() noexcept { return env_.loop; }
     net::Network* network() const noexcept { return env_.network; }

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <string>
 #include <thread>
 
@@ -238,9 +239,12 @@ schedule = "@every 1s"
 [jobs.broken]
 kind = "file"
 op = "read"
-path = "/nonexistent/gaia-serve-test"
+path = "/nonexistent/gaia-serve-test/{{ env.GAIA_SERVE_TEST_SECRET }}"
 )T");
+    const std::string secret = "hunter2-not-for-endpoints";
+    ::setenv("GAIA_SERVE_TEST_SECRET", secret.c_str(), 1);
     BackgroundGaia gaia({"serve", file, "--listen", s.address}, dir.path());
+    ::unsetenv("GAIA_SERVE_TEST_SECRET");
     REQUIRE_MESSAGE(wait_until_up(s.base), gaia.err());
 
     // Process tasks take 100 ms against a p95 objective of 20 ms: degraded, still 200.
@@ -258,7 +262,14 @@ path = "/nonexistent/gaia-serve-test"
     CHECK(health.out.rfind("HTTP/1.1 503", 0) == 0);
     CHECK(health.out.find("\"status\":\"unhealthy\"") != std::string::npos);
     CHECK(job_of(s.base, "broken")["last"]["status"] == "failed");
-    CHECK(job_of(s.base, "broken")["last"]["error"].get<std::string>().find("gaia-serve-test") != std::string::npos);
+    // The error names the path, with the env.* secret in it masked, here and everywhere.
+    const auto error = job_of(s.base, "broken")["last"]["error"].get<std::string>();
+    CHECK(error.find("gaia-serve-test/***") != std::string::npos);
+    for (const char* path : {"/api/v1/jobs", "/metrics", "/health", "/health/file"}) {
+        INFO(path);
+        CHECK(curl({s.base + path}).out.find(secret) == std::string::npos);
+    }
+    CHECK(gaia.err().find(secret) == std::string::npos);
 
     gaia.signal(SIGTERM);
     CHECK(gaia.wait(20) == 0);

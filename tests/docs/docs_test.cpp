@@ -106,3 +106,16 @@ TEST_CASE("every example job file is valid") {
     }
     CHECK(n >= 2);
 }
+
+TEST_CASE("every example job file is valid") {
+    int seen = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(source("examples"))) {
+        if (entry.path().extension() != ".toml") continue;
+        ++seen;
+        INFO(entry.path());
+        auto out = run_gaia({"validate", entry.path().string()});
+        CHECK(out.exit_code == 0);
+        CHECK(out.err.find("error:") == std::string::npos);
+    }
+    CHECK(seen >= 5);
+}
