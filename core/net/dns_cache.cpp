@@ -15,6 +15,10 @@ metrics::Family<metrics::Counter>& lookups(metrics::Registry& registry) {
 
 }  // namespace
 
+void DnsCache::register_metrics(metrics::Registry& registry) {
+    for (const char* result : {"hit", "miss", "error"}) lookups(registry).with({result});
+}
+
 DnsCache::DnsCache(loop::Loop& loop, DnsResolver& resolver, metrics::Registry& registry, std::chrono::milliseconds max_ttl)
     : loop_(loop), resolver_(resolver), max_ttl_(max_ttl), hit_(lookups(registry).with({"hit"})),
       miss_(lookups(registry).with({"miss"})), error_(lookups(registry).with({"error"})) {}

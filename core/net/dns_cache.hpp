@@ -21,6 +21,10 @@ class DnsCache {
 public:
     using Done = std::function<void(const DnsAnswer&)>;
 
+    // gaia_network_dns_lookups_total with its three results at zero: the cache itself is
+    // made at the first lookup, but dashboards and alerts need the series from the start.
+    static void register_metrics(metrics::Registry& registry);
+
     // max_ttl 0: every lookup goes to the resolver (still shared while in flight).
     DnsCache(loop::Loop& loop, DnsResolver& resolver, metrics::Registry& registry, std::chrono::milliseconds max_ttl);
 

@@ -6,7 +6,9 @@ Network::Network(loop::Loop& loop, metrics::Registry& registry, jobfile::Network
     : loop_(loop), registry_(registry), settings_(std::move(settings)),
       bandwidth_(loop, registry, settings_.bandwidth),
       connections_(registry.gauge("gaia_network_connections_open", "Connections open by HTTP transfers.")
-                       .with(metrics::LabelValues{})) {}
+                       .with(metrics::LabelValues{})) {
+    DnsCache::register_metrics(registry);
+}
 
 Network::~Network() { close(); }
 

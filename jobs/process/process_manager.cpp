@@ -37,6 +37,10 @@ ProcessManager::ProcessManager(run::RunEnv& env, const ProcessSubsystemConfig& c
       exits_(env.metrics.counter("gaia_process_exits_total",
                                  "Child process exits by job and status (success, failure, killed, spawn_error).",
                                  {"job", "status"})),
+      limit_kills_(env.metrics.counter("gaia_process_limit_kills_total",
+                                       "Child processes killed for a resource limit, by job and limit "
+                                       "(memory, cpu_time, file_size).",
+                                       {"job", "limit"})),
       duration_(env.metrics.histogram("gaia_process_duration_seconds", "Wall time of child processes.")
                     .with(metrics::LabelValues{})),
       cpu_(env.metrics.counter("gaia_process_cpu_seconds_total", "User and system CPU time of exited child processes.")
@@ -127,6 +131,10 @@ void ProcessManager::on_spawned(int pid) {
     groups_.insert(pid);
     running_.insert(pid);
     active_.inc();
+}
+
+void ProcessManager::on_killed_by_limit(const jobfile::Job& job, const std::string& limit) {
+    limit_kills_.with({job.name, limit}).inc();
 }
 
 void ProcessManager::on_exited(const jobfile::Job& job, std::string_view status, double seconds, double cpu_s) {

@@ -53,6 +53,8 @@ public:
     void on_spawned(int pid);
     void announce_limits();
     void on_exited(const jobfile::Job& job, std::string_view status, double seconds, double cpu_s);
+    // A limit (limit_verdict's first: memory, cpu_time, file_size) killed a process of the job.
+    void on_killed_by_limit(const jobfile::Job& job, const std::string& limit);
     void on_group_gone(int pgid);
 
 private:
@@ -67,6 +69,7 @@ private:
     std::map<std::pair<std::string, std::string>, std::string> programs_;  // (name, PATH) -> path
     metrics::Gauge& active_;
     metrics::Family<metrics::Counter>& exits_;
+    metrics::Family<metrics::Counter>& limit_kills_;
     metrics::Histogram& duration_;
     metrics::Counter& cpu_;
     metrics::Gauge& memory_;

@@ -415,6 +415,7 @@ run::TaskOutcome ProcessTask::outcome() {
     std::uint64_t peak = static_cast<std::uint64_t>(usage_.ru_maxrss) * 1024;
     if (!cgroup_.empty()) peak = std::max(peak, manager_.cgroup_peak_memory(cgroup_));
     const auto killed_by = manager_.limit_verdict(config_, term_signal, exit_status, user + system, cgroup_);
+    if (killed_by) manager_.on_killed_by_limit(job_, killed_by->first);
     o.bytes = out_.tail.total_bytes() + err_.tail.total_bytes();
     o.cpu_s = user + system;
     o.peak_rss_bytes = peak;

@@ -54,8 +54,10 @@ command = ["true"]
 
 TEST_CASE("a CPU spinner is stopped by cpu_time") {
     TempDir dir;
-    auto r = run_report(dir, "[jobs.spin]\nkind = \"process\"\nshell = \"while :; do :; done\"\nlimits = { cpu_time = \"1s\" }\n");
+    auto run = run_with_metrics(dir, "[jobs.spin]\nkind = \"process\"\nshell = \"while :; do :; done\"\nlimits = { cpu_time = \"1s\" }\n");
+    const auto& r = run.report;
     const auto& spin = job(r, "spin");
+    CHECK(metric_value(run.metrics, "gaia_process_limit_kills_total{job=\"spin\",limit=\"cpu_time\"}") == 1);
     CHECK(spin["first_error"] == "killed by the cpu_time limit (1s)");
     CHECK(spin["details"]["killed_by"] == "cpu_time");
     CHECK(spin["cpu_s"].get<double>() >= 0.9);
