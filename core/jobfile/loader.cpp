@@ -1,8 +1,11 @@
 #include "core/jobfile/loader.hpp"
 
+#include "core/metrics/registry.hpp"
+
 #include "core/jobfile/graph.hpp"
 #include "core/jobfile/network_table.hpp"
 #include "core/jobfile/suggest.hpp"
+#include "core/metrics/registry.hpp"
 #include "core/run/schedule.hpp"
 
 #include <cerrno>
@@ -26,9 +29,7 @@ const std::vector<std::string_view> kTopLevelKeys = {"version", "name",    "incl
 const std::vector<std::string_view> kSettingsKeys = {"concurrency", "fail_fast", "timeout"};
 const std::vector<std::string_view> kCommonJobKeys = {
     "kind", "needs", "repeat", "for_each", "concurrency", "rate", "timeout", "retries", "thresholds",
-    "allow_failure", "tags", "schedule", "expect", "capture"};
-// Common keys of SPEC §2.3 that this build does not implement yet.
-const std::vector<std::string_view> kUnavailableJobKeys = {"export"};
+    "allow_failure", "tags", "schedule", "expect", "capture", "export"};
 const std::vector<std::string_view> kAllKinds = {"http", "file", "browser", "process"};
 const std::vector<std::string_view> kSubsystems = {"api", "network", "file", "browser", "process"};
 const std::vector<std::string_view> kSloKeys = {"success_rate", "p95",         "max_active",      "max_instances",
@@ -42,6 +43,31 @@ std::string format_value(const toml::node& node) {
     std::ostringstream out;
     node.visit([&](auto&& v) { out << v; });
     return out.str();
+}
+
+// Why a job may not export a gauge by this name, or nullopt: Prometheus's naming rules,
+// no suffix that marks a counter or a histogram, nothing of gaia's or Prometheus's own.
+std::optional<std::string> export_name_problem(const std::string& name) {
+    if (!metrics::valid_metric_name(name)) {
+        return "`" + name + "` is not a Prometheus metric name (letters, digits, _ and :, not starting with a digit)";
+    }
+    if (name.rfind("__", 0) == 0) return "`" + name + "`: names starting with __ are reserved by Prometheus";
+    if (name.find(':') != std::string::npos) {
+        return "`" + name + "`: colons are for Prometheus's recording rules, not for exported metrics";
+    }
+    for (const char* prefix : {"gaia_", "process_", "scrape_"}) {
+        if (name.rfind(prefix, 0) == 0) {
+            return "`" + name + "`: the prefix " + prefix + " is reserved (gaia's and Prometheus's own metrics)";
+        }
+    }
+    if (name == "up") return "`up` is reserved: Prometheus sets it for every target";
+    for (std::string_view suffix : {"_total", "_bucket", "_count", "_sum", "_created"}) {
+        if (name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0) {
+            return "`" + name + "`: an exported value is a gauge, and " + std::string(suffix) +
+                   " marks a counter or a histogram; choose another name";
+        }
+    }
+    return std::nullopt;
 }
 
 bool valid_name(std::string_view name) {
@@ -83,6 +109,7 @@ private:
     void compile_slo();
     void compile_job(const JobEntry& entry);
     void compile_common_key(Job& job, const toml::table& table, std::string_view key, const toml::node& value);
+    void compile_export(Job& job, const toml::node& value);
     void compile_for_each(Job& job, const toml::node& value);
     void compile_retries(Job& job, const toml::node& value);
     void compile_thresholds(Job& job, const toml::node& value);
@@ -386,6 +413,31 @@ void Loader::compile_slo() {
     }
 }
 
+void Loader::compile_export(Job& job, const toml::node& value) {
+    const auto* table = ctx_.table(value, "export");
+    if (!table) return;
+    if (job.fan_out) {
+        ctx_.error(value, "`export` publishes one value per job: it cannot be used with `repeat`, `for_each` or a glob");
+        return;
+    }
+    for (auto&& [key, capture] : *table) {
+        const std::string metric(key.str());
+        if (auto problem = export_name_problem(metric)) {
+            diags_.error(pos_of(key), "`export`: " + *problem);
+            continue;
+        }
+        const auto name = ctx_.string(capture, "export." + metric);
+        if (!name) continue;
+        if (std::find(job.captures.begin(), job.captures.end(), *name) == job.captures.end()) {
+            std::vector<std::string_view> known(job.captures.begin(), job.captures.end());
+            ctx_.error(capture, "`export." + metric + "` names capture `" + *name + "`, which job `" + job.name +
+                                    "` does not declare in `capture`" + did_you_mean(*name, known));
+            continue;
+        }
+        job.exports.emplace_back(metric, *name);
+    }
+}
+
 void Loader::compile_for_each(Job& job, const toml::node& value) {
     job.fan_out = true;
     ForEach fe;
@@ -536,11 +588,10 @@ void Loader::compile_job(const JobEntry& entry) {
     if (compiler) known.insert(known.end(), compiler->schema().keys.begin(), compiler->schema().keys.end());
     for (auto&& [key, value] : *table) {
         const auto k = key.str();
-        bool unavailable = std::find(kUnavailableJobKeys.begin(), kUnavailableJobKeys.end(), k) !=
-                           kUnavailableJobKeys.end();
+        bool unavailable = false;
         if (compiler) {
             const auto& extra = compiler->schema().unavailable_keys;
-            unavailable = unavailable || std::find(extra.begin(), extra.end(), k) != extra.end();
+            unavailable = std::find(extra.begin(), extra.end(), k) != extra.end();
         }
         if (unavailable) {
             diags_.error(pos_of(key), "`" + std::string(k) + "` is not supported by this build of gaia yet");
@@ -587,6 +638,7 @@ void Loader::compile_job(const JobEntry& entry) {
         }
         job.fan_out = true;
     }
+    if (const auto* exported = table->get("export")) compile_export(job, *exported);
     set_.jobs.push_back(std::move(job));
     job_tables_.push_back(table);
 }

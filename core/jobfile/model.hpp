@@ -67,6 +67,9 @@ struct Job {
     std::vector<std::string> tags;
     std::string schedule;
     std::vector<std::string> captures;  // declared capture names, in file order
+    // export = { "metric" = "CAPTURE" }: a gauge metric{job="NAME"} set from the capture
+    // each time the job ends, in file order.
+    std::vector<std::pair<std::string, std::string>> exports;
     std::shared_ptr<const KindConfig> config;
 };
 

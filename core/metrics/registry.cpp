@@ -158,6 +158,16 @@ void header(std::string& out, const F& family, std::string_view type) {
 
 }  // namespace
 
+bool valid_metric_name(std::string_view name) noexcept {
+    if (name.empty()) return false;
+    for (std::size_t i = 0; i < name.size(); ++i) {
+        const char c = name[i];
+        const bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':';
+        if (!letter && !(i > 0 && c >= '0' && c <= '9')) return false;
+    }
+    return true;
+}
+
 void Registry::collect() {
     for (auto& collector : collectors_) collector();
 }

@@ -116,6 +116,9 @@ private:
     std::vector<std::function<void()>> collectors_;
 };
 
+// Prometheus's rule for metric names: [a-zA-Z_:][a-zA-Z0-9_:]*.
+bool valid_metric_name(std::string_view name) noexcept;
+
 // Escaping of label values in the text format: backslash, double quote and newline.
 std::string escape_label_value(std::string_view value);
 // Numbers as Prometheus writes them: integers without a fraction, +Inf, NaN.

@@ -6,7 +6,9 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
+#include <cstdlib>
 #include <memory>
 #include <set>
 
@@ -518,10 +520,50 @@ void Scheduler::finalize_job(JobState& s) {
         }
     }
     metrics_.job_runs.with({job.name, job.kind, std::string(to_string(r.status))}).inc();
+    publish_exports(job, r);
     if (on_job_finished) on_job_finished(r);
     on_job_terminal(s);
     if (r.status == JobStatus::failed && !job.allow_failure && options_.fail_fast) stop(StopCause::fail_fast);
     release_dependents(s);
+}
+
+namespace {
+
+// A capture as a gauge value: a number, a boolean, or a string that is one number.
+std::optional<double> gauge_value(const nlohmann::json& v) {
+    if (v.is_number()) return v.get<double>();
+    if (v.is_boolean()) return v.get<bool>() ? 1.0 : 0.0;
+    if (!v.is_string()) return std::nullopt;
+    const auto& text = v.get_ref<const std::string&>();
+    const auto first = text.find_first_not_of(" \t\r\n");
+    if (first == std::string::npos) return std::nullopt;
+    const char* begin = text.c_str() + first;
+    char* end = nullptr;
+    errno = 0;
+    const double d = std::strtod(begin, &end);
+    if (end == begin || errno == ERANGE || !std::isfinite(d)) return std::nullopt;
+    while (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n') ++end;
+    if (*end != '\0') return std::nullopt;
+    return d;
+}
+
+}  // namespace
+
+void Scheduler::publish_exports(const Job& job, const JobResult& r) {
+    for (const auto& [metric, capture] : job.exports) {
+        const auto it = r.captures.find(capture);
+        // Nothing captured this time (the job failed first): the gauge keeps its last value.
+        if (it == r.captures.end() || it->is_null()) continue;
+        const auto value = gauge_value(*it);
+        if (!value) {
+            spdlog::warn("job `{}`: export `{}`: capture `{}` is not a number: {}", job.name, metric, capture,
+                         env_.redactor.scrub(it->dump().substr(0, 200)));
+            continue;
+        }
+        env_.metrics.gauge(metric, "Exported from a job's capture (`export` in the job file).", {"job"})
+            .with({job.name})
+            .set(*value);
+    }
 }
 
 std::string Scheduler::stop_reason() const {

@@ -89,6 +89,7 @@ private:
     void finish_instance(Attempt* a, TaskOutcome outcome, double seconds);
     void check_job_done(JobState& s);
     void finalize_job(JobState& s);
+    void publish_exports(const jobfile::Job& job, const JobResult& r);
     void release_dependents(JobState& s);
     void maybe_finish();
     void on_job_terminal(JobState& s);

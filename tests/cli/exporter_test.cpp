@@ -1,0 +1,91 @@
+// gaia as an exporter: `export` publishes captures as gauges, and the --metrics-file of a
+// cron run reaches Prometheus through node_exporter's textfile collector.
+
+#include "tests/support/curl.hpp"
+#include "tests/support/file_server.hpp"
+#include "tests/support/report_helpers.hpp"
+#include "tests/support/subprocess.hpp"
+
+#include <doctest/doctest.h>
+
+#include <signal.h>
+
+#include <filesystem>
+#include <string>
+
+using namespace gaia::test;
+
+namespace {
+
+const char* kExporting = R"T([jobs.queue]
+kind = "process"
+command = ["echo", " 42 "]
+capture.depth = "stdout"
+export = { app_queue_depth = "depth" }
+
+[jobs.ratio]
+kind = "process"
+command = ["echo", "-1.5e-3"]
+capture.value = "stdout"
+export = { app_ratio = "value", app_ratio_copy = "value" }
+
+[jobs.words]
+kind = "process"
+command = ["echo", "not a number"]
+capture.text = "stdout"
+export = { app_words = "text" }
+)T";
+
+}  // namespace
+
+TEST_CASE("export publishes numeric captures as gauges with the job's name; a non-number is a warning") {
+    TempDir dir;
+    auto run = run_with_metrics(dir, kExporting);
+    INFO(run.out.err);
+    CHECK(run.out.exit_code == 0);
+    CHECK(metric_value(run.metrics, "app_queue_depth{job=\"queue\"}") == 42);
+    CHECK(metric_value(run.metrics, "app_ratio{job=\"ratio\"}") == doctest::Approx(-0.0015));
+    CHECK(metric_value(run.metrics, "app_ratio_copy{job=\"ratio\"}") == doctest::Approx(-0.0015));
+    CHECK(run.metrics.find("# TYPE app_queue_depth gauge") != std::string::npos);
+    CHECK(run.metrics.find("app_words") == std::string::npos);
+    CHECK(run.out.err.find("job `words`: export `app_words`: capture `text` is not a number: \"not a number\"") !=
+          std::string::npos);
+    auto lint = run_program({"promtool", "check", "metrics"}, run.metrics);
+    INFO(lint.out, lint.err);
+    CHECK(lint.exit_code == 0);
+}
+
+TEST_CASE("cron + textfile: gaia run --metrics-file into node_exporter's textfile directory") {
+    TempDir dir;
+    const auto textfiles = dir.path() / "textfile";
+    std::filesystem::create_directories(textfiles);
+    const auto prom = (textfiles / "gaia.prom").string();
+    // What cron runs: a one-shot run that leaves its final metrics, written atomically.
+    auto run = run_gaia({"run", dir.file("jobs.toml", kExporting), "-q", "--metrics-file", prom});
+    INFO(run.err);
+    REQUIRE(run.exit_code == 0);
+    // No temporary file is left beside it for the collector to trip over.
+    int files = 0;
+    for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(textfiles)) ++files;
+    CHECK(files == 1);
+
+    const int port = free_port();
+    BackgroundProcess exporter({"prometheus-node-exporter", "--collector.disable-defaults", "--collector.textfile",
+                                "--collector.textfile.directory=" + textfiles.string(),
+                                "--web.listen-address=127.0.0.1:" + std::to_string(port)},
+                               dir.path(), "node_exporter");
+    const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/metrics";
+    std::string metrics;
+    REQUIRE_MESSAGE(eventually([&] {
+                        metrics = curl({url}).out;
+                        return metrics.find("app_queue_depth") != std::string::npos;
+                    }),
+                    exporter.err());
+    CHECK(metrics.find("app_queue_depth{job=\"queue\"} 42") != std::string::npos);
+    CHECK(metrics.find("gaia_tasks_total{job=\"queue\",kind=\"process\",status=\"passed\"} 1") != std::string::npos);
+    CHECK(metrics.find("gaia_build_info{version=") != std::string::npos);
+    // node_exporter read the file without complaint.
+    CHECK(metrics.find("node_textfile_scrape_error 0") != std::string::npos);
+    exporter.signal(SIGTERM);
+    CHECK(exporter.wait(20) >= 0);
+}
