@@ -23,7 +23,8 @@ BrowserPool::BrowserPool(run::RunEnv& env, const BrowserConfig& config)
       crashes_counter_(env.metrics.counter("gaia_browser_crashes_total", "Browsers and pages that crashed.").with({})),
       memory_(env.metrics.gauge("gaia_browser_memory_bytes",
                                 "Resident memory of each browser instance (all its processes), by pool slot.",
-                                {"instance"})) {
+                                // Not `instance`: Prometheus gives every series that label (the target).
+                                {"slot"})) {
     env.metrics.on_collect(life_.guard([this] {
         for (const auto& instance : instances_) {
             memory_.with({std::to_string(instance->slot)}).set(static_cast<double>(instance->chromium->resident_bytes()));
