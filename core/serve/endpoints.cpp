@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cstdlib>
 
 namespace gaia::serve {
 namespace {
@@ -41,6 +42,8 @@ constexpr std::array<std::string_view, 11> kReadPaths = {
     "/",           "/metrics",        "/liveness",     "/readiness",      "/health",         "/health/api",
     "/health/file", "/health/browser", "/health/process", "/health/network", "/api/v1/jobs",
 };
+
+constexpr std::string_view kProfilePath = "/debug/pprof/profile";
 
 int hex_value(char c) {
     if (c >= '0' && c <= '9') return c - '0';
@@ -78,7 +81,36 @@ Endpoints::Endpoints(loop::Loop& loop, metrics::Registry& registry, std::functio
       }) {}
 
 void Endpoints::handle(const HttpRequest& request, std::function<void(HttpResponse)> respond) {
+    if (request.path == kProfilePath && options_.debug && (request.method == "GET" || request.method == "HEAD") &&
+        authorized(request)) {
+        return profile(request, std::move(respond));
+    }
     respond(answer_once_per_turn(request));
+}
+
+void Endpoints::profile(const HttpRequest& request, std::function<void(HttpResponse)> respond) {
+    long seconds = 30;  // as Go's net/http/pprof
+    if (!request.query.empty()) {
+        std::string_view q = request.query;
+        constexpr std::string_view kKey = "seconds=";
+        char* end = nullptr;
+        if (q.substr(0, kKey.size()) != kKey) return respond(text_answer(400, "the query takes seconds=N only\n"));
+        const std::string value(q.substr(kKey.size()));
+        seconds = std::strtol(value.c_str(), &end, 10);
+        if (value.empty() || *end != '\0' || seconds < 1 || seconds > 300) {
+            return respond(text_answer(400, "seconds must be a whole number from 1 to 300, not `" + value.substr(0, 20) + "`\n"));
+        }
+    }
+    if (!profiler_) profiler_ = std::make_unique<CpuProfiler>(loop_);
+    if (profiler_->busy()) return respond(text_answer(409, "a CPU profile is already being taken; try again after it\n"));
+    profiler_->profile(std::chrono::seconds(seconds), [respond = std::move(respond)](std::string bytes, std::string error) {
+        if (!error.empty()) return respond(text_answer(500, error + "\n"));
+        HttpResponse r;
+        r.content_type = "application/octet-stream";
+        r.body = std::move(bytes);
+        r.headers.emplace_back("Content-Disposition", "attachment; filename=\"gaia-cpu.prof\"");
+        respond(std::move(r));
+    });
 }
 
 HttpResponse Endpoints::answer_once_per_turn(const HttpRequest& request) {
@@ -108,7 +140,7 @@ bool Endpoints::authorized(const HttpRequest& request) const {
 HttpResponse Endpoints::answer(const HttpRequest& request) {
     const std::string& path = request.path;
     const bool read_only = request.method == "GET" || request.method == "HEAD";
-    const bool is_debug = options_.debug && path == "/debug/loop";
+    const bool is_debug = options_.debug && (path == "/debug/loop" || path == kProfilePath);
     const std::string run_job = job_of_run_path(path);
     const bool known_read = std::find(kReadPaths.begin(), kReadPaths.end(), path) != kReadPaths.end() || is_debug;
 

@@ -1,11 +1,13 @@
 #pragma once
 // The monitoring endpoints of SPEC §4, for `gaia serve` and `gaia run --listen`:
 // /, /health, /health/NAME, /liveness, /readiness, /metrics, /api/v1/jobs,
-// POST /api/v1/jobs/NAME/run and, with --enable-debug, /debug/loop. Paths are matched
+// POST /api/v1/jobs/NAME/run and, with --enable-debug, /debug/loop and
+// /debug/pprof/profile. Paths are matched
 // exactly; a known path asked with another method gets 405 and its Allow header, anything
 // else 404. With a token, POST and /debug need `Authorization: Bearer TOKEN` (401).
 
 #include "core/metrics/registry.hpp"
+#include "core/serve/cpu_profiler.hpp"
 #include "core/serve/health.hpp"
 #include "core/serve/http_server.hpp"
 
@@ -13,6 +15,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -26,7 +29,9 @@ struct EndpointOptions {
     // POST /api/v1/jobs/NAME/run; without it (a one-shot run) the answer is 409.
     std::function<HttpResponse(const std::string& job)> run_job;
     std::string token;   // set: POST and /debug need it as a bearer token
-    bool debug = false;  // --enable-debug: /debug/loop lists the event loop's handles
+    // --enable-debug: /debug/loop lists the event loop's handles, /debug/pprof/profile
+    // serves a CPU profile.
+    bool debug = false;
     ServerLimits limits;
 };
 
@@ -47,6 +52,8 @@ public:
 
 private:
     void handle(const HttpRequest& request, std::function<void(HttpResponse)> respond);
+    // GET /debug/pprof/profile?seconds=N: answers when the profile is done.
+    void profile(const HttpRequest& request, std::function<void(HttpResponse)> respond);
     HttpResponse answer(const HttpRequest& request);
     // /metrics and /health are computed once per loop turn: scrapers whose requests arrive
     // together (a busy dashboard, wrk) share one answer instead of each costing the loop a
@@ -64,6 +71,7 @@ private:
         HttpResponse response;
     };
     std::map<std::string, Memo, std::less<>> memo_;  // by path
+    std::unique_ptr<CpuProfiler> profiler_;         // with --enable-debug
     HttpServer server_;
 };
 

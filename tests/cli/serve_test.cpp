@@ -135,6 +135,7 @@ TEST_CASE("gaia serve --token-file: POST and /debug need the bearer token, which
     CHECK(http_code({"-X", "POST", "-H", "Authorization: Bearer " + token, run_url}) == "202");
 
     CHECK(http_code({s.base + "/debug/loop"}) == "401");
+    CHECK(http_code({s.base + "/debug/pprof/profile?seconds=1"}) == "401");
     auto debug = curl({"-H", "Authorization: Bearer " + token, s.base + "/debug/loop"});
     auto handles = nlohmann::json::parse(debug.out, nullptr, false);
     CHECK(handles["handles"]["tcp"]["count"].get<int>() >= 1);
@@ -273,4 +274,37 @@ path = "/nonexistent/gaia-serve-test/{{ env.GAIA_SERVE_TEST_SECRET }}"
 
     gaia.signal(SIGTERM);
     CHECK(gaia.wait(20) == 0);
+}
+
+TEST_CASE("gaia serve --enable-debug: a CPU profile taken under load is a pprof profile of gaia's functions") {
+    TempDir dir;
+    Served s;
+    // gaia's own HTTP client fetching gaia's own /metrics: the loop is busy with gaia code.
+    const auto file = dir.file("jobs.toml", "[jobs.self]\nkind = \"http\"\nurl = \"" + s.base +
+                                                "/metrics\"\nrepeat = 400\nconcurrency = 20\nschedule = \"@every 1s\"\n");
+    BackgroundGaia gaia({"serve", file, "--listen", s.address, "--enable-debug"}, dir.path());
+    REQUIRE_MESSAGE(wait_until_up(s.base), gaia.err());
+
+    const auto profile = (dir.path() / "cpu.prof").string();
+    auto got = curl({"--max-time", "20", "-o", profile, "-w", "%{http_code}", s.base + "/debug/pprof/profile?seconds=3"});
+    REQUIRE(got.out == "200");
+    auto text = run_program({"google-pprof", "--text", "--nodecount=2000", GAIA_BINARY, profile});
+    INFO(text.err);
+    CHECK(text.exit_code == 0);
+    CHECK(text.out.find("Total: ") != std::string::npos);
+    CHECK(text.out.find("gaia::") != std::string::npos);
+
+    CHECK(http_code({s.base + "/debug/pprof/profile?seconds=0"}) == "400");
+    CHECK(http_code({s.base + "/debug/pprof/profile?seconds=x"}) == "400");
+    CHECK(http_code({s.base + "/debug/pprof/profile?minutes=1"}) == "400");
+    CHECK(http_code({"-X", "POST", s.base + "/debug/pprof/profile"}) == "405");
+    gaia.signal(SIGTERM);
+    CHECK(gaia.wait(20) == 0);
+
+    // Without --enable-debug there is no profile to take.
+    BackgroundGaia plain({"serve", file, "--listen", s.address}, dir.path());
+    REQUIRE_MESSAGE(wait_until_up(s.base), plain.err());
+    CHECK(http_code({s.base + "/debug/pprof/profile?seconds=1"}) == "404");
+    plain.signal(SIGTERM);
+    CHECK(plain.wait(20) == 0);
 }

@@ -119,6 +119,16 @@ TEST_CASE("every metric the alert rules use is one gaia serve exposes") {
         CHECK(exposed.count(name) == 1);
     }
     CHECK(used >= 25);
+    // The monitoring guide names every metric gaia serves.
+    std::string guide;
+    for (char c : read_file(source("man/gaia-monitoring.7"))) {
+        if (c != '\\') guide += c;
+    }
+    for (const auto& name : exposed) {
+        if (name.size() > 7 && name.compare(name.size() - 7, 7, "_bucket") == 0) continue;
+        INFO(name);
+        CHECK(guide.find(name) != std::string::npos);
+    }
     gaia.signal(SIGTERM);
     CHECK(gaia.wait(20) == 0);
 }
