@@ -47,6 +47,7 @@ int main(int argc, char** argv) {
     add_validate_command(app, globals, action);
     add_plan_command(app, globals, action);
     add_serve_command(app, globals, action);
+    add_top_command(app, globals, action);
     add_version_command(app, action);
 
     try {

@@ -10,6 +10,8 @@ class TextTable {
 public:
     explicit TextTable(std::vector<std::string> header) : rows_{std::move(header)} {}
     void add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
+    // Rows so far, the header included: the last added row is rows() - 1.
+    std::size_t rows() const noexcept { return rows_.size(); }
     // colour: per cell ANSI prefix for the row, applied without disturbing alignment.
     void set_color(std::size_t row, std::size_t column, std::string code);
     std::string render(bool color) const;

@@ -5,12 +5,12 @@ _gaia() {
     local cur prev words cword
     _init_completion || return
 
-    local commands="run validate plan serve version"
+    local commands="run validate plan serve top version"
     local common="-v --verbose -q --quiet --log-format --color --var --help"
     local command="" i
     for ((i = 1; i < cword; i++)); do
         case "${words[i]}" in
-            run|validate|plan|serve|version) command="${words[i]}"; break ;;
+            run|validate|plan|serve|top|version) command="${words[i]}"; break ;;
         esac
     done
 
@@ -19,7 +19,7 @@ _gaia() {
         --color) COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
         --progress) COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
         --report-json|--report-junit|--metrics-file|--token-file) _filedir; return ;;
-        --var|--only|--concurrency|--timeout|--shard|--listen|--drain-timeout) return ;;
+        --var|--only|--concurrency|--timeout|--shard|--listen|--drain-timeout|--url|--interval) return ;;
     esac
 
     if [[ -z "$command" ]]; then
@@ -36,6 +36,7 @@ _gaia() {
         run) options="$options --only --concurrency --fail-fast --timeout --report-json --report-junit --metrics-file --progress --shard --listen" ;;
         plan) options="$options --only" ;;
         serve) options="$options --listen --token-file --enable-debug --drain-timeout" ;;
+        top) COMPREPLY=($(compgen -W "$common --url --interval --once" -- "$cur")); return ;;
         version) COMPREPLY=(); return ;;
     esac
     if [[ "$cur" == -* ]]; then

@@ -1,12 +1,13 @@
 # fish completion for gaia. Install: copy to ~/.config/fish/completions/gaia.fish
 
-set -l commands run validate plan serve version
+set -l commands run validate plan serve top version
 
 complete -c gaia -f
 complete -c gaia -n "not __fish_seen_subcommand_from $commands" -a run -d 'Run the jobs in the job files once'
 complete -c gaia -n "not __fish_seen_subcommand_from $commands" -a validate -d 'Check job files and print every problem'
 complete -c gaia -n "not __fish_seen_subcommand_from $commands" -a plan -d 'Print the dependency order and task counts'
 complete -c gaia -n "not __fish_seen_subcommand_from $commands" -a serve -d 'Serve the monitoring endpoint and run scheduled jobs'
+complete -c gaia -n "not __fish_seen_subcommand_from $commands" -a top -d 'Terminal dashboard of a running gaia serve'
 complete -c gaia -n "not __fish_seen_subcommand_from $commands" -a version -d 'Print the version'
 complete -c gaia -l version -d 'Print the version'
 
@@ -31,3 +32,6 @@ complete -c gaia -n "__fish_seen_subcommand_from serve" -l listen -x -d 'Address
 complete -c gaia -n "__fish_seen_subcommand_from serve" -l token-file -r -F -d 'Bearer token for POST and /debug'
 complete -c gaia -n "__fish_seen_subcommand_from serve" -l enable-debug -d 'Serve /debug/ endpoints'
 complete -c gaia -n "__fish_seen_subcommand_from serve" -l drain-timeout -x -d 'Time running jobs get on SIGTERM'
+complete -c gaia -n "__fish_seen_subcommand_from top" -l url -x -d 'The gaia serve to watch'
+complete -c gaia -n "__fish_seen_subcommand_from top" -l interval -x -d 'Time between refreshes'
+complete -c gaia -n "__fish_seen_subcommand_from top" -l once -d 'Print one snapshot and exit'

@@ -35,10 +35,9 @@ schedule = "@every 1s"
 
 TEST_CASE("the dashboard at / is self-contained and renders health, jobs and their results in Chromium") {
     TempDir dir;
-    const int port = free_port();
-    const std::string base = "http://127.0.0.1:" + std::to_string(port);
-    BackgroundGaia gaia({"serve", dir.file("jobs.toml", kScheduled), "--listen", "127.0.0.1:" + std::to_string(port)},
-                        dir.path());
+    ServedGaia served({"serve", dir.file("jobs.toml", kScheduled)}, dir.path());
+    auto& gaia = served.process;
+    const std::string& base = served.base;
     REQUIRE_MESSAGE(wait_until_up(base), gaia.err());
 
     auto page = curl({"-i", base + "/"});

@@ -1,5 +1,7 @@
 #include "tests/support/curl.hpp"
 
+#include "tests/support/file_server.hpp"
+
 #include <chrono>
 #include <thread>
 
@@ -28,5 +30,16 @@ bool wait_until_up(const std::string& base) {
     }
     return false;
 }
+
+namespace {
+std::vector<std::string> with_listen(std::vector<std::string> args, int port) {
+    args.push_back("--listen");
+    args.push_back("127.0.0.1:" + std::to_string(port));
+    return args;
+}
+}  // namespace
+
+ServedGaia::ServedGaia(std::vector<std::string> args, const std::filesystem::path& dir)
+    : port(free_port()), base("http://127.0.0.1:" + std::to_string(port)), process(with_listen(std::move(args), port), dir) {}
 
 }  // namespace gaia::test

@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <filesystem>
+
 #include <string>
 #include <vector>
 
@@ -18,5 +20,14 @@ std::string http_code(const std::vector<std::string>& args);
 nlohmann::json get_json(const std::string& url);
 // Waits up to 5 s until `base`/liveness answers (gaia has loaded its files and started).
 bool wait_until_up(const std::string& base);
+
+// `gaia ARGS... --listen 127.0.0.1:PORT` (a serve) on a free loopback port, started in
+// `dir`; `base` is its URL. Check wait_until_up(base) before talking to it.
+struct ServedGaia {
+    ServedGaia(std::vector<std::string> args, const std::filesystem::path& dir);
+    int port;
+    std::string base;
+    BackgroundGaia process;
+};
 
 }  // namespace gaia::test

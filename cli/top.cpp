@@ -1,0 +1,297 @@
+// gaia top [--url URL]: a terminal dashboard of a running gaia serve — health per
+// subsystem, live rates, jobs with their last result and next run — redrawn every
+// --interval on a terminal; one plain snapshot with --once or when stdout is not one.
+
+#include "cli/commands.hpp"
+#include "cli/http_get.hpp"
+#include "cli/progress.hpp"
+#include "cli/setup.hpp"
+#include "cli/table.hpp"
+#include "core/jobfile/values.hpp"
+
+#include <nlohmann/json.hpp>
+#include <poll.h>
+#include <sys/ioctl.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <ctime>
+#include <iostream>
+#include <map>
+#include <sstream>
+#include <thread>
+
+namespace gaia::cli {
+namespace {
+
+struct TopOptions {
+    std::string url = "http://127.0.0.1:9190";
+    std::string interval = "2s";
+    bool once = false;
+};
+
+constexpr auto kRequestDeadline = std::chrono::seconds(3);
+
+// What one refresh read from gaia serve.
+struct Snapshot {
+    nlohmann::json health;
+    nlohmann::json jobs;
+    std::map<std::string, double> totals;  // counters summed for the rates
+    double in_flight = 0;
+    std::chrono::steady_clock::time_point taken;
+};
+
+// Sums the samples of `name` in a Prometheus text exposition whose labels contain `filter`.
+double sum_samples(const std::string& text, const std::string& name, const std::string& filter = "") {
+    double total = 0;
+    std::istringstream in(text);
+    std::string line;
+    while (std::getline(in, line)) {
+        if (line.empty() || line[0] == '#' || line.compare(0, name.size(), name) != 0) continue;
+        const char next = line.size() > name.size() ? line[name.size()] : '\0';
+        if (next != '{' && next != ' ') continue;
+        if (!filter.empty() && line.find(filter) == std::string::npos) continue;
+        total += std::strtod(line.c_str() + line.rfind(' ') + 1, nullptr);
+    }
+    return total;
+}
+
+std::optional<Snapshot> fetch(const HttpUrl& url, std::string* error) {
+    Snapshot s;
+    s.taken = std::chrono::steady_clock::now();
+    auto get = [&](const char* path) -> std::optional<std::string> {
+        auto answer = http_get(url, path, kRequestDeadline, error);
+        if (!answer) return std::nullopt;
+        if (answer->status != 200 && !(answer->status == 503 && std::string_view(path) == "/health")) {
+            *error = std::string(path) + " answered " + std::to_string(answer->status);
+            return std::nullopt;
+        }
+        return std::move(answer->body);
+    };
+    auto health = get("/health");
+    auto jobs = health ? get("/api/v1/jobs") : std::nullopt;
+    auto metrics = jobs ? get("/metrics") : std::nullopt;
+    if (!metrics) return std::nullopt;
+    s.health = nlohmann::json::parse(*health, nullptr, false);
+    s.jobs = nlohmann::json::parse(*jobs, nullptr, false);
+    if (!s.health.is_object() || !s.jobs.is_object()) {
+        *error = "the answers are not gaia serve's JSON (is this gaia?)";
+        return std::nullopt;
+    }
+    s.totals["tasks"] = sum_samples(*metrics, "gaia_tasks_total");
+    s.totals["failed"] = sum_samples(*metrics, "gaia_tasks_total", "status=\"failed\"");
+    s.totals["requests"] = sum_samples(*metrics, "gaia_api_requests_total");
+    s.totals["bytes"] = sum_samples(*metrics, "gaia_network_bytes_total");
+    s.totals["file_ops"] = sum_samples(*metrics, "gaia_file_operations_total");
+    s.totals["pages"] = sum_samples(*metrics, "gaia_browser_pages_total");
+    s.in_flight = sum_samples(*metrics, "gaia_tasks_in_flight");
+    return s;
+}
+
+std::string text_of(const nlohmann::json& v) {
+    if (v.is_null()) return "-";
+    if (v.is_string()) return v.get<std::string>();
+    if (v.is_number_integer() || v.is_number_unsigned()) return std::to_string(v.get<long long>());
+    if (v.is_number()) {
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%.3g", v.get<double>());
+        return buf;
+    }
+    return v.dump();
+}
+
+// "12s ago", "in 3m05s" for an ISO 8601 UTC time from the API.
+std::string relative(const nlohmann::json& iso) {
+    if (!iso.is_string()) return "-";
+    std::tm tm{};
+    if (!strptime(iso.get<std::string>().c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm)) return iso.get<std::string>();
+    const double delta = std::difftime(timegm(&tm), std::time(nullptr));
+    if (delta > -1 && delta < 1) return "now";  // the API gives whole seconds
+    const auto magnitude = human_seconds(delta < 0 ? -delta : delta);
+    return delta < 0 ? magnitude + " ago" : "in " + magnitude;
+}
+
+const char* status_color(const std::string& status) {
+    if (status == "healthy" || status == "passed") return "\x1b[32m";
+    if (status == "degraded" || status == "running" || status == "skipped") return "\x1b[33m";
+    if (status == "unhealthy" || status == "failed" || status == "cancelled") return "\x1b[31m";
+    return "";
+}
+
+std::string render(const std::string& where, const Snapshot& now, const Snapshot* before, bool color) {
+    std::ostringstream out;
+    const auto& h = now.health;
+    const std::string status = h.value("status", "unknown");
+    const std::string painted = color ? std::string(status_color(status)) + status + "\x1b[0m" : status;
+    out << "gaia " << text_of(h.value("version", nlohmann::json())) << " at " << where << "  " << painted << "  up "
+        << human_seconds(h.value("uptime_s", 0.0)) << "  loop lag " << human_seconds(h.value("loop_lag_s", 0.0)) << "\n\n";
+
+    TextTable subsystems({"SUBSYSTEM", "STATUS", "ACTIVE", "SUCCESS (5m)", "P95 (5m)", "WHY"});
+    if (h.contains("subsystems") && h["subsystems"].is_object()) {
+        for (const auto& [name, s] : h["subsystems"].items()) {
+            const auto rate = s.value("success_rate", nlohmann::json());
+            std::string success = "-";
+            if (rate.is_number()) {
+                char buf[32];
+                std::snprintf(buf, sizeof buf, "%.1f%% of %llu", rate.get<double>() * 100.0,
+                              static_cast<unsigned long long>(s.value("passed", 0) + s.value("failed", 0)));
+                success = buf;
+            }
+            const auto p95 = s.value("p95_s", nlohmann::json());
+            std::string why;
+            for (const auto& r : s.value("reasons", nlohmann::json::array())) why += (why.empty() ? "" : "; ") + text_of(r);
+            subsystems.add({name, s.value("status", "-"), text_of(s.value("active", nlohmann::json())), success,
+                            p95.is_number() ? human_seconds(p95.get<double>()) : "-", why});
+            subsystems.set_color(subsystems.rows() - 1, 1, status_color(s.value("status", "")));
+        }
+    }
+    out << subsystems.render(color) << "\n";
+
+    auto per_second = [&](const char* key) -> std::string {
+        if (!before) return "-";
+        const double dt = std::chrono::duration<double>(now.taken - before->taken).count();
+        if (dt <= 0) return "-";
+        const double delta = now.totals.at(key) - before->totals.at(key);
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%.1f", delta < 0 ? 0.0 : delta / dt);
+        return buf;
+    };
+    out << "tasks/s " << per_second("tasks") << "   failed/s " << per_second("failed") << "   HTTP req/s "
+        << per_second("requests") << "   network B/s " << per_second("bytes") << "   file ops/s "
+        << per_second("file_ops") << "   pages/s " << per_second("pages") << "   in flight "
+        << static_cast<long long>(now.in_flight) << "\n\n";
+
+    TextTable jobs({"JOB", "KIND", "SCHEDULE", "LAST", "LAST RUN", "TOOK", "NEXT RUN", "RUNS", "SKIPPED", "ERROR"});
+    for (const auto& j : now.jobs.value("jobs", nlohmann::json::array())) {
+        const auto& last = j.value("last", nlohmann::json());
+        const bool running = j.value("running", false);
+        const std::string result = running ? "running" : last.is_object() ? last.value("status", "-") : "never run";
+        std::string error = last.is_object() ? text_of(last.value("error", nlohmann::json())) : "";
+        if (error == "-") error.clear();
+        if (error.size() > 60) error = error.substr(0, 57) + "...";
+        jobs.add({text_of(j.value("name", nlohmann::json())), text_of(j.value("kind", nlohmann::json())),
+                  j.value("schedule", nlohmann::json()).is_string() ? j["schedule"].get<std::string>() : "on request",
+                  result, last.is_object() ? relative(last.value("started", nlohmann::json())) : "-",
+                  last.is_object() ? human_seconds(last.value("duration_s", 0.0)) : "-", relative(j.value("next_run", nlohmann::json())),
+                  text_of(j.value("runs", nlohmann::json())), text_of(j.value("skipped", nlohmann::json())), error});
+        jobs.set_color(jobs.rows() - 1, 3, status_color(result));
+    }
+    out << jobs.render(color);
+    return out.str();
+}
+
+volatile std::sig_atomic_t g_stop = 0;
+
+// The terminal in the state `gaia top` needs, restored however it ends.
+class Screen {
+public:
+    Screen() {
+        if (::tcgetattr(STDIN_FILENO, &saved_) == 0) {
+            termios raw = saved_;
+            raw.c_lflag &= static_cast<tcflag_t>(~(ICANON | ECHO));
+            raw.c_cc[VMIN] = 0;
+            raw.c_cc[VTIME] = 0;
+            raw_ = ::tcsetattr(STDIN_FILENO, TCSANOW, &raw) == 0;
+        }
+        std::fputs("\x1b[?1049h\x1b[?25l", stdout);  // alternate screen, no cursor
+        std::fflush(stdout);
+    }
+    ~Screen() {
+        std::fputs("\x1b[?25h\x1b[?1049l", stdout);
+        std::fflush(stdout);
+        if (raw_) ::tcsetattr(STDIN_FILENO, TCSANOW, &saved_);
+    }
+    Screen(const Screen&) = delete;
+    Screen& operator=(const Screen&) = delete;
+
+    void draw(const std::string& frame) {
+        std::string out = "\x1b[H\x1b[2J" + frame;
+        std::fputs(out.c_str(), stdout);
+        std::fflush(stdout);
+    }
+
+private:
+    termios saved_{};
+    bool raw_ = false;
+};
+
+// Waits up to `wait` for `q` on the keyboard or a signal; true when the user asked to quit.
+bool wait_for_quit(std::chrono::milliseconds wait) {
+    pollfd p{STDIN_FILENO, POLLIN, 0};
+    const auto until = std::chrono::steady_clock::now() + wait;
+    while (!g_stop) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
+        if (left.count() <= 0) return false;
+        if (::poll(&p, 1, static_cast<int>(left.count())) > 0) {
+            char c = 0;
+            if (::read(STDIN_FILENO, &c, 1) == 1 && (c == 'q' || c == 'Q')) return true;
+            if ((p.revents & (POLLHUP | POLLERR)) != 0) p.fd = -1;  // stdin gone: just wait
+        }
+    }
+    return true;
+}
+
+int top_command(const GlobalOptions& globals, const TopOptions& options) {
+    std::string error;
+    const auto url = parse_http_url(options.url, &error);
+    if (!url) throw UsageError("--url: " + error);
+    const auto interval = jobfile::parse_duration(options.interval, &error);
+    if (!interval || *interval < std::chrono::milliseconds(200)) {
+        throw UsageError("--interval: " + (error.empty() ? "at least 200ms" : error));
+    }
+    const auto every = std::chrono::duration_cast<std::chrono::milliseconds>(*interval);
+    const bool live = !options.once && ::isatty(STDOUT_FILENO) == 1;
+    const bool color = use_color(globals, STDOUT_FILENO);
+
+    if (!live) {
+        // Rates need two readings: the snapshot takes them one second apart.
+        auto first = fetch(*url, &error);
+        if (!first) {
+            std::cerr << "gaia top: " << options.url << ": " << error << "\n";
+            return kFailed;
+        }
+        std::this_thread::sleep_for(std::chrono::seconds(1));
+        auto second = fetch(*url, &error);
+        if (!second) {
+            std::cerr << "gaia top: " << options.url << ": " << error << "\n";
+            return kFailed;
+        }
+        std::cout << render(options.url, *second, &*first, color);
+        return kPassed;
+    }
+
+    struct sigaction action{};
+    action.sa_handler = [](int) { g_stop = 1; };
+    ::sigaction(SIGINT, &action, nullptr);
+    ::sigaction(SIGTERM, &action, nullptr);
+    Screen screen;
+    std::optional<Snapshot> before;
+    while (!g_stop) {
+        auto now = fetch(*url, &error);
+        if (now) {
+            screen.draw(render(options.url, *now, before ? &*before : nullptr, color) + "\nq quits; every " +
+                        options.interval + "\n");
+            before = std::move(now);
+        } else {
+            screen.draw("gaia top: " + options.url + ": " + error + "\nretrying every " + options.interval +
+                        "; q quits\n");
+        }
+        if (wait_for_quit(every)) break;
+    }
+    return kPassed;
+}
+
+}  // namespace
+
+void add_top_command(CLI::App& app, GlobalOptions& globals, Action& action) {
+    auto o = std::make_shared<TopOptions>();
+    auto* cmd = app.add_subcommand("top", "Terminal dashboard of a running gaia serve");
+    cmd->add_option("--url", o->url, "The gaia serve to watch")->capture_default_str();
+    cmd->add_option("--interval", o->interval, "Time between refreshes")->capture_default_str();
+    cmd->add_flag("--once", o->once, "Print one snapshot and exit (the default when stdout is not a terminal)");
+    cmd->callback([&globals, &action, o] { action = [&globals, o] { return top_command(globals, *o); }; });
+}
+
+}  // namespace gaia::cli
