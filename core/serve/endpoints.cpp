@@ -44,6 +44,7 @@ constexpr std::array<std::string_view, 11> kReadPaths = {
 };
 
 constexpr std::string_view kProfilePath = "/debug/pprof/profile";
+constexpr std::string_view kHeapPath = "/debug/pprof/heap";
 
 int hex_value(char c) {
     if (c >= '0' && c <= '9') return c - '0';
@@ -78,7 +79,10 @@ Endpoints::Endpoints(loop::Loop& loop, metrics::Registry& registry, std::functio
       options_(std::move(options)),
       server_(loop, options_.limits, [this](const HttpRequest& request, std::function<void(HttpResponse)> respond) {
           handle(request, std::move(respond));
-      }) {}
+      }) {
+    // Tracking starts with gaia, so that a heap profile shows everything still live.
+    if (options_.debug) heap_ = std::make_unique<HeapProfiler>();
+}
 
 void Endpoints::handle(const HttpRequest& request, std::function<void(HttpResponse)> respond) {
     if (request.path == kProfilePath && options_.debug && (request.method == "GET" || request.method == "HEAD") &&
@@ -140,7 +144,7 @@ bool Endpoints::authorized(const HttpRequest& request) const {
 HttpResponse Endpoints::answer(const HttpRequest& request) {
     const std::string& path = request.path;
     const bool read_only = request.method == "GET" || request.method == "HEAD";
-    const bool is_debug = options_.debug && (path == "/debug/loop" || path == kProfilePath);
+    const bool is_debug = options_.debug && (path == "/debug/loop" || path == kProfilePath || path == kHeapPath);
     const std::string run_job = job_of_run_path(path);
     const bool known_read = std::find(kReadPaths.begin(), kReadPaths.end(), path) != kReadPaths.end() || is_debug;
 
@@ -193,6 +197,14 @@ HttpResponse Endpoints::answer(const HttpRequest& request) {
     }
     if (path == "/api/v1/jobs") {
         return json_answer(200, options_.jobs ? options_.jobs() : nlohmann::json{{"jobs", nlohmann::json::array()}});
+    }
+    if (is_debug && path == kHeapPath) {
+        if (!heap_ || !heap_->available()) return text_answer(501, std::string(HeapProfiler::kHowToEnable) + "\n");
+        HttpResponse r;
+        r.content_type = "application/octet-stream";
+        r.body = heap_->profile();
+        r.headers.emplace_back("Content-Disposition", "attachment; filename=\"gaia-heap.prof\"");
+        return r;
     }
     if (is_debug) {
         return json_answer(200, {{"handles", loop_handles(loop_.get())}, {"connections", server_.connections()}});

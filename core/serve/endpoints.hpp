@@ -2,13 +2,14 @@
 // The monitoring endpoints of SPEC §4, for `gaia serve` and `gaia run --listen`:
 // /, /health, /health/NAME, /liveness, /readiness, /metrics, /api/v1/jobs,
 // POST /api/v1/jobs/NAME/run and, with --enable-debug, /debug/loop and
-// /debug/pprof/profile. Paths are matched
+// /debug/pprof/profile and /debug/pprof/heap. Paths are matched
 // exactly; a known path asked with another method gets 405 and its Allow header, anything
 // else 404. With a token, POST and /debug need `Authorization: Bearer TOKEN` (401).
 
 #include "core/metrics/registry.hpp"
 #include "core/serve/cpu_profiler.hpp"
 #include "core/serve/health.hpp"
+#include "core/serve/heap_profiler.hpp"
 #include "core/serve/http_server.hpp"
 
 #include <nlohmann/json.hpp>
@@ -30,7 +31,7 @@ struct EndpointOptions {
     std::function<HttpResponse(const std::string& job)> run_job;
     std::string token;   // set: POST and /debug need it as a bearer token
     // --enable-debug: /debug/loop lists the event loop's handles, /debug/pprof/profile
-    // serves a CPU profile.
+    // serves a CPU profile, /debug/pprof/heap a heap profile (with tcmalloc preloaded).
     bool debug = false;
     ServerLimits limits;
 };
@@ -72,6 +73,7 @@ private:
     };
     std::map<std::string, Memo, std::less<>> memo_;  // by path
     std::unique_ptr<CpuProfiler> profiler_;         // with --enable-debug
+    std::unique_ptr<HeapProfiler> heap_;            // with --enable-debug
     HttpServer server_;
 };
 

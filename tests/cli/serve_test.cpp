@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include <chrono>
+#include <filesystem>
 #include <cstdlib>
 #include <string>
 #include <thread>
@@ -307,4 +308,41 @@ TEST_CASE("gaia serve --enable-debug: a CPU profile taken under load is a pprof 
     CHECK(http_code({s.base + "/debug/pprof/profile?seconds=1"}) == "404");
     plain.signal(SIGTERM);
     CHECK(plain.wait(20) == 0);
+}
+
+TEST_CASE("gaia serve --enable-debug: /debug/pprof/heap needs tcmalloc, and with it preloaded is a pprof heap profile") {
+    TempDir dir;
+    const auto file = dir.file("jobs.toml", "[jobs.a]\nkind = \"process\"\ncommand = [\"true\"]\nschedule = \"@every 1s\"\n");
+    {
+        ServedGaia served({"serve", file, "--enable-debug"}, dir.path());
+        REQUIRE_MESSAGE(wait_until_up(served.base), served.process.err());
+        auto refused = curl({"-i", served.base + "/debug/pprof/heap"});
+        CHECK(refused.out.rfind("HTTP/1.1 501", 0) == 0);
+        CHECK(refused.out.find("LD_PRELOAD=") != std::string::npos);
+        served.process.signal(SIGTERM);
+        CHECK(served.process.wait(20) == 0);
+    }
+#ifndef GAIA_SANITIZED  // AddressSanitizer and tcmalloc cannot share a process
+    const char* tcmalloc = "/usr/lib/x86_64-linux-gnu/libtcmalloc.so.4";
+    ::setenv("LD_PRELOAD", tcmalloc, 1);  // for the gaia about to start only
+    ServedGaia served({"serve", file, "--enable-debug"}, dir.path());
+    ::unsetenv("LD_PRELOAD");
+    REQUIRE_MESSAGE(wait_until_up(served.base), served.process.err());
+    REQUIRE(eventually([&] { return job_of(served.base, "a")["runs"].get<int>() >= 3; }));
+    const auto heap = (dir.path() / "heap.prof").string();
+    REQUIRE(curl({"-o", heap, "-w", "%{http_code}", served.base + "/debug/pprof/heap"}).out == "200");
+    CHECK(read_file(heap).rfind("heap profile:", 0) == 0);
+    auto text = run_program({"google-pprof", "--text", "--nodecount=2000", GAIA_BINARY, heap});
+    INFO(text.err, text.out.substr(0, 3000));
+    CHECK(text.exit_code == 0);
+    CHECK(text.out.find("gaia::") != std::string::npos);
+    served.process.signal(SIGTERM);
+    CHECK(served.process.wait(20) == 0);
+    // Its periodic dumps went with it.
+    int left = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(std::filesystem::temp_directory_path())) {
+        if (entry.path().filename().string().rfind("gaia-heap-", 0) == 0) ++left;
+    }
+    CHECK(left == 0);
+#endif
 }
