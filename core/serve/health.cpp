@@ -109,6 +109,10 @@ double Health::gauge(std::string_view name) const {
 
 Health::Verdict Health::subsystem(std::string_view name) {
     registry_.collect();  // sampled gauges (process memory) are fresh
+    return verdict_of(name);
+}
+
+Health::Verdict Health::verdict_of(std::string_view name) {
     const auto defaults = defaults_of(name);
     const jobfile::SloSettings none;
     const auto found = slo_.find(name);
@@ -218,8 +222,9 @@ Health::Verdict Health::overall() {
     Verdict out;
     nlohmann::json subsystems = nlohmann::json::object();
     Judge judge;
+    registry_.collect();  // once for the five verdicts
     for (auto name : kSubsystems) {
-        auto v = subsystem(name);
+        auto v = verdict_of(name);
         if (v.status != HealthStatus::healthy) judge.miss(v.status, std::string(name) + " is " + health_name(v.status));
         subsystems[std::string(name)] = std::move(v.body);
     }

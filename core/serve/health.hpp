@@ -54,6 +54,7 @@ public:
 
 private:
     struct Judge;
+    Verdict verdict_of(std::string_view name);  // from the values as they are (no collect)
     double gauge(std::string_view name) const;
     std::uint64_t now_ms() const;
 

@@ -95,10 +95,20 @@ void JobRunner::load(std::unique_ptr<jobfile::JobSet> set) {
     current_ = make_generation(std::move(set));
     env_.health.set_objectives(current_->set->slo);
 
-    // Jobs gone from the files go (a run of one still going finishes first).
+    // Jobs gone from the files go. One whose run is still going stays until that run ends
+    // (on_run_finished removes it), but is due no more.
     for (auto it = jobs_.begin(); it != jobs_.end();) {
-        if (!current_->set->find(it->first) && !it->second.running) it = jobs_.erase(it);
-        else ++it;
+        if (current_->set->find(it->first)) {
+            ++it;
+        } else if (!it->second.running) {
+            it = jobs_.erase(it);
+        } else {
+            it->second.job = nullptr;
+            it->second.schedule.reset();
+            it->second.next_run.reset();
+            it->second.timer.reset();
+            ++it;
+        }
     }
     const auto now = Clock::now();
     for (const auto& job : current_->set->jobs) {
@@ -132,7 +142,7 @@ void JobRunner::on_due(const std::string& name) {
     auto it = jobs_.find(name);
     if (it == jobs_.end() || stopping_) return;
     auto& state = it->second;
-    if (!state.next_run || !state.schedule) return;
+    if (!state.next_run || !state.schedule || !state.job) return;
     const auto now = Clock::now();
     if (now + std::chrono::milliseconds(2) < *state.next_run) {
         arm(name, state);  // a capped wait, or the clock was set back
