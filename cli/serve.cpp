@@ -20,7 +20,6 @@
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
-#include <sstream>
 
 namespace gaia::cli {
 namespace {

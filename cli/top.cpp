@@ -11,10 +11,10 @@
 
 #include <nlohmann/json.hpp>
 #include <poll.h>
-#include <sys/ioctl.h>
 #include <termios.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <ctime>
@@ -226,8 +226,13 @@ bool wait_for_quit(std::chrono::milliseconds wait) {
         if (left.count() <= 0) return false;
         if (::poll(&p, 1, static_cast<int>(left.count())) > 0) {
             char c = 0;
-            if (::read(STDIN_FILENO, &c, 1) == 1 && (c == 'q' || c == 'Q')) return true;
-            if ((p.revents & (POLLHUP | POLLERR)) != 0) p.fd = -1;  // stdin gone: just wait
+            const auto n = ::read(STDIN_FILENO, &c, 1);
+            if (n == 1 && (c == 'q' || c == 'Q')) return true;
+            // Standard input at its end (/dev/null, a closed pipe) is always "readable":
+            // stop watching it, or this would spin; Ctrl-C still quits.
+            if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN) || (p.revents & (POLLHUP | POLLERR)) != 0) {
+                p.fd = -1;
+            }
         }
     }
     return true;
