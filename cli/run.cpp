@@ -11,6 +11,7 @@
 #include "core/run/scheduler.hpp"
 #include "core/run/selection.hpp"
 #include "core/serve/endpoints.hpp"
+#include "core/serve/job_json.hpp"
 #include "jobs/registry.hpp"
 
 #include <spdlog/spdlog.h>
@@ -144,29 +145,18 @@ nlohmann::json RunSession::jobs_json() const {
         if (!scheduler_->selected(i)) continue;
         const auto& r = scheduler_->results()[i];
         const bool running = r.status == run::JobStatus::running;
-        nlohmann::json last = nullptr;
+        serve::JobFacts facts;
+        facts.running = running;
+        facts.schedules_apply = false;
         if (r.status != run::JobStatus::pending && !running) {
-            last = {{"run_id", run_id_},
-                    {"trigger", "run"},
-                    {"status", std::string(run::to_string(r.status))},
-                    {"duration_s", r.finished_s - r.started_s},
-                    {"instances", r.instances},
-                    {"passed", r.passed},
-                    {"failed", r.failed},
-                    {"error", r.first_error.empty() ? nlohmann::json(nullptr)
-                                                    : nlohmann::json(redactor_.scrub(r.first_error))}};
+            const auto started = started_ + std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                                                 std::chrono::duration<double>(r.started_s));
+            facts.last = serve::last_run_json(r, {run_id_, "run", started, r.finished_s - r.started_s}, redactor_);
+            facts.runs = 1;
         }
-        jobs.push_back({{"name", r.job->name},
-                        {"kind", r.job->kind},
-                        {"tags", r.job->tags},
-                        {"schedule", nullptr},
-                        {"next_run", nullptr},
-                        {"running", running},
-                        {"runs", last.is_null() ? 0 : 1},
-                        {"skipped", 0},
-                        {"last", std::move(last)}});
+        jobs.push_back(serve::job_json(*r.job, facts));
     }
-    return {{"name", set_.name}, {"files", set_.files}, {"jobs", std::move(jobs)}};
+    return serve::jobs_answer(set_, std::move(jobs));
 }
 
 int RunSession::execute() {
@@ -236,7 +226,7 @@ int RunSession::execute() {
             return std::string();
         });
         scheduler_->on_task_finished = [this](const jobfile::Job& job, run::TaskStatus status, double seconds) {
-            if (status != run::TaskStatus::cancelled) health_->record_task(job.kind, status == run::TaskStatus::passed, seconds);
+            health_->on_task_finished(job, status, seconds);
         };
         serve::EndpointOptions endpoint_options;
         endpoint_options.health = health_.get();

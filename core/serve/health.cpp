@@ -99,6 +99,10 @@ void Health::record_task(std::string_view kind, bool passed, double seconds) {
     it->second.record(now_ms(), passed, seconds);
 }
 
+void Health::on_task_finished(const jobfile::Job& job, run::TaskStatus status, double seconds) {
+    if (status != run::TaskStatus::cancelled) record_task(job.kind, status == run::TaskStatus::passed, seconds);
+}
+
 double Health::gauge(std::string_view name) const {
     const auto* family = registry_.find_gauge(name);
     if (!family) return 0;

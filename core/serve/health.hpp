@@ -6,6 +6,7 @@
 
 #include "core/jobfile/model.hpp"
 #include "core/metrics/registry.hpp"
+#include "core/run/task.hpp"
 #include "core/serve/slo_window.hpp"
 
 #include <nlohmann/json.hpp>
@@ -40,6 +41,9 @@ public:
 
     // A task of this kind ended (after its retries) and took this long.
     void record_task(std::string_view kind, bool passed, double seconds);
+    // The same, as a Scheduler reports a task's end (Scheduler::on_task_finished): a
+    // cancelled task says nothing about the subsystem and is not counted.
+    void on_task_finished(const jobfile::Job& job, run::TaskStatus status, double seconds);
 
     struct Verdict {
         HealthStatus status = HealthStatus::healthy;

@@ -1,6 +1,7 @@
 #include "core/serve/job_runner.hpp"
 
 #include "core/net/network.hpp"
+#include "core/serve/job_json.hpp"
 #include "core/report/run_report.hpp"
 #include "core/run/scheduler.hpp"
 #include "core/run/selection.hpp"
@@ -182,7 +183,7 @@ JobRunner::Run* JobRunner::start_run(JobState& state, const char* why) {
     options.drain_subsystems = false;  // browsers stay up between runs
     run->scheduler = std::make_unique<run::Scheduler>(*gen->env, *gen->set, options, gen->by_kind, env_.metrics);
     run->scheduler->on_task_finished = [this](const jobfile::Job& j, run::TaskStatus status, double seconds) {
-        if (status != run::TaskStatus::cancelled) env_.health.record_task(j.kind, status == run::TaskStatus::passed, seconds);
+        env_.health.on_task_finished(j, status, seconds);
     };
 
     Run* raw = run.get();
@@ -201,25 +202,13 @@ void JobRunner::on_run_finished(Run* run) {
     const auto& set = *run->gen->set;
     const auto index = set.index_of(run->job);
     const auto& r = run->scheduler->results().at(index);
-    const std::string status(run::to_string(r.status));
-    const auto summary = r.latency();
-    nlohmann::json last = {
-        {"run_id", run->id},
-        {"trigger", run->trigger},
-        {"status", status},
-        {"started", report::iso8601_utc(run->started)},
-        {"duration_s", run->scheduler->elapsed_s()},
-        {"instances", r.instances},
-        {"passed", r.passed},
-        {"failed", r.failed},
-        {"p95_s", summary.p95},
-        {"error", r.first_error.empty() ? nlohmann::json(nullptr) : nlohmann::json(env_.redactor.scrub(r.first_error))},
-    };
+    nlohmann::json last = last_run_json(r, {run->id, run->trigger, run->started, run->scheduler->elapsed_s()}, env_.redactor);
     if (r.status == run::JobStatus::failed) {
         spdlog::warn("job `{}`: run {} failed after {:.3f} s: {}", run->job, run->id, run->scheduler->elapsed_s(),
                      env_.redactor.scrub(r.first_error));
     } else {
-        spdlog::info("job `{}`: run {} {} in {:.3f} s", run->job, run->id, status, run->scheduler->elapsed_s());
+        spdlog::info("job `{}`: run {} {} in {:.3f} s", run->job, run->id, run::to_string(r.status),
+                     run->scheduler->elapsed_s());
     }
     if (auto it = jobs_.find(run->job); it != jobs_.end()) {
         if (it->second.running == run) it->second.running = nullptr;
@@ -280,19 +269,9 @@ nlohmann::json JobRunner::jobs_json() const {
         auto it = jobs_.find(job.name);
         if (it == jobs_.end()) continue;
         const auto& state = it->second;
-        jobs.push_back({
-            {"name", job.name},
-            {"kind", job.kind},
-            {"tags", job.tags},
-            {"schedule", job.schedule.empty() ? nlohmann::json(nullptr) : nlohmann::json(job.schedule)},
-            {"next_run", state.next_run ? nlohmann::json(report::iso8601_utc(*state.next_run)) : nlohmann::json(nullptr)},
-            {"running", state.running != nullptr},
-            {"runs", state.runs},
-            {"skipped", state.skipped},
-            {"last", state.last},
-        });
+        jobs.push_back(job_json(job, {state.next_run, state.running != nullptr, state.runs, state.skipped, state.last}));
     }
-    return {{"name", current_->set->name}, {"files", current_->set->files}, {"jobs", std::move(jobs)}};
+    return jobs_answer(*current_->set, std::move(jobs));
 }
 
 void JobRunner::shutdown(std::chrono::milliseconds grace, std::function<void()> done) {

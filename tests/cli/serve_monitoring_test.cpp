@@ -4,6 +4,7 @@
 #include "tests/support/curl.hpp"
 #include "tests/support/file_server.hpp"
 #include "tests/support/png.hpp"
+#include "tests/support/prometheus_server.hpp"
 #include "tests/support/report_helpers.hpp"
 #include "tests/support/subprocess.hpp"
 
@@ -95,41 +96,22 @@ TEST_CASE("the dashboard at / is self-contained and renders health, jobs and the
 TEST_CASE("a real Prometheus scrapes gaia serve: up is 1 and gaia_tasks_total rises") {
     TempDir dir;
     const int gaia_port = free_port();
-    const int prom_port = free_port();
     const std::string target = "127.0.0.1:" + std::to_string(gaia_port);
     BackgroundGaia gaia({"serve", dir.file("jobs.toml", kScheduled), "--listen", target}, dir.path());
     REQUIRE_MESSAGE(wait_until_up("http://" + target), gaia.err());
 
-    // gaia's series carry a `job` label of their own (the job file's job): honor_labels
-    // keeps it instead of renaming it exported_job; `up` still has the target's job="gaia".
-    const auto config = dir.file("prometheus.yml", "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
-                                                   "scrape_configs:\n  - job_name: gaia\n    honor_labels: true\n"
-                                                   "    static_configs:\n"
-                                                   "      - targets: ['" + target + "']\n");
-    const std::string prom = "http://127.0.0.1:" + std::to_string(prom_port);
-    BackgroundProcess prometheus({"prometheus", "--config.file=" + config,
-                                  "--storage.tsdb.path=" + (dir.path() / "tsdb").string(),
-                                  "--web.listen-address=127.0.0.1:" + std::to_string(prom_port)},
-                                 dir.path(), "prometheus");
-    auto query = [&](const std::string& promql) {
-        return get_json(prom + "/api/v1/query?query=" + promql);
-    };
-    auto scalar = [&](const std::string& promql) -> double {
-        auto r = query(promql);
-        if (!r.is_object() || r["status"] != "success" || r["data"]["result"].empty()) return -1;
-        return std::stod(r["data"]["result"][0]["value"][1].get<std::string>());
-    };
+    PrometheusServer prometheus(dir.path(), target);
+    auto scalar = [&](const std::string& promql) { return prometheus.scalar(promql); };
     INFO(prometheus.err());
-    REQUIRE(eventually([&] { return scalar("up%7Bjob%3D%22gaia%22%7D") == 1; }, 30));
+    REQUIRE(eventually([&] { return scalar("up{job=\"gaia\"}") == 1; }, 30));
     REQUIRE(eventually([&] { return scalar("sum(gaia_tasks_total)") > 0; }));
     const double first = scalar("sum(gaia_tasks_total)");
     CHECK(eventually([&] { return scalar("sum(gaia_tasks_total)") >= first + 2; }));
-    CHECK(scalar("sum(gaia_tasks_total%7Bjob%3D%22broken%22%2Cstatus%3D%22failed%22%7D)") > 0);
+    CHECK(scalar("sum(gaia_tasks_total{job=\"broken\",status=\"failed\"})") > 0);
     CHECK(scalar("gaia_build_info") == 1);
-    CHECK(scalar("sum(gaia_job_runs_total%7Bjob%3D%22tick%22%7D)") > 0);
+    CHECK(scalar("sum(gaia_job_runs_total{job=\"tick\"})") > 0);
 
-    prometheus.signal(SIGTERM);
-    CHECK(prometheus.wait(20) == 0);
+    CHECK(prometheus.stop() == 0);
     gaia.signal(SIGTERM);
     CHECK(gaia.wait(20) == 0);
 }

@@ -5,6 +5,7 @@
 
 #include "tests/support/curl.hpp"
 #include "tests/support/file_server.hpp"
+#include "tests/support/prometheus_server.hpp"
 #include "tests/support/subprocess.hpp"
 
 #include <doctest/doctest.h>
@@ -41,21 +42,6 @@ std::vector<std::pair<std::string, std::string>> all_queries() {
                 expr = std::regex_replace(expr, std::regex(R"(\$__rate_interval)"), "30s");
                 out.emplace_back(name + ": " + panel["title"].get<std::string>(), expr);
             }
-        }
-    }
-    return out;
-}
-
-std::string url_encode(const std::string& text) {
-    static const char* hex = "0123456789ABCDEF";
-    std::string out;
-    for (unsigned char c : text) {
-        if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-            out += static_cast<char>(c);
-        } else {
-            out += '%';
-            out += hex[c >> 4];
-            out += hex[c & 15];
         }
     }
     return out;
@@ -102,7 +88,6 @@ TEST_CASE("the dashboards are what generate.py writes, and each is a Grafana das
 TEST_CASE("every dashboard query parses and returns data from Prometheus scraping gaia serve") {
     TempDir dir;
     const int gaia_port = free_port();
-    const int prom_port = free_port();
     const std::string target = "127.0.0.1:" + std::to_string(gaia_port);
     const std::string d = dir.path().string();
     // Jobs that touch every subsystem: HTTP to gaia's own endpoint by name (DNS), files,
@@ -150,18 +135,8 @@ schedule = "@every 3s"
     BackgroundGaia gaia({"serve", jobs, "--listen", target}, dir.path());
     REQUIRE_MESSAGE(wait_until_up("http://" + target), gaia.err());
 
-    const auto config = dir.file("prometheus.yml", "global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: gaia\n"
-                                                   "    honor_labels: true\n    static_configs:\n      - targets: ['" +
-                                                       target + "']\n");
-    BackgroundProcess prometheus({"prometheus", "--config.file=" + config, "--storage.tsdb.path=" + d + "/tsdb",
-                                  "--web.listen-address=127.0.0.1:" + std::to_string(prom_port)},
-                                 dir.path(), "prometheus");
-    const std::string api = "http://127.0.0.1:" + std::to_string(prom_port) + "/api/v1/query?query=";
-    auto query = [&](const std::string& promql) { return get_json(api + url_encode(promql)); };
-    auto has_data = [&](const std::string& promql) {
-        auto r = query(promql);
-        return r.is_object() && r["status"] == "success" && !r["data"]["result"].empty();
-    };
+    PrometheusServer prometheus(dir.path(), target);
+    auto has_data = [&](const std::string& promql) { return prometheus.has_data(promql); };
     // Enough scrapes for rate() over 30 s, and each subsystem has done its work.
     REQUIRE_MESSAGE(eventually([&] { return has_data("up{job=\"gaia\"} == 1"); }, 30), prometheus.err());
     REQUIRE_MESSAGE(eventually([&] { return has_data("gaia_browser_pages_total{status=\"passed\"} > 0"); }, 60), gaia.err());
@@ -173,13 +148,12 @@ schedule = "@every 3s"
     CHECK(queries.size() >= 50);
     for (const auto& [panel, promql] : queries) {
         INFO(panel, "\n", promql);
-        auto r = query(promql);
+        auto r = prometheus.query(promql);
         REQUIRE(r.is_object());
         CHECK(r["status"] == "success");
         CHECK(!r["data"]["result"].empty());
     }
-    prometheus.signal(SIGTERM);
-    CHECK(prometheus.wait(20) == 0);
+    CHECK(prometheus.stop() == 0);
     gaia.signal(SIGTERM);
     CHECK(gaia.wait(30) == 0);
 }
