@@ -26,9 +26,8 @@ CdpTransport::CdpTransport(loop::Loop& loop, int to_browser_fd, int from_browser
     }
     error = from_browser_->read_start([this](std::string_view chunk) { on_data(chunk); },
                                       [this](int status) {
-                                          fail(status == 0 ? "the browser closed its end of the pipe"
-                                                           : std::string("reading from the browser failed: ") +
-                                                                 uv_strerror(status));
+                                          if (status == 0) fail("the browser closed its end of the pipe", false);
+                                          else fail(std::string("reading from the browser failed: ") + uv_strerror(status), true);
                                       });
     if (error < 0) throw std::runtime_error(std::string("cannot read from the browser: ") + uv_strerror(error));
 }
@@ -39,10 +38,12 @@ bool CdpTransport::send(std::string message) {
     if (!open_) return false;
     message.push_back('\0');
     const int rc = to_browser_->write(std::move(message), [this](int status) {
-        if (status < 0 && status != UV_ECANCELED) fail(std::string("writing to the browser failed: ") + uv_strerror(status));
+        if (status < 0 && status != UV_ECANCELED) {
+            fail(std::string("writing to the browser failed: ") + uv_strerror(status), status != UV_EPIPE);
+        }
     });
     if (rc < 0) {
-        fail(std::string("writing to the browser failed: ") + uv_strerror(rc));
+        fail(std::string("writing to the browser failed: ") + uv_strerror(rc), rc != UV_EPIPE);
         return false;
     }
     return true;
@@ -54,14 +55,14 @@ void CdpTransport::on_data(std::string_view chunk) {
         const auto nul = chunk.find('\0');
         if (nul == std::string_view::npos) {
             if (partial_.size() + chunk.size() > max_message_) {
-                fail("a message from the browser is larger than " + jobfile::format_size(max_message_));
+                fail("a message from the browser is larger than " + jobfile::format_size(max_message_), true);
                 return;
             }
             partial_.append(chunk);
             return;
         }
         if (partial_.size() + nul > max_message_) {
-            fail("a message from the browser is larger than " + jobfile::format_size(max_message_));
+            fail("a message from the browser is larger than " + jobfile::format_size(max_message_), true);
             return;
         }
         if (partial_.empty()) {
@@ -76,10 +77,10 @@ void CdpTransport::on_data(std::string_view chunk) {
     }
 }
 
-void CdpTransport::fail(const std::string& reason) {
+void CdpTransport::fail(const std::string& reason, bool broken) {
     if (!open_) return;
     close();
-    if (auto closed = std::move(handlers_.on_closed)) closed(reason);
+    if (auto closed = std::move(handlers_.on_closed)) closed(reason, broken);
 }
 
 void CdpTransport::close() {

@@ -17,8 +17,10 @@ class CdpTransport {
 public:
     struct Handlers {
         std::function<void(std::string_view message)> on_message;
-        // Once, when the pipe ends or breaks: the reason in words.
-        std::function<void(const std::string& reason)> on_closed;
+        // Once, when the pipe ends or breaks: the reason in words. `broken` is true when the
+        // browser broke the protocol or the pipe failed (it may still be running); false
+        // when the browser closed its end, which it does as it exits.
+        std::function<void(const std::string& reason, bool broken)> on_closed;
     };
 
     // Takes ownership of both descriptors. Throws std::runtime_error if libuv cannot
@@ -36,7 +38,7 @@ public:
 
 private:
     void on_data(std::string_view chunk);
-    void fail(const std::string& reason);
+    void fail(const std::string& reason, bool broken);
 
     loop::HandlePtr<loop::Pipe> to_browser_, from_browser_;
     std::size_t max_message_;

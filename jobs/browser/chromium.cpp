@@ -176,13 +176,19 @@ void Chromium::launch(std::function<void(std::string)> ready, std::function<void
     stderr_ = loop::Pipe::open(loop_, err[0], &error);
     if (stderr_) stderr_->read_start([this](std::string_view chunk) { on_stderr(chunk); }, [](int) {});
     cdp_ = std::make_unique<CdpConnection>(
-        loop_, [this](std::string message) { return transport_ && transport_->send(std::move(message)); },
+        loop_,
+        [this](std::string message) {
+            if (transport_ && transport_->send(std::move(message))) return true;
+            // A browser without its pipe is on its way out (on_pipe_closed): the call waits
+            // in the connection and fails with the reason its exit gives.
+            return pid_ > 0;
+        },
         [this] { return stderr_tail(); });
     try {
         transport_ = std::make_unique<CdpTransport>(
             loop_, to_browser[1], from_browser[0], options_.max_message,
             CdpTransport::Handlers{[this](std::string_view message) { cdp_->on_message(message); },
-                                   [this](const std::string& reason) { gone(reason); }});
+                                   [this](const std::string& reason, bool broken) { on_pipe_closed(reason, broken); }});
     } catch (const std::exception& e) {
         fail_later(e.what());
         kill_now();
@@ -258,13 +264,28 @@ void Chromium::gone(const std::string& reason) {
     if (auto on_ready = std::move(ready_)) on_ready(reason + (stderr_tail().empty() ? "" : "; its last output:\n" + stderr_tail()));
 }
 
+void Chromium::on_pipe_closed(const std::string& reason, bool broken) {
+    if (pid_ <= 0) return gone(reason);
+    // Without its pipe the browser is of no use, but its calls fail only once its exit is
+    // known (on_exit): the pool hears first that the browser died, so a page caught in a
+    // call is known to be lost with it (and is retried), not failed as if on its own.
+    if (broken) {
+        broke_because_ = reason;
+        return kill_now();
+    }
+    // A pipe that ended is the browser exiting: its exit status says why, unless it
+    // lingers past close_grace.
+    if (!timer_) timer_ = loop::Timer::create(loop_);
+    timer_->start(options_.close_grace, [this] { kill_now(); });
+}
+
 void Chromium::on_exit(int wait_status) {
     // Its renderers and helpers outlive a browser that crashed: they go with it, before
     // its user-data-dir is removed under them.
     ::kill(-pid_, SIGKILL);
     pid_ = -1;
     if (timer_) timer_->stop();
-    const auto reason = exit_reason(wait_status);
+    const auto reason = broke_because_.empty() ? exit_reason(wait_status) : broke_because_;
     gone(reason);
     // The process is gone: its pipes and timer go too (a later turn frees them).
     transport_.reset();

@@ -72,6 +72,7 @@ public:
 private:
     void load_extensions(std::size_t next);
     void on_stderr(std::string_view chunk);
+    void on_pipe_closed(const std::string& reason, bool broken);
     void on_exit(int wait_status);
     void gone(const std::string& reason);
     void remove_user_data_dir(std::function<void()> then);
@@ -91,6 +92,9 @@ private:
     std::function<void(std::string)> exited_;
     std::function<void()> closed_;
     bool closing_ = false;
+    // Why gaia killed a browser whose pipe broke: what its calls fail with, rather than
+    // the SIGKILL it then died of.
+    std::string broke_because_;
     // Cleared by the destructor: work on the thread pool that outlives this object
     // (removing the user-data-dir) then calls nothing of it.
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

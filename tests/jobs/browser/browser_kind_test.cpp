@@ -365,8 +365,9 @@ steps = [
     // The browser itself: the oldest process with the marker (its children share it).
     auto out = run_program({"pkill", "-KILL", "-o", "-f", scratch.tmp().string()});
     REQUIRE(out.exit_code == 0);
-    REQUIRE(gaia.wait(90) == 0);
+    const int exit_code = gaia.wait(90);
     INFO(gaia.err());
+    REQUIRE(exit_code == 0);
     auto report = json::parse(read_file(dir.path() / "report.json"));
     const auto& slow = job(report, "slow");
     CHECK(slow["status"] == "passed");
