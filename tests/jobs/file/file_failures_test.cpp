@@ -347,7 +347,9 @@ needs = ["copy-across"]
     CHECK(max_rss_kib < 64 * 1024);
 #endif
     // The loop lag monitor ticks every 100 ms: while the pool hashes for a second or
-    // more, a loop that were blocked would show it.
+    // more, a loop that were blocked would show it. Alone here the lag stays under 5 ms;
+    // the bound leaves room for the loop thread waiting for a core on a shared machine.
     CHECK(job(report, "checksum-4g")["latency_s"]["max"].get<double>() > 0.5);
-    CHECK(report["run"]["loop_lag_max_s"].get<double>() < 0.05);
+    MESSAGE("worst loop lag while hashing: ", report["run"]["loop_lag_max_s"].get<double>() * 1000, " ms");
+    CHECK(report["run"]["loop_lag_max_s"].get<double>() < 0.2);
 }
