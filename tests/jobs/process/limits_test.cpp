@@ -60,7 +60,12 @@ TEST_CASE("a CPU spinner is stopped by cpu_time") {
     CHECK(metric_value(run.metrics, "gaia_process_limit_kills_total{job=\"spin\",limit=\"cpu_time\"}") == 1);
     CHECK(spin["first_error"] == "killed by the cpu_time limit (1s)");
     CHECK(spin["details"]["killed_by"] == "cpu_time");
-    CHECK(spin["cpu_s"].get<double>() >= 0.9);
+    // The kernel checks RLIMIT_CPU against tick-sampled time, which charges a whole tick
+    // to whoever runs when it falls; wait4 reports the precise time. On a shared core
+    // the second the limit saw was 0.88 s of it: stopped after about a CPU second, not
+    // by the clock.
+    CHECK(spin["cpu_s"].get<double>() >= 0.7);
+    CHECK(spin["cpu_s"].get<double>() < 2.5);
 }
 
 TEST_CASE("a fork bomb is bounded by processes, a big write by file_size, fds by open_files") {
