@@ -72,6 +72,11 @@ constexpr std::uint32_t kMaxTabsPerInstance = 256;
 // A wait with no `timeout` of its own, and a navigation, give up after this (Playwright's
 // default too); the job's `timeout` bounds the whole attempt.
 constexpr std::chrono::milliseconds kDefaultStepTimeout{30'000};
+// A step that waits in the page (wait_for, click, type, extract, an element's screenshot)
+// has the page's answer when its own timeout ends, which says what the page saw. gaia's
+// timer fails the step only this much later, if no answer comes: a busy machine can
+// delay one by seconds.
+constexpr std::chrono::milliseconds kPageAnswerGrace{5'000};
 // How long the crash of a browser or of a page may be retried for one instance, beyond the
 // job's own `retries`: a page that always crashes still fails.
 constexpr std::uint32_t kCrashRetries = 2;

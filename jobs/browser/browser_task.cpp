@@ -195,13 +195,13 @@ void BrowserTask::run_step(const Step& step) {
         arm_step_timer(limit);
         return page_->navigate(subject, next);
     case Action::wait_for:
-        arm_step_timer(limit + std::chrono::seconds(1));  // the page's own wait answers first
+        arm_step_timer(limit + kPageAnswerGrace);
         return page_->with_element(subject, ElementAction::none, limit, next);
     case Action::wait_for_load:
         arm_step_timer(limit);
         return page_->wait_for_load(step.load, next);
     case Action::click:
-        arm_step_timer(limit + std::chrono::seconds(1));
+        arm_step_timer(limit + kPageAnswerGrace);
         return page_->with_element(subject, ElementAction::center, limit, life_.guard([this, next](PageResult r) mutable {
             if (!r.ok() || !r.value.is_array() || r.value.size() != 2) {
                 return next(r.ok() ? PageResult{"the element has no position to click", nullptr} : std::move(r));
@@ -209,7 +209,7 @@ void BrowserTask::run_step(const Step& step) {
             page_->click_at(r.value[0].get<double>(), r.value[1].get<double>(), next);
         }));
     case Action::type: {
-        arm_step_timer(limit + std::chrono::seconds(1));
+        arm_step_timer(limit + kPageAnswerGrace);
         const auto field = step.into.render(ctx_->scope);
         return page_->with_element(field, ElementAction::focus, limit, life_.guard([this, next, subject](PageResult r) mutable {
             if (!r.ok()) return next(std::move(r));
@@ -226,14 +226,14 @@ void BrowserTask::run_step(const Step& step) {
             next(std::move(r));
         }));
     case Action::extract:
-        arm_step_timer(limit + std::chrono::seconds(1));
+        arm_step_timer(limit + kPageAnswerGrace);
         return page_->with_element(subject, ElementAction::inner_text, limit,
                                    life_.guard([this, next, as = step.as](PageResult r) mutable {
                                        if (r.ok()) captures_[as] = r.value;
                                        next(std::move(r));
                                    }));
     case Action::screenshot: {
-        arm_step_timer(limit + std::chrono::seconds(1));
+        arm_step_timer(limit + kPageAnswerGrace);
         auto write = life_.guard([this, path = subject](PageResult r) { save(path, std::move(r)); });
         if (step.selector.source().empty()) return page_->screenshot(step.full_page, std::nullopt, write);
         const auto selector = step.selector.render(ctx_->scope);

@@ -49,7 +49,8 @@ TEST_CASE("gaia top --once prints health, rates and every job with its last resu
     }
     CHECK(top.out.find("\x1b[") == std::string::npos);  // not a terminal: no escape codes
 
-    auto refused = run_gaia({"top", "--url", "http://127.0.0.1:" + std::to_string(free_port()), "--once"});
+    RefusingPort refusing;
+    auto refused = run_gaia({"top", "--url", "http://127.0.0.1:" + std::to_string(refusing.port()), "--once"});
     CHECK(refused.exit_code == 1);
     CHECK(refused.err.find("Connection refused") != std::string::npos);
     CHECK(run_gaia({"top", "--url", "https://127.0.0.1:9190", "--once"}).exit_code == 2);

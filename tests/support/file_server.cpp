@@ -9,7 +9,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <stdexcept>
 #include <thread>
 
@@ -29,19 +31,35 @@ bool accepts(int port) {
     return ok;
 }
 
-}  // namespace
-
-int free_port() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+// A TCP socket bound to 127.0.0.1 on a port the kernel picks (in *port), not listening.
+int bound_loopback_socket(int* port) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) throw std::runtime_error(std::string("socket: ") + std::strerror(errno));
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
     socklen_t len = sizeof addr;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-    ::close(fd);
-    return ntohs(addr.sin_port);
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+        const int error = errno;
+        ::close(fd);
+        throw std::runtime_error(std::string("binding a loopback port: ") + std::strerror(error));
+    }
+    *port = ntohs(addr.sin_port);
+    return fd;
 }
+
+}  // namespace
+
+int free_port() {
+    int port = 0;
+    ::close(bound_loopback_socket(&port));
+    return port;
+}
+
+RefusingPort::RefusingPort() : fd_(bound_loopback_socket(&port_)) {}
+
+RefusingPort::~RefusingPort() { ::close(fd_); }
 
 pid_t start_loopback_server(const std::vector<std::string>& args, int port) {
     std::vector<std::string> copy = args;

@@ -11,8 +11,24 @@
 
 namespace gaia::test {
 
-// A port nothing listens on right now.
+// A port nothing listens on right now (another program may take it next).
 int free_port();
+
+// A loopback port that refuses connections for as long as this lives: bound, never
+// listening, so no other test's server can take it meanwhile.
+class RefusingPort {
+public:
+    RefusingPort();
+    ~RefusingPort();
+    RefusingPort(const RefusingPort&) = delete;
+    RefusingPort& operator=(const RefusingPort&) = delete;
+    int port() const noexcept { return port_; }
+    std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/"; }
+
+private:
+    int port_ = 0;
+    int fd_ = -1;
+};
 // Starts a server program (argv) and waits until it accepts on 127.0.0.1:port.
 pid_t start_loopback_server(const std::vector<std::string>& argv, int port);
 void stop_loopback_server(pid_t pid);

@@ -196,7 +196,7 @@ TEST_CASE("browser failures are clear and stay with their instance") {
     Site site;
     TempDir dir;
     BrowserScratch scratch(dir);
-    const int closed = free_port();
+    RefusingPort refusing;
     Output out;
     auto report = run_report(dir, R"T(
 [jobs.fine]
@@ -217,7 +217,7 @@ url = ")T" + site.url("nothing.html") + R"T("
 expect = { status = 200 }
 [jobs.refused]
 kind = "browser"
-url = "http://127.0.0.1:)T" + std::to_string(closed) + R"T(/"
+url = ")T" + refusing.url() + R"T("
 [jobs.noisy]
 kind = "browser"
 url = ")T" + site.url("error.html") + R"T("

@@ -17,7 +17,7 @@
 
 using namespace gaia;
 using namespace gaia::jobs::http;
-using gaia::test::free_port;
+using gaia::test::RefusingPort;
 using gaia::test::MisbehavingServer;
 using gaia::test::NginxServer;
 
@@ -154,7 +154,8 @@ TEST_CASE_TEMPLATE("engine conformance: connection errors, timeouts and broken r
     stall.timeout_ms = 300;
     HttpRequest drip = get(server.url("/drip/50"));
     drip.timeout_ms = 300;
-    auto r = fetch<Engine>({get("http://127.0.0.1:" + std::to_string(free_port()) + "/"), get(server.url("/reset")),
+    RefusingPort refusing;
+    auto r = fetch<Engine>({get(refusing.url()), get(server.url("/reset")),
                             get(server.url("/short-body")), stall, drip, get(server.url("/bad-chunked")),
                             get(server.url("/garbage")), get(server.url("/huge-headers")), get(server.url("/many-headers"))});
     CHECK(mentions(r[0].error, "Couldn't connect to server"));

@@ -47,6 +47,7 @@ capture.who = "regex:hello, (\\w+)"
 
 TEST_CASE("http failures say what was expected, per instance") {
     FileServer server;
+    RefusingPort refusing;
     TempDir dir;
     auto r = run_report(dir, R"T([jobs.missing]
 kind = "http"
@@ -61,7 +62,7 @@ url = ")T" + server.url("/hello.txt") + R"T("
 capture.t = "json:$.token"
 [jobs.refused]
 kind = "http"
-url = "http://127.0.0.1:)T" + std::to_string(free_port()) + R"T(/"
+url = ")T" + refusing.url() + R"T("
 retries = { attempts = 2, backoff = "10ms" }
 [jobs.capped]
 kind = "http"
