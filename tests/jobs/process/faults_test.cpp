@@ -130,7 +130,9 @@ repeat = 1000
     // turn made it 2.7 s. The bounds leave room for a busy CI machine (the lag also counts
     // time the loop thread waits for a CPU).
 #ifdef GAIA_SANITIZED
-    CHECK(r["run"]["loop_lag_max_s"].get<double>() < 2.0);  // instrumented code is several times slower
+    // Instrumented code is several times slower: on one core shared with two other tests
+    // the sanitized build's worst lag reached 2.3 s.
+    CHECK(r["run"]["loop_lag_max_s"].get<double>() < 4.0);
 #else
     CHECK(r["run"]["loop_lag_max_s"].get<double>() < 0.5);
 #endif
