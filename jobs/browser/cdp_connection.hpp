@@ -56,8 +56,10 @@ private:
 
 class CdpConnection {
 public:
-    // `send` puts one message on the transport; `stderr_tail` gives the browser's last
-    // stderr lines for error messages. Replies always come on a later loop turn.
+    // `send` puts one message on the transport; false fails every pending call now (true
+    // keeps the call pending, which the owner may do for a browser on its way out until
+    // fail_all says why). `stderr_tail` gives the browser's last stderr lines for error
+    // messages. Replies always come on a later loop turn.
     CdpConnection(loop::Loop& loop, std::function<bool(std::string)> send, std::function<std::string()> stderr_tail);
     ~CdpConnection();
     CdpConnection(const CdpConnection&) = delete;
