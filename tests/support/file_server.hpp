@@ -26,9 +26,10 @@ public:
     std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/"; }
 
 private:
-    int port_ = 0;
+    int port_ = 0;  // before fd_: fd_'s initializer sets it
     int fd_ = -1;
 };
+
 // Starts a server program (argv) and waits until it accepts on 127.0.0.1:port.
 pid_t start_loopback_server(const std::vector<std::string>& argv, int port);
 void stop_loopback_server(pid_t pid);
