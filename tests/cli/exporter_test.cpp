@@ -2,7 +2,6 @@
 // cron run reaches Prometheus through node_exporter's textfile collector.
 
 #include "tests/support/curl.hpp"
-#include "tests/support/file_server.hpp"
 #include "tests/support/report_helpers.hpp"
 #include "tests/support/subprocess.hpp"
 
@@ -69,12 +68,12 @@ TEST_CASE("cron + textfile: gaia run --metrics-file into node_exporter's textfil
     for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(textfiles)) ++files;
     CHECK(files == 1);
 
-    const int port = free_port();
+    const ListenAddress exporter_at;
     BackgroundProcess exporter({"prometheus-node-exporter", "--collector.disable-defaults", "--collector.textfile",
                                 "--collector.textfile.directory=" + textfiles.string(),
-                                "--web.listen-address=127.0.0.1:" + std::to_string(port)},
+                                "--web.listen-address=" + exporter_at.address},
                                dir.path(), "node_exporter");
-    const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/metrics";
+    const std::string url = exporter_at.base + "/metrics";
     std::string metrics;
     REQUIRE_MESSAGE(eventually([&] {
                         metrics = curl({url}).out;

@@ -17,10 +17,10 @@ using namespace gaia::test;
 
 TEST_CASE("gaia run --listen serves /metrics, /liveness and /readiness while the run lasts") {
     TempDir dir;
-    const int port = free_port();
-    const std::string base = "http://127.0.0.1:" + std::to_string(port);
+    const ListenAddress listen;
+    const std::string& base = listen.base;
     const auto file = dir.file("jobs.toml", "[jobs.wait]\nkind = \"process\"\ncommand = [\"sleep\", \"2\"]\n");
-    BackgroundGaia gaia({"run", file, "--listen", "127.0.0.1:" + std::to_string(port)}, dir.path());
+    BackgroundGaia gaia({"run", file, "--listen", listen.address}, dir.path());
     REQUIRE_MESSAGE(wait_until_up(base), gaia.err());
 
     auto ready = curl({"-i", base + "/readiness"});
@@ -64,12 +64,12 @@ TEST_CASE("gaia run --listen serves /metrics, /liveness and /readiness while the
 
 TEST_CASE("gaia run --listen: readiness turns 503 while an interrupted run drains; bad addresses are usage errors") {
     TempDir dir;
-    const int port = free_port();
-    const std::string base = "http://127.0.0.1:" + std::to_string(port);
+    const ListenAddress listen;
+    const std::string& base = listen.base;
     const auto file = dir.file("jobs.toml",
                                "[jobs.slow]\nkind = \"process\"\ncommand = [\"sh\", \"-c\", \"trap '' TERM; sleep 3\"]\n"
                                "kill_grace = \"2s\"\n");
-    BackgroundGaia gaia({"run", file, "--listen", "127.0.0.1:" + std::to_string(port)}, dir.path());
+    BackgroundGaia gaia({"run", file, "--listen", listen.address}, dir.path());
     REQUIRE_MESSAGE(wait_until_up(base), gaia.err());
     gaia.signal(SIGINT);
     std::this_thread::sleep_for(std::chrono::milliseconds(300));

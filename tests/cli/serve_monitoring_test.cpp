@@ -2,7 +2,6 @@
 // Chromium (driven by gaia's own browser pool), and a real Prometheus scraping it.
 
 #include "tests/support/curl.hpp"
-#include "tests/support/file_server.hpp"
 #include "tests/support/png.hpp"
 #include "tests/support/prometheus_server.hpp"
 #include "tests/support/report_helpers.hpp"
@@ -95,12 +94,11 @@ TEST_CASE("the dashboard at / is self-contained and renders health, jobs and the
 
 TEST_CASE("a real Prometheus scrapes gaia serve: up is 1 and gaia_tasks_total rises") {
     TempDir dir;
-    const int gaia_port = free_port();
-    const std::string target = "127.0.0.1:" + std::to_string(gaia_port);
-    BackgroundGaia gaia({"serve", dir.file("jobs.toml", kScheduled), "--listen", target}, dir.path());
-    REQUIRE_MESSAGE(wait_until_up("http://" + target), gaia.err());
+    ServedGaia served({"serve", dir.file("jobs.toml", kScheduled)}, dir.path());
+    auto& gaia = served.process;
+    REQUIRE_MESSAGE(wait_until_up(served.base), gaia.err());
 
-    PrometheusServer prometheus(dir.path(), target);
+    PrometheusServer prometheus(dir.path(), served.address);
     auto scalar = [&](const std::string& promql) { return prometheus.scalar(promql); };
     INFO(prometheus.err());
     REQUIRE(eventually([&] { return scalar("up{job=\"gaia\"}") == 1; }, 30));

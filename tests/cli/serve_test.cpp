@@ -2,7 +2,6 @@
 // SLO health — the real binary, asked with curl.
 
 #include "tests/support/curl.hpp"
-#include "tests/support/file_server.hpp"
 #include "tests/support/subprocess.hpp"
 
 #include <doctest/doctest.h>
@@ -21,12 +20,6 @@ using namespace gaia::test;
 
 namespace {
 
-struct Served {
-    int port = free_port();
-    std::string address = "127.0.0.1:" + std::to_string(port);
-    std::string base = "http://" + address;
-};
-
 // The job named `name` in /api/v1/jobs (null if absent).
 nlohmann::json job_of(const std::string& base, const std::string& name) {
     auto all = get_json(base + "/api/v1/jobs");
@@ -42,7 +35,7 @@ nlohmann::json job_of(const std::string& base, const std::string& name) {
 
 TEST_CASE("gaia serve runs scheduled jobs, skips a run still going, and runs a job on request") {
     TempDir dir;
-    Served s;
+    ListenAddress s;
     const auto file = dir.file("jobs.toml", R"T(name = "svc"
 [jobs.tick]
 kind = "process"
@@ -119,7 +112,7 @@ tags = ["adhoc"]
 
 TEST_CASE("gaia serve --token-file: POST and /debug need the bearer token, which no endpoint shows") {
     TempDir dir;
-    Served s;
+    ListenAddress s;
     const std::string token = "s3cret-token-0123456789abcdef";
     const auto token_file = dir.file("token", token + "\n");
     ::chmod(token_file.c_str(), 0600);
@@ -170,7 +163,7 @@ TEST_CASE("gaia serve --token-file: POST and /debug need the bearer token, which
 
 TEST_CASE("gaia serve reloads its job files on SIGHUP and keeps the old ones when the new ones are invalid") {
     TempDir dir;
-    Served s;
+    ListenAddress s;
     const auto file = dir.file("jobs.toml", "[jobs.first]\nkind = \"process\"\ncommand = [\"true\"]\n");
     BackgroundGaia gaia({"serve", file, "--listen", s.address}, dir.path());
     REQUIRE_MESSAGE(wait_until_up(s.base), gaia.err());
@@ -226,7 +219,7 @@ TEST_CASE("gaia serve: a job removed by a reload while its run goes on finishes 
 
 TEST_CASE("gaia serve drains on SIGTERM: readiness 503, no new runs, the drain timeout, then cancel and exit 0") {
     TempDir dir;
-    Served s;
+    ListenAddress s;
     const auto marker = "gaia-drain-" + std::to_string(s.port);
     const auto file = dir.file("jobs.toml", "[jobs.stubborn]\nkind = \"process\"\ncommand = [\"sh\", \"-c\", \"trap '' TERM; sleep 30 # " +
                                                 marker + "\"]\nkill_grace = \"500ms\"\n"
@@ -252,7 +245,7 @@ TEST_CASE("gaia serve drains on SIGTERM: readiness 503, no new runs, the drain t
 
 TEST_CASE("gaia serve health: SLO objectives from [slo.*] make a subsystem degraded or unhealthy") {
     TempDir dir;
-    Served s;
+    ListenAddress s;
     const auto file = dir.file("jobs.toml", R"T([slo.process]
 p95 = "20ms"
 
@@ -302,7 +295,7 @@ path = "/nonexistent/gaia-serve-test/{{ env.GAIA_SERVE_TEST_SECRET }}"
 
 TEST_CASE("gaia serve --enable-debug: a CPU profile taken under load is a pprof profile of gaia's functions") {
     TempDir dir;
-    Served s;
+    ListenAddress s;
     // gaia's own HTTP client fetching gaia's own /metrics: the loop is busy with gaia code.
     // 5,000 requests a run, not fewer: a run must take CPU enough for samples (100 a CPU
     // second) while other tests share the machine's cores.

@@ -2,7 +2,6 @@
 // carries what an operator needs, and every rule is fired (and not fired) by a unit test.
 
 #include "tests/support/curl.hpp"
-#include "tests/support/file_server.hpp"
 #include "tests/support/subprocess.hpp"
 
 #include <doctest/doctest.h>
@@ -94,11 +93,9 @@ TEST_CASE("promtool test rules: every alert fires on its bad series and not on i
 
 TEST_CASE("every metric the alert rules use is one gaia serve exposes") {
     TempDir dir;
-    const int port = free_port();
-    const std::string base = "http://127.0.0.1:" + std::to_string(port);
-    BackgroundGaia gaia({"serve", dir.file("jobs.toml", "[jobs.a]\nkind = \"process\"\ncommand = [\"true\"]\n"), "--listen",
-                         "127.0.0.1:" + std::to_string(port)},
-                        dir.path());
+    ServedGaia served({"serve", dir.file("jobs.toml", "[jobs.a]\nkind = \"process\"\ncommand = [\"true\"]\n")}, dir.path());
+    auto& gaia = served.process;
+    const std::string& base = served.base;
     REQUIRE_MESSAGE(wait_until_up(base), gaia.err());
     const auto exposition = curl({base + "/metrics"}).out;
     std::set<std::string> exposed;

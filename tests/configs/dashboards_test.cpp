@@ -4,7 +4,6 @@
 // `gaia serve` whose jobs touch every subsystem.
 
 #include "tests/support/curl.hpp"
-#include "tests/support/file_server.hpp"
 #include "tests/support/prometheus_server.hpp"
 #include "tests/support/subprocess.hpp"
 
@@ -87,8 +86,7 @@ TEST_CASE("the dashboards are what generate.py writes, and each is a Grafana das
 
 TEST_CASE("every dashboard query parses and returns data from Prometheus scraping gaia serve") {
     TempDir dir;
-    const int gaia_port = free_port();
-    const std::string target = "127.0.0.1:" + std::to_string(gaia_port);
+    const ListenAddress gaia_at;
     const std::string d = dir.path().string();
     // Jobs that touch every subsystem: HTTP to gaia's own endpoint by name (DNS), files,
     // processes (one skipped, one killed by its file_size limit), and a browser page.
@@ -99,7 +97,7 @@ circuit_breaker = { failures = 5, open_for = "30s" }
 rate = "100/s"
 [jobs.http]
 kind = "http"
-url = "http://localhost:)T" + std::to_string(gaia_port) + R"T(/liveness"
+url = "http://localhost:)T" + std::to_string(gaia_at.port) + R"T(/liveness"
 repeat = 5
 schedule = "@every 1s"
 [jobs.write]
@@ -128,14 +126,14 @@ limits = { file_size = "1KiB" }
 schedule = "@every 2s"
 [jobs.page]
 kind = "browser"
-url = "http://127.0.0.1:)T" + std::to_string(gaia_port) + R"T(/"
+url = ")T" + gaia_at.base + R"T(/"
 steps = [{ wait_for = "body[data-loaded]" }]
 schedule = "@every 3s"
 )T");
-    BackgroundGaia gaia({"serve", jobs, "--listen", target}, dir.path());
-    REQUIRE_MESSAGE(wait_until_up("http://" + target), gaia.err());
+    BackgroundGaia gaia({"serve", jobs, "--listen", gaia_at.address}, dir.path());
+    REQUIRE_MESSAGE(wait_until_up(gaia_at.base), gaia.err());
 
-    PrometheusServer prometheus(dir.path(), target);
+    PrometheusServer prometheus(dir.path(), gaia_at.address);
     auto has_data = [&](const std::string& promql) { return prometheus.has_data(promql); };
     // Enough scrapes for rate() over 30 s, and each subsystem has done its work.
     REQUIRE_MESSAGE(eventually([&] { return has_data("up{job=\"gaia\"} == 1"); }, 30), prometheus.err());

@@ -1,6 +1,5 @@
 #include "tests/support/curl.hpp"
 
-#include "tests/support/file_server.hpp"
 
 #include <chrono>
 #include <thread>
@@ -32,14 +31,14 @@ bool wait_until_up(const std::string& base) {
 }
 
 namespace {
-std::vector<std::string> with_listen(std::vector<std::string> args, int port) {
+std::vector<std::string> with_listen(std::vector<std::string> args, const std::string& address) {
     args.push_back("--listen");
-    args.push_back("127.0.0.1:" + std::to_string(port));
+    args.push_back(address);
     return args;
 }
 }  // namespace
 
 ServedGaia::ServedGaia(std::vector<std::string> args, const std::filesystem::path& dir)
-    : port(free_port()), base("http://127.0.0.1:" + std::to_string(port)), process(with_listen(std::move(args), port), dir) {}
+    : process(with_listen(std::move(args), address), dir) {}
 
 }  // namespace gaia::test

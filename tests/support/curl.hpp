@@ -1,6 +1,7 @@
 #pragma once
 // Talking to gaia's endpoints from tests, with the real curl.
 
+#include "tests/support/file_server.hpp"
 #include "tests/support/subprocess.hpp"
 
 #include <nlohmann/json.hpp>
@@ -21,12 +22,17 @@ nlohmann::json get_json(const std::string& url);
 // Waits up to 5 s until `base`/liveness answers (gaia has loaded its files and started).
 bool wait_until_up(const std::string& base);
 
-// `gaia ARGS... --listen 127.0.0.1:PORT` (a serve) on a free loopback port, started in
-// `dir`; `base` is its URL. Check wait_until_up(base) before talking to it.
-struct ServedGaia {
+// A free loopback port to listen on: `address` for --listen, `base` for its URLs.
+struct ListenAddress {
+    int port = free_port();
+    std::string address = "127.0.0.1:" + std::to_string(port);
+    std::string base = "http://" + address;
+};
+
+// `gaia ARGS... --listen ADDRESS` (a serve) on a free loopback port, started in `dir`.
+// Check wait_until_up(base) before talking to it.
+struct ServedGaia : ListenAddress {
     ServedGaia(std::vector<std::string> args, const std::filesystem::path& dir);
-    int port;
-    std::string base;
     BackgroundGaia process;
 };
 
