@@ -1,5 +1,6 @@
 #include "cli/setup.hpp"
 
+#include "core/report/printable.hpp"
 #include "jobs/registry.hpp"
 
 #include <spdlog/cfg/env.h>
@@ -41,6 +42,28 @@ public:
     std::unique_ptr<spdlog::formatter> clone() const override { return std::make_unique<JsonFormatter>(); }
 };
 
+// Log lines carry text from outside (errors of servers and processes, paths, job-file
+// values): it is escaped, so that it cannot act on the terminal or split a line in two.
+// (The JSON format escapes control characters itself.)
+class PrintableFormatter final : public spdlog::formatter {
+public:
+    explicit PrintableFormatter(std::string pattern)
+        : pattern_(pattern), inner_(std::make_unique<spdlog::pattern_formatter>(std::move(pattern))) {}
+    void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
+        const std::string_view payload(msg.payload.data(), msg.payload.size());
+        const std::string safe = report::printable(payload);
+        if (safe.size() == payload.size()) return inner_->format(msg, dest);  // escaping always lengthens
+        spdlog::details::log_msg copy = msg;
+        copy.payload = spdlog::string_view_t(safe.data(), safe.size());
+        inner_->format(copy, dest);
+    }
+    std::unique_ptr<spdlog::formatter> clone() const override { return std::make_unique<PrintableFormatter>(pattern_); }
+
+private:
+    std::string pattern_;
+    std::unique_ptr<spdlog::formatter> inner_;
+};
+
 }  // namespace
 
 bool use_color(const GlobalOptions& globals, int fd) {
@@ -57,7 +80,8 @@ void setup_logging(const GlobalOptions& globals) {
     if (globals.log_format == "json") {
         logger->set_formatter(std::make_unique<JsonFormatter>());
     } else {
-        logger->set_pattern(use_color(globals, 2) ? "gaia: %^%l%$: %v" : "gaia: %l: %v");
+        logger->set_formatter(
+            std::make_unique<PrintableFormatter>(use_color(globals, 2) ? "gaia: %^%l%$: %v" : "gaia: %l: %v"));
     }
     auto level = spdlog::level::info;
     if (globals.quiet) level = spdlog::level::warn;

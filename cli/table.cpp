@@ -1,9 +1,16 @@
 #include "cli/table.hpp"
 
+#include "core/report/printable.hpp"
+
 #include <algorithm>
 #include <tuple>
 
 namespace gaia::cli {
+
+void TextTable::add(std::vector<std::string> row) {
+    for (auto& cell : row) cell = report::printable(cell);
+    rows_.push_back(std::move(row));
+}
 
 std::size_t display_width(const std::string& text) {
     std::size_t n = 0;

@@ -9,7 +9,10 @@ namespace gaia::cli {
 class TextTable {
 public:
     explicit TextTable(std::vector<std::string> header) : rows_{std::move(header)} {}
-    void add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
+    // Cells hold text from outside (job names, errors of servers and processes): control
+    // characters in them are escaped, so that a cell is one line and cannot act on the
+    // terminal. Colour is set apart (set_color), never written into a cell.
+    void add(std::vector<std::string> row);
     // Rows so far, the header included: the last added row is rows() - 1.
     std::size_t rows() const noexcept { return rows_.size(); }
     // colour: per cell ANSI prefix for the row, applied without disturbing alignment.

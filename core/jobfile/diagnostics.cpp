@@ -1,5 +1,7 @@
 #include "core/jobfile/diagnostics.hpp"
 
+#include "core/report/printable.hpp"
+
 #include <algorithm>
 #include <set>
 #include <tuple>
@@ -44,15 +46,25 @@ void Diagnostics::print(std::ostream& out, bool color) const {
     }
     std::sort(order.begin(), order.end());
     std::set<std::string> seen;
+    std::size_t printed = 0, held_back = 0;
     for (const auto& entry : order) {
         const auto& d = items_[std::get<3>(entry)];
-        std::string line = d.pos.str() + ": ";
+        std::string line = report::printable(d.pos.str()) + ": ";
         const bool is_error = d.severity == Severity::error;
         if (color) line += is_error ? "\x1b[1;31merror:\x1b[0m " : "\x1b[1;35mwarning:\x1b[0m ";
         else line += is_error ? "error: " : "warning: ";
-        line += d.message;
+        line += report::printable(d.message);
         if (!seen.insert(line).second) continue;
+        // 500 jobs that each need all 500 are a handful of mistakes, not 125,000 lines.
+        if (printed == kMaxPrinted) {
+            ++held_back;
+            continue;
+        }
         out << line << '\n';
+        ++printed;
+    }
+    if (held_back > 0) {
+        out << "gaia: " << held_back << " more problems not shown (the first " << kMaxPrinted << " are above)\n";
     }
 }
 

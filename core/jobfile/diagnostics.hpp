@@ -36,8 +36,10 @@ public:
     const std::vector<Diagnostic>& all() const noexcept { return items_; }
 
     // Prints "FILE:LINE:COLUMN: error: MESSAGE" lines, ordered by file and position, each
-    // problem once.
+    // problem once, control characters escaped (a message is one line and cannot act on
+    // the terminal); past kMaxPrinted lines, only how many more there are.
     void print(std::ostream& out, bool color) const;
+    static constexpr std::size_t kMaxPrinted = 1000;
 
 private:
     std::vector<Diagnostic> items_;

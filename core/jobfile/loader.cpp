@@ -1,8 +1,7 @@
 #include "core/jobfile/loader.hpp"
 
-#include "core/metrics/registry.hpp"
-
 #include "core/jobfile/graph.hpp"
+#include "core/jobfile/nesting.hpp"
 #include "core/jobfile/network_table.hpp"
 #include "core/jobfile/suggest.hpp"
 #include "core/metrics/registry.hpp"
@@ -18,6 +17,7 @@
 #include <set>
 #include <sstream>
 #include <tuple>
+#include <unordered_map>
 
 namespace gaia::jobfile {
 namespace {
@@ -134,6 +134,7 @@ private:
     std::map<std::string, std::size_t, std::less<>> job_seen_;
     std::vector<const toml::table*> job_tables_;  // parallel to set_.jobs
     std::vector<std::vector<std::size_t>> needs_;
+    std::unordered_map<std::string_view, std::size_t> job_index_;  // names point into set_.jobs
     std::set<std::string> secret_env_;
     bool name_set_ = false;
 };
@@ -187,6 +188,12 @@ void Loader::read_file(const std::string& display, const fs::path& canonical, st
     }
     std::string text;
     if (!read_text(display, text)) return;
+    if (auto deep = find_deep_nesting(text)) {
+        diags_.error({std::make_shared<const std::string>(display), deep->line, deep->column},
+                     "nested too deeply: more than " + std::to_string(kMaxNestingDepth) +
+                         " levels of tables, dotted keys, arrays and inline tables");
+        return;
+    }
     auto doc = std::make_unique<Document>();
     doc->display = display;
     try {
@@ -206,6 +213,10 @@ void Loader::read_file(const std::string& display, const fs::path& canonical, st
             const auto* arr = include->as_array();
             for (std::size_t i = 0; i < paths->size(); ++i) {
                 const toml::node& at = arr ? *arr->get(i) : *include;
+                if ((*paths)[i].empty()) {
+                    ctx_.error(at, "`include` names an empty path");
+                    continue;
+                }
                 fs::path target = fs::path((*paths)[i]).is_absolute() ? fs::path((*paths)[i]) : base / (*paths)[i];
                 std::error_code ec;
                 fs::path canon = fs::weakly_canonical(target, ec);
@@ -643,25 +654,48 @@ void Loader::compile_job(const JobEntry& entry) {
     job_tables_.push_back(table);
 }
 
+// "a -> b -> c -> a", with the middle of a very long cycle left out.
+std::string cycle_text(const JobSet& set, const std::vector<std::size_t>& cycle) {
+    constexpr std::size_t kShown = 10;
+    std::string chain;
+    for (std::size_t i = 0; i < cycle.size(); ++i) {
+        if (cycle.size() > 2 * kShown && i == kShown) {
+            chain += " -> … " + std::to_string(cycle.size() - 2 * kShown) + " more …";
+            i = cycle.size() - kShown;
+        }
+        chain += (i ? " -> " : "") + set.jobs[cycle[i]].name;
+    }
+    return chain;
+}
+
 void Loader::check_graph() {
     std::vector<std::string_view> names;
-    for (const auto& job : set_.jobs) names.push_back(job.name);
+    for (const auto& job : set_.jobs) {
+        names.push_back(job.name);
+        job_index_.emplace(job.name, job_index_.size());
+    }
     for (const auto& job : set_.jobs) {
         for (const auto& need : job.needs) {
             if (need == job.name) {
                 diags_.error(job.needs_pos, "job `" + job.name + "` needs itself");
-            } else if (!set_.find(need)) {
+            } else if (!job_index_.count(need)) {
                 diags_.error(job.needs_pos, "job `" + job.name + "` needs unknown job `" + need + "`" +
                                                 did_you_mean(need, names));
             }
         }
     }
     needs_ = need_indices(set_);
-    for (const auto& cycle : find_cycles(needs_)) {
-        std::string chain;
-        for (std::size_t i = 0; i < cycle.size(); ++i) chain += (i ? " -> " : "") + set_.jobs[cycle[i]].name;
-        const auto& first = set_.jobs[cycle.front()];
-        diags_.error(first.needs_pos.file ? first.needs_pos : first.pos, "dependency cycle: " + chain);
+    for (const auto& group : find_cycle_groups(needs_)) {
+        std::string message = "dependency cycle: " + cycle_text(set_, group.cycle);
+        if (group.members.size() + 1 > group.cycle.size()) {
+            message += " (" + std::to_string(group.members.size()) + " jobs need each other through cycles: ";
+            for (std::size_t i = 0; i < group.members.size() && i < 5; ++i) {
+                message += (i ? ", " : "") + set_.jobs[group.members[i]].name;
+            }
+            message += group.members.size() > 5 ? ", …)" : ")";
+        }
+        const auto& first = set_.jobs[group.cycle.front()];
+        diags_.error(first.needs_pos.file ? first.needs_pos : first.pos, message);
     }
 }
 
@@ -699,7 +733,8 @@ void Loader::check_ref(const Job& job, std::size_t job_index, const TemplateRef&
         }
         break;
     case TemplateRef::Kind::job_capture: {
-        auto producer = set_.index_of(ref.name);
+        const auto found = job_index_.find(ref.name);
+        const std::size_t producer = found == job_index_.end() ? set_.jobs.size() : found->second;
         if (producer == set_.jobs.size()) {
             std::vector<std::string_view> names;
             for (const auto& j : set_.jobs) names.push_back(j.name);

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cctype>
 #include <ctime>
 #include <vector>
@@ -197,6 +198,32 @@ std::optional<Schedule> Schedule::parse(std::string_view text, std::string* erro
     cron.weekdays = static_cast<std::uint32_t>((bits[4] | (bits[4] >> 7)) & 0x7f);  // 7 is Sunday
     cron.any_day = fields[2] == "*";
     cron.any_weekday = fields[4] == "*";
+    // With day-of-week `*` only the day of the month decides (with both set, either one
+    // does): "0 0 31 4 *" or "0 0 30 2 *" would never fire, and is an error, not a job
+    // that silently never runs.
+    if (!cron.any_day && cron.any_weekday) {
+        static constexpr std::array<int, 13> kDaysIn = {0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+        static constexpr std::array<const char*, 13> kMonthNames = {
+            "", "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+            "November", "December"};
+        int first_month = 0;
+        bool possible = false;
+        for (int m = 1; m <= 12 && !possible; ++m) {
+            if (!(cron.months >> m & 1u)) continue;
+            if (first_month == 0) first_month = m;
+            const std::uint64_t month_days = ((std::uint64_t{1} << (kDaysIn[m] + 1)) - 1) & ~std::uint64_t{1};
+            possible = (cron.days & month_days) != 0;
+        }
+        if (!possible) {
+            int first_day = 1;
+            while (first_day < 31 && !(cron.days >> first_day & 1u)) ++first_day;
+            const bool one_month = std::popcount(cron.months) == 1;
+            *error = "`" + std::string(text) + "` never fires: " +
+                     (one_month ? std::string(kMonthNames[first_month]) + " has no day " + std::to_string(first_day)
+                                : "no month it names has a day it names");
+            return std::nullopt;
+        }
+    }
     schedule.rule_ = cron;
     return schedule;
 }

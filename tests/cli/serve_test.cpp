@@ -191,6 +191,19 @@ TEST_CASE("gaia serve reloads its job files on SIGHUP and keeps the old ones whe
     auto metrics = curl({s.base + "/metrics"}).out;
     CHECK(metrics.find("gaia_config_reloads_total{result=\"success\"} 1") != std::string::npos);
 
+    // A file nested deeper than any parser's stack: logged and refused like any invalid set.
+    std::string deep;
+    for (int i = 0; i < 35'000; ++i) deep += i ? ".y" : "y";
+    dir.file("jobs.toml", deep + " = 1\n");
+    gaia.signal(SIGHUP);
+    REQUIRE_MESSAGE(eventually([&] {
+        return curl({s.base + "/metrics"}).out.find("gaia_config_reloads_total{result=\"failure\"} 2") !=
+               std::string::npos;
+    }), gaia.err());
+    CHECK(gaia.err().find("jobs.toml:1:1: error: nested too deeply") != std::string::npos);
+    CHECK(http_code({s.base + "/liveness"}) == "200");
+    CHECK(!job_of(s.base, "second").is_null());
+
     gaia.signal(SIGTERM);
     CHECK(gaia.wait(20) == 0);
 }

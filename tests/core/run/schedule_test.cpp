@@ -75,7 +75,6 @@ TEST_CASE("cron lines and aliases against known next-fire times (UTC)") {
         {"0 9 * * MON-FRI", "2026-03-14 08:00:00", "2026-03-16 09:00:00"},  // names in any case
         {"0 0 1 jan *", "2026-03-10 00:00:00", "2027-01-01 00:00:00"},
         {"0 0 29 2 *", "2026-03-01 00:00:00", "2028-02-29 00:00:00"},      // the next leap day
-        {"0 0 30 2 *", "2026-03-01 00:00:00", "never"},
         {"0 0 13 * fri", "2026-01-01 00:00:00", "2026-01-02 00:00:00"},    // either day field
         {"0 0 13 * *", "2026-01-01 00:00:00", "2026-01-13 00:00:00"},
         {"10-30/10 * * * *", "2026-03-10 10:25:00", "2026-03-10 10:30:00"},
@@ -164,4 +163,13 @@ TEST_CASE("bad schedules say what is wrong") {
     CHECK(problem("@every 500ms").find("`@every` takes a duration of at least 1s") == 0);
     CHECK(problem("@every soon").find("`@every` takes a duration of at least 1s") == 0);
     CHECK(problem("") .find("a cron line has 5 fields") == 0);
+    // Dates that never come.
+    CHECK(problem("0 0 31 4 *") == "`0 0 31 4 *` never fires: April has no day 31");
+    CHECK(problem("0 0 30,31 feb *") == "`0 0 30,31 feb *` never fires: February has no day 30");
+    CHECK(problem("0 0 31 4,6,9,11 *") == "`0 0 31 4,6,9,11 *` never fires: no month it names has a day it names");
+    // ... but a leap day, a 31st in a list with a long month, or a weekday alternative do come.
+    for (const char* fine : {"0 0 29 2 *", "0 0 31 4,5 *", "0 0 31 4 mon", "0 0 * 2 *"}) {
+        std::string error;
+        CHECK_MESSAGE(Schedule::parse(fine, &error), fine, ": ", error);
+    }
 }
