@@ -197,11 +197,24 @@ std::optional<double> CompileContext::bandwidth(const toml::node& node, std::str
 }
 
 
-std::optional<Template> CompileContext::templ(const toml::node& node, std::string_view what) {
+std::optional<Template> CompileContext::templ(const toml::node& node, std::string_view what, TextRule rule) {
     auto text = string(node, what);
     if (!text) return std::nullopt;
     TemplateSyntaxError syntax;
-    return Template::compile(*text, &syntax);
+    auto t = Template::compile(*text, &syntax);
+    if (!t || rule == TextRule::any) return t;
+    for (const auto& part : t->parts()) {
+        if (part.literal.empty() && !t->is_literal()) continue;  // nothing written before a `{{`
+        if (auto problem = text_rule_problem(part.literal, rule)) {
+            // The byte is exact for text without templates, the usual case.
+            std::string where = t->is_literal() ? " at byte " + std::to_string(problem->byte) : "";
+            error(node, "`" + std::string(what) + "` holds " + problem->character + where + " (" +
+                            std::string(text_rule_summary(rule)) + ")");
+            return std::nullopt;
+        }
+    }
+    t->restrict_to(rule, std::string(what));
+    return t;
 }
 
 std::optional<nlohmann::json> CompileContext::json_value(const toml::node& node, std::string_view what,

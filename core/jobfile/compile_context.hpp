@@ -48,8 +48,10 @@ public:
     std::optional<double> bandwidth(const toml::node& node, std::string_view what);  // bytes per second
 
     // A string value as a template rendered per task. Syntax and scope errors are reported
-    // once, by the loader's template pass, so this one stays silent about them.
-    std::optional<Template> templ(const toml::node& node, std::string_view what);
+    // once, by the loader's template pass, so this one stays silent about them. Text
+    // written in the file that breaks `rule` is an error here; what a render brings in is
+    // checked on every render.
+    std::optional<Template> templ(const toml::node& node, std::string_view what, TextRule rule = TextRule::any);
 
     // A TOML value as JSON. Strings are rendered as load-time text (vars.*, env.*) when
     // render_strings is set, else kept as written (templates rendered per task later).

@@ -138,6 +138,11 @@ Template Template::literal(std::string text) {
     return t;
 }
 
+void Template::restrict_to(TextRule rule, std::string what) {
+    rule_ = rule;
+    what_ = std::move(what);
+}
+
 const TemplateRef* Template::sole_ref() const noexcept {
     if (parts_.size() != 1 || !parts_[0].ref || !parts_[0].literal.empty()) return nullptr;
     return &*parts_[0].ref;
@@ -201,6 +206,10 @@ std::string Template::render(const RenderScope& scope) const {
         case TemplateRef::Kind::run_name: out += scope.run_name; break;
         case TemplateRef::Kind::run_id: out += scope.run_id; break;
         }
+    }
+    if (auto problem = text_rule_problem(out, rule_)) {
+        throw RenderError("`" + what_ + "` holds " + problem->character + " at byte " + std::to_string(problem->byte) +
+                          " once rendered (" + std::string(text_rule_summary(rule_)) + ")");
     }
     return out;
 }

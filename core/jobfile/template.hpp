@@ -4,6 +4,8 @@
 // A template is compiled once when the job file is loaded, so every reference is checked
 // before anything runs, and rendered per task instance.
 
+#include "core/jobfile/text_rule.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
@@ -63,8 +65,14 @@ public:
     const std::vector<TemplatePart>& parts() const noexcept { return parts_; }
     const std::string& source() const noexcept { return source_; }
 
-    // Throws RenderError when a reference has no value in scope.
+    // Throws RenderError when a reference has no value in scope, or when the text it
+    // makes breaks the template's rule (see restrict_to).
     std::string render(const RenderScope& scope) const;
+
+    // Every render is checked against `rule`; `what` names the key in the error
+    // ("headers.Authorization"). The literal text is checked when the file is loaded.
+    void restrict_to(TextRule rule, std::string what);
+    TextRule rule() const noexcept { return rule_; }
 
     // The single reference when the whole text is exactly one `{{ ref }}`.
     const TemplateRef* sole_ref() const noexcept;
@@ -72,6 +80,8 @@ public:
 private:
     std::vector<TemplatePart> parts_;
     std::string source_;
+    TextRule rule_ = TextRule::any;
+    std::string what_;
 };
 
 // How a JSON value reads when substituted into a string: strings bare, others as JSON.

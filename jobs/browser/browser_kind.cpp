@@ -93,8 +93,9 @@ std::optional<Step> compile_step(const toml::node& node, std::size_t number, std
     step.number = number;
     const std::string what = where + "." + std::string(info->name);
     bool ok = true;
-    auto templ = [&](const toml::node& n, const std::string& w, jobfile::Template& out) {
-        if (auto t = ctx.templ(n, w)) out = std::move(*t);
+    auto templ = [&](const toml::node& n, const std::string& w, jobfile::Template& out,
+                     jobfile::TextRule rule = jobfile::TextRule::any) {
+        if (auto t = ctx.templ(n, w, rule)) out = std::move(*t);
         else ok = false;
     };
     switch (info->action) {
@@ -128,6 +129,9 @@ std::optional<Step> compile_step(const toml::node& node, std::size_t number, std
         step.wait = *d;
         break;
     }
+    case Action::go_to: templ(*subject, what, step.subject, jobfile::TextRule::url); break;
+    case Action::screenshot:
+    case Action::pdf: templ(*subject, what, step.subject, jobfile::TextRule::no_nul); break;
     default: templ(*subject, what, step.subject); break;
     }
     if (info->action == Action::type) {
@@ -231,7 +235,7 @@ std::shared_ptr<const jobfile::KindConfig> BrowserKind::compile_job(const toml::
     auto config = std::make_shared<BrowserJobConfig>();
     bool ok = true;
     if (const auto* n = job.get("url")) {
-        if (auto t = ctx.templ(*n, "url")) config->url = std::move(*t);
+        if (auto t = ctx.templ(*n, "url", jobfile::TextRule::url)) config->url = std::move(*t);
         else ok = false;
     }
     std::set<std::string> names;

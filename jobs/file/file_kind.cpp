@@ -241,18 +241,20 @@ std::shared_ptr<const jobfile::KindConfig> FileKind::compile_job(const toml::tab
                                  keys + ")");
         }
     }
-    auto required = [&](const char* key, jobfile::Template& out) {
+    auto required = [&](const char* key, jobfile::Template& out, jobfile::TextRule rule) {
         if (const auto* n = job.get(key)) {
-            if (auto t = ctx.templ(*n, key)) out = std::move(*t);
+            if (auto t = ctx.templ(*n, key, rule)) out = std::move(*t);
             return n;
         }
         ctx.diags().error(jobfile::pos_of(job), "op = \"" + std::string(info->name) + "\" needs `" + key + "`");
         return static_cast<const toml::node*>(nullptr);
     };
     const bool two_paths = info->op == Op::copy || info->op == Op::move;
-    const toml::node* pattern_node = two_paths ? required("from", config->from) : required("path", config->path);
-    if (two_paths) required("to", config->to);
-    if (info->op == Op::write) required("content", config->content);
+    using jobfile::TextRule;
+    const toml::node* pattern_node =
+        two_paths ? required("from", config->from, TextRule::no_nul) : required("path", config->path, TextRule::no_nul);
+    if (two_paths) required("to", config->to, TextRule::no_nul);
+    if (info->op == Op::write) required("content", config->content, TextRule::any);
 
     if (const auto* n = job.get("append")) config->append = ctx.boolean(*n, "append").value_or(false);
     if (const auto* n = job.get("mode")) config->mode = file_mode(*n, ctx);

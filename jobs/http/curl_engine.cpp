@@ -290,7 +290,14 @@ std::uint64_t CurlEngine::start(HttpRequest request, Done done) {
     case HttpVersion::http1_1: curl().easy_setopt(e, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1)); break;
     case HttpVersion::http2: curl().easy_setopt(e, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2_0)); break;
     }
-    for (const auto& h : q.headers) t->headers = curl().slist_append(t->headers, h.c_str());
+    for (const auto& h : q.headers) {
+        // libcurl drops "Name:" (a way to remove one of its own headers) and sends
+        // "Name;" as a header with an empty value: an empty value is sent, as by the
+        // lean engine.
+        std::string line = h;
+        if (line.size() >= 2 && line.compare(line.size() - 2, 2, ": ") == 0) line.replace(line.size() - 2, 2, ";");
+        t->headers = curl().slist_append(t->headers, line.c_str());
+    }
     if (t->headers) curl().easy_setopt(e, CURLOPT_HTTPHEADER, t->headers);
     curl().easy_setopt(e, CURLOPT_WRITEDATA, t.get());
     curl().easy_setopt(e, CURLOPT_WRITEFUNCTION, &CurlEngine::on_curl_write);

@@ -41,18 +41,27 @@ void add_status(const toml::node& node, HttpJobConfig& config, CompileContext& c
     }
 }
 
+// `headers`, `query` and `form`: names to templates. Header names must be tokens and their
+// values may not break the header line; query and form are percent-encoded when sent.
 std::vector<std::pair<std::string, jobfile::Template>> template_table(const toml::node& node, std::string_view what,
-                                                                      CompileContext& ctx) {
+                                                                      CompileContext& ctx,
+                                                                      jobfile::TextRule name_rule = jobfile::TextRule::any,
+                                                                      jobfile::TextRule value_rule = jobfile::TextRule::any) {
     std::vector<std::pair<std::string, jobfile::Template>> out;
     const auto* t = ctx.table(node, what);
     if (!t) return out;
     for (auto&& [key, value] : *t) {
         const std::string name = std::string(what) + "." + std::string(key.str());
+        if (auto problem = jobfile::text_rule_problem(key.str(), name_rule)) {
+            ctx.diags().error(jobfile::pos_of(key), "the name `" + name + "` holds " + problem->character + " (" +
+                                                        std::string(jobfile::text_rule_summary(name_rule)) + ")");
+            continue;
+        }
         if (value.is_integer() || value.is_floating_point() || value.is_boolean()) {
             std::ostringstream text;
             value.visit([&](auto&& v) { text << v; });
             out.emplace_back(std::string(key.str()), jobfile::Template::literal(text.str()));
-        } else if (auto v = ctx.templ(value, name)) {
+        } else if (auto v = ctx.templ(value, name, value_rule)) {
             out.emplace_back(std::string(key.str()), std::move(*v));
         }
     }
@@ -96,14 +105,14 @@ std::optional<std::string> HttpKind::check_capture(std::string_view spec) const 
 std::shared_ptr<const jobfile::KindConfig> HttpKind::compile_job(const toml::table& job, CompileContext& ctx) const {
     auto config = std::make_shared<HttpJobConfig>();
     if (const auto* n = job.get("url")) {
-        if (auto t = ctx.templ(*n, "url")) config->url = std::move(*t);
+        if (auto t = ctx.templ(*n, "url", jobfile::TextRule::url)) config->url = std::move(*t);
     } else {
         ctx.diags().error(jobfile::pos_of(job), "an http job needs a `url`");
     }
     if (const auto* n = job.get("method")) {
-        if (auto t = ctx.templ(*n, "method")) config->method = std::move(*t);
+        if (auto t = ctx.templ(*n, "method", jobfile::TextRule::token)) config->method = std::move(*t);
     }
-    if (const auto* n = job.get("headers")) config->headers = template_table(*n, "headers", ctx);
+    if (const auto* n = job.get("headers")) config->headers = template_table(*n, "headers", ctx, jobfile::TextRule::token, jobfile::TextRule::header_value);
     if (const auto* n = job.get("query")) config->query = template_table(*n, "query", ctx);
     // One body: the second one named is the error, pointing at the first.
     const char* body_key = nullptr;
@@ -120,9 +129,9 @@ std::shared_ptr<const jobfile::KindConfig> HttpKind::compile_job(const toml::tab
         if (k == "body") config->body = ctx.templ(*n, "body");
         else if (k == "json") config->json_body = ctx.json_value(*n, "json", false);
         else if (k == "form") config->form = template_table(*n, "form", ctx);
-        else config->body_file = ctx.templ(*n, "body_file");
+        else config->body_file = ctx.templ(*n, "body_file", jobfile::TextRule::no_nul);
     }
-    if (const auto* n = job.get("save_body")) config->save_body = ctx.templ(*n, "save_body");
+    if (const auto* n = job.get("save_body")) config->save_body = ctx.templ(*n, "save_body", jobfile::TextRule::no_nul);
     if (const auto* n = job.get("http_version")) {
         if (auto v = ctx.string(*n, "http_version")) {
             if (*v == "1.1") config->version = HttpVersion::http1_1;

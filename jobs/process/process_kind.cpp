@@ -126,19 +126,24 @@ std::shared_ptr<const jobfile::KindConfig> ProcessKind::compile_job(const toml::
         if (const auto* arr = command->as_array()) {
             if (arr->empty()) ctx.error(*command, "`command` is empty: it needs at least the program");
             for (const auto& el : *arr) {
-                if (auto t = ctx.templ(el, "command")) config->command.push_back(std::move(*t));
+                if (auto t = ctx.templ(el, "command", jobfile::TextRule::no_nul)) config->command.push_back(std::move(*t));
             }
         } else {
             ctx.error(*command, "`command` must be an array of strings (argv, no shell), e.g. [\"ls\", \"-l\"]; "
                                 "use `shell` for a command line");
         }
     }
-    if (shell) config->shell = ctx.templ(*shell, "shell");
-    if (const auto* n = job.get("cwd")) config->cwd = ctx.templ(*n, "cwd");
+    if (shell) config->shell = ctx.templ(*shell, "shell", jobfile::TextRule::no_nul);
+    if (const auto* n = job.get("cwd")) config->cwd = ctx.templ(*n, "cwd", jobfile::TextRule::no_nul);
     if (const auto* n = job.get("env")) {
         if (const auto* t = ctx.table(*n, "env")) {
             for (auto&& [key, value] : *t) {
-                if (auto v = ctx.templ(value, "env." + std::string(key.str()))) {
+                const auto name = key.str();
+                if (name.empty() || name.find_first_of(std::string_view("=\0", 2)) != std::string_view::npos) {
+                    ctx.diags().error(jobfile::pos_of(key), "`env`: a variable name cannot be empty or hold `=` or NUL");
+                    continue;
+                }
+                if (auto v = ctx.templ(value, "env." + std::string(name), jobfile::TextRule::no_nul)) {
                     config->env.emplace_back(std::string(key.str()), std::move(*v));
                 }
             }
@@ -154,11 +159,11 @@ std::shared_ptr<const jobfile::KindConfig> ProcessKind::compile_job(const toml::
     }
     if (const auto* n = job.get("stdout_file")) {
         if (job.contains("stdout")) ctx.error(*n, "`stdout_file` replaces `stdout`: set only one of them");
-        if (auto t = ctx.templ(*n, "stdout_file")) config->out = {StreamMode::file, std::move(*t)};
+        if (auto t = ctx.templ(*n, "stdout_file", jobfile::TextRule::no_nul)) config->out = {StreamMode::file, std::move(*t)};
     }
     if (const auto* n = job.get("stderr_file")) {
         if (job.contains("stderr")) ctx.error(*n, "`stderr_file` replaces `stderr`: set only one of them");
-        if (auto t = ctx.templ(*n, "stderr_file")) config->err = {StreamMode::file, std::move(*t)};
+        if (auto t = ctx.templ(*n, "stderr_file", jobfile::TextRule::no_nul)) config->err = {StreamMode::file, std::move(*t)};
     }
     if (const auto* n = job.get("kill_signal")) {
         if (auto s = ctx.string(*n, "kill_signal")) {
