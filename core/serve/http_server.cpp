@@ -122,7 +122,7 @@ public:
     void start() {
         peer_ = peer_name(&handle_);
         arm_idle();
-        if (uv_read_start(stream(), on_uv_alloc, on_uv_read) != 0) shut();
+        update_reading();
     }
 
     // Answers with a status of the server's own (a limit, a bad request) and closes —
@@ -130,7 +130,7 @@ public:
     void refuse(int status, const std::string& why) {
         if (refused_) return;
         refused_ = true;
-        uv_read_stop(stream());
+        update_reading();
         timer_->stop();
         refusal_.status = status;
         refusal_.body = why + "\n";
@@ -192,12 +192,43 @@ private:
             refuse(431, "request headers too large");
         } else if (err != HPE_OK) {
             refuse(400, std::string("bad request: ") + http_errno_description(err));
-        } else if (queue_.size() >= server_->limits_.max_pipelined) {
-            uv_read_stop(stream());  // resumed as the answers go out
-            paused_ = true;
         }
         // Requests parsed before a refusal were fine: they are answered first.
         dispatch();
+        update_reading();
+    }
+
+    // Reads while the client may send more: not after a refusal, not while max_pipelined
+    // requests wait for their answers, not while the client leaves max_unsent_bytes of
+    // answers unread. What is not read waits in the kernel, and then in the client.
+    void update_reading() {
+        if (!server_) return;
+        const bool want = !refused_ && !output_blocked_ && queue_.size() < server_->limits_.max_pipelined;
+        if (want == reading_) return;
+        reading_ = want;
+        if (!want) {
+            uv_read_stop(stream());
+        } else if (uv_read_start(stream(), on_uv_alloc, on_uv_read) != 0) {
+            shut();
+        }
+    }
+
+    // The client has taken some of what was written: once it has read half of the
+    // allowance, its waiting requests are answered and it is read again.
+    void on_written() {
+        if (!output_blocked_ || !server_) return;
+        if (uv_stream_get_write_queue_size(stream()) > server_->limits_.max_unsent_bytes / 2) {
+            arm(server_->limits_.send_timeout, [this] { shut(); });  // it reads, if slowly: not stalled
+            return;
+        }
+        output_blocked_ = false;
+        timer_->stop();
+        if (in_request_) {
+            arm(server_->limits_.header_timeout, [this] { refuse(408, "the request's headers took too long"); });
+        }
+        dispatch();
+        update_reading();
+        if (!busy_ && queue_.empty() && !in_request_ && !refused_ && !output_blocked_) arm_idle();
     }
 
     static const http_parser_settings& settings() {
@@ -292,7 +323,7 @@ private:
     }
 
     void dispatch() {
-        if (busy_ || !server_) return;
+        if (busy_ || !server_ || output_blocked_) return;
         if (queue_.empty()) return send_refusal_when_due();
         busy_ = true;
         if (!in_request_) timer_->stop();  // not idle; a partial next request keeps its header limit
@@ -305,13 +336,10 @@ private:
             if (!server_) return;
             busy_ = false;
             write(response, head, !keep_alive);
-            if (!keep_alive) return;
-            if (paused_ && !refused_ && queue_.size() < server_->limits_.max_pipelined) {
-                paused_ = false;
-                if (uv_read_start(stream(), on_uv_alloc, on_uv_read) != 0) return shut();
-            }
+            if (!keep_alive || !server_) return;
             dispatch();
-            if (!busy_ && queue_.empty() && !in_request_ && !refused_) arm_idle();
+            update_reading();
+            if (!busy_ && queue_.empty() && !in_request_ && !refused_ && !output_blocked_) arm_idle();
         }));
     }
 
@@ -336,11 +364,19 @@ private:
             auto* done = static_cast<Write*>(req->data);
             // A connection is closed only after its writes: its handle is still alive here.
             if (status != 0 || done->close_after) done->connection->shut();
+            else done->connection->on_written();
             delete done;
         });
         if (rc != 0) {
             delete w;
             shut();
+            return;
+        }
+        if (!close_after && uv_stream_get_write_queue_size(stream()) > server_->limits_.max_unsent_bytes) {
+            // The client is not reading what it asked for: hold its next answers (and its
+            // reading) until it does, and drop it if it takes nothing for send_timeout.
+            output_blocked_ = true;
+            arm(server_->limits_.send_timeout, [this] { shut(); });
         }
     }
 
@@ -366,7 +402,8 @@ private:
     std::deque<Pending> queue_;
     bool in_request_ = false;
     bool busy_ = false;
-    bool paused_ = false;
+    bool reading_ = false;
+    bool output_blocked_ = false;
     bool refused_ = false;
     bool refusal_sent_ = false;
     HttpResponse refusal_;

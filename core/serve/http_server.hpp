@@ -2,8 +2,9 @@
 // A small HTTP/1.1 server on libuv and http-parser, for gaia's monitoring endpoints
 // (SPEC §4): keep-alive, pipelined requests answered in order, HEAD, a Content-Length on
 // every answer, `Connection: close` honoured, and limits that a hostile or broken client
-// cannot get around — header size (431), body size (413), connections, and the time a
-// client may take to send its headers (slowloris: 408) or to stay idle between requests.
+// cannot get around — header size (431), body size (413), connections, the time a client
+// may take to send its headers (slowloris: 408) or to stay idle between requests, and the
+// answers it may leave unread (slow reading, or pipelining without reading).
 // Bad requests get 400 and the connection closes; the server goes on.
 
 #include "core/loop/loop.hpp"
@@ -42,6 +43,12 @@ struct ServerLimits {
     std::size_t max_body_bytes = 1 << 20;
     std::size_t max_connections = 20'000;
     std::size_t max_pipelined = 32;               // requests parsed ahead of their answers
+    // Answers written but not yet taken by the client (libuv's write queue). Past this, the
+    // connection is not read and its parsed requests wait until the client has read half
+    // of it: a client that pipelines and never reads costs this much, not all of gaia's
+    // memory.
+    std::size_t max_unsent_bytes = 1 << 20;
+    std::chrono::milliseconds send_timeout{30'000};    // a client that takes nothing for this long is dropped
     std::chrono::milliseconds header_timeout{10'000};  // from a request's first byte to its last header
     std::chrono::milliseconds idle_timeout{60'000};    // keep-alive with no request
 };

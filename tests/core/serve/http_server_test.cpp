@@ -198,7 +198,7 @@ TEST_CASE("http server: a request split anywhere, bodies, and the connection's e
     CHECK(loop.close() == 0);
 }
 
-TEST_CASE("http server: 400, 431 and 413 close the connection; the server goes on") {
+TEST_CASE("http server: 400, 431 and 413 close the connection — the server goes on") {
     loop::Loop loop;
     std::vector<loop::HandlePtr<loop::Timer>> timers;
     serve::ServerLimits limits;
@@ -285,6 +285,66 @@ TEST_CASE("http server: slow headers get 408, idle keep-alive connections are cl
     });
     server.close();
     timers.clear();
+    CHECK(loop.close() == 0);
+}
+
+TEST_CASE("http server: a client that pipelines without reading holds a bounded backlog, is served as it reads, "
+          "and is dropped when it stops") {
+    loop::Loop loop;
+    serve::ServerLimits limits;
+    limits.max_unsent_bytes = 256 * 1024;
+    limits.send_timeout = 2s;
+    std::atomic<int> handled{0};
+    serve::HttpServer server(loop, limits, [&](const serve::HttpRequest& r, std::function<void(serve::HttpResponse)> respond) {
+        ++handled;
+        serve::HttpResponse response;
+        response.body = std::string(64 * 1024, 'x') + r.path;
+        respond(response);
+    });
+    REQUIRE(server.listen("127.0.0.1:0").empty());
+    constexpr int kRequests = 2000;  // 128 MiB of answers if all were made at once
+    auto pipeline = [&](int fd, int n) {
+        std::string requests;
+        for (int i = 0; i < n; ++i) requests += "GET /" + std::to_string(i) + " HTTP/1.1\r\nHost: a\r\n\r\n";
+        send_all(fd, requests);  // small: the kernel's buffers take it all
+    };
+    with_client(loop, [&] {
+        const int fd = connect_to(server.port());
+        pipeline(fd, kRequests);
+        std::this_thread::sleep_for(1s);
+        // Bounded by the allowance, the kernel's socket buffers (4 MiB here) and the
+        // requests parsed ahead: about 100 answers, not 2,000.
+        const int held = handled.load();
+        CHECK(held < 200);
+        std::this_thread::sleep_for(300ms);
+        CHECK(handled.load() == held);
+        // Reading: every answer comes, in order.
+        std::string pending;
+        int answered = 0;
+        for (; answered < kRequests; ++answered) {
+            auto a = read_answer(fd, pending);
+            if (a.status != 200 || a.body.substr(64 * 1024) != "/" + std::to_string(answered)) break;
+        }
+        CHECK(answered == kRequests);
+        CHECK(handled.load() == kRequests);
+        ::close(fd);
+
+        // A client that stops reading for longer than send_timeout is dropped: reading
+        // what was sent before then ends in end-of-file, short of the 2,000 answers.
+        const int stalled = connect_to(server.port());
+        pipeline(stalled, kRequests);
+        std::this_thread::sleep_for(3500ms);
+        std::string rest;
+        int got = 0;
+        for (; got < kRequests; ++got) {
+            if (read_answer(stalled, rest).status != 200) break;
+        }
+        CHECK(got < kRequests);
+        CHECK(closed_by_server(stalled));
+        ::close(stalled);
+    });
+    CHECK(server.connections() == 0);
+    server.close();
     CHECK(loop.close() == 0);
 }
 
