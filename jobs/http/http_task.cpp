@@ -339,7 +339,11 @@ run::TaskOutcome HttpTask::outcome(const HttpResponse& r) {
     for (const auto& c : config_.captures) {
         switch (c.source) {
         case HttpCapture::Source::status: o.captures[c.name] = r.status; break;
-        case HttpCapture::Source::body: o.captures[c.name] = r.body; break;
+        case HttpCapture::Source::body:
+            // A capture is all of the body or an error: never its first max_body bytes.
+            if (r.body_truncated) fail("capture `" + c.name + "`: " + too_big);
+            else o.captures[c.name] = r.body;
+            break;
         case HttpCapture::Source::header:
             if (const auto* v = find_header(r, c.header)) o.captures[c.name] = *v;
             else fail("capture `" + c.name + "`: no header `" + c.header + "` in the response");
@@ -361,7 +365,7 @@ run::TaskOutcome HttpTask::outcome(const HttpResponse& r) {
                                  ? RE2::PartialMatch(r.body, *c.regex, &group)
                                  : RE2::PartialMatch(r.body, "(" + c.regex->pattern() + ")", &group);
             if (hit) o.captures[c.name] = group;
-            else fail("capture `" + c.name + "`: /" + c.regex->pattern() + "/ did not match the body");
+            else fail(r.body_truncated ? too_big : "capture `" + c.name + "`: /" + c.regex->pattern() + "/ did not match the body");
             break;
         }
         }

@@ -16,6 +16,7 @@ public:
     std::string str() const;  // the last `limit` bytes
     std::uint64_t total_bytes() const noexcept { return total_; }
     bool truncated() const noexcept { return total_ > limit_; }
+    std::size_t capacity() const noexcept { return limit_; }
 
 private:
     std::size_t limit_;

@@ -431,7 +431,10 @@ run::TaskOutcome ProcessTask::outcome() {
     const std::string out_text = out_.tail.str();
     for (const auto& c : config_.captures) {
         switch (c.source) {
-        case CaptureSpec::Source::stdout_text: o.captures[c.name] = strip_trailing_newlines(out_text); break;
+        case CaptureSpec::Source::stdout_text:
+            // All of stdout or an error: never the last 64 KiB passed off as the whole.
+            if (!out_.tail.truncated()) o.captures[c.name] = strip_trailing_newlines(out_text);
+            break;
         case CaptureSpec::Source::exit_code:
             if (term_signal == 0) o.captures[c.name] = exit_status;
             break;
@@ -514,6 +517,13 @@ run::TaskOutcome ProcessTask::outcome() {
     }
     if (o.status == run::TaskStatus::failed && (out_.tail.truncated() || err_.tail.truncated())) {
         o.error += " (checked the last 64 KiB of output)";
+    }
+    for (const auto& c : config_.captures) {
+        if (c.source == CaptureSpec::Source::stdout_text && out_.tail.truncated()) {
+            fail("capture `" + c.name + "`: stdout is " + std::to_string(out_.tail.total_bytes()) +
+                 " bytes, more than the " + std::to_string(out_.tail.capacity() >> 10) +
+                 " KiB kept (write it to a file with stdout_file and read that)");
+        }
     }
     return o;
 }

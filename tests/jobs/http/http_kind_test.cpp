@@ -68,6 +68,10 @@ retries = { attempts = 2, backoff = "10ms" }
 kind = "http"
 url = ")T" + server.url("/big.bin") + R"T("
 expect.body_contains = "y"
+[jobs.captured_big]
+kind = "http"
+url = ")T" + server.url("/big.bin") + R"T("
+capture.all = "body"
 [api]
 max_body = "64KiB"
 )T");
@@ -78,6 +82,11 @@ max_body = "64KiB"
     CHECK(job(r, "refused")["first_error"].get<std::string>().find("Couldn't connect to server") != std::string::npos);
     CHECK(job(r, "capped")["first_error"].get<std::string>().find("larger than [api].max_body") != std::string::npos);
     CHECK(job(r, "capped")["bytes"] == 3 << 20);
+    // A capture is the whole body or an error, never its first max_body bytes.
+    CHECK(job(r, "captured_big")["status"] == "failed");
+    CHECK(job(r, "captured_big")["first_error"].get<std::string>().find("capture `all`: the response body is larger than "
+                                                                        "[api].max_body (65536 bytes)") != std::string::npos);
+    CHECK_FALSE(job(r, "captured_big")["captures"].contains("all"));
 }
 
 TEST_CASE("http metrics use the host, never the URL") {

@@ -162,17 +162,25 @@ capture.o = "stdout"
     CHECK(r.job("quiet")["captures"]["o"] == "");
 }
 
-TEST_CASE("capture keeps only the last 64 KiB of a large output") {
+TEST_CASE("a capture of more stdout than the 64 KiB kept is an error, and expectations read the last 64 KiB") {
     TempDir dir;
     auto r = run_jobs(dir, R"T([jobs.big]
 kind = "process"
 shell = "head -c 10000000 /dev/zero | tr '\\0' x; echo; echo END"
 capture.out = "stdout"
 expect.stdout_contains = "END"
+[jobs.tail_only]
+kind = "process"
+shell = "head -c 10000000 /dev/zero | tr '\\0' x; echo; echo END"
+expect.stdout_contains = "END"
 )T");
-    CHECK(r.output.exit_code == 0);
-    CHECK(r.job("big")["captures"]["out"].get<std::string>().size() <= 64 * 1024);
+    CHECK(r.output.exit_code == 1);
+    CHECK(r.job("big")["status"] == "failed");
+    CHECK(r.job("big")["first_error"] == "capture `out`: stdout is 10000005 bytes, more than the 64 KiB kept (write it "
+                                         "to a file with stdout_file and read that)");
+    CHECK_FALSE(r.job("big")["captures"].contains("out"));
     CHECK(r.job("big")["bytes"] == 10000005);
+    CHECK(r.job("tail_only")["status"] == "passed");
 }
 
 TEST_CASE("a process group's leftovers are removed when its leader exits") {
