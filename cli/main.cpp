@@ -15,7 +15,7 @@
 
 int main(int argc, char** argv) {
     using namespace gaia::cli;
-    if (gaia::jobs::is_launcher_invocation(argc, argv)) return gaia::jobs::launcher_main(argc, argv);
+    if (gaia::jobs::is_helper_invocation(argc, argv)) return gaia::jobs::helper_main(argc, argv);
     // A child that closes its stdin early must not kill gaia with SIGPIPE: the write
     // fails with EPIPE and is handled where it happens.
     std::signal(SIGPIPE, SIG_IGN);

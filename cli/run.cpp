@@ -281,6 +281,7 @@ int RunSession::execute() {
     progress_->finish();
     for (auto& rt : runtimes_) rt->close();
     if (network_) network_->close();
+    children_->kill_adopted();
     children_->close();
     const int leaked = loop_.close();
     if (leaked != 0) spdlog::debug("event loop closed with {}", leaked);

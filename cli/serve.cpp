@@ -141,6 +141,7 @@ void ServeSession::on_stop_signal(int signum) {
         sigint_.reset();
         sigterm_.reset();
         sighup_.reset();
+        children_->kill_adopted();
         children_->close();
     });
 }

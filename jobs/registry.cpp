@@ -4,6 +4,7 @@
 #include "jobs/file/file_config.hpp"
 #include "jobs/file/file_kind.hpp"
 #include "jobs/http/http_kind.hpp"
+#include "jobs/process/guard.hpp"
 #include "jobs/process/launcher.hpp"
 #include "jobs/process/process_kind.hpp"
 
@@ -28,11 +29,15 @@ unsigned thread_pool_size(const jobfile::JobSet& set) {
     return config ? config->concurrency : file::FileConfig{}.concurrency;
 }
 
-bool is_launcher_invocation(int argc, char** argv) {
-    return argc > 1 && std::strcmp(argv[1], process::kLauncherCommand) == 0;
+bool is_helper_invocation(int argc, char** argv) {
+    return argc > 1 &&
+           (std::strcmp(argv[1], process::kLauncherCommand) == 0 || std::strcmp(argv[1], process::kGuardCommand) == 0);
 }
 
-int launcher_main(int argc, char** argv) { return process::launcher_main(argc, argv); }
+int helper_main(int argc, char** argv) {
+    if (std::strcmp(argv[1], process::kGuardCommand) == 0) return process::guard_main(argc, argv);
+    return process::launcher_main(argc, argv);
+}
 
 const run::JobKind* find_kind(std::string_view name) {
     for (const auto* kind : all_kinds()) {

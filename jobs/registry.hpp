@@ -17,9 +17,10 @@ std::vector<const run::JobKind*> all_kinds();
 // be in flight ([file].concurrency), or 0 when libuv's default will do (no file jobs).
 unsigned thread_pool_size(const jobfile::JobSet& set);
 
-// gaia re-executes itself as a small launcher for processes with resource limits
-// (jobs/process/launcher.hpp). main() hands such an invocation here, before anything else.
-bool is_launcher_invocation(int argc, char** argv);
-int launcher_main(int argc, char** argv);
+// gaia re-executes itself as two small helpers: the launcher of processes with resource
+// limits (jobs/process/launcher.hpp) and the guard that stops a killed gaia's processes
+// (jobs/process/guard.hpp). main() hands such an invocation here, before anything else.
+bool is_helper_invocation(int argc, char** argv);
+int helper_main(int argc, char** argv);
 
 }  // namespace gaia::jobs

@@ -1,5 +1,7 @@
 #include "core/loop/child_watcher.hpp"
 
+#include "core/loop/proc_scan.hpp"
+
 #include <sys/prctl.h>
 #include <sys/wait.h>
 
@@ -48,6 +50,11 @@ void ChildWatcher::reap() {
         update_ref();
         if (on_exit) on_exit(status, usage);
     }
+}
+
+void ChildWatcher::kill_adopted() {
+    kill_children_and_descendants();
+    reap();
 }
 
 void ChildWatcher::close() {

@@ -32,6 +32,12 @@ public:
     void reap();
     void close();
 
+    // At gaia's end, once every job, browser and service has been stopped: what still
+    // runs below gaia is an orphan it adopted as their subreaper (a job's child that left
+    // its group and outlived its parent, where no cgroup held it). It is killed, with all
+    // it started, and reaped: nothing gaia started outlives it.
+    void kill_adopted();
+
 private:
     void update_ref();
 

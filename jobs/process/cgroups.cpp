@@ -1,9 +1,13 @@
 #include "jobs/process/cgroups.hpp"
 
+#include <fcntl.h>
+#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
+#include <string_view>
 #include <csignal>
 #include <cstring>
 #include <fstream>
@@ -22,6 +26,16 @@ bool write_text(const std::string& path, const std::string& text, std::string* e
         return false;
     }
     return true;
+}
+
+// One write(2) of `text`: cgroup files take a value per write, and this is on the path of
+// every spawn, so no stream buffering.
+bool write_value(const std::string& path, const std::string& text) {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return false;
+    const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+    ::close(fd);
+    return ok;
 }
 
 std::string read_text(const std::string& path) {
@@ -116,6 +130,9 @@ std::string make_base(const std::string& parent) {
 
 Cgroups Cgroups::detect() {
     Cgroups c;
+    // GAIA_CGROUPS=off: leave the machine's cgroups alone (a shared or audited hierarchy):
+    // limits then go through setrlimit and processes are found through /proc.
+    if (const char* choice = std::getenv("GAIA_CGROUPS"); choice && std::string_view(choice) == "off") return c;
     const auto mounts = cgroup_mounts();
     for (const auto& m : mounts) {
         if (m.type != "cgroup") continue;
@@ -123,9 +140,11 @@ Cgroups Cgroups::detect() {
             if (!has_option(m.options, controller)) continue;
             const auto path = own_path(controller);
             if (path.empty()) continue;
-            auto base = make_base(m.point + (path == "/" ? "" : path));
+            const std::string home = m.point + (path == "/" ? "" : path);
+            auto base = make_base(home);
             if (base.empty()) continue;
             (std::string(controller) == "memory" ? c.memory_base_ : c.pids_base_) = base;
+            if (std::string(controller) == "pids") c.pids_home_ = home;
             c.version_ = 1;
         }
     }
@@ -161,7 +180,7 @@ Cgroups Cgroups::detect() {
 
 Cgroups::Cgroups(Cgroups&& other) noexcept
     : version_(other.version_), memory_base_(std::move(other.memory_base_)), pids_base_(std::move(other.pids_base_)),
-      counter_(other.counter_) {
+      pids_home_(std::move(other.pids_home_)), counter_(other.counter_) {
     other.memory_base_.clear();
     other.pids_base_.clear();
 }
@@ -227,6 +246,43 @@ std::optional<Cgroups::Leaf> Cgroups::create(const std::string& name, std::optio
     return leaf;
 }
 
+std::optional<Cgroups::Leaf> Cgroups::create_tracking(const std::string& name, std::string* error) {
+    if (!can_track()) return std::nullopt;
+    Leaf leaf;
+    leaf.pids_dir = pids_base_ + "/" + name + "-" + std::to_string(++counter_);
+    if (::mkdir(leaf.pids_dir.c_str(), 0755) != 0) {
+        *error = "cannot create the cgroup " + leaf.pids_dir + ": " + std::strerror(errno);
+        return std::nullopt;
+    }
+    return leaf;
+}
+
+pid_t Cgroups::spawn_inside(const Leaf& leaf, const std::function<pid_t()>& spawn, bool* inside) const {
+    const std::string tid = std::to_string(::gettid());
+    *inside = write_value(leaf.pids_dir + "/tasks", tid);
+    const pid_t pid = spawn();
+    // Back home, or every later child of this thread would be born in this job's leaf.
+    if (*inside && !write_value(pids_home_ + "/tasks", tid)) {
+        spdlog::error("cannot move gaia's thread back to {}: {}; processes are no longer tracked by cgroup",
+                      pids_home_, std::strerror(errno));
+        stranded_ = true;
+    }
+    return pid;
+}
+
+std::vector<pid_t> Cgroups::members(const Leaf& leaf) const {
+    std::vector<pid_t> out;
+    for (const auto& file : leaf.procs_files()) {
+        std::istringstream procs(read_text(file));
+        pid_t pid = 0;
+        // gaia itself, if its thread were stranded in the leaf, is never a member to kill.
+        while (procs >> pid) {
+            if (pid != ::getpid()) out.push_back(pid);
+        }
+    }
+    return out;
+}
+
 std::uint64_t Cgroups::peak_memory(const Leaf& leaf) const {
     if (leaf.memory_dir.empty()) return 0;
     return read_number(leaf.memory_dir + (version_ == 1 ? "/memory.max_usage_in_bytes" : "/memory.peak"));
@@ -244,9 +300,7 @@ void Cgroups::remove(const Leaf& leaf) const {
         // Whatever escaped the job's process group is still in its cgroup.
         for (int attempt = 0; attempt < 100; ++attempt) {
             if (::rmdir(dir.c_str()) == 0 || errno == ENOENT) break;
-            std::istringstream procs(read_text(dir + "/cgroup.procs"));
-            pid_t pid = 0;
-            while (procs >> pid) ::kill(pid, SIGKILL);
+            for (pid_t pid : members(leaf)) ::kill(pid, SIGKILL);
             std::this_thread::sleep_for(std::chrono::milliseconds(1));
         }
     }

@@ -5,7 +5,10 @@
 // and pids controllers) are both used when gaia can write them; otherwise the process
 // manager falls back to setrlimit and says so.
 
+#include <sys/types.h>
+
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -40,12 +43,28 @@ public:
     bool oom_killed(const Leaf& leaf) const;
     // Kills what is left in the leaf and removes it.
     void remove(const Leaf& leaf) const;
+    // The processes in the leaf now: every process of the job, however it left its
+    // process group.
+    std::vector<pid_t> members(const Leaf& leaf) const;
+
+    // Tracking without limits: a pids leaf (cgroup v1) with no pids.max, which a job's
+    // first process is born into (spawn_inside). No extra exec, unlike the launcher's join.
+    bool can_track() const noexcept {
+        return version_ == 1 && !pids_base_.empty() && !pids_home_.empty() && !stranded_;
+    }
+    std::optional<Leaf> create_tracking(const std::string& name, std::string* error);
+    // Runs `spawn` with the calling thread moved into the leaf (v1 moves single threads
+    // through `tasks`), so that the child starts there, and moves the thread back. False
+    // in *inside when the move failed and the child was started outside the leaf.
+    pid_t spawn_inside(const Leaf& leaf, const std::function<pid_t()>& spawn, bool* inside) const;
 
 private:
     Cgroups() = default;
 
     int version_ = 0;  // 1 or 2
     std::string memory_base_, pids_base_;  // gaia-PID directories
+    std::string pids_home_;                // the pids cgroup gaia's threads are in (v1)
+    mutable bool stranded_ = false;        // a thread could not be moved back: track no more
     std::uint64_t counter_ = 0;
 };
 

@@ -2,6 +2,7 @@
 
 #include "core/loop/spawn.hpp"
 #include "jobs/process/launcher.hpp"
+#include "core/loop/proc_scan.hpp"
 #include "jobs/process/process_task.hpp"
 
 #include <spdlog/spdlog.h>
@@ -78,9 +79,15 @@ void ProcessManager::prepare(const jobfile::JobSet& set) {
     }
 }
 
+Cgroups& ProcessManager::cgroups() {
+    if (!cgroups_) cgroups_.emplace(Cgroups::detect());
+    return *cgroups_;
+}
+
 void ProcessManager::announce_limits() {
     // Said once, at start-up, and only when some job has limits.
-    cgroups_.emplace(Cgroups::detect());
+    announced_ = true;
+    cgroups();
     spdlog::info("process limits: memory through {}, processes through {}, cpu_time, open_files and file_size "
                  "through setrlimit",
                  cgroups_->describe_memory(), cgroups_->describe_pids());
@@ -93,6 +100,87 @@ std::unique_ptr<run::Task> ProcessManager::make_task(const jobfile::Job& job) {
 void ProcessManager::kill_now() noexcept {
     for (int pgid : groups_) ::kill(-pgid, SIGKILL);
     groups_.clear();
+    if (cgroups_) {
+        for (const auto& [key, leaf] : leaves_) {
+            for (pid_t pid : cgroups_->members(leaf)) ::kill(pid, SIGKILL);
+        }
+    }
+}
+
+Guard* ProcessManager::guard() {
+    if (!guard_tried_ && !gaia_exe_.empty()) {
+        guard_tried_ = true;
+        std::string error;
+        guard_ = Guard::start(gaia_exe_, &error);
+        if (!guard_) spdlog::warn("{}: if gaia is killed with SIGKILL, its processes will outlive it", error);
+    }
+    return guard_.get();
+}
+
+void ProcessManager::remember_leaf(const std::string& key, const Cgroups::Leaf& leaf) {
+    leaves_[key] = leaf;
+    if (auto* g = guard()) {
+        for (const auto& dir : {leaf.memory_dir, leaf.pids_dir}) {
+            if (!dir.empty()) g->watch_cgroup(dir);
+        }
+    }
+}
+
+pid_t ProcessManager::spawn(const jobfile::Job& job, const run::TaskContext& ctx, const loop::SpawnRequest& request,
+                            std::string& cgroup) {
+    const pid_t pid = spawn_tracked(job, ctx, request, cgroup);
+    if (pid > 0) {
+        if (auto* g = guard()) g->watch_group(pid);
+    }
+    return pid;
+}
+
+pid_t ProcessManager::spawn_tracked(const jobfile::Job& job, const run::TaskContext& ctx,
+                                    const loop::SpawnRequest& request, std::string& cgroup) {
+    if (!cgroup.empty() || !cgroups().can_track()) return loop::spawn_process(request);
+    std::string error;
+    auto leaf = cgroups_->create_tracking(job.name + "-" + std::to_string(ctx.index), &error);
+    if (!leaf) {
+        spdlog::debug("{}: started without a cgroup: {}", job.name, error);
+        return loop::spawn_process(request);
+    }
+    bool inside = false;
+    const pid_t pid = cgroups_->spawn_inside(*leaf, [&] { return loop::spawn_process(request); }, &inside);
+    if (!inside) {
+        cgroups_->remove(*leaf);
+        return pid;
+    }
+    cgroup = leaf->key();
+    remember_leaf(cgroup, *leaf);
+    return pid;
+}
+
+void ProcessManager::signal_job(pid_t pgid, const std::string& cgroup, int signum) {
+    ::kill(-pgid, signum);
+    if (auto it = leaves_.find(cgroup); it != leaves_.end() && cgroups_) {
+        for (pid_t pid : cgroups_->members(it->second)) ::kill(pid, signum);
+        return;
+    }
+    // No cgroup: the leader's descendants, found while the processes between them live.
+    if (::kill(pgid, 0) != 0) return;  // the leader is gone: nothing hangs below it
+    for (pid_t pid : loop::descendants(loop::read_parents(), pgid)) ::kill(pid, signum);
+}
+
+void ProcessManager::signal_pipe_holders(const std::string& cgroup, const std::vector<ino_t>& pipes, int signum) {
+    if (leaves_.count(cgroup) || pipes.empty()) return;  // a cgroup holds them all already
+    const auto holders = loop::pipe_holders(pipes);
+    if (holders.empty()) return;
+    const auto parents = loop::read_parents();
+    for (pid_t holder : holders) {
+        ::kill(holder, signum);
+        for (pid_t pid : loop::descendants(parents, holder)) ::kill(pid, signum);
+    }
+}
+
+bool ProcessManager::job_gone(pid_t pgid, const std::string& cgroup) const {
+    if (::kill(-pgid, 0) == 0) return false;
+    auto it = leaves_.find(cgroup);
+    return it == leaves_.end() || !cgroups_ || cgroups_->members(it->second).empty();
 }
 
 void ProcessManager::retire(loop::Loop& loop, std::unique_ptr<run::Task> task) {
@@ -148,13 +236,14 @@ void ProcessManager::on_exited(const jobfile::Job& job, std::string_view status,
 void ProcessManager::on_group_gone(int pgid) {
     groups_.erase(pgid);
     running_.erase(pgid);
+    if (guard_) guard_->forget_group(pgid);
 }
 
 bool ProcessManager::apply_limits(const jobfile::Job& job, const ProcessJobConfig& config, const run::TaskContext& ctx,
                                   loop::SpawnRequest& request, std::string& cgroup, std::string* error) {
     const Limits limits = config.limits.over(config_.limits);
     if (!limits.any()) return true;
-    if (!cgroups_) announce_limits();
+    if (!announced_) announce_limits();
     if (gaia_exe_.empty()) {
         *error = "cannot apply resource limits: the path of the gaia executable is unknown (/proc/self/exe)";
         return false;
@@ -201,7 +290,7 @@ bool ProcessManager::apply_limits(const jobfile::Job& job, const ProcessJobConfi
         }
         joins = leaf->procs_files();
         cgroup = leaf->key();
-        leaves_[cgroup] = *leaf;
+        remember_leaf(cgroup, *leaf);
     }
     request.argv = launcher_argv(gaia_exe_, rlimits, joins, request.program, request.argv);
     request.program = gaia_exe_;
@@ -239,6 +328,11 @@ void ProcessManager::release_cgroup(const std::string& cgroup) {
     auto it = leaves_.find(cgroup);
     if (it == leaves_.end()) return;
     if (cgroups_) cgroups_->remove(it->second);
+    if (guard_) {
+        for (const auto& dir : {it->second.memory_dir, it->second.pids_dir}) {
+            if (!dir.empty()) guard_->forget_cgroup(dir);
+        }
+    }
     leaves_.erase(it);
 }
 

@@ -7,7 +7,10 @@
 #include "core/loop/spawn.hpp"
 #include "core/run/task.hpp"
 #include "jobs/process/cgroups.hpp"
+#include "jobs/process/guard.hpp"
 #include "jobs/process/process_config.hpp"
+
+#include <sys/types.h>
 
 #include <map>
 #include <optional>
@@ -41,6 +44,21 @@ public:
     std::uint64_t cgroup_peak_memory(const std::string& cgroup) const;
     void release_cgroup(const std::string& cgroup);
 
+    // Starts the job's process. A job without a cgroup of its own for limits gets one for
+    // tracking, where the machine allows (cgroup v1 pids, writable): its processes are
+    // then all known, however they leave the process group. *cgroup names the cgroup.
+    pid_t spawn(const jobfile::Job& job, const run::TaskContext& ctx, const loop::SpawnRequest& request,
+                std::string& cgroup);
+    // Sends `signum` to all of a job: its process group and, with a cgroup, every process
+    // in it; without one, the leader's descendants while it lives (found in /proc).
+    void signal_job(pid_t pgid, const std::string& cgroup, int signum);
+    // Without a cgroup, a child that left the group and outlived its parent is gaia's (the
+    // subreaper's) and tied to its job only by the output pipes it kept: `signum` to those
+    // holders and their descendants.
+    void signal_pipe_holders(const std::string& cgroup, const std::vector<ino_t>& pipes, int signum);
+    // True once nothing of the job runs: its group is empty and so is its cgroup.
+    bool job_gone(pid_t pgid, const std::string& cgroup) const;
+
     void retire(loop::Loop& loop, std::unique_ptr<run::Task> task) override;
     void release(const jobfile::Job& job) override;
     void on_service_gone(run::Task* task);
@@ -62,7 +80,15 @@ private:
     ProcessSubsystemConfig config_;
     std::set<int> groups_;  // process groups that may still have members
     std::set<int> running_; // leaders not yet exited, for the memory gauge
-    std::optional<Cgroups> cgroups_;  // detected on first use of a limit
+    Cgroups& cgroups();
+    void remember_leaf(const std::string& key, const Cgroups::Leaf& leaf);
+    pid_t spawn_tracked(const jobfile::Job& job, const run::TaskContext& ctx, const loop::SpawnRequest& request,
+                        std::string& cgroup);
+    Guard* guard();
+    std::unique_ptr<Guard> guard_;  // started with the first process
+    bool guard_tried_ = false;
+    std::optional<Cgroups> cgroups_;  // detected on first use
+    bool announced_ = false;          // the limits' mechanisms were logged
     std::map<std::string, Cgroups::Leaf> leaves_;
     std::map<std::string, std::vector<std::unique_ptr<run::Task>>> services_;  // by job name
     std::string gaia_exe_;

@@ -6,6 +6,8 @@
 #include "jobs/process/readiness_probe.hpp"
 #include "jobs/process/signal_names.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -51,15 +53,15 @@ ProcessTask::~ProcessTask() {
     // The scheduler deletes a task only after its completion, so the group is gone; this
     // is the last line of defence against an orphan all the same.
     if (pid_ != 0 && !exited_) {
-        signal_group(SIGKILL);
+        ::kill(-pid_, SIGKILL);
         manager_.env().children.unwatch(pid_);
     }
     close_child_ends();
     if (!cgroup_.empty()) manager_.release_cgroup(cgroup_);
 }
 
-void ProcessTask::signal_group(int signum) noexcept {
-    if (pid_ != 0) ::kill(-pid_, signum);
+void ProcessTask::signal_group(int signum) {
+    if (pid_ != 0) manager_.signal_job(pid_, cgroup_, signum);
 }
 
 void ProcessTask::close_child_ends() {
@@ -108,6 +110,8 @@ bool ProcessTask::prepare_stream(Stream& s, const char* name, const run::TaskCon
             return false;
         }
         s.child_fd = fds[1];
+        struct stat st {};
+        if (::fstat(fds[0], &st) == 0) pipe_inodes_.push_back(st.st_ino);
         return open_parent_end(s, fds[0]);
     }
     case StreamMode::file: {
@@ -216,7 +220,7 @@ void ProcessTask::start(const run::TaskContext& ctx, run::Completion done) {
     }
 
     started_ns_ = loop::Loop::hrtime_ns();
-    const pid_t pid = loop::spawn_process(request);
+    const pid_t pid = manager_.spawn(job_, ctx, request, cgroup_);
     close_child_ends();  // the child has its copies
     if (pid < 0) {
         const bool permanent = pid == -ENOENT || pid == -EACCES || pid == -ENOTDIR || pid == -ENOEXEC;
@@ -367,13 +371,28 @@ void ProcessTask::on_exit(int wait_status, const rusage& usage) {
 
 void ProcessTask::wait_for_group() {
     // Killed members stay in the group until they are reaped (the child watcher reaps
-    // them on SIGCHLD: gaia is a child subreaper); the attempt ends only when the group
-    // is empty, so "done" means nothing of it is left.
-    if (::kill(-pid_, 0) != 0 || ++group_polls_ > 400) {
+    // them on SIGCHLD: gaia is a child subreaper). The attempt ends only when nothing of
+    // the job is left: its group and its cgroup are empty and its output pipes closed —
+    // a child that left the group and kept them open is found and killed too.
+    const bool gone = manager_.job_gone(pid_, cgroup_) && open_streams_ == 0;
+    if (gone || ++group_polls_ > 400) {
+        if (!gone && open_streams_ > 0) {
+            // Something gaia cannot find holds the output open: stop reading rather than
+            // wait for it for ever.
+            spdlog::warn("{}: a process outside the job's reach holds its output open; stopped reading it", prefix_);
+            out_.pipe.reset();
+            err_.pipe.reset();
+            open_streams_ = 0;
+        }
         group_gone_ = true;
         manager_.on_group_gone(pid_);
         maybe_complete();
         return;
+    }
+    // Whatever was forked while the job was being killed, or still holds its output.
+    if (group_polls_ % 20 == 1) {
+        signal_group(SIGKILL);
+        if (open_streams_ > 0) manager_.signal_pipe_holders(cgroup_, pipe_inodes_, SIGKILL);
     }
     if (!timer_) timer_ = loop::Timer::create(manager_.env().loop);
     timer_->start(std::chrono::milliseconds(5), [this] { wait_for_group(); });

@@ -55,7 +55,8 @@ private:
     void wait_for_group();
     void maybe_complete();
     run::TaskOutcome outcome();
-    void signal_group(int signum) noexcept;
+    // `signum` to all of the job: its group, and what left it (see ProcessManager::signal_job).
+    void signal_group(int signum);
 
     ProcessManager& manager_;
     const jobfile::Job& job_;
@@ -68,7 +69,8 @@ private:
     Stream out_, err_;
     std::string program_;
     std::string prefix_;
-    std::string cgroup_;  // the job's own cgroup, when memory is limited through one
+    std::string cgroup_;  // the job's own cgroup: for its limits, or to track its processes
+    std::vector<ino_t> pipe_inodes_;  // of its stdout and stderr pipes, to find who holds them
     pid_t pid_ = 0;
     int open_streams_ = 0;
     bool exited_ = false;
