@@ -58,6 +58,8 @@ public:
     CdpConnection& cdp() noexcept { return *cdp_; }
     pid_t pid() const noexcept { return pid_; }
     bool running() const noexcept { return pid_ > 0; }
+    // The browser's own profile directory, on every one of its processes' command lines.
+    const std::string& user_data_dir() const noexcept { return user_data_dir_; }
     std::string stderr_tail() const;
     // Resident memory of the browser and every process of its group (renderers, GPU,
     // zygote), from /proc: what the browser really costs.

@@ -37,7 +37,7 @@ export = { app_words = "text" }
 
 }  // namespace
 
-TEST_CASE("export publishes numeric captures as gauges with the job's name; a non-number is a warning") {
+TEST_CASE("export publishes numeric captures as gauges with the job's name — a non-number is a warning") {
     TempDir dir;
     auto run = run_with_metrics(dir, kExporting);
     INFO(run.out.err);

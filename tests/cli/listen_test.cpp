@@ -62,7 +62,7 @@ TEST_CASE("gaia run --listen serves /metrics, /liveness and /readiness while the
     CHECK(curl({base + "/liveness"}).exit_code != 0);
 }
 
-TEST_CASE("gaia run --listen: readiness turns 503 while an interrupted run drains; bad addresses are usage errors") {
+TEST_CASE("gaia run --listen: readiness turns 503 while an interrupted run drains — bad addresses are usage errors") {
     TempDir dir;
     const ListenAddress listen;
     const std::string& base = listen.base;

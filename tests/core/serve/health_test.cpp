@@ -91,7 +91,7 @@ TEST_CASE("health: the SPEC's default objectives, degraded for one miss, unhealt
     CHECK(f.health.overall().status == HealthStatus::healthy);
 }
 
-TEST_CASE("health: [slo.*] objectives replace the defaults; load and availability are judged too") {
+TEST_CASE("health: [slo.*] objectives replace the defaults — load and availability are judged too") {
     Fixture f;
     jobfile::SloSettings process;
     process.success_rate = 0.5;

@@ -254,10 +254,12 @@ TEST_CASE("Chromium over the pipe: version, pages in isolated contexts, evaluati
     CHECK(rss < (4ull << 30));
 }
 
-TEST_CASE("a crashed page fails its calls, the browser goes on; a killed browser fails everything with its stderr") {
-    auto count_browsers = [] { return gaia::test::count_processes("gaia-chromium-"); };
+TEST_CASE("a crashed page fails its calls, the browser goes on — a killed browser fails everything with its stderr") {
+    std::string profile;  // this browser's alone: other tests may run browsers meanwhile
     {
         TestBrowser browser;
+        profile = browser.chromium.user_data_dir();
+        REQUIRE(!profile.empty());
         auto page = browser.new_page();
         std::vector<std::string> events;
         page->on_event([&](const std::string& method, const json&) { events.push_back(method); });
@@ -280,7 +282,8 @@ TEST_CASE("a crashed page fails its calls, the browser goes on; a killed browser
         CHECK(run_until(browser.loop, [&] { return got; }, 20));
         CHECK_MESSAGE(pending.error.find("Runtime.evaluate: the browser was killed by signal KILL") == 0, pending.error);
     }
-    CHECK(count_browsers() == 0);  // nothing left running, the user-data-dir gone with it
+    CHECK(gaia::test::count_processes(profile) == 0);  // nothing left running
+    CHECK_FALSE(std::filesystem::exists(profile));      // the user-data-dir gone with it
 }
 
 TEST_CASE("a message larger than the bound fails the browser's calls clearly") {
