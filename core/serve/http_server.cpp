@@ -184,8 +184,16 @@ private:
 
     void consume(const char* data, std::size_t n) {
         begin_request();
-        http_parser_execute(&parser_, &settings(), data, n);
-        const auto err = HTTP_PARSER_ERRNO(&parser_);
+        const std::size_t parsed = http_parser_execute(&parser_, &settings(), data, n);
+        auto err = HTTP_PARSER_ERRNO(&parser_);
+        if (err == HPE_PAUSED) {
+            // max_pipelined requests wait for their answers (on_message_complete paused the
+            // parser): the rest of this read is parsed as they go out, not all at once — a
+            // read of 64 KiB can hold a thousand requests.
+            held_.assign(data + parsed, n - parsed);
+            http_parser_pause(&parser_, 0);
+            err = HPE_OK;
+        }
         if (refused_) {
             // A limit was hit in a callback: refuse() has the answer.
         } else if (err == HPE_HEADER_OVERFLOW) {
@@ -203,7 +211,8 @@ private:
     // answers unread. What is not read waits in the kernel, and then in the client.
     void update_reading() {
         if (!server_) return;
-        const bool want = !refused_ && !output_blocked_ && queue_.size() < server_->limits_.max_pipelined;
+        const bool want =
+            !refused_ && !output_blocked_ && held_.empty() && queue_.size() < server_->limits_.max_pipelined;
         if (want == reading_) return;
         reading_ = want;
         if (!want) {
@@ -226,9 +235,33 @@ private:
         if (in_request_) {
             arm(server_->limits_.header_timeout, [this] { refuse(408, "the request's headers took too long"); });
         }
-        dispatch();
-        update_reading();
-        if (!busy_ && queue_.empty() && !in_request_ && !refused_ && !output_blocked_) arm_idle();
+        schedule_next();
+    }
+
+    // The connection's next request is taken on a later loop turn: one request per
+    // connection per turn, so that a client that pipelines cannot hold the loop (and
+    // everyone else's answers) for the length of its backlog.
+    void schedule_next() {
+        if (next_posted_ || !server_) return;
+        next_posted_ = true;
+        server_->loop_.post(life_.guard([this] {
+            next_posted_ = false;
+            advance();
+        }));
+    }
+
+    void advance() {
+        if (!server_) return;
+        if (output_blocked_) return update_reading();  // on_written resumes it
+        if (!held_.empty() && !refused_ && queue_.size() < server_->limits_.max_pipelined) {
+            const std::string data = std::move(held_);
+            held_.clear();
+            consume(data.data(), data.size());  // parses, dispatches, decides on reading
+        } else {
+            dispatch();
+            update_reading();
+        }
+        if (!busy_ && queue_.empty() && held_.empty() && !in_request_ && !refused_ && !output_blocked_) arm_idle();
     }
 
     static const http_parser_settings& settings() {
@@ -299,6 +332,7 @@ private:
                 if (c.refused_) return -1;
                 c.queue_.push_back({std::move(c.current_), c.keep_alive_current_});
                 c.current_ = HttpRequest{};
+                if (c.queue_.size() >= c.server_->limits_.max_pipelined) http_parser_pause(hp, 1);
                 return 0;
             };
             return p;
@@ -337,9 +371,7 @@ private:
             busy_ = false;
             write(response, head, !keep_alive);
             if (!keep_alive || !server_) return;
-            dispatch();
-            update_reading();
-            if (!busy_ && queue_.empty() && !in_request_ && !refused_ && !output_blocked_) arm_idle();
+            schedule_next();
         }));
     }
 
@@ -404,6 +436,8 @@ private:
     bool busy_ = false;
     bool reading_ = false;
     bool output_blocked_ = false;
+    bool next_posted_ = false;
+    std::string held_;  // bytes read but not parsed while max_pipelined requests wait
     bool refused_ = false;
     bool refusal_sent_ = false;
     HttpResponse refusal_;
