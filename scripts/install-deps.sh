@@ -8,7 +8,8 @@ libuv1-dev libcli11-dev libtomlplusplus-dev libspdlog-dev libfmt-dev
 nlohmann-json3-dev libre2-dev libcurl4-openssl-dev libhttp-parser-dev libc-ares-dev libssl-dev
 libsimdjson-dev libpugixml-dev libgoogle-perftools-dev"
 test="doctest-dev prometheus zsh fish bash-completion procps python3 time
-nginx-light openssl dnsmasq-base chromium zlib1g-dev curl prometheus-node-exporter python3-yaml google-perftools tmux"
+nginx-light openssl dnsmasq-base chromium zlib1g-dev curl prometheus-node-exporter python3-yaml google-perftools tmux
+clang libclang-rt-14-dev slowhttptest faketime"
 bench="hyperfine parallel findutils time python3 nginx-light wrk hey jq openssl nodejs npm prometheus-node-exporter curl"
 
 want="$build $test"

@@ -134,7 +134,9 @@ void JobRunner::arm(const std::string& name, JobState& state) {
         return;
     }
     if (!state.timer) state.timer = loop::Timer::create(env_.loop);
-    auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(*state.next_run - Clock::now());
+    state.armed_wall = Clock::now();
+    state.armed_ms = env_.loop.now_ms();
+    auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(*state.next_run - state.armed_wall);
     wait = std::clamp<std::chrono::milliseconds>(wait, std::chrono::milliseconds(0), kMaxTimerWait);
     state.timer->start(wait, [this, name] { on_due(name); });
 }
@@ -145,8 +147,19 @@ void JobRunner::on_due(const std::string& name) {
     auto& state = it->second;
     if (!state.next_run || !state.schedule || !state.job) return;
     const auto now = Clock::now();
+    const auto wall_ms = std::chrono::duration_cast<std::chrono::milliseconds>(now - state.armed_wall).count();
+    const auto mono_ms = static_cast<std::int64_t>(env_.loop.now_ms() - state.armed_ms);
+    if (wall_ms + 1000 < mono_ms) {
+        // The wall clock was set back (by hand, NTP, a restored VM): plan again from the new
+        // time. Otherwise an `@every 1s` job set back an hour would wait that hour.
+        spdlog::info("job `{}`: the clock went back {:.0f} s: its next run is planned from the new time", name,
+                     static_cast<double>(mono_ms - wall_ms) / 1000.0);
+        state.next_run = state.schedule->next_after(now);
+        arm(name, state);
+        return;
+    }
     if (now + std::chrono::milliseconds(2) < *state.next_run) {
-        arm(name, state);  // a capped wait, or the clock was set back
+        arm(name, state);  // a capped wait
         return;
     }
     if (state.running) {

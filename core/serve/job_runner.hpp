@@ -12,6 +12,8 @@
 #include "core/jobfile/model.hpp"
 #include "core/loop/child_watcher.hpp"
 #include "core/loop/timer.hpp"
+
+#include <cstdint>
 #include "core/run/results.hpp"
 #include "core/run/run_metrics.hpp"
 #include "core/run/schedule.hpp"
@@ -84,6 +86,10 @@ private:
         std::optional<run::Schedule> schedule;
         std::optional<std::chrono::system_clock::time_point> next_run;
         loop::HandlePtr<loop::Timer> timer;
+        // The wall clock and the loop's monotonic clock when the timer was armed: if the
+        // first moved less than the second, the wall clock was set back meanwhile.
+        std::chrono::system_clock::time_point armed_wall;
+        std::uint64_t armed_ms = 0;
         Run* running = nullptr;
         std::uint64_t runs = 0;
         std::uint64_t skipped = 0;

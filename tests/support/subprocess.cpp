@@ -6,16 +6,37 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <string_view>
 
 extern char** environ;
 
 namespace gaia::test {
+namespace {
+
+// This process's environment with `extra` (NAME=VALUE) added, replacing entries of the
+// same name: getenv finds the first one, so an appended duplicate would not count.
+std::vector<std::string> environment_with(const std::vector<std::string>& extra) {
+    std::vector<std::string> env;
+    for (char** e = environ; *e; ++e) {
+        const std::string_view entry(*e);
+        const auto name = entry.substr(0, entry.find('=') + 1);
+        const bool replaced = std::any_of(extra.begin(), extra.end(), [&](const std::string& x) {
+            return x.compare(0, name.size(), name) == 0;
+        });
+        if (!replaced) env.emplace_back(entry);
+    }
+    env.insert(env.end(), extra.begin(), extra.end());
+    return env;
+}
+
+}  // namespace
 
 Output run_program(const std::vector<std::string>& argv, const std::string& stdin_text,
                    const std::vector<std::string>& extra_env) {
@@ -28,9 +49,7 @@ Output run_program(const std::vector<std::string>& argv, const std::string& stdi
     posix_spawn_file_actions_adddup2(&actions, in[0], 0);
     posix_spawn_file_actions_adddup2(&actions, out[1], 1);
     posix_spawn_file_actions_adddup2(&actions, err[1], 2);
-    std::vector<std::string> env_storage;
-    for (char** e = environ; *e; ++e) env_storage.emplace_back(*e);
-    for (const auto& e : extra_env) env_storage.push_back(e);
+    std::vector<std::string> env_storage = environment_with(extra_env);
     std::vector<char*> envp, args;
     for (auto& e : env_storage) envp.push_back(e.data());
     envp.push_back(nullptr);
@@ -139,7 +158,7 @@ BackgroundGaia::BackgroundGaia(const std::vector<std::string>& args, const std::
     : BackgroundProcess(gaia_argv(args), dir, "bg") {}
 
 BackgroundProcess::BackgroundProcess(const std::vector<std::string>& program, const std::filesystem::path& dir,
-                                     const std::string& name)
+                                     const std::string& name, const std::vector<std::string>& extra_env)
     : out_(dir / (name + ".out")), err_(dir / (name + ".err")) {
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
@@ -150,8 +169,12 @@ BackgroundProcess::BackgroundProcess(const std::vector<std::string>& program, co
     std::vector<char*> ptrs;
     for (auto& a : argv) ptrs.push_back(a.data());
     ptrs.push_back(nullptr);
+    auto env = environment_with(extra_env);
+    std::vector<char*> envp;
+    for (auto& e : env) envp.push_back(e.data());
+    envp.push_back(nullptr);
     pid_t pid = 0;
-    int rc = posix_spawnp(&pid, ptrs[0], &actions, nullptr, ptrs.data(), environ);
+    int rc = posix_spawnp(&pid, ptrs[0], &actions, nullptr, ptrs.data(), envp.data());
     posix_spawn_file_actions_destroy(&actions);
     if (rc != 0) throw std::runtime_error("cannot start " + program.front());
     pid_ = pid;

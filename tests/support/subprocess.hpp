@@ -50,7 +50,9 @@ namespace gaia::test {
 // DIR/NAME.out and DIR/NAME.err, for tests that signal it. Killed if still running at the end.
 class BackgroundProcess {
 public:
-    BackgroundProcess(const std::vector<std::string>& argv, const std::filesystem::path& dir, const std::string& name);
+    // extra_env entries are NAME=VALUE added to (or replacing in) the environment.
+    BackgroundProcess(const std::vector<std::string>& argv, const std::filesystem::path& dir, const std::string& name,
+                      const std::vector<std::string>& extra_env = {});
     ~BackgroundProcess();
     BackgroundProcess(const BackgroundProcess&) = delete;
     BackgroundProcess& operator=(const BackgroundProcess&) = delete;
