@@ -283,8 +283,7 @@ int RunSession::execute() {
     if (network_) network_->close();
     children_->kill_adopted();
     children_->close();
-    const int leaked = loop_.close();
-    if (leaked != 0) spdlog::debug("event loop closed with {}", leaked);
+    close_loop(loop_);
 
     switch (scheduler_->stop_cause()) {
     case run::StopCause::interrupted: return kInterrupted;

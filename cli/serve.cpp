@@ -232,8 +232,7 @@ int ServeSession::execute() {
     runner_.reset();
     endpoints_.reset();
     lag_.reset();
-    const int leaked = loop_.close();
-    if (leaked != 0) spdlog::debug("event loop closed with {}", leaked);
+    close_loop(loop_);
     spdlog::info("gaia serve: stopped");
     return kPassed;
 }

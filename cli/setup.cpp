@@ -113,6 +113,14 @@ std::unique_ptr<jobfile::JobSet> load_files(const GlobalOptions& globals, const 
     return set;
 }
 
+void close_loop(loop::Loop& loop) {
+    if (loop.close() == 0) return;
+    spdlog::warn("gaia leaked event-loop handles at exit: {}", loop.leaked_handles());
+#ifdef GAIA_LEAKS_ARE_FATAL
+    std::abort();
+#endif
+}
+
 void size_thread_pool(const jobfile::JobSet& set) {
     const unsigned wanted = jobs::thread_pool_size(set);
     if (wanted == 0) return;

@@ -4,6 +4,7 @@
 #include "cli/commands.hpp"
 #include "core/jobfile/diagnostics.hpp"
 #include "core/jobfile/loader.hpp"
+#include "core/loop/loop.hpp"
 
 #include <memory>
 
@@ -24,5 +25,10 @@ std::unique_ptr<jobfile::JobSet> load_files(const GlobalOptions& globals, const 
 // (4 by default): called before the loop exists, it matches [file].concurrency so that
 // many file operations really run at once. A value the user exported wins.
 void size_thread_pool(const jobfile::JobSet& set);
+
+// Closes gaia's loop at the end of a command. Handles still open then are a leak: logged
+// as a warning with their types, and fatal (abort) in the sanitized build, so that every
+// end-to-end test there proves gaia closes everything it opened.
+void close_loop(loop::Loop& loop);
 
 }  // namespace gaia::cli

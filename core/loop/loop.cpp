@@ -2,6 +2,8 @@
 
 #include "core/loop/uv_error.hpp"
 
+#include <map>
+
 namespace gaia::loop {
 
 Loop::Loop() {
@@ -49,7 +51,15 @@ int Loop::close() {
     uv_run(&loop_, UV_RUN_DEFAULT);
     while (!posted_.empty()) drain();
     closed_ = true;
-    return uv_loop_close(&loop_);
+    const int rc = uv_loop_close(&loop_);
+    if (rc != 0) {
+        std::map<std::string, int> types;
+        uv_walk(&loop_, [](uv_handle_t* h, void* arg) {
+            (*static_cast<std::map<std::string, int>*>(arg))[uv_handle_type_name(uv_handle_get_type(h))]++;
+        }, &types);
+        for (const auto& [type, n] : types) leaked_ += (leaked_.empty() ? "" : ", ") + std::to_string(n) + " " + type;
+    }
+    return rc;
 }
 
 }  // namespace gaia::loop

@@ -53,7 +53,14 @@ TEST_CASE("a loop with an open handle reports it at close") {
     Loop loop;
     auto* leaked = new uv_timer_t;
     uv_timer_init(loop.get(), leaked);
+    auto* also = new uv_timer_t;
+    uv_timer_init(loop.get(), also);
+    auto* idle = new uv_idle_t;
+    uv_idle_init(loop.get(), idle);
     CHECK(loop.close() == UV_EBUSY);
+    CHECK(loop.leaked_handles() == "1 idle, 2 timer");  // by type, for the warning gaia logs
+    uv_close(reinterpret_cast<uv_handle_t*>(also), [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
+    uv_close(reinterpret_cast<uv_handle_t*>(idle), [](uv_handle_t* h) { delete reinterpret_cast<uv_idle_t*>(h); });
     uv_close(reinterpret_cast<uv_handle_t*>(leaked), [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
     uv_run(loop.get(), UV_RUN_DEFAULT);
     CHECK(uv_loop_close(loop.get()) == 0);
