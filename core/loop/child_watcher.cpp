@@ -2,6 +2,8 @@
 
 #include "core/loop/proc_scan.hpp"
 
+#include <unordered_set>
+
 #include <sys/prctl.h>
 #include <sys/wait.h>
 
@@ -53,7 +55,9 @@ void ChildWatcher::reap() {
 }
 
 void ChildWatcher::kill_adopted() {
-    kill_children_and_descendants();
+    std::unordered_set<pid_t> watched;
+    for (const auto& [pid, callback] : watched_) watched.insert(pid);
+    kill_children_and_descendants(watched);
     reap();
 }
 

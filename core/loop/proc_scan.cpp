@@ -74,9 +74,15 @@ std::vector<pid_t> descendants(const std::unordered_map<pid_t, pid_t>& parents, 
     return out;
 }
 
-void kill_children_and_descendants() {
+void kill_children_and_descendants(const std::unordered_set<pid_t>& spared) {
     const auto parents = read_parents();
-    const auto all = descendants(parents, ::getpid());
+    std::vector<pid_t> all;
+    for (const auto& [pid, parent] : parents) {
+        if (parent != ::getpid() || spared.count(pid)) continue;
+        all.push_back(pid);
+        const auto below = descendants(parents, pid);
+        all.insert(all.end(), below.begin(), below.end());
+    }
     // Stop them from forking first, then kill: a dying parent's children are not missed.
     for (pid_t pid : all) ::kill(pid, SIGSTOP);
     for (pid_t pid : all) ::kill(pid, SIGKILL);

@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace gaia::loop {
@@ -21,7 +22,8 @@ std::vector<pid_t> descendants(const std::unordered_map<pid_t, pid_t>& parents, 
 // Processes with a descriptor open on one of these pipes (pipe:[INODE] in /proc/PID/fd).
 std::vector<pid_t> pipe_holders(const std::vector<ino_t>& inodes);
 
-// SIGKILL to every child of this process still running, and to their descendants.
-void kill_children_and_descendants();
+// SIGKILL to every child of this process still running but those in `spared` (children
+// whose owners stop them their own way), and to their descendants.
+void kill_children_and_descendants(const std::unordered_set<pid_t>& spared);
 
 }  // namespace gaia::loop

@@ -105,6 +105,10 @@ int guard_main(int, char**) {
     }
     for (pid_t pgid : groups) ::kill(-pgid, SIGKILL);
     for (const auto& dir : cgroups) empty_cgroup(dir);
+    // And gaia's own cgroup directories (gaia-PID), now that their leaves are gone.
+    std::set<std::string> parents;
+    for (const auto& dir : cgroups) parents.insert(dir.substr(0, dir.rfind('/')));
+    for (const auto& dir : parents) ::rmdir(dir.c_str());
     return 0;
 }
 

@@ -117,11 +117,19 @@ repeat = 5
 shell = ")T" + escapee(dir, marker + "-escaped-{{ index }}") + R"T( exec bash -c 'exec -a )T" + marker + R"T(-leader sleep infinity'"
 )T");
     BackgroundGaia gaia({"run", file}, dir.path());
-    REQUIRE_MESSAGE(wait_for_processes(marker + "-leader", 5) == 5, gaia.err());
-    REQUIRE(wait_for_processes(marker + "-escaped", 5) == 5);
+    // Every escapee has written its pid file (it runs), and every leader runs under its name
+    // (the shells that start them hold the names in their command lines for a moment).
+    REQUIRE_MESSAGE(eventually([&] {
+        for (int i = 0; i < 5; ++i) {
+            if (!started(dir, marker + "-escaped-" + std::to_string(i))) return false;
+        }
+        return count_processes(marker + "-leader") >= 5;
+    }), gaia.err());
     gaia.signal(SIGKILL);
     CHECK(gaia.wait(10) == 128 + SIGKILL);
     // The guard, which outlives gaia, stops the groups and empties the cgroups gaia listed.
-    CHECK(eventually([&] { return count_processes(marker) == 0; }, 5));
+    const bool none_left = eventually([&] { return count_processes(marker) == 0; }, 5);
+    CHECK_MESSAGE(none_left, run_program({"sh", "-c", "ps -eo pid,ppid,pgid,stat,args | grep -e " + marker +
+                                                         " -e __gaia_guard | grep -v grep"}).out);
     sweep(marker);
 }
