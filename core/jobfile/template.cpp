@@ -151,7 +151,11 @@ const TemplateRef* Template::sole_ref() const noexcept {
 std::string json_to_text(const nlohmann::json& value) {
     if (value.is_string()) return value.get<std::string>();
     if (value.is_null()) return "";
-    return value.dump();
+    return json_dump(value);
+}
+
+std::string json_dump(const nlohmann::json& value) {
+    return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 std::string Template::render(const RenderScope& scope) const {

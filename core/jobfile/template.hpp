@@ -87,4 +87,9 @@ private:
 // How a JSON value reads when substituted into a string: strings bare, others as JSON.
 std::string json_to_text(const nlohmann::json& value);
 
+// A JSON value as compact JSON text. Strings may hold bytes that are not UTF-8 (a
+// process's output, an XML attribute), on which nlohmann-json's dump() throws: here they
+// become U+FFFD. Every dump of a value that came from outside goes through this.
+std::string json_dump(const nlohmann::json& value);
+
 }  // namespace gaia::jobfile

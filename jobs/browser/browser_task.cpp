@@ -1,5 +1,7 @@
 #include "jobs/browser/browser_task.hpp"
 
+#include "core/jobfile/template.hpp"
+
 #include "core/loop/atomic_writer.hpp"
 #include "jobs/browser/base64.hpp"
 #include "jobs/browser/browser_pool.hpp"
@@ -25,7 +27,7 @@ std::string final_state_script(bool want_text, const std::vector<std::string>& s
            " return { title: document.title, url: location.href,"
            " status: nav && nav.responseStatus ? nav.responseStatus : null,"
            " text: " + std::string(want_text ? "document.body ? document.body.innerText : ''" : "null") + "," +
-           " exists: " + nlohmann::json(selectors).dump() + ".map(exists) }; })()";
+           " exists: " + jobfile::json_dump(nlohmann::json(selectors)) + ".map(exists) }; })()";
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "jobs/browser/cdp_connection.hpp"
 
+#include "core/jobfile/template.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include <vector>
@@ -58,7 +60,7 @@ void CdpConnection::send_call(const std::string& session_id, const std::string& 
     pending_[id] = Pending{session_id, method, std::move(reply)};
     nlohmann::json message = {{"id", id}, {"method", method}, {"params", params.is_null() ? nlohmann::json::object() : std::move(params)}};
     if (!session_id.empty()) message["sessionId"] = session_id;
-    if (!send_(message.dump())) fail_all("the pipe to the browser is closed");
+    if (!send_(jobfile::json_dump(message))) fail_all("the pipe to the browser is closed");
 }
 
 void CdpConnection::forget(CdpSession* session) {
@@ -92,6 +94,12 @@ void CdpConnection::fail_all(const std::string& reason) {
     for (auto& [id, p] : pending) fail_later(std::move(p.reply), p.method + ": " + dead_);
 }
 
+std::string cdp_string(const nlohmann::json& object, const char* key, std::string fallback) {
+    if (!object.is_object()) return fallback;
+    auto it = object.find(key);
+    return it != object.end() && it->is_string() ? it->get<std::string>() : fallback;
+}
+
 void CdpConnection::on_message(std::string_view text) {
     auto message = nlohmann::json::parse(text, nullptr, false);
     if (message.is_discarded() || !message.is_object()) {
@@ -99,7 +107,18 @@ void CdpConnection::on_message(std::string_view text) {
         spdlog::warn("browser: ignoring a message that is not a JSON object ({} bytes)", text.size());
         return;
     }
-    const auto session = message.value("sessionId", std::string());
+    // Routing and every handler it calls read the message's fields; one of an unexpected
+    // type must cost that message, not gaia.
+    try {
+        route(message);
+    } catch (const nlohmann::json::exception& e) {
+        ++malformed_;
+        spdlog::warn("browser: ignoring a malformed message: {}", e.what());
+    }
+}
+
+void CdpConnection::route(const nlohmann::json& message) {
+    const auto session = cdp_string(message, "sessionId");
     if (auto id = message.find("id"); id != message.end()) {
         if (!id->is_number_unsigned()) {
             ++malformed_;
@@ -111,26 +130,28 @@ void CdpConnection::on_message(std::string_view text) {
         pending_.erase(it);
         CdpReply reply;
         if (auto error = message.find("error"); error != message.end()) {
-            reply.error = pending.method + ": " + (error->is_object() ? error->value("message", std::string("error")) : error->dump());
+            reply.error = pending.method + ": " + (error->is_object() ? cdp_string(*error, "message", "error") : error->dump());
             if (error->is_object() && error->contains("data") && (*error)["data"].is_string()) {
                 reply.error += " (" + (*error)["data"].get<std::string>() + ")";
             }
         } else {
-            reply.result = message.value("result", nlohmann::json::object());
+            auto result = message.find("result");
+            reply.result = result != message.end() && result->is_object() ? *result : nlohmann::json::object();
         }
         if (pending.reply) pending.reply(std::move(reply));
         return;
     }
-    const auto method = message.value("method", std::string());
+    const auto method = cdp_string(message, "method");
     if (method.empty()) {
         ++malformed_;
         return;
     }
-    const auto& params = message.contains("params") ? message["params"] : nlohmann::json::object();
+    const auto params_it = message.find("params");
+    const nlohmann::json params =
+        params_it != message.end() && params_it->is_object() ? *params_it : nlohmann::json::object();
     if (session.empty()) {
         // A page that went away takes its pending calls with it.
-        if (method == "Target.detachedFromTarget" && params.contains("sessionId") && params["sessionId"].is_string()) {
-            const auto gone = params["sessionId"].get<std::string>();
+        if (const auto gone = cdp_string(params, "sessionId"); method == "Target.detachedFromTarget" && !gone.empty()) {
             if (auto it = sessions_.find(gone); it != sessions_.end()) it->second->detach("the page went away");
         }
         if (events_) events_(method, params);

@@ -27,6 +27,11 @@ struct CdpReply {
 };
 
 using ReplyHandler = std::function<void(CdpReply)>;
+
+// A string field of a message from the browser, or `fallback` when the field is absent or
+// not a string — nlohmann-json's value() throws on the wrong type, and a browser (or
+// whatever is on the pipe) decides the types.
+std::string cdp_string(const nlohmann::json& object, const char* key, std::string fallback = {});
 using EventHandler = std::function<void(const std::string& method, const nlohmann::json& params)>;
 
 class CdpConnection;
@@ -73,7 +78,8 @@ public:
     // Makes the session object for an attached target id; events for it go there.
     std::unique_ptr<CdpSession> session(const std::string& session_id);
 
-    // Feeds one message from the transport.
+    // Feeds one message from the transport. A message that is not what CDP says (not
+    // JSON, fields of the wrong type, …) is counted, logged and dropped.
     void on_message(std::string_view text);
     // The browser is gone: every pending call fails, now and from now on.
     void fail_all(const std::string& reason);
@@ -92,6 +98,7 @@ private:
     void fail_session(const std::string& session_id, const std::string& reason);
     void forget(CdpSession* session);
     void fail_later(ReplyHandler reply, std::string error);
+    void route(const nlohmann::json& message);
 
     loop::Loop& loop_;
     std::function<bool(std::string)> send_;

@@ -1,5 +1,7 @@
 #include "jobs/browser/page.hpp"
 
+#include "core/jobfile/template.hpp"
+
 #include <memory>
 
 namespace gaia::jobs::browser {
@@ -55,9 +57,9 @@ std::string exception_text(const nlohmann::json& details) {
     std::string text;
     if (auto e = details.find("exception"); e != details.end() && e->is_object()) {
         text = e->value("description", std::string());
-        if (text.empty() && e->contains("value")) text = (*e)["value"].dump();
+        if (text.empty() && e->contains("value")) text = jobfile::json_dump((*e)["value"]);
     }
-    if (text.empty()) text = details.value("text", std::string("an exception"));
+    if (text.empty()) text = cdp_string(details, "text", "an exception");
     if (auto nl = text.find('\n'); nl != std::string::npos) text.resize(nl);
     return text;
 }
@@ -111,7 +113,7 @@ void Page::open(PageDone done) {
     open_done_ = std::move(done);
     browser_->call("Target.createBrowserContext", {{"disposeOnDetach", true}}, life_.guard([this](CdpReply reply) {
         if (!reply.ok()) return answer(open_done_, {reply.error, nullptr});
-        context_id_ = reply.result.value("browserContextId", std::string());
+        context_id_ = cdp_string(reply.result, "browserContextId");
         create_target();
     }));
 }
@@ -121,7 +123,7 @@ void Page::create_target() {
     const nlohmann::json params = {{"url", "about:blank"}, {"browserContextId", context_id_}};
     browser_->call("Target.createTarget", params, life_.guard([this](CdpReply reply) {
         if (!reply.ok()) return answer(open_done_, {reply.error, nullptr});
-        target_id_ = reply.result.value("targetId", std::string());
+        target_id_ = cdp_string(reply.result, "targetId");
         attach();
     }));
 }
@@ -131,7 +133,7 @@ void Page::attach() {
     browser_->call("Target.attachToTarget", {{"targetId", target_id_}, {"flatten", true}}, life_.guard([this](CdpReply reply) {
         if (!reply.ok()) return answer(open_done_, {reply.error, nullptr});
         if (!browser_) return answer(open_done_, {lost_, nullptr});
-        session_ = browser_->session(reply.result.value("sessionId", std::string()));
+        session_ = browser_->session(cdp_string(reply.result, "sessionId"));
         session_->on_event([this](const std::string& method, const nlohmann::json& params) { on_cdp_event(method, params); });
         enable_domains();
     }));
@@ -170,9 +172,9 @@ void Page::enable_domains() {
 
 void Page::on_cdp_event(const std::string& method, const nlohmann::json& params) {
     if (method == "Page.lifecycleEvent") {
-        if (params.value("frameId", std::string()) != target_id_) return;  // a child frame
-        const auto loader = params.value("loaderId", std::string());
-        const auto name = params.value("name", std::string());
+        if (cdp_string(params, "frameId") != target_id_) return;  // a child frame
+        const auto loader = cdp_string(params, "loaderId");
+        const auto name = cdp_string(params, "name");
         if (name == "init") {
             loader_ = loader;
             events_.clear();
@@ -180,14 +182,14 @@ void Page::on_cdp_event(const std::string& method, const nlohmann::json& params)
         if (loader == loader_) events_.insert(name);
         check_waiter();
     } else if (method == "Runtime.consoleAPICalled") {
-        if (params.value("type", std::string()) != "error") return;
+        if (cdp_string(params, "type") != "error") return;
         std::string text;
         if (auto args = params.find("args"); args != params.end() && args->is_array()) {
             for (const auto& arg : *args) {
                 if (!arg.is_object()) continue;
                 std::string part = arg.contains("value") ? (arg["value"].is_string() ? arg["value"].get<std::string>()
-                                                                                      : arg["value"].dump())
-                                                         : arg.value("description", std::string());
+                                                                                      : jobfile::json_dump(arg["value"]))
+                                                         : cdp_string(arg, "description");
                 text += (text.empty() ? "" : " ") + part;
             }
         }
@@ -209,7 +211,7 @@ void Page::on_cdp_event(const std::string& method, const nlohmann::json& params)
         renderer_crashed_ = true;
         lost("the page crashed (its renderer process died)");
     } else if (method == "Inspector.detached") {
-        lost("the page was detached: " + params.value("reason", std::string("no reason given")));
+        lost("the page was detached: " + cdp_string(params, "reason", "no reason given"));
     }
 }
 
@@ -231,10 +233,10 @@ void Page::check_waiter() {
 void Page::navigate(const std::string& url, PageDone done) {
     call("Page.navigate", {{"url", url}}, [this, url, done](CdpReply reply) mutable {
         if (!reply.ok()) return answer(done, {reply.error, nullptr});
-        if (auto error = reply.result.value("errorText", std::string()); !error.empty()) {
+        if (auto error = cdp_string(reply.result, "errorText"); !error.empty()) {
             return answer(done, {"cannot load " + url + ": " + error, nullptr});
         }
-        const auto loader = reply.result.value("loaderId", std::string());
+        const auto loader = cdp_string(reply.result, "loaderId");
         if (loader.empty()) return answer(done, {});  // same document: a fragment changed
         waiter_ = LoadWaiter{loader, "load", std::move(done)};
         check_waiter();
@@ -251,7 +253,7 @@ void Page::wait_for_load(LoadState state, PageDone done) {
 void Page::with_element(const std::string& selector, ElementAction action, std::chrono::milliseconds timeout,
                         PageDone done) {
     const bool visible = action != ElementAction::inner_text;
-    const std::string script = std::string(kFindElement) + "(" + nlohmann::json(selector).dump() + ", " +
+    const std::string script = std::string(kFindElement) + "(" + jobfile::json_dump(nlohmann::json(selector)) + ", " +
                                (visible ? "true" : "false") + ", " + std::to_string(timeout.count()) + ", " +
                                action_script(action) + ")";
     const auto deadline = loop::Loop::hrtime_ns() + static_cast<std::uint64_t>(timeout.count()) * 1'000'000;
@@ -325,7 +327,7 @@ void Page::screenshot(bool full_page, std::optional<std::array<double, 4>> clip,
         params["format"] = "png";
         call("Page.captureScreenshot", std::move(params), [this, done](CdpReply reply) mutable {
             if (!reply.ok()) return answer(done, {reply.error, nullptr});
-            answer(done, {{}, reply.result.value("data", std::string())});
+            answer(done, {{}, cdp_string(reply.result, "data")});
         });
     };
     auto clip_json = [](double x, double y, double w, double h) {
@@ -349,7 +351,7 @@ void Page::screenshot(bool full_page, std::optional<std::array<double, 4>> clip,
 void Page::pdf(PageDone done) {
     call("Page.printToPDF", {{"printBackground", true}}, [this, done](CdpReply reply) mutable {
         if (!reply.ok()) return answer(done, {reply.error, nullptr});
-        answer(done, {{}, reply.result.value("data", std::string())});
+        answer(done, {{}, cdp_string(reply.result, "data")});
     });
 }
 

@@ -1,5 +1,7 @@
 #include "jobs/file/document.hpp"
 
+#include "core/jobfile/template.hpp"
+
 #include "jobs/file/unique_fd.hpp"
 
 #include <pugixml.hpp>
@@ -170,7 +172,9 @@ std::string locate_json_error(std::string_view text) {
     if (sax.error.empty()) return {};
     // nlohmann-json counts the character that ended a bad token (often the line break
     // after it); the last significant character read is where the reader should look.
-    std::size_t at = sax.position == 0 ? 0 : std::min(sax.position, text.size()) - 1;
+    // (An empty file has no character at all: its error is at line 1, column 1.)
+    std::size_t at = std::min(sax.position, text.size());
+    if (at > 0) --at;
     while (at > 0 && std::isspace(static_cast<unsigned char>(text[at]))) --at;
     // Its message starts "[json.exception.parse_error.101] parse error at line …: ".
     std::string why = sax.error;
@@ -194,7 +198,7 @@ std::string parse_json(const std::string& path, const FileJobConfig& job, std::u
         if (found.empty()) return "expect.json: " + query.text() + " selects nothing in " + path;
         const auto actual = to_nlohmann(found.front());
         if (!jsonpath::same_value(actual, expected)) {
-            return "expect.json: " + query.text() + " is " + actual.dump() + ", expected " + expected.dump();
+            return "expect.json: " + query.text() + " is " + jobfile::json_dump(actual) + ", expected " + jobfile::json_dump(expected);
         }
     }
     for (const auto& capture : job.captures) {
@@ -242,7 +246,7 @@ bool xpath_matches(const nlohmann::json& actual, const nlohmann::json& expected)
         const double value = std::strtod(text.c_str(), &end);
         return end != text.c_str() && *end == '\0' && jsonpath::same_value(nlohmann::json(value), expected);
     }
-    if (expected.is_string() && !actual.is_string()) return actual.dump() == expected.get<std::string>();
+    if (expected.is_string() && !actual.is_string()) return jobfile::json_dump(actual) == expected.get<std::string>();
     return jsonpath::same_value(actual, expected);
 }
 
@@ -263,8 +267,8 @@ std::string parse_xml(const std::string& path, const FileJobConfig& job, std::ui
         auto actual = xpath_value(query, doc);
         if (!actual) return "expect.xpath: " + expectation.query + " selects nothing in " + path;
         if (!xpath_matches(*actual, expectation.expected)) {
-            return "expect.xpath: " + expectation.query + " is " + actual->dump() + ", expected " +
-                   expectation.expected.dump();
+            return "expect.xpath: " + expectation.query + " is " + jobfile::json_dump(*actual) + ", expected " +
+                   jobfile::json_dump(expectation.expected);
         }
     }
     for (const auto& capture : job.captures) {

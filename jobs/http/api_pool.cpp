@@ -41,7 +41,7 @@ void ApiPool::close() {
 }
 
 std::unique_ptr<run::Task> ApiPool::make_task(const jobfile::Job& job) {
-    return std::make_unique<HttpTask>(*this, job, static_cast<const HttpJobConfig&>(*job.config));
+    return std::make_unique<HttpTask>(*this, static_cast<const HttpJobConfig&>(*job.config));
 }
 
 void ApiPool::on_finished(const std::string& host, const std::string& method, long status, double seconds) {

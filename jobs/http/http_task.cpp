@@ -1,5 +1,7 @@
 #include "jobs/http/http_task.hpp"
 
+#include "core/jobfile/template.hpp"
+
 #include "jobs/http/api_pool.hpp"
 #include "jobs/http/retry_after.hpp"
 #include "jobs/http/url.hpp"
@@ -64,8 +66,8 @@ std::string url_encode(std::string_view text) {
     return out;
 }
 
-HttpTask::HttpTask(ApiPool& pool, const jobfile::Job& job, const HttpJobConfig& config)
-    : pool_(pool), job_(job), config_(config) {}
+HttpTask::HttpTask(ApiPool& pool, const HttpJobConfig& config)
+    : pool_(pool), config_(config) {}
 
 HttpTask::~HttpTask() {
     if (queued_) pool_.admission().withdraw(ticket_);
@@ -119,7 +121,7 @@ bool HttpTask::render(HttpRequest& request) {
         };
         if (config_.body) request.body = config_.body->render(scope);
         if (config_.json_body) {
-            request.body = render_json(*config_.json_body, scope).dump();
+            request.body = jobfile::json_dump(render_json(*config_.json_body, scope));
             if (!has_header("Content-Type")) request.headers.emplace_back("Content-Type: application/json");
         }
         if (!config_.form.empty()) {
@@ -435,7 +437,7 @@ run::TaskOutcome HttpTask::outcome(const HttpResponse& r) {
                 continue;
             }
             if (!jsonpath::same_value(*found.front(), wanted)) {
-                fail(path.text() + " is " + found.front()->dump() + ", expected " + wanted.dump());
+                fail(path.text() + " is " + jobfile::json_dump(*found.front()) + ", expected " + jobfile::json_dump(wanted));
             }
         }
     }

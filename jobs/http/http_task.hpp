@@ -12,7 +12,7 @@ class ApiPool;
 
 class HttpTask final : public run::Task {
 public:
-    HttpTask(ApiPool& pool, const jobfile::Job& job, const HttpJobConfig& config);
+    HttpTask(ApiPool& pool, const HttpJobConfig& config);
     ~HttpTask() override;
     void start(const run::TaskContext& ctx, run::Completion done) override;
     void cancel() override;
@@ -30,7 +30,6 @@ private:
     run::TaskOutcome outcome(const HttpResponse& response);
 
     ApiPool& pool_;
-    const jobfile::Job& job_;
     const HttpJobConfig& config_;
     const run::TaskContext* ctx_ = nullptr;
     run::Completion done_;

@@ -128,10 +128,12 @@ void ProcessManager::remember_leaf(const std::string& key, const Cgroups::Leaf& 
 
 pid_t ProcessManager::spawn(const jobfile::Job& job, const run::TaskContext& ctx, const loop::SpawnRequest& request,
                             std::string& cgroup) {
+    // The guard starts before the first process, and hears of a cgroup before anything is
+    // born in it: a gaia killed right after a spawn leaves nothing the guard does not know.
+    // (A process group can be named only once it exists: there, a window of one write.)
+    Guard* g = guard();
     const pid_t pid = spawn_tracked(job, ctx, request, cgroup);
-    if (pid > 0) {
-        if (auto* g = guard()) g->watch_group(pid);
-    }
+    if (pid > 0 && g) g->watch_group(pid);
     return pid;
 }
 
@@ -144,14 +146,15 @@ pid_t ProcessManager::spawn_tracked(const jobfile::Job& job, const run::TaskCont
         spdlog::debug("{}: started without a cgroup: {}", job.name, error);
         return loop::spawn_process(request);
     }
+    const std::string key = leaf->key();
+    remember_leaf(key, *leaf);
     bool inside = false;
     const pid_t pid = cgroups_->spawn_inside(*leaf, [&] { return loop::spawn_process(request); }, &inside);
     if (!inside) {
-        cgroups_->remove(*leaf);
+        release_cgroup(key);
         return pid;
     }
-    cgroup = leaf->key();
-    remember_leaf(cgroup, *leaf);
+    cgroup = key;
     return pid;
 }
 

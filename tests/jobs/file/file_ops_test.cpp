@@ -320,7 +320,22 @@ TEST_CASE("file parse: JSON and XML with expectations, captures and positioned e
 <config version="3"><server name="one" port="80"/><server name="two" port="81"/></config>)");
     dir.file("bad.xml", "<a>\n  <b>\n</a>\n");
     dir.file("data.conf", R"({"x": 1})");
+    dir.file("empty.json", "");  // found by fuzz_file_document: read one byte before the text
+    // Also found by it: a value that is not UTF-8 made the failure message throw, in a
+    // worker thread, and that ended gaia.
+    dir.file("latin1.xml", "<a><b c=\"caf\xe9\"/></a>");
     auto report = run_report(dir, with_dir(dir, R"T(
+[jobs.latin1-xml]
+kind = "file"
+op = "parse"
+path = "{D}/latin1.xml"
+expect.xpath = { "/a/b/@c" = "cafe" }
+allow_failure = true
+[jobs.empty-json]
+kind = "file"
+op = "parse"
+path = "{D}/empty.json"
+allow_failure = true
 [jobs.json]
 kind = "file"
 op = "parse"
@@ -370,6 +385,9 @@ capture.x = "json:$.x"
     CHECK(bad_xml.find((dir.path() / "bad.xml").string() + " is not valid XML: line 3, column") == 0);
     CHECK(bad_xml.find("mismatch") != std::string::npos);
     CHECK(job(report, "explicit-format")["captures"]["x"] == 1);
+    CHECK(job(report, "latin1-xml")["first_error"] == "expect.xpath: /a/b/@c is \"caf\uFFFD\", expected \"cafe\"");
+    CHECK(job(report, "empty-json")["first_error"].get<std::string>().find(
+              (dir.path() / "empty.json").string() + " is not valid JSON: line 1, column 1: ") == 0);
 }
 
 TEST_CASE("file globs fan out one instance per match") {

@@ -42,6 +42,17 @@ kind = "http"
 for_each = ["ok", "a\u0000b"]
 url = "{{ vars.base }}/echo"
 headers = { X-Item = "{{ item }}" }
+[jobs.latin1]
+kind = "process"
+command = ["printf", "caf\\351"]
+capture.t = "stdout"
+[jobs.json_body]
+kind = "http"
+needs = ["latin1"]
+method = "POST"
+url = "{{ vars.base }}/echo"
+json = { name = "{{ jobs.latin1.t }}" }
+capture.body = "json:$.body"
 [jobs.empty]
 kind = "http"
 url = "{{ vars.base }}/echo"
@@ -72,6 +83,9 @@ capture.headers = "json:$.headers"
         REQUIRE(seen.contains("x-empty"));
         CHECK(seen["x-empty"] == "");
         CHECK_FALSE(seen.contains("x-from-capture"));
+        // A capture that is not UTF-8 in a JSON body: JSON is UTF-8, so the byte becomes
+        // U+FFFD (before, encoding the body threw and gaia spun at full CPU, never finishing).
+        CHECK(job(r, "json_body")["captures"]["body"] == "{\"name\":\"caf\uFFFD\"}");
     }
     // Nothing of the injected text ever reached the server.
     CHECK(server.arrivals("/echo?q=").empty());
