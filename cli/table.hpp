@@ -2,6 +2,7 @@
 // Plain aligned text tables for the terminal (plan, summary).
 
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace gaia::cli {

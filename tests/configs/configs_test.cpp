@@ -62,7 +62,9 @@ TEST_CASE("every alert rule has a for, a severity, a summary and a runbook, and 
     const auto blocks = alert_blocks(rules);
     CHECK(blocks.size() >= 18);
     std::set<std::string> names;
-    for (const auto& [name, body] : blocks) {
+    for (const auto& block : blocks) {
+        const std::string& name = block.first;  // not a structured binding: INFO captures it
+        const std::string& body = block.second;
         INFO(name);
         CHECK(names.insert(name).second);  // unique
         CHECK(std::regex_search(body, std::regex(R"(\n\s+for: \d+[smh])")));

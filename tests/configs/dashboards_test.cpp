@@ -145,7 +145,8 @@ schedule = "@every 3s"
     const auto queries = all_queries();
     CHECK(queries.size() >= 50);
     for (const auto& [panel, promql] : queries) {
-        INFO(panel, "\n", promql);
+        const std::string where = panel + "\n" + promql;  // INFO cannot capture a structured binding
+        INFO(where);
         auto r = prometheus.query(promql);
         REQUIRE(r.is_object());
         CHECK(r["status"] == "success");

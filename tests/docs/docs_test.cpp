@@ -78,7 +78,8 @@ TEST_CASE("every option of the binary is in its man page and its completions") {
         const auto options = long_options(args);
         CHECK(options.size() >= 1);  // the help was read at all
         for (const auto& option : options) {
-            INFO(page, " ", option);
+            const std::string where = std::string(page) + " " + option;  // INFO cannot capture a structured binding
+            INFO(where);
             CHECK(man.find(option) != std::string::npos);
             CHECK(bash.find(option) != std::string::npos);
             CHECK(zsh.find(option) != std::string::npos);

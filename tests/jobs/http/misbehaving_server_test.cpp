@@ -52,7 +52,8 @@ void run_against_misbehaving_server(const std::string& engine) {
     CHECK(out.exit_code == 1);  // failed jobs, not a crash
     auto r = json::parse(read_file(report));
     for (const auto& [name, path, error] : cases) {
-        CAPTURE(name);
+        const std::string job_name = name;  // CAPTURE cannot capture a structured binding
+        CAPTURE(job_name);
         const auto& j = job(r, name);
         CHECK(j["failed"] == 5);
         CHECK(j["first_error"].get<std::string>().find(error) != std::string::npos);

@@ -60,7 +60,8 @@ url = "http://127.0.0.1:)T" + port + R"T(/echo/paced"
     CHECK(out.exit_code == 0);
     CHECK(first.wait(30) == 0);
     for (const auto& [path, rate] : {std::pair{"/echo/global", 60.0}, {"/echo/host", 20.0}, {"/echo/paced", 10.0}}) {
-        CAPTURE(path);
+        const std::string route = path;  // CAPTURE cannot capture a structured binding
+        CAPTURE(route);
         const auto arrivals = server.arrivals(path);
         REQUIRE(arrivals.size() > 100);
         const double start = arrivals.front();
