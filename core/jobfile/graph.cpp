@@ -71,11 +71,11 @@ std::vector<std::size_t> components(const std::vector<std::vector<std::size_t>>&
 std::vector<std::size_t> shortest_cycle(const std::vector<std::vector<std::size_t>>& needs,
                                         const std::vector<std::size_t>& component, std::size_t start) {
     std::map<std::size_t, std::size_t> parent;  // only the component's jobs are visited
-    std::queue<std::size_t> todo;
-    todo.push(start);
-    while (!todo.empty()) {
-        const std::size_t v = todo.front();
-        todo.pop();
+    std::queue<std::size_t> frontier;
+    frontier.push(start);
+    while (!frontier.empty()) {
+        const std::size_t v = frontier.front();
+        frontier.pop();
         for (std::size_t w : needs[v]) {
             if (component[w] != component[start]) continue;
             if (w == start) {
@@ -85,7 +85,7 @@ std::vector<std::size_t> shortest_cycle(const std::vector<std::vector<std::size_
                 cycle.push_back(start);
                 return cycle;
             }
-            if (parent.emplace(w, v).second) todo.push(w);
+            if (parent.emplace(w, v).second) frontier.push(w);
         }
     }
     return {start, start};  // not reached: a component of two or more jobs has a cycle through each
@@ -138,13 +138,13 @@ bool needs_transitively(const std::vector<std::vector<std::size_t>>& needs, std:
     // visits, not the size of the set, so a 50,000-job chain checks in linear time.
     if (std::find(needs[from].begin(), needs[from].end(), target) != needs[from].end()) return true;
     std::unordered_set<std::size_t> seen;
-    std::vector<std::size_t> todo{from};
-    while (!todo.empty()) {
-        auto i = todo.back();
-        todo.pop_back();
+    std::vector<std::size_t> pending{from};
+    while (!pending.empty()) {
+        auto i = pending.back();
+        pending.pop_back();
         for (auto n : needs[i]) {
             if (n == target) return true;
-            if (seen.insert(n).second) todo.push_back(n);
+            if (seen.insert(n).second) pending.push_back(n);
         }
     }
     return false;

@@ -59,16 +59,16 @@ std::vector<pid_t> descendants(const std::unordered_map<pid_t, pid_t>& parents, 
     for (const auto& [pid, parent] : parents) children[parent].push_back(pid);
     std::vector<pid_t> out;
     std::unordered_set<pid_t> seen{root};
-    std::vector<pid_t> todo{root};
-    while (!todo.empty()) {
-        const pid_t at = todo.back();
-        todo.pop_back();
+    std::vector<pid_t> unvisited{root};
+    while (!unvisited.empty()) {
+        const pid_t at = unvisited.back();
+        unvisited.pop_back();
         auto it = children.find(at);
         if (it == children.end()) continue;
         for (pid_t child : it->second) {
             if (!seen.insert(child).second) continue;
             out.push_back(child);
-            todo.push_back(child);
+            unvisited.push_back(child);
         }
     }
     return out;
