@@ -389,8 +389,10 @@ void ProcessTask::wait_for_group() {
         maybe_complete();
         return;
     }
-    // Whatever was forked while the job was being killed, or still holds its output.
-    if (group_polls_ % 20 == 1) {
+    // Every 100 ms: whatever was forked while the job was being killed, or still holds its
+    // output. (Not at once: a process's pipes usually close a moment after its exit, and
+    // looking for their holders reads every process's descriptors.)
+    if (group_polls_ % 20 == 0) {
         signal_group(SIGKILL);
         if (open_streams_ > 0) manager_.signal_pipe_holders(cgroup_, pipe_inodes_, SIGKILL);
     }
