@@ -25,7 +25,11 @@ cp -rn "$root/tests/fuzz/corpus/$target/." "$corpus/"
 [ "$target" = jobfile ] && cp -rn "$root/examples/." "$root/tests/jobfiles/broken/." "$corpus/"
 dict=""
 [ -f "$root/tests/fuzz/dict/$target.dict" ] && dict="-dict=$root/tests/fuzz/dict/$target.dict"
+# Several processes only when asked: libFuzzer then writes each one's output to
+# fuzz-N.log in the crash directory instead of the terminal.
+parallel=""
+[ "$jobs" -gt 1 ] && parallel="-jobs=$jobs -workers=$jobs"
 cd "$crashes"
-# shellcheck disable=SC2086 # an empty $dict is no argument
+# shellcheck disable=SC2086 # empty $dict and $parallel are no arguments
 ASAN_OPTIONS=detect_leaks=1 exec "$build/tests/fuzz/fuzz_$target" -max_total_time="$seconds" -timeout=10 \
-    -rss_limit_mb=2048 -print_final_stats=1 -jobs="$jobs" -workers="$jobs" $dict "$corpus"
+    -rss_limit_mb=2048 -print_final_stats=1 $parallel $dict "$corpus"
