@@ -150,6 +150,12 @@ std::optional<Schedule> Schedule::parse(std::string_view text, std::string* erro
             *error = "`@every` takes a duration of at least 1s, e.g. \"@every 30s\"" + (why.empty() ? "" : ": " + why);
             return std::nullopt;
         }
+        // Found by fuzz_values: a century-long interval overflowed the clock's nanoseconds
+        // a few runs on. Ten years is beyond any schedule gaia serve will live to run.
+        if (*d > std::chrono::hours(24 * 3650)) {
+            *error = "`@every` takes at most 3650d (ten years)";
+            return std::nullopt;
+        }
         schedule.rule_ = Every{std::chrono::duration_cast<std::chrono::seconds>(*d)};
         return schedule;
     }

@@ -162,6 +162,8 @@ TEST_CASE("bad schedules say what is wrong") {
     CHECK(problem("@sometimes").find("unknown schedule `@sometimes`") == 0);
     CHECK(problem("@every 500ms").find("`@every` takes a duration of at least 1s") == 0);
     CHECK(problem("@every soon").find("`@every` takes a duration of at least 1s") == 0);
+    CHECK(problem("@every 3651d") == "`@every` takes at most 3650d (ten years)");
+    CHECK(problem("@every 30s3us3132323392s") == "`@every` takes at most 3650d (ten years)");
     CHECK(problem("") .find("a cron line has 5 fields") == 0);
     // Dates that never come.
     CHECK(problem("0 0 31 4 *") == "`0 0 31 4 *` never fires: April has no day 31");
