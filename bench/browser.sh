@@ -1,6 +1,6 @@
 #!/bin/sh
 # The browser pool against Playwright driving the same Chromium (/usr/bin/chromium), side
-# by side in one run, on the same page served by nginx on loopback (issue 7). Each page
+# by side in one run, on the same page served by nginx on loopback. Each page
 # gets a fresh context in both: a gaia instance, a Playwright newContext().
 #   1. 200 page loads (goto + wait for #app) over 4 browsers x 4 tabs, and 1 x 8:
 #      pages/s, peak RSS and PSS of the whole process tree (gaia or Node + every Chromium)

@@ -1,6 +1,6 @@
 #!/bin/sh
 # The file manager against the tools people use, side by side in one run, on tmpfs
-# (/dev/shm) so that the disk's noise does not hide gaia's own cost (issue 6):
+# (/dev/shm) so that the disk's noise does not hide gaia's own cost:
 #   1. copy 10,000 files of 4 KiB      gaia (glob, and one recursive op) vs cp -r
 #   2. copy one 1 GiB file             gaia vs cp
 #   3. sha256 of one 1 GiB file        gaia vs openssl dgst -sha256 vs sha256sum

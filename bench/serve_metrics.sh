@@ -1,5 +1,5 @@
 #!/bin/sh
-# gaia's monitoring endpoint under load (issue 8), next to prometheus-node-exporter in the
+# gaia's monitoring endpoint under load, next to prometheus-node-exporter in the
 # same run: wrk -c 50 -d 10s on gaia's /metrics (a run that exposes about 1,000 series,
 # served by `gaia run --listen`), on its /health and /liveness, and on node_exporter's
 # /metrics with its default collectors. Prints requests/s, p99 latency and errors, and

@@ -1,5 +1,5 @@
 #pragma once
-// The subcommands, one file each (DESIGN convention 9). Each binds its options into a
+// The subcommands, one file each. Each binds its options into a
 // plain struct and sets `action`, which main.cpp runs after parsing; only main.cpp turns
 // errors into messages and exit codes.
 
@@ -13,7 +13,7 @@
 
 namespace gaia::cli {
 
-// Exit statuses of SPEC §1.
+// Exit statuses (gaia(1), EXIT STATUS).
 enum ExitCode : int { kPassed = 0, kFailed = 1, kUsage = 2, kInterrupted = 130, kTerminated = 143 };
 
 // Options every subcommand takes.

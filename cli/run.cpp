@@ -1,4 +1,4 @@
-// gaia run FILE...: run the jobs once, report, exit with the status of SPEC §1.
+// gaia run FILE...: run the jobs once, report, exit with the status gaia(1) promises.
 
 #include "cli/commands.hpp"
 #include "cli/progress.hpp"

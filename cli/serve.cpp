@@ -1,4 +1,4 @@
-// gaia serve [FILE...]: the long-running mode of SPEC §4 — the monitoring endpoints, jobs
+// gaia serve [FILE...]: the long-running mode — the monitoring endpoints, jobs
 // on their schedules and on request, SIGHUP reload, SIGTERM/SIGINT drain.
 
 #include "cli/commands.hpp"

@@ -1,5 +1,5 @@
 #pragma once
-// The only place that knows every job kind (DESIGN: jobs/registry.cpp).
+// The only place that knows every job kind.
 
 #include "core/run/task.hpp"
 

@@ -6,7 +6,7 @@ A test checks that the JSON files are what this script writes, and runs every pa
 PromQL against a real Prometheus that scraped a real `gaia serve`.
 
 Every dashboard has a `datasource` variable (any Prometheus) and an `instance` variable
-(gaia instances, from gaia_build_info). Thresholds are SPEC §2.8's default SLOs.
+(gaia instances, from gaia_build_info). Thresholds are the default SLOs of gaia-jobs(5).
 """
 import json
 import os

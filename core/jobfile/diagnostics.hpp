@@ -1,5 +1,6 @@
 #pragma once
-// Problems found in job files, each with the place it was found (DESIGN convention 10).
+// Problems found in job files, each with the place it was found:
+// `file:line:col` of the TOML node, for semantic problems too.
 
 #include <cstdint>
 #include <memory>

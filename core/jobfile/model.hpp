@@ -73,7 +73,7 @@ struct Job {
     std::shared_ptr<const KindConfig> config;
 };
 
-// One subsystem's objectives from `[slo.NAME]` (SPEC §2.8). Unset: the SPEC's default for
+// One subsystem's objectives from `[slo.NAME]`. Unset: the default of gaia-jobs(5) for
 // that subsystem, which gaia serve's health applies.
 struct SloSettings {
     std::optional<double> success_rate;

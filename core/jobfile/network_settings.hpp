@@ -1,5 +1,5 @@
 #pragma once
-// The [network] table (SPEC §2.8): what the network coordinator (core/net) enforces for
+// The [network] table: what the network coordinator (core/net) enforces for
 // every HTTP transfer. Not a job kind's table: core compiles it.
 
 #include "core/jobfile/values.hpp"

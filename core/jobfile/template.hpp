@@ -1,5 +1,5 @@
 #pragma once
-// `{{ … }}` templates in job-file strings (SPEC §2.2).
+// `{{ … }}` templates in job-file strings (gaia-jobs(5), TEMPLATES).
 //
 // A template is compiled once when the job file is loaded, so every reference is checked
 // before anything runs, and rendered per task instance.

@@ -1,5 +1,5 @@
 #pragma once
-// The value syntaxes of job files (SPEC §2.1): durations, sizes and rates.
+// The value syntaxes of job files: durations, sizes and rates.
 
 #include <chrono>
 #include <cstdint>

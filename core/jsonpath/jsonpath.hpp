@@ -1,5 +1,5 @@
 #pragma once
-// The JSONPath subset of SPEC §2.4/§2.5 (`$`, `.key`, `['key']`, `[n]`, `[*]`), shared by
+// The JSONPath subset of gaia-jobs(5) (`$`, `.key`, `['key']`, `[n]`, `[*]`), shared by
 // the kinds that look into JSON documents (http responses, parsed files).
 
 #include <nlohmann/json.hpp>

@@ -6,7 +6,7 @@ namespace gaia::loop::fs {
 namespace {
 
 // A request that frees itself after its callback. When libuv refuses the call at once
-// (a negative return), the callback still comes, on a later loop turn (convention 3).
+// (a negative return), the callback still comes, on a later loop turn: callers are never re-entered.
 struct Request {
     uv_fs_t req{};
     std::function<void(uv_fs_t&)> done;

@@ -1,5 +1,5 @@
 #pragma once
-// Single file-system calls on libuv's thread pool (DESIGN: blocking work leaves the loop
+// Single file-system calls on libuv's thread pool (blocking work leaves the loop
 // thread). Each call owns its uv_fs_t until the result is back on the loop thread, so the
 // caller may go away meanwhile: its callback then only has to notice, not to wait.
 // Results follow libuv: a non-negative value, or a negative UV_E* code.

@@ -1,5 +1,5 @@
 #pragma once
-// Ownership of libuv handles (DESIGN convention 1).
+// Ownership of libuv handles.
 //
 // Every uv handle has exactly one owner object. The owner lives on the heap, is neither
 // copyable nor movable (libuv keeps a pointer to the handle inside it), and frees itself

@@ -1,8 +1,8 @@
 #pragma once
 // The one event loop of a gaia process, with the two services every component needs:
-// running a function on a later loop turn (DESIGN convention 3: never complete
-// synchronously) and deleting an object once the callback it is in has returned
-// (convention 4: never delete an object inside its own callback).
+// running a function on a later loop turn (never complete synchronously, so
+// that no caller is re-entered) and deleting an object once the callback it is in has returned
+// (never delete an object inside its own callback).
 
 #include <uv.h>
 

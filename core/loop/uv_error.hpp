@@ -1,5 +1,5 @@
 #pragma once
-// Turning libuv return codes into errors at the call site (DESIGN convention 2).
+// Turning libuv return codes into errors at the call site.
 
 #include <stdexcept>
 #include <string>

@@ -1,5 +1,5 @@
 #pragma once
-// Blocking work on libuv's thread pool (DESIGN: file I/O, hashing and parsing leave the
+// Blocking work on libuv's thread pool (file I/O, hashing and parsing leave the
 // loop thread). The request owns itself until its result is back on the loop thread, so
 // the caller may go away meanwhile: `after` then only has to notice.
 

@@ -1,7 +1,7 @@
 #pragma once
 // Counters, gauges and histograms with labels, exposed in the Prometheus text format.
 //
-// Every metric is touched on the loop thread only (DESIGN: one loop thread), so there are
+// Every metric is touched on the loop thread only (gaia has one loop thread), so there are
 // no locks. Series are created on first use and live as long as the registry; callers
 // keep references, which stay valid (series are held by pointer).
 

@@ -1,5 +1,5 @@
 #pragma once
-// The network coordinator for one run (SPEC §2.8 [network]): what every HTTP transfer
+// The network coordinator for one run ([network]): what every HTTP transfer
 // shares whatever engine carries it — the DNS cache, the connection limits and their
 // count, TLS and proxy settings — and the network's health for `gaia serve`.
 

@@ -1,5 +1,5 @@
 #pragma once
-// The machine-readable reports of a run (SPEC §3): JSON and JUnit XML. Both pass every
+// The machine-readable reports of a run (gaia-run(1), REPORTS): JSON and JUnit XML. Both pass every
 // string through the redactor.
 
 #include "core/report/redactor.hpp"

@@ -1,5 +1,5 @@
 #pragma once
-// The run and job metrics of SPEC §5, registered once per process.
+// The run and job metrics (gaia-monitoring(7)), registered once per process.
 
 #include "core/metrics/registry.hpp"
 

@@ -1,5 +1,5 @@
 #pragma once
-// When a scheduled job runs under `gaia serve` (SPEC §2.3 `schedule`): `@every D`, a
+// When a scheduled job runs under `gaia serve` (the `schedule` key): `@every D`, a
 // 5-field cron line (minute hour day-of-month month day-of-week: `*`, lists, ranges,
 // steps, month and day names), `@hourly`, `@daily` and cron's other aliases. Cron lines
 // are read in the local time zone, as cron does:

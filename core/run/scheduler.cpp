@@ -107,7 +107,7 @@ void Scheduler::start(std::function<void()> on_finished) {
         if (states_[i].selected && states_[i].needs.empty()) activate(states_[i]);
     }
     pump();
-    // Even a run with nothing to do reports on a later turn (DESIGN convention 3).
+    // Even a run with nothing to do reports on a later turn, like every completion.
     env_.loop.post([this] { maybe_finish(); });
 }
 
@@ -363,7 +363,7 @@ void Scheduler::begin_attempt(Attempt* a) {
 void Scheduler::on_attempt_done(Attempt* a, TaskOutcome outcome) {
     const double seconds = static_cast<double>(loop::Loop::hrtime_ns() - a->started_ns) / 1e9;
     if (a->timer) a->timer->stop();
-    // The task is inside its own callback: its runtime disposes of it later (convention 4).
+    // The task is inside its own callback: its runtime disposes of it later.
     auto& s = *a->state;
     s.runtime->retire(env_.loop, std::move(a->task));
     if (!s.lost_need.empty()) {

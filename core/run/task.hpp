@@ -1,5 +1,5 @@
 #pragma once
-// The one interface every job kind implements (DESIGN convention 6): a kind compiles its
+// The one interface every job kind implements: a kind compiles its
 // keys (jobfile::KindCompiler), builds a runtime for its subsystem once per run, and the
 // runtime makes one Task per attempt.
 
@@ -63,7 +63,7 @@ class Task {
 public:
     virtual ~Task() = default;
     // Starts the work. `done` is called exactly once, on a later loop turn: never from
-    // inside start() (DESIGN convention 3). The context outlives the task.
+    // inside start(), so no caller is re-entered. The context outlives the task.
     virtual void start(const TaskContext& ctx, Completion done) = 0;
     // Asks the work to stop. `done` still comes, once the work is really gone (a process
     // gets its kill_grace); its status then no longer matters to the caller.

@@ -1,5 +1,5 @@
 #pragma once
-// The web dashboard at `/` (SPEC §4): one self-contained page — no external script,
+// The web dashboard at `/`: one self-contained page — no external script,
 // style, font or image — that polls /health, /api/v1/jobs and /metrics and shows
 // health per subsystem, jobs with their last result and next run, and live rates.
 

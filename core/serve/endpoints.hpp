@@ -1,5 +1,5 @@
 #pragma once
-// The monitoring endpoints of SPEC §4, for `gaia serve` and `gaia run --listen`:
+// The monitoring endpoints (gaia-serve(1), ENDPOINTS), for `gaia serve` and `gaia run --listen`:
 // /, /health, /health/NAME, /liveness, /readiness, /metrics, /api/v1/jobs,
 // POST /api/v1/jobs/NAME/run and, with --enable-debug, /debug/loop and
 // /debug/pprof/profile and /debug/pprof/heap. Paths are matched

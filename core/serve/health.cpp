@@ -9,7 +9,7 @@
 namespace gaia::serve {
 namespace {
 
-// SPEC §2.8's defaults, for a subsystem without its [slo.*] key.
+// The default objectives (gaia-jobs(5), [slo.NAME]), for a subsystem without its key.
 struct Defaults {
     std::optional<double> success_rate;
     std::optional<double> p95_s;

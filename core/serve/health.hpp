@@ -1,7 +1,7 @@
 #pragma once
-// SLO-based health of SPEC §2.8 and §4: each subsystem's recent work and current load,
-// read from its metrics, judged against the job files' [slo.*] objectives (or the SPEC's
-// defaults). One threshold missed: degraded. Success under half its objective, or a
+// SLO-based health (gaia-serve(1), /health): each subsystem's recent work and current load,
+// read from its metrics, judged against the job files' [slo.*] objectives (or the
+// defaults of gaia-jobs(5)). One threshold missed: degraded. Success under half its objective, or a
 // subsystem that cannot work at all (no Chromium, a stalled loop): unhealthy.
 
 #include "core/jobfile/model.hpp"
@@ -22,7 +22,7 @@ namespace gaia::serve {
 enum class HealthStatus { healthy, degraded, unhealthy };
 const char* health_name(HealthStatus status);
 
-// The five subsystems, in SPEC order.
+// The five subsystems, in the order every report and page lists them.
 inline constexpr std::array<std::string_view, 5> kSubsystems = {"api", "file", "browser", "process", "network"};
 
 // The subsystem whose work tasks of this kind are ("" for an unknown kind).

@@ -1,6 +1,6 @@
 #pragma once
 // A small HTTP/1.1 server on libuv and http-parser, for gaia's monitoring endpoints
-// (SPEC §4): keep-alive, pipelined requests answered in order, HEAD, a Content-Length on
+// (gaia-serve(1)): keep-alive, pipelined requests answered in order, HEAD, a Content-Length on
 // every answer, `Connection: close` honoured, and limits that a hostile or broken client
 // cannot get around — header size (431), body size (413), connections, the time a client
 // may take to send its headers (slowloris: 408) or to stay idle between requests, and the

@@ -1,5 +1,5 @@
 #pragma once
-// The JSON of /api/v1/jobs (SPEC §4), one shape for gaia serve and gaia run --listen.
+// The JSON of /api/v1/jobs, one shape for gaia serve and gaia run --listen.
 
 #include "core/jobfile/model.hpp"
 #include "core/report/redactor.hpp"

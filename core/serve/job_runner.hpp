@@ -1,5 +1,5 @@
 #pragma once
-// The jobs of `gaia serve` (SPEC §4): scheduled jobs run when their `schedule` says, any
+// The jobs of `gaia serve`: scheduled jobs run when their `schedule` says, any
 // job runs when asked (POST /api/v1/jobs/NAME/run). Each run is one Scheduler over the job
 // and what it needs, on subsystems shared by every run of the same job set. A run still
 // going when the job is due again is skipped and counted.

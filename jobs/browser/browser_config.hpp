@@ -1,5 +1,5 @@
 #pragma once
-// What the browser kind compiles from a job (SPEC §2.7) and from the [browser] table (§2.8).
+// What the browser kind compiles from a job and from the [browser] table.
 
 #include "core/jobfile/model.hpp"
 
@@ -59,7 +59,7 @@ struct BrowserJobConfig final : jobfile::KindConfig {
 struct BrowserConfig final : jobfile::KindConfig {
     std::uint32_t instances = 1;           // Chromium processes; contexts are far cheaper than browsers
     std::uint32_t tabs_per_instance = 8;   // pages open at once in one browser
-    std::string executable;                // empty: found as SPEC §2.8 says
+    std::string executable;                // empty: found as gaia-jobs(5) says
     bool headless = true;
     std::vector<std::string> args;
     std::vector<std::string> extensions;   // unpacked extension directories, absolute

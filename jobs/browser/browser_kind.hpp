@@ -1,5 +1,5 @@
 #pragma once
-// kind = "browser": page sessions in headless Chromium (SPEC §2.7), on the browser pool.
+// kind = "browser": page sessions in headless Chromium, on the browser pool.
 
 #include "core/run/task.hpp"
 

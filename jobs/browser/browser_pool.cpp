@@ -268,7 +268,7 @@ void BrowserPool::shut(Instance& instance) {
 void BrowserPool::remove(Instance* instance) {
     auto it = std::find_if(instances_.begin(), instances_.end(), [instance](const auto& i) { return i.get() == instance; });
     if (it == instances_.end()) return;
-    // Called from the Chromium's own callback: it goes on a later turn (DESIGN convention 4).
+    // Called from the Chromium's own callback: it goes on a later turn (nothing is deleted inside its own callback).
     env_.loop.defer_delete(std::move(*it));
     instances_.erase(it);
     pump();

@@ -1,5 +1,5 @@
 #pragma once
-// The browser pool subsystem for one run (SPEC §2.8 [browser]): up to `instances`
+// The browser pool subsystem for one run ([browser]): up to `instances`
 // Chromium processes, launched when pages are wanted, each serving up to
 // `tabs_per_instance` pages at once. A page request waits in a queue while the pool is
 // full (gaia_browser_queue_depth). A browser that has served `recycle_after` pages takes

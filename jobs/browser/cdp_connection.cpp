@@ -32,7 +32,7 @@ CdpConnection::CdpConnection(loop::Loop& loop, std::function<bool(std::string)> 
 
 void CdpConnection::fail_later(ReplyHandler reply, std::string error) {
     if (!reply) return;
-    // Never inside the caller's own call (DESIGN convention 3).
+    // Never inside the caller's own call.
     loop_.post([reply = std::move(reply), error = std::move(error)] { reply(CdpReply{nullptr, error}); });
 }
 

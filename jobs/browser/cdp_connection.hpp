@@ -1,5 +1,5 @@
 #pragma once
-// CDP, layers 2 and 3 (DESIGN convention 8). The connection numbers calls, matches each
+// CDP, layers 2 and 3 (docs/architecture.md). The connection numbers calls, matches each
 // reply to its call and routes events by sessionId: one pipe carries the browser's own
 // messages and, flattened (Target.attachToTarget with flatten), those of every page. A
 // CdpSession is one attached target: its pending calls, its event handlers; when the

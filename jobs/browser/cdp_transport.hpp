@@ -1,5 +1,5 @@
 #pragma once
-// CDP, layer 1 (DESIGN convention 8): the pipe to Chromium's --remote-debugging-pipe.
+// CDP, layer 1 (docs/architecture.md): the pipe to Chromium's --remote-debugging-pipe.
 // Messages are JSON texts ended by a NUL byte; gaia writes to the browser's fd 3 and reads
 // its fd 4. A message may arrive in many reads and many messages in one: the transport
 // buffers partial ones, up to a bound — a browser that sends more than max_message bytes

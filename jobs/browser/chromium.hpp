@@ -1,5 +1,5 @@
 #pragma once
-// One Chromium process driven over --remote-debugging-pipe: found (SPEC §2.8), launched
+// One Chromium process driven over --remote-debugging-pipe: found (gaia-jobs(5), [browser]), launched
 // with a fresh user-data-dir and the flags that keep it quiet, watched (an exit gaia did
 // not ask for fails every pending call with the browser's last stderr lines), and
 // stopped: Browser.close, a grace period, then SIGKILL to its whole process group. Its

@@ -1,5 +1,5 @@
 #pragma once
-// What the file kind compiles from a job (SPEC §2.5) and from the [file] table (§2.8).
+// What the file kind compiles from a job and from the [file] table.
 
 #include "core/jobfile/model.hpp"
 #include "core/jsonpath/jsonpath.hpp"

@@ -1,5 +1,5 @@
 #pragma once
-// kind = "file": file operations (SPEC §2.5), on the file manager.
+// kind = "file": file operations, on the file manager.
 
 #include "core/run/task.hpp"
 

@@ -70,7 +70,7 @@ void FileTask::start(const run::TaskContext& ctx, run::Completion done) {
 }
 
 void FileTask::fail_later(std::string error) {
-    // Before any work: another attempt would render the same (DESIGN convention 3: the
+    // Before any work: another attempt would render the same (never synchronously: the
     // outcome still comes on a later turn).
     run::TaskOutcome outcome;
     outcome.error = std::move(error);

@@ -1,5 +1,5 @@
 #pragma once
-// Globs of the file kind (SPEC §2.5): `*` and `?` within one path component, `[abc]`,
+// Globs of the file kind: `*` and `?` within one path component, `[abc]`,
 // `[a-z]`, `[!a]` classes, and `**` as a whole component for any number of directories.
 // As in the shell, a wildcard does not match a leading dot: `.hidden` needs a pattern
 // component that starts with a dot.

@@ -1,5 +1,5 @@
 #pragma once
-// libcurl's multi_socket interface driven by the event loop (DESIGN convention 7): one
+// libcurl's multi_socket interface driven by the event loop: one
 // CURLM per loop, one timer, one poll handle per socket libcurl asks to watch, context
 // passed through CURLMOPT_*DATA and CURLOPT_PRIVATE, and curl_multi_info_read drained
 // after every action. libcurl is never called from inside one of its own callbacks, and

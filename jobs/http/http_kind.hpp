@@ -1,5 +1,5 @@
 #pragma once
-// kind = "http": API calls (SPEC §2.4), on the API client pool.
+// kind = "http": API calls, on the API client pool.
 
 #include "core/run/task.hpp"
 

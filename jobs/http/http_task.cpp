@@ -86,7 +86,7 @@ void HttpTask::complete(run::TaskOutcome outcome) {
 }
 
 void HttpTask::fail_soon(std::string error, bool retryable) {
-    // Reported on a later loop turn (DESIGN convention 3).
+    // Reported on a later loop turn, like every completion.
     pool_.env().loop.post([this, alive = std::weak_ptr<int>(alive_), error = std::move(error), retryable] {
         if (alive.expired()) return;
         run::TaskOutcome o;

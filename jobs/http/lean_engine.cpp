@@ -557,7 +557,7 @@ void LeanEngine::complete(Transfer* t) {
     owned->response.total_s = static_cast<double>(loop::Loop::hrtime_ns() - owned->started_ns) / 1e9;
     auto done = std::move(owned->done);
     HttpResponse response = std::move(owned->response);
-    // Possibly inside the transfer's own timer callback: it goes a turn later (convention 4).
+    // Possibly inside the transfer's own timer callback: it goes a turn later.
     loop_.defer_delete(std::move(owned));
     if (done) done(std::move(response));
 }

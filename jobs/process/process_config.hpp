@@ -27,7 +27,7 @@ struct CaptureSpec {
     std::shared_ptr<const RE2> regex;
 };
 
-// Resource limits of SPEC §2.6; a job's own override [process].limits key by key.
+// Resource limits (`limits`); a job's own override [process].limits key by key.
 struct Limits {
     std::optional<std::uint64_t> memory;      // bytes
     std::optional<jobfile::Duration> cpu_time;

@@ -1,5 +1,5 @@
 #pragma once
-// kind = "process": OS processes (SPEC §2.6).
+// kind = "process": OS processes.
 
 #include "core/run/task.hpp"
 

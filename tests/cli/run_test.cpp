@@ -1,5 +1,5 @@
 // gaia run end to end: the built binary on job files written by the test, with real
-// processes; exit statuses, reports, signals and secrets as SPEC §1, §3 and §6 promise.
+// processes; exit statuses, reports, signals and secrets as gaia(1) and gaia-run(1) promise.
 
 #include "tests/support/subprocess.hpp"
 
@@ -44,7 +44,7 @@ TEST_CASE("a job file on standard input") {
     CHECK(out.out.find("run stdin: passed") != std::string::npos);
 }
 
-TEST_CASE("the JSON report has the SPEC shape") {
+TEST_CASE("the JSON report has the documented shape") {
     TempDir dir;
     auto file = dir.file("r.toml", R"T(name = "rep"
 [jobs.list]

@@ -4,6 +4,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <regex>
 #include <set>
@@ -129,4 +130,38 @@ TEST_CASE("every test case name reaches ctest whole and once") {
     }
     CHECK(files > 20);
     CHECK(names.size() > 200);
+}
+
+TEST_CASE("the repository explains itself: no reference to a document outside it") {
+    // Readers of the tree have only the tree: comments, man pages and scripts point at files
+    // in it (docs/architecture.md, the man pages), never at planning notes kept elsewhere.
+    // (Each pattern is bracketed so that this file does not match itself.)
+    const std::regex outside(R"re(SPE[C] (§|\\\(sc)|DESIG[N](\.md| convention)|\.\./share[d]/|\b[Ii]ssues? #?[0-9]+|\b[Tt]he [i]ssue\b)re");
+    const std::set<std::string> skipped_dirs = {"corpus", "regressions", "__pycache__"};
+    std::size_t files = 0;
+    auto scan = [&](const std::filesystem::path& path) {
+        if (std::filesystem::file_size(path) > (1u << 20)) return;
+        ++files;
+        const auto text = read_file(path);
+        std::smatch m;
+        if (std::regex_search(text, m, outside)) {
+            const auto line = std::count(text.begin(), text.begin() + m.position(0), '\n') + 1;
+            FAIL_CHECK(path.string() << ":" << line << ": `" << m.str(0) << "` points outside the repository");
+        }
+    };
+    for (const char* top : {"README.md", "CMakeLists.txt", ".ci/run"}) {
+        if (std::filesystem::exists(source(top))) scan(source(top));
+    }
+    for (const char* dir : {"cli", "core", "jobs", "tests", "bench", "scripts", "man", "completions", "configs", "deploy",
+                            "examples", "docs"}) {
+        auto it = std::filesystem::recursive_directory_iterator(source(dir));
+        for (; it != std::filesystem::recursive_directory_iterator(); ++it) {
+            if (it->is_directory() && skipped_dirs.count(it->path().filename().string())) {
+                it.disable_recursion_pending();
+                continue;
+            }
+            if (it->is_regular_file()) scan(it->path());
+        }
+    }
+    CHECK(files > 300);
 }

@@ -10,8 +10,8 @@
 
 namespace gaia::test {
 
-// The relative error allowed when a test measures a rate. The plain build is held to the
-// issue's 5%; under AddressSanitizer everything runs two to three times slower on two
+// The relative error allowed when a test measures a rate. The plain build is held to
+// 5%; under AddressSanitizer everything runs two to three times slower on two
 // shared cores, so there a measured rate only has to be roughly right — the sanitizer
 // build is for memory errors, and the plain build proves the precision.
 #ifdef GAIA_SANITIZED

@@ -63,7 +63,7 @@ struct Fixture {
 
 }  // namespace
 
-TEST_CASE("health: the SPEC's default objectives, degraded for one miss, unhealthy under half the success objective") {
+TEST_CASE("health: the default objectives, degraded for one miss, unhealthy under half the success objective") {
     Fixture f;
     auto v = f.health.overall();
     CHECK(v.status == HealthStatus::healthy);

@@ -1,4 +1,4 @@
-// [file].concurrency (issue 6): how many operations really run at once. Each op reads a
+// [file].concurrency: how many operations really run at once. Each op reads a
 // FIFO, which blocks until a writer comes and goes: the test counts the readers there
 // are at once (a non-blocking open for writing succeeds only where one waits), so it
 // sees both the cap and that libuv's pool has the threads to reach it.

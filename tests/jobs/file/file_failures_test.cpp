@@ -1,4 +1,4 @@
-// The file kind when things go wrong (issue 6): every failure is a clear error of its
+// The file kind when things go wrong: every failure is a clear error of its
 // own instance, the run goes on, and no target is ever left half-written — not on a full
 // disk, a file-size limit, a timeout, an interrupt or a SIGKILL.
 

@@ -1,4 +1,4 @@
-// The file kind end to end (SPEC §2.5): every op through the gaia binary, with its
+// The file kind end to end: every op through the gaia binary, with its
 // expectations, captures, report and metrics.
 
 #include "tests/support/file_helpers.hpp"

@@ -204,7 +204,7 @@ url = ")T" + nginx.http_url("/2mib.bin") + R"T("
 TEST_CASE("one bandwidth budget for all transfers, within 5% and fair (lean engine)") { bandwidth_budget("auto"); }
 
 TEST_CASE("the bandwidth budget over a 10 s run of 50 concurrent 10 MiB downloads") {
-    // The issue's workload as written: the run is cut at 10 s; what arrived by then counts.
+    // The workload as first reported: the run is cut at 10 s; what arrived by then counts.
     NginxServer nginx;
     TempDir dir;
     auto run = run_with_metrics(dir, R"T([settings]

@@ -57,7 +57,7 @@ TEST_CASE("a child that leaves its job's group is stopped when the job's process
         CAPTURE(cgroups);
         TempDir dir;
         const std::string marker = "gaia-escapee-exit-" + cgroups;
-        // The issue's reproduction: the daemon keeps the job's stdout and would live for ever.
+        // The reported reproduction: the daemon keeps the job's stdout and would live for ever.
         auto t = run_timed(dir, R"T([jobs.escape]
 kind = "process"
 shell = ")T" + escapee(dir, marker + "-a") + R"T( sleep 1; echo started"

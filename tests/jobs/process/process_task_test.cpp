@@ -55,7 +55,7 @@ struct Fixture {
         in_start = false;
         if (after_start) after_start(*task);
         loop.run();
-        CHECK_FALSE(completed_inside_start);  // DESIGN convention 3
+        CHECK_FALSE(completed_inside_start);  // never synchronously
         task.reset();
         runtime->close();
         runtime.reset();
