@@ -1,6 +1,7 @@
 #include "core/jobfile/values.hpp"
 
 #include <cctype>
+#include <charconv>
 #include <cmath>
 #include <iterator>
 #include <limits>
@@ -18,7 +19,16 @@ std::optional<double> take_number(std::string_view& text) {
         while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i, digits = true;
     }
     if (!digits) return std::nullopt;
-    double value = std::stod(std::string(text.substr(0, i)));
+    double value = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + i, value);
+    if (ec == std::errc::result_out_of_range) {
+        // Beyond a double: a huge number (which every caller refuses as too large), or a
+        // tiny one (zero, for a duration or a size). Never an exception: std::stod threw
+        // out of the parser for "1000…0s" with 400 digits.
+        const auto integer = text.substr(0, text.find('.'));
+        value = integer.find_first_not_of('0') != std::string_view::npos ? std::numeric_limits<double>::infinity() : 0.0;
+    }
+    (void)end;
     text.remove_prefix(i);
     return value;
 }
@@ -122,6 +132,10 @@ std::optional<Rate> parse_rate(std::string_view text, std::string* error) {
     auto count = take_number(count_text);
     if (!count || !count_text.empty() || *count <= 0) {
         *error = "invalid rate " + quoted(original) + ": the count must be a positive number";
+        return std::nullopt;
+    }
+    if (!std::isfinite(*count)) {
+        *error = "rate " + quoted(original) + " is too large";
         return std::nullopt;
     }
     double per = 0;

@@ -66,3 +66,21 @@ TEST_CASE("durations print back in their shortest form") {
     CHECK(format_duration(Duration(250ms)) == "250ms");
     CHECK(format_duration(Duration(48h)) == "2d");
 }
+
+TEST_CASE("numbers beyond a double are refused or read as zero, never thrown") {
+    // Found by the values fuzz target: std::stod threw out_of_range for 400 digits and
+    // the exception ended gaia.
+    const std::string huge(400, '9');
+    const std::string tiny = "0." + std::string(400, '0') + "1";
+    std::string error;
+    CHECK_FALSE(parse_duration(huge + "s", &error));
+    CHECK(error.find("too long") != std::string::npos);
+    CHECK(parse_duration(tiny + "s", &error) == Duration(0));
+    CHECK_FALSE(parse_size(huge + "KiB", &error));
+    CHECK(error.find("too large") != std::string::npos);
+    CHECK(parse_size(tiny + "B", &error) == 0u);
+    CHECK_FALSE(parse_rate(huge + "/s", &error));
+    CHECK(error.find("too large") != std::string::npos);
+    CHECK_FALSE(parse_rate(tiny + "/s", &error));  // zero: not a positive count
+    CHECK_FALSE(parse_bandwidth(huge + "B/s", &error));
+}
