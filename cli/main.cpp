@@ -2,6 +2,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/setup.hpp"
+#include "cli/usage_hints.hpp"
 #include "core/loop/uv_error.hpp"
 #include "jobs/registry.hpp"
 
@@ -53,6 +54,10 @@ int main(int argc, char** argv) {
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
+        if (auto message = explain_parse_error(app, e, argc, argv)) {
+            std::cerr << *message << '\n';
+            return kUsage;
+        }
         const int code = app.exit(e);
         return code == 0 ? kPassed : kUsage;
     }

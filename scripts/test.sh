@@ -15,11 +15,11 @@ CCACHE_NOHASHDIR=true
 export CCACHE_BASEDIR CCACHE_NOHASHDIR
 
 jobs=$(nproc 2>/dev/null || echo 2)
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGAIA_WERROR=ON >/dev/null
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=ON -DGAIA_WERROR=ON >/dev/null
 cmake --build build -j "$jobs"
 ctest --test-dir build --output-on-failure -j "$jobs"
 
-CC=clang CXX=clang++ cmake -S . -B build-san -G Ninja -DCMAKE_BUILD_TYPE=Debug -DGAIA_SANITIZE=ON -DGAIA_FUZZ=ON -DGAIA_WERROR=ON \
+CC=clang CXX=clang++ cmake -S . -B build-san -G Ninja -DCMAKE_BUILD_TYPE=Debug -DGAIA_SANITIZE=ON -DGAIA_FUZZ=ON -DBUILD_TESTING=ON -DGAIA_WERROR=ON \
     -DGAIA_FUZZ_SECONDS="${GAIA_FUZZ_SECONDS:-20}" >/dev/null
 cmake --build build-san -j "$jobs"
 # detect_leaks stays on: every test also proves gaia leaks nothing.
