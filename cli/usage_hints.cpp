@@ -61,7 +61,7 @@ Words read_words(CLI::App& app, int argc, char** argv) {
     return words;
 }
 
-// Every long and short option of a subcommand and of gaia itself, as typed.
+// Every long option of a subcommand and of gaia itself, as typed.
 std::vector<std::string> option_spellings(CLI::App& app, CLI::App* command) {
     std::vector<std::string> out;
     for (CLI::App* scope : {&app, command}) {

@@ -42,7 +42,7 @@ set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "chromium")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "prometheus, prometheus-node-exporter, grafana, libgoogle-perftools4")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
 set(CPACK_STRIP_FILES ON)
-# Directories 0755 and files 0644 whatever the builder's umask (Debian policy).
+# Directories 0755 whatever the builder's umask (Debian policy; install(FILES) makes files 0644).
 set(CPACK_INSTALL_DEFAULT_DIRECTORY_PERMISSIONS
     OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ GROUP_EXECUTE WORLD_READ WORLD_EXECUTE)
 set(CPACK_DEB_COMPONENT_INSTALL OFF)
