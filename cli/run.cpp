@@ -316,7 +316,7 @@ void add_run_command(CLI::App& app, GlobalOptions& globals, Action& action) {
     cmd->add_option("--report-junit", o->report_junit, "Write a JUnit XML report here");
     cmd->add_option("--metrics-file", o->metrics_file, "Write the final metrics here (Prometheus text, atomically)");
     cmd->add_option("--shard", o->shard, "Run only the K-th of N equal slices of every fan-out (K/N)");
-    cmd->add_option("--listen", o->listen, "Serve /metrics, /liveness and /readiness on HOST:PORT while the run lasts");
+    cmd->add_option("--listen", o->listen, "While the run lasts, serve gaia serve's endpoints on HOST:PORT: the dashboard, /metrics, /health, /liveness, /readiness, /api/v1/jobs");
     cmd->add_option("--progress", o->progress, "Live progress: auto (on a terminal), always, never")
         ->check(CLI::IsMember({"auto", "always", "never"}));
     cmd->callback([&globals, &action, o] { action = [&globals, o] { return run_command(globals, *o); }; });

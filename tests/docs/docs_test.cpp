@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <regex>
 #include <set>
+#include <sstream>
 
 using namespace gaia::test;
 
@@ -87,6 +88,43 @@ TEST_CASE("every option of the binary is in its man page and its completions") {
             CHECK(fish.find("-l " + option.substr(2)) != std::string::npos);
         }
     }
+}
+
+TEST_CASE("every option a man page describes is one its command takes") {
+    // The other way round from the test above: a man page must not describe an option the
+    // binary no longer has. Options are the `.TP` entries whose tag starts with \-\-.
+    const std::vector<std::pair<std::vector<std::string>, std::string>> pages = {
+        {{"--help"}, "man/gaia.1"},
+        {{"run", "--help"}, "man/gaia-run.1"},
+        {{"validate", "--help"}, "man/gaia-validate.1"},
+        {{"plan", "--help"}, "man/gaia-plan.1"},
+        {{"serve", "--help"}, "man/gaia-serve.1"},
+        {{"top", "--help"}, "man/gaia-top.1"},
+    };
+    const auto global = long_options({"--help"});
+    const std::regex tag(R"re(^\.B[IR]* \\-\\-([a-z][a-z\\-]*))re");
+    std::size_t described = 0;
+    for (const auto& [args, page] : pages) {
+        auto offered = long_options(args);
+        offered.insert(global.begin(), global.end());
+        offered.insert("--help");
+        offered.insert("--version");
+        const auto text = read_file(source(page));
+        std::istringstream lines(text);
+        std::string line, previous;
+        while (std::getline(lines, line)) {
+            std::smatch m;
+            if (previous == ".TP" && std::regex_search(line, m, tag)) {
+                ++described;
+                const std::string option = "--" + unroff(m[1].str());
+                const std::string where = page + " describes " + option;  // INFO cannot capture a structured binding
+                INFO(where);
+                CHECK(offered.count(option) == 1);
+            }
+            previous = line;
+        }
+    }
+    CHECK(described >= 20);
 }
 
 TEST_CASE("the man pages render without warnings") {
