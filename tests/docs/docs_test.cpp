@@ -38,6 +38,20 @@ std::string unroff(std::string text) {
     return out;
 }
 
+// Each command's --help and the man page that documents it (validate has no options of
+// its own beyond the common ones).
+const std::vector<std::pair<std::vector<std::string>, std::string>>& help_pages() {
+    static const std::vector<std::pair<std::vector<std::string>, std::string>> pages = {
+        {{"--help"}, "man/gaia.1"},
+        {{"run", "--help"}, "man/gaia-run.1"},
+        {{"validate", "--help"}, "man/gaia-validate.1"},
+        {{"plan", "--help"}, "man/gaia-plan.1"},
+        {{"serve", "--help"}, "man/gaia-serve.1"},
+        {{"top", "--help"}, "man/gaia-top.1"},
+    };
+    return pages;
+}
+
 }  // namespace
 
 TEST_CASE("completion scripts parse in bash, zsh and fish") {
@@ -68,17 +82,10 @@ TEST_CASE("every option of the binary is in its man page and its completions") {
     const auto bash = read_file(source("completions/gaia.bash"));
     const auto zsh = read_file(source("completions/_gaia"));
     const auto fish = read_file(source("completions/gaia.fish"));
-    const std::vector<std::pair<std::vector<std::string>, std::string>> pages = {
-        {{"--help"}, "man/gaia.1"},
-        {{"run", "--help"}, "man/gaia-run.1"},
-        {{"plan", "--help"}, "man/gaia-plan.1"},
-        {{"serve", "--help"}, "man/gaia-serve.1"},
-        {{"top", "--help"}, "man/gaia-top.1"},
-    };
-    for (const auto& [args, page] : pages) {
+    for (const auto& [args, page] : help_pages()) {
         const auto man = unroff(read_file(source(page))) + unroff(read_file(source("man/gaia.1")));
         const auto options = long_options(args);
-        CHECK(options.size() >= 1);  // the help was read at all
+        if (args.front() != "validate") CHECK(options.size() >= 1);  // the help was read at all
         for (const auto& option : options) {
             const std::string where = std::string(page) + " " + option;  // INFO cannot capture a structured binding
             INFO(where);
@@ -93,18 +100,10 @@ TEST_CASE("every option of the binary is in its man page and its completions") {
 TEST_CASE("every option a man page describes is one its command takes") {
     // The other way round from the test above: a man page must not describe an option the
     // binary no longer has. Options are the `.TP` entries whose tag starts with \-\-.
-    const std::vector<std::pair<std::vector<std::string>, std::string>> pages = {
-        {{"--help"}, "man/gaia.1"},
-        {{"run", "--help"}, "man/gaia-run.1"},
-        {{"validate", "--help"}, "man/gaia-validate.1"},
-        {{"plan", "--help"}, "man/gaia-plan.1"},
-        {{"serve", "--help"}, "man/gaia-serve.1"},
-        {{"top", "--help"}, "man/gaia-top.1"},
-    };
     const auto global = long_options({"--help"});
     const std::regex tag(R"re(^\.B[IR]* \\-\\-([a-z][a-z\\-]*))re");
     std::size_t described = 0;
-    for (const auto& [args, page] : pages) {
+    for (const auto& [args, page] : help_pages()) {
         auto offered = long_options(args);
         offered.insert(global.begin(), global.end());
         offered.insert("--help");
