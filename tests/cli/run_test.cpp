@@ -13,11 +13,15 @@
 using namespace gaia::test;
 using nlohmann::json;
 
-TEST_CASE("the quick-start example passes with exit 0 and a summary table") {
+TEST_CASE("the quick-start example passes with exit 0, shows what its jobs did, and a summary table") {
     auto out = run_gaia({"run", std::string(GAIA_SOURCE_DIR) + "/examples/quickstart.toml"});
-    INFO(out.err);
+    INFO(out.out, out.err);
     CHECK(out.exit_code == 0);
-    CHECK(out.out.find("job ") == 0);
+    // What the jobs printed, the capture of `hello` as `count` saw it, then the table.
+    CHECK(out.out.find("hello | hello from quickstart\n") != std::string::npos);
+    CHECK(out.out.find("saw: hello from quickstart\n") != std::string::npos);
+    CHECK(out.out.find("words#2 | gamma\n") != std::string::npos);
+    CHECK(out.out.find("\njob ") != std::string::npos);
     CHECK(out.out.find("hello  process  passed") != std::string::npos);
     CHECK(out.out.find("run quickstart: passed") != std::string::npos);
 }
