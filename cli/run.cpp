@@ -233,7 +233,7 @@ int RunSession::execute() {
         endpoint_options.jobs = [this] { return jobs_json(); };
         endpoints_ = std::make_unique<serve::Endpoints>(
             loop_, registry_, [this] { return lag_ ? lag_->last_lag_s() : 0.0; }, std::move(endpoint_options));
-        if (auto error = endpoints_->listen(options_.listen); !error.empty()) throw UsageError("--listen: " + error);
+        if (auto error = endpoints_->listen(options_.listen); !error.empty()) throw UsageError("--listen " + options_.listen + ": " + error);
         if (!serve::is_loopback_address(options_.listen)) {
             spdlog::warn("--listen {}: the endpoints answer anyone who can reach this address", options_.listen);
         }

@@ -27,6 +27,7 @@ namespace {
 struct ServeCommandOptions {
     std::vector<std::string> files;
     std::string listen = "127.0.0.1:9190";
+    bool listen_given = false;  // false: the default above, which the user may not know of
     std::string token_file;
     bool enable_debug = false;
     std::string drain_timeout = "30s";
@@ -211,7 +212,11 @@ int ServeSession::execute() {
     endpoint_options.debug = options_.enable_debug;
     endpoints_ = std::make_unique<serve::Endpoints>(loop_, registry_, [this] { return lag_->last_lag_s(); },
                                                     std::move(endpoint_options));
-    if (auto problem = endpoints_->listen(options_.listen); !problem.empty()) throw UsageError("--listen: " + problem);
+    if (auto problem = endpoints_->listen(options_.listen); !problem.empty()) {
+        if (options_.listen_given) throw UsageError("--listen " + options_.listen + ": " + problem);
+        throw UsageError("cannot serve the endpoints on " + options_.listen +
+                         " (the default address; give another with --listen HOST:PORT): " + problem);
+    }
     if (!serve::is_loopback_address(options_.listen) && token.empty()) {
         spdlog::warn("--listen {}: not a loopback address and no --token-file: anyone who reaches it can read the "
                      "endpoints and start jobs",
@@ -253,7 +258,10 @@ void add_serve_command(CLI::App& app, GlobalOptions& globals, Action& action) {
     cmd->add_flag("--enable-debug", o->enable_debug, "Serve /debug/ endpoints");
     cmd->add_option("--drain-timeout", o->drain_timeout, "On SIGTERM/SIGINT, how long running jobs may finish")
         ->capture_default_str();
-    cmd->callback([&globals, &action, o] { action = [&globals, o] { return serve_command(globals, *o); }; });
+    cmd->callback([&globals, &action, o, cmd] {
+        o->listen_given = cmd->count("--listen") > 0;
+        action = [&globals, o] { return serve_command(globals, *o); };
+    });
 }
 
 }  // namespace gaia::cli

@@ -82,13 +82,14 @@ TEST_CASE("gaia run --listen: readiness turns 503 while an interrupted run drain
     const auto ok = dir.file("ok.toml", "[jobs.a]\nkind = \"process\"\ncommand = [\"true\"]\n");
     auto bad = run_gaia({"run", ok, "--listen", "example.com:80"});
     CHECK(bad.exit_code == 2);
-    CHECK(bad.err.find("--listen: `example.com` is not a numeric IPv4 or IPv6 address") != std::string::npos);
+    CHECK(bad.err.find("--listen example.com:80: `example.com` is not a numeric IPv4 or IPv6 address") !=
+          std::string::npos);
     // A port that is taken: the run does not start.
     FileServer server;
     const auto url = server.url("/");                       // http://127.0.0.1:PORT/
     const auto busy = url.substr(7, url.size() - 8);          // 127.0.0.1:PORT
     auto taken = run_gaia({"run", ok, "--listen", busy});
     CHECK(taken.exit_code == 2);
-    CHECK(taken.err.find("--listen: cannot") != std::string::npos);
+    CHECK(taken.err.find("--listen " + busy + ": cannot") != std::string::npos);
     CHECK(taken.err.find("address already in use") != std::string::npos);
 }

@@ -6,8 +6,12 @@
 
 #include <doctest/doctest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -390,4 +394,22 @@ TEST_CASE("gaia serve --enable-debug: /debug/pprof/heap needs tcmalloc, and with
     }
     CHECK(left == 0);
 #endif
+}
+
+TEST_CASE("gaia serve on a taken default port names the address and that it is the default") {
+    // Hold the default address (if something else already holds it, gaia fails the same way).
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    REQUIRE(fd >= 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(9190);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::bind(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0) ::listen(fd, 1);
+    auto out = run_gaia({"serve"});
+    ::close(fd);
+    INFO(out.err);
+    CHECK(out.exit_code == 2);
+    CHECK(out.err.find("gaia: error: cannot serve the endpoints on 127.0.0.1:9190 (the default address; give "
+                       "another with --listen HOST:PORT): ") != std::string::npos);
+    CHECK(out.err.find("address already in use") != std::string::npos);
 }
