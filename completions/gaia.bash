@@ -35,6 +35,7 @@ _gaia() {
     case "$command" in
         run) options="$options --only --concurrency --fail-fast --timeout --report-json --report-junit --metrics-file --progress --shard --listen" ;;
         plan) options="$options --only" ;;
+        validate) options="$options --require-env" ;;
         serve) options="$options --listen --token-file --enable-debug --drain-timeout" ;;
         top) COMPREPLY=($(compgen -W "$common --url --interval --once" -- "$cur")); return ;;
         version) COMPREPLY=(); return ;;

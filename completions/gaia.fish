@@ -19,6 +19,7 @@ complete -c gaia -l var -x -d 'Set a [vars] entry: NAME=VALUE'
 
 complete -c gaia -n "__fish_seen_subcommand_from run validate plan serve" -F -d 'Job file'
 complete -c gaia -n "__fish_seen_subcommand_from run plan" -l only -x -d 'Only this job or tag'
+complete -c gaia -n "__fish_seen_subcommand_from validate" -l require-env -d 'An unset env.* variable is an error, as for run'
 complete -c gaia -n "__fish_seen_subcommand_from run" -l concurrency -x -d 'Tasks in flight'
 complete -c gaia -n "__fish_seen_subcommand_from run" -l fail-fast -d 'Cancel the rest when a job fails'
 complete -c gaia -n "__fish_seen_subcommand_from run" -l timeout -x -d 'Deadline of the run'

@@ -164,15 +164,23 @@ expect.stdout_contains = "nope"
     CHECK(read_file(json_path).find("token=***") != std::string::npos);
 }
 
-TEST_CASE("an unset env.* is an error for run and a warning for validate") {
+TEST_CASE("an unset env.* is an error for run, a warning for validate that names what run needs, an error with --require-env") {
     TempDir dir;
-    auto file = dir.file("e.toml", "[jobs.a]\nkind = \"process\"\ncommand = [\"echo\", \"{{ env.GAIA_SURELY_UNSET }}\"]\n");
+    auto file = dir.file("e.toml", "[jobs.a]\nkind = \"process\"\ncommand = [\"echo\", \"{{ env.GAIA_SURELY_UNSET }}\", "
+                                   "\"{{ env.HOME }}\"]\n");
     auto run = run_gaia({"run", file});
     CHECK(run.exit_code == 2);
     CHECK(run.err.find(file + ":3:21: error: environment variable `GAIA_SURELY_UNSET` is not set") != std::string::npos);
     auto validate = run_gaia({"validate", file});
     CHECK(validate.exit_code == 0);
     CHECK(validate.err.find("warning: environment variable `GAIA_SURELY_UNSET` is not set") != std::string::npos);
+    // Only the unset one is named: HOME is there.
+    CHECK(validate.out == "1 file ok: 1 job\ngaia run needs these environment variables, unset here: GAIA_SURELY_UNSET "
+                          "(--require-env makes that an error)\n");
+    auto strict = run_gaia({"validate", "--require-env", file});
+    CHECK(strict.exit_code == 2);
+    CHECK(strict.err.find(file + ":3:21: error: environment variable `GAIA_SURELY_UNSET` is not set") != std::string::npos);
+    CHECK(run_gaia({"validate", "--require-env", file}, "", {"GAIA_SURELY_UNSET=1"}).exit_code == 0);
 }
 
 TEST_CASE("--only runs the chosen jobs and what they need") {
