@@ -38,7 +38,7 @@ _gaia() {
         validate) options="$options --require-env" ;;
         serve) options="$options --listen --token-file --enable-debug --drain-timeout" ;;
         top) COMPREPLY=($(compgen -W "$common --url --interval --once" -- "$cur")); return ;;
-        version) COMPREPLY=(); return ;;
+        version) COMPREPLY=($(compgen -W "$common" -- "$cur")); return ;;
     esac
     if [[ "$cur" == -* ]]; then
         COMPREPLY=($(compgen -W "$options" -- "$cur"))

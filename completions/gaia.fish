@@ -8,7 +8,7 @@ complete -c gaia -n "not __fish_seen_subcommand_from $commands" -a validate -d '
 complete -c gaia -n "not __fish_seen_subcommand_from $commands" -a plan -d 'Print the dependency order and task counts'
 complete -c gaia -n "not __fish_seen_subcommand_from $commands" -a serve -d 'Serve the monitoring endpoint and run scheduled jobs'
 complete -c gaia -n "not __fish_seen_subcommand_from $commands" -a top -d 'Terminal dashboard of a running gaia serve'
-complete -c gaia -n "not __fish_seen_subcommand_from $commands" -a version -d 'Print the version'
+complete -c gaia -n "not __fish_seen_subcommand_from $commands" -a version -d 'Print the version (-v: build facts, component versions)'
 complete -c gaia -l version -d 'Print the version'
 
 complete -c gaia -s v -l verbose -d 'More log output'

@@ -3,6 +3,7 @@
 // keys (jobfile::KindCompiler), builds a runtime for its subsystem once per run, and the
 // runtime makes one Task per attempt.
 
+#include "core/build_info.hpp"
 #include "core/jobfile/kind_compiler.hpp"
 #include "core/jobfile/model.hpp"
 #include "core/loop/child_watcher.hpp"
@@ -143,6 +144,9 @@ public:
 class JobKind : public jobfile::KindCompiler {
 public:
     virtual std::unique_ptr<KindRuntime> make_runtime(RunEnv& env, const jobfile::KindConfig* subsystem) const = 0;
+    // What the kind runs on, for `gaia version --verbose`: the libraries it loads and the
+    // programs it starts, each with its version here or why it cannot be had.
+    virtual std::vector<build::Component> components() const { return {}; }
 };
 
 }  // namespace gaia::run

@@ -1,5 +1,6 @@
 #include "core/serve/health.hpp"
 
+#include "core/build_info.hpp"
 #include "core/loop/loop.hpp"
 
 #include <algorithm>
@@ -237,7 +238,7 @@ Health::Verdict Health::overall() {
     out.status = judge.status;
     out.body = {
         {"status", health_name(judge.status)},
-        {"version", GAIA_VERSION},
+        {"version", std::string(build::version())},
         {"uptime_s", static_cast<double>(now_ms() - started_ms_) / 1000.0},
         {"loop_lag_s", lag},
         {"reasons", std::move(judge.reasons)},

@@ -3,6 +3,7 @@
 #include "core/jobfile/suggest.hpp"
 #include "jobs/browser/browser_config.hpp"
 #include "jobs/browser/browser_pool.hpp"
+#include "jobs/browser/chromium_version.hpp"
 #include "jobs/browser/key_codes.hpp"
 
 #include <algorithm>
@@ -353,5 +354,7 @@ std::unique_ptr<run::KindRuntime> BrowserKind::make_runtime(run::RunEnv& env, co
     const auto* config = dynamic_cast<const BrowserConfig*>(subsystem);
     return std::make_unique<BrowserPool>(env, config ? *config : defaults);
 }
+
+std::vector<build::Component> BrowserKind::components() const { return {{"Chromium", chromium_version()}}; }
 
 }  // namespace gaia::jobs::browser

@@ -2,6 +2,7 @@
 
 #include "jobs/file/unique_fd.hpp"
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include <fcntl.h>
@@ -89,5 +90,7 @@ Digest file_digest(const std::string& path, std::string_view algorithm, std::siz
     if (out.hex.empty()) out.error = "OpenSSL could not compute the " + std::string(algorithm) + " of " + path;
     return out;
 }
+
+std::string openssl_version() { return OpenSSL_version(OPENSSL_VERSION_STRING); }
 
 }  // namespace gaia::jobs::file

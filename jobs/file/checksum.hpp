@@ -13,6 +13,9 @@
 
 namespace gaia::jobs::file {
 
+// The OpenSSL libcrypto loaded here, "3.0.15", for `gaia version --verbose`.
+std::string openssl_version();
+
 // "sha256", "sha512", "sha1", "md5"; nullopt for anything else.
 std::optional<std::string> normalize_algorithm(std::string_view name);
 

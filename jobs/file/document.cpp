@@ -322,4 +322,11 @@ DocumentResult parse_document(const std::string& path, Format format, const File
     return result;
 }
 
+std::vector<build::Component> document_parsers() {
+    return {{"simdjson", std::to_string(simdjson::SIMDJSON_VERSION_MAJOR) + "." + std::to_string(simdjson::SIMDJSON_VERSION_MINOR) +
+                             "." + std::to_string(simdjson::SIMDJSON_VERSION_REVISION) + " (" +
+                             std::string(simdjson::get_active_implementation()->name()) + ")"},
+            {"pugixml", std::to_string(PUGIXML_VERSION / 1000) + "." + std::to_string(PUGIXML_VERSION % 1000 / 10)}};
+}
+
 }  // namespace gaia::jobs::file

@@ -5,6 +5,7 @@
 // when it rejects a document, nlohmann-json's SAX pass finds the line and column to
 // report. XML and XPath are pugixml's. Blocking: call it on the thread pool.
 
+#include "core/build_info.hpp"
 #include "jobs/file/file_config.hpp"
 
 #include <nlohmann/json.hpp>
@@ -14,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace gaia::jobs::file {
 
@@ -22,6 +24,10 @@ std::optional<Format> format_from_extension(std::string_view path);
 
 // Is this an XPath 1.0 expression pugixml can evaluate? *error says where it is not.
 bool check_xpath(std::string_view query, std::string* error);
+
+// The parsers documents are read with, for `gaia version --verbose`: simdjson (and the
+// CPU-specific implementation it chose here) and pugixml.
+std::vector<build::Component> document_parsers();
 
 struct DocumentResult {
     std::string error;  // the first problem: syntax (with line and column) or a failed expectation

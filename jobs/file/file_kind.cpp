@@ -336,4 +336,10 @@ std::unique_ptr<run::KindRuntime> FileKind::make_runtime(run::RunEnv& env, const
     return std::make_unique<FileManager>(env, config ? *config : defaults);
 }
 
+std::vector<build::Component> FileKind::components() const {
+    auto components = document_parsers();
+    components.insert(components.begin(), {"OpenSSL", openssl_version()});
+    return components;
+}
+
 }  // namespace gaia::jobs::file

@@ -5,6 +5,7 @@
 #include <mutex>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace gaia::jobs::http {
 namespace {
@@ -41,6 +42,7 @@ CurlLibrary load() {
     bind(library, "curl_easy_strerror", c.easy_strerror);
     bind(library, "curl_slist_append", c.slist_append);
     bind(library, "curl_slist_free_all", c.slist_free_all);
+    bind(library, "curl_version_info", c.version_info);
     if (c.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) throw std::runtime_error("curl_global_init failed");
     return c;
 }
@@ -61,6 +63,21 @@ const CurlLibrary& CurlLibrary::get() {
     });
     if (!failure.empty()) throw std::runtime_error(failure);
     return library;
+}
+
+std::string libcurl_version() {
+    const curl_version_info_data* info = CurlLibrary::get().version_info(CURLVERSION_NOW);
+    std::vector<std::string> built_with;
+    if (info->ssl_version && *info->ssl_version) built_with.emplace_back(info->ssl_version);
+    if (info->libz_version && *info->libz_version) built_with.push_back(std::string("zlib/") + info->libz_version);
+    // Fields newer than the first struct are there only when the library's age says so.
+    if (info->age >= CURLVERSION_SIXTH && info->nghttp2_version) {
+        built_with.push_back(std::string("nghttp2/") + info->nghttp2_version);
+    }
+    std::string text = info->version;
+    for (std::size_t i = 0; i < built_with.size(); ++i) text += (i == 0 ? " (" : ", ") + built_with[i];
+    if (!built_with.empty()) text += ")";
+    return text;
 }
 
 }  // namespace gaia::jobs::http

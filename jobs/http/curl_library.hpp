@@ -11,6 +11,8 @@
 #endif
 #include <curl/curl.h>
 
+#include <string>
+
 namespace gaia::jobs::http {
 
 struct CurlLibrary {
@@ -31,10 +33,15 @@ struct CurlLibrary {
     const char* (*easy_strerror)(CURLcode);
     curl_slist* (*slist_append)(curl_slist*, const char*);
     void (*slist_free_all)(curl_slist*);
+    curl_version_info_data* (*version_info)(CURLversion);
 
     // Loads libcurl.so.4 once (and runs curl_global_init); throws std::runtime_error
     // saying what is missing when it cannot.
     static const CurlLibrary& get();
 };
+
+// "7.88.1 (OpenSSL/3.0.15, zlib/1.2.13, nghttp2/1.52.0)": the libcurl get() loads and what it
+// was built with; throws as get() does.
+std::string libcurl_version();
 
 }  // namespace gaia::jobs::http

@@ -1,7 +1,10 @@
 #include "jobs/http/http_kind.hpp"
 
 #include "jobs/http/api_pool.hpp"
+#include "jobs/http/curl_library.hpp"
 #include "jobs/http/http_config.hpp"
+
+#include <http_parser.h>
 
 #include <algorithm>
 #include <sstream>
@@ -284,6 +287,19 @@ std::unique_ptr<run::KindRuntime> HttpKind::make_runtime(run::RunEnv& env, const
     static const ApiConfig defaults;
     const auto* config = dynamic_cast<const ApiConfig*>(subsystem);
     return std::make_unique<ApiPool>(env, config ? *config : defaults);
+}
+
+std::vector<build::Component> HttpKind::components() const {
+    std::string curl;
+    try {
+        curl = libcurl_version();
+    } catch (const std::exception& e) {
+        curl = e.what();
+    }
+    const unsigned long parser = http_parser_version();
+    return {{"libcurl", curl},
+            {"http-parser", std::to_string((parser >> 16) & 255) + "." + std::to_string((parser >> 8) & 255) + "." +
+                                std::to_string(parser & 255)}};
 }
 
 }  // namespace gaia::jobs::http

@@ -14,6 +14,7 @@ public:
     std::shared_ptr<const jobfile::KindConfig> compile_subsystem(const std::vector<const toml::table*>& fragments,
                                                                  jobfile::CompileContext& ctx) const override;
     std::unique_ptr<run::KindRuntime> make_runtime(run::RunEnv& env, const jobfile::KindConfig* subsystem) const override;
+    std::vector<build::Component> components() const override;
 };
 
 }  // namespace gaia::jobs::http
