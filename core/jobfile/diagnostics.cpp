@@ -9,7 +9,9 @@
 namespace gaia::jobfile {
 
 std::string SourcePos::str() const {
-    std::string out = file ? *file : std::string("<unknown>");
+    // Not from a file (a --var, say): the problem is gaia's command line.
+    if (!file) return "gaia";
+    std::string out = *file;
     out += ':';
     out += std::to_string(line);
     out += ':';

@@ -15,7 +15,7 @@ struct SourcePos {
     std::uint32_t line = 1;
     std::uint32_t column = 1;
 
-    // "FILE:LINE:COLUMN"
+    // "FILE:LINE:COLUMN"; "gaia" for a problem of the command line (no file)
     std::string str() const;
 };
 

@@ -117,6 +117,7 @@ private:
     void check_templates();
     void check_template_node(const Job& job, std::size_t job_index, const toml::node& node);
     void check_ref(const Job& job, std::size_t job_index, const TemplateRef& ref, const SourcePos& pos);
+    void warn_unused_overrides();
     SourcePos template_pos(const toml::node& node, std::size_t offset) const;
 
     const LoadOptions& options_;
@@ -136,6 +137,7 @@ private:
     std::vector<std::vector<std::size_t>> needs_;
     std::unordered_map<std::string_view, std::size_t> job_index_;  // names point into set_.jobs
     std::set<std::string> secret_env_;
+    std::set<std::string> used_vars_;  // every vars.NAME a template reads
     bool name_set_ = false;
 };
 
@@ -712,6 +714,7 @@ SourcePos Loader::template_pos(const toml::node& node, std::size_t offset) const
 void Loader::check_ref(const Job& job, std::size_t job_index, const TemplateRef& ref, const SourcePos& pos) {
     switch (ref.kind) {
     case TemplateRef::Kind::var:
+        used_vars_.insert(ref.name);
         if (!set_.vars.count(ref.name)) {
             std::vector<std::string_view> names;
             for (const auto& [n, v] : set_.vars) names.push_back(n);
@@ -778,6 +781,16 @@ void Loader::check_template_node(const Job& job, std::size_t job_index, const to
     }
 }
 
+// A --var that no template reads is most likely misspelt (`--var regoin=eu`) and would
+// otherwise change nothing, silently: say so, with the nearest name a template does read.
+void Loader::warn_unused_overrides() {
+    const std::vector<std::string_view> used(used_vars_.begin(), used_vars_.end());
+    for (const auto& [name, value] : options_.vars) {
+        if (used_vars_.count(name)) continue;
+        diags_.warning(SourcePos{}, "--var " + name + ": no template uses `vars." + name + "`" + did_you_mean(name, used));
+    }
+}
+
 void Loader::check_templates() {
     for (std::size_t i = 0; i < set_.jobs.size(); ++i) check_template_node(set_.jobs[i], i, *job_tables_[i]);
 }
@@ -809,6 +822,7 @@ std::unique_ptr<JobSet> Loader::load() {
     for (const auto& entry : job_entries_) compile_job(entry);
     check_graph();
     check_templates();
+    warn_unused_overrides();
     if (set_.jobs.empty() && !diags_.has_errors()) {
         SourcePos where{std::make_shared<const std::string>(set_.files.empty() ? std::string("-") : set_.files.front()),
                         1, 1};

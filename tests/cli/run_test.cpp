@@ -215,6 +215,9 @@ TEST_CASE("usage errors exit 2") {
     auto bad_var = run_gaia({"run", "--var", "novalue", "-"}, "[jobs.a]\nkind = \"process\"\ncommand = [\"true\"]\n");
     CHECK(bad_var.exit_code == 2);
     CHECK(bad_var.err.find("--var takes NAME=VALUE") != std::string::npos);
+    auto unused_var = run_gaia({"run", "--var", "nosuch=1", "-"}, "[jobs.a]\nkind = \"process\"\ncommand = [\"true\"]\n");
+    CHECK(unused_var.exit_code == 0);
+    CHECK(unused_var.err.find("gaia: warning: --var nosuch: no template uses `vars.nosuch`\n") != std::string::npos);
     auto bad_timeout = run_gaia({"run", "--timeout", "5", "-"}, "[jobs.a]\nkind = \"process\"\ncommand = [\"true\"]\n");
     CHECK(bad_timeout.exit_code == 2);
 }

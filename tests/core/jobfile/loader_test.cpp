@@ -129,12 +129,26 @@ TEST_CASE("unknown names in templates are caught before running") {
 }
 
 TEST_CASE("--var overrides and adds variables") {
-    auto r = load_files({"-"}, "[vars]\na = \"1\"\n[jobs.j]\nkind = \"process\"\ncommand = [\"echo\", \"{{ vars.b }}\"]\n",
-                        {{"a", "2"}, {"b", "3"}});
+    auto r = load_files({"-"},
+                        "[vars]\nalpha = \"1\"\n[jobs.j]\nkind = \"process\"\ncommand = [\"echo\", \"{{ vars.beta }}\"]\n",
+                        {{"alpha", "2"}, {"beta", "3"}});
     INFO(r.errors);
     REQUIRE(r.set);
-    CHECK(r.set->vars.at("a") == "2");
-    CHECK(r.set->vars.at("b") == "3");
+    CHECK(r.set->vars.at("alpha") == "2");
+    CHECK(r.set->vars.at("beta") == "3");
+    // `alpha` is set but read by no template: changing it changes nothing, which the user should hear.
+    CHECK(r.errors == "gaia: warning: --var alpha: no template uses `vars.alpha`\n");
+}
+
+TEST_CASE("a --var no template reads is a warning that names the nearest one a template does read") {
+    auto r = load_files({"-"},
+                        "[vars]\nregion = \"us\"\n[jobs.j]\nkind = \"process\"\ncommand = [\"echo\", \"{{ vars.region }}\"]\n",
+                        {{"regoin", "eu"}, {"region", "ap"}, {"zzz", "1"}});
+    INFO(r.errors);
+    REQUIRE(r.set);  // a warning, not an error: the run goes on
+    CHECK(r.set->vars.at("region") == "ap");
+    CHECK(r.errors == "gaia: warning: --var regoin: no template uses `vars.regoin` (did you mean `region`?)\n"
+                      "gaia: warning: --var zzz: no template uses `vars.zzz`\n");
 }
 
 TEST_CASE("several files merge and conflicting values name both places") {
