@@ -6,8 +6,8 @@
 set -eu
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh --package
+. ./scripts/build-env.sh
 
-jobs=$(nproc 2>/dev/null || echo 2)
 # Debian's hardening flags (stack protector, _FORTIFY_SOURCE, full RELRO, bind now), as a
 # package built by debhelper would have them.
 DEB_BUILD_MAINT_OPTIONS=hardening=+all

@@ -7,10 +7,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
-CCACHE_BASEDIR=$(pwd)
-CCACHE_NOHASHDIR=true
-export CCACHE_BASEDIR CCACHE_NOHASHDIR
-jobs=$(nproc 2>/dev/null || echo 2)
+. ./scripts/build-env.sh
 CC=clang CXX=clang++ cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGAIA_SANITIZE=thread >/dev/null
 cmake --build build-tsan -j "$jobs" --target gaia gaia_tests
 filter="file|checksum|work pool|DNS|bod|copy_file|glob|save_body"

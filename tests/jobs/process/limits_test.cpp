@@ -2,11 +2,15 @@
 // fault is reported on its own instance and the rest of the run goes on.
 
 #include "tests/support/report_helpers.hpp"
+#include "tests/support/skip.hpp"
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
+#include <unistd.h>
+
 #include <filesystem>
+#include <string>
 
 using namespace gaia::test;
 using nlohmann::json;
@@ -68,15 +72,29 @@ TEST_CASE("a CPU spinner is stopped by cpu_time") {
     CHECK(spin["cpu_s"].get<double>() < 2.5);
 }
 
-TEST_CASE("a fork bomb is bounded by processes, a big write by file_size, fds by open_files") {
+TEST_CASE("a fork bomb is bounded by limits.processes") {
     TempDir dir;
-    const auto target = (dir.path() / "big").string();
     auto r = run_report(dir, R"T([jobs.bomb]
 kind = "process"
 shell = "for i in $(seq 100); do sleep 5 & done; wait"
 limits = { processes = 10 }
 timeout = "20s"
-[jobs.big]
+)T");
+    CHECK(job(r, "bomb")["status"] == "failed");
+    const std::string error = job(r, "bomb")["first_error"].get<std::string>();
+    if (::geteuid() == 0 && error.find("cannot apply limits.processes: gaia runs as root") != std::string::npos) {
+        // Root is not bound by RLIMIT_NPROC: without a pids cgroup gaia refuses the job
+        // rather than run it unbounded (checked above), and the bound itself cannot be seen here.
+        return gaia::test::report_skipped("running as root without a writable pids cgroup, so limits.processes "
+                                          "cannot be enforced here (gaia refuses the job, as it should)");
+    }
+    CHECK(error.find("fork") != std::string::npos);
+}
+
+TEST_CASE("a big write is bounded by limits.file_size, descriptors by limits.open_files") {
+    TempDir dir;
+    const auto target = (dir.path() / "big").string();
+    auto r = run_report(dir, R"T([jobs.big]
 kind = "process"
 shell = "head -c 10000000 /dev/zero > )T" + target + R"T("
 limits = { file_size = "1MiB" }
@@ -87,8 +105,6 @@ limits = { open_files = 16 }
 [process.limits]
 cpu_time = "60s"
 )T");
-    CHECK(job(r, "bomb")["status"] == "failed");
-    CHECK(job(r, "bomb")["first_error"].get<std::string>().find("fork") != std::string::npos);
     CHECK(job(r, "big")["first_error"] == "killed by the file_size limit (1MiB)");
     CHECK(std::filesystem::file_size(target) == 1024 * 1024);
     INFO(job(r, "fds").dump());
