@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <regex>
 #include <set>
@@ -50,6 +51,27 @@ const std::vector<std::pair<std::vector<std::string>, std::string>>& help_pages(
         {{"top", "--help"}, "man/gaia-top.1"},
     };
     return pages;
+}
+
+// The text of a man page's entry for `option` (--name): from its `.TP` tag to the next
+// entry or section, without roff's escapes, so that "\\fB/metrics\\fR" reads "/metrics".
+std::string man_entry(const std::string& page_text, const std::string& option) {
+    std::istringstream lines(page_text);
+    std::string line, previous, entry;
+    bool inside = false;
+    while (std::getline(lines, line)) {
+        if (inside && (line == ".TP" || line.rfind(".SH", 0) == 0)) break;
+        if (previous == ".TP" && line.rfind(".B", 0) == 0) {
+            // The whole option, not a prefix of a longer one (--report-json, not --report).
+            const std::string tag = unroff(line) + " ";
+            const auto at = tag.find(option);
+            const char after = at == std::string::npos ? '-' : tag[at + option.size()];
+            inside = after != '-' && !std::isalnum(static_cast<unsigned char>(after));
+        }
+        if (inside) entry += line + "\n";
+        previous = line;
+    }
+    return std::regex_replace(unroff(entry), std::regex(R"(\\f[BIRP]|^\.[A-Z]+ ?|\\&)", std::regex::multiline), "");
 }
 
 }  // namespace
@@ -124,6 +146,69 @@ TEST_CASE("every option a man page describes is one its command takes") {
         }
     }
     CHECK(described >= 20);
+}
+
+TEST_CASE("what --help says of an option's values, the man page says too: choices, bounds, endpoints") {
+    // The option names agree (above); this catches a man page that lags behind what the
+    // option accepts or does: a new --progress mode, a new endpoint behind --listen.
+    const std::regex option_line(R"re(^  (?:-[a-z],)?(--[a-z][a-z-]*)(.*)$)re");
+    const std::regex choices(R"re(:\{([a-z,]+)\})re");
+    const std::regex bounds(R"re( in \[([0-9]+) - ([0-9]+)\])re");
+    const std::regex endpoint(R"re((/[a-z][a-z0-9/]*))re");
+    std::size_t compared = 0;
+    for (const auto& [args, page] : help_pages()) {
+        const auto text = read_file(source(page));
+        const auto common = read_file(source("man/gaia.1"));
+        auto help = run_gaia(args).out;
+        // CLI11 wraps a long description onto the next line: join it to its option.
+        help = std::regex_replace(help, std::regex("\n {20,}"), " ");
+        std::istringstream lines(help);
+        for (std::string line; std::getline(lines, line);) {
+            std::smatch m;
+            // --help and --version have no entry of their own: gaia(1) shows them in its synopsis.
+            if (!std::regex_match(line, m, option_line) || m[1] == "--help" || m[1] == "--version") continue;
+            const std::string option = m[1], rest = m[2];
+            std::string entry = man_entry(text, option);
+            if (entry.empty()) entry = man_entry(common, option);
+            const std::string where = page + " " + option;  // INFO cannot capture a structured binding
+            INFO(where, "\nman entry: ", entry);
+            REQUIRE(!entry.empty());
+            ++compared;
+            std::smatch values;
+            if (std::regex_search(rest, values, choices)) {
+                std::istringstream list(values[1].str());
+                for (std::string choice; std::getline(list, choice, ',');) CHECK(entry.find(choice) != std::string::npos);
+            }
+            if (std::regex_search(rest, values, bounds)) {
+                CHECK(entry.find(values[1].str()) != std::string::npos);
+                CHECK(entry.find(values[2].str()) != std::string::npos);
+            }
+            for (auto it = std::sregex_iterator(rest.begin(), rest.end(), endpoint); it != std::sregex_iterator(); ++it) {
+                CHECK(entry.find((*it)[1].str()) != std::string::npos);
+            }
+        }
+    }
+    CHECK(compared >= 20);
+}
+
+TEST_CASE("gaia --help and gaia(1) name the same commands") {
+    auto help = run_gaia({"--help"}).out;
+    std::set<std::string> offered;
+    const std::regex command(R"re(^  ([a-z]+) {2,})re");
+    std::istringstream lines(help.substr(help.find("Subcommands:")));
+    for (std::string line; std::getline(lines, line);) {
+        std::smatch m;
+        if (std::regex_search(line, m, command)) offered.insert(m[1]);
+    }
+    std::set<std::string> described;
+    const auto page = read_file(source("man/gaia.1"));
+    const auto commands = page.substr(page.find(".SH COMMANDS"), page.find(".SH COMMON OPTIONS") - page.find(".SH COMMANDS"));
+    const std::regex tag(R"re(\.TP\n\.B ([a-z]+)\n)re");
+    for (auto it = std::sregex_iterator(commands.begin(), commands.end(), tag); it != std::sregex_iterator(); ++it) {
+        described.insert((*it)[1]);
+    }
+    CHECK(offered.size() >= 6);
+    CHECK(offered == described);
 }
 
 TEST_CASE("the man pages render without warnings") {
