@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -115,7 +116,9 @@ private:
     void compile_thresholds(Job& job, const toml::node& value);
     void check_graph();
     void check_templates();
-    void check_template_node(const Job& job, std::size_t job_index, const toml::node& node);
+    // Every template reference in the strings under `node`, with its position; syntax
+    // errors are reported here.
+    void for_each_ref(const toml::node& node, const std::function<void(const TemplateRef&, const SourcePos&)>& check);
     void check_ref(const Job& job, std::size_t job_index, const TemplateRef& ref, const SourcePos& pos);
     void warn_unused_overrides();
     SourcePos template_pos(const toml::node& node, std::size_t offset) const;
@@ -762,11 +765,11 @@ void Loader::check_ref(const Job& job, std::size_t job_index, const TemplateRef&
     }
 }
 
-void Loader::check_template_node(const Job& job, std::size_t job_index, const toml::node& node) {
+void Loader::for_each_ref(const toml::node& node, const std::function<void(const TemplateRef&, const SourcePos&)>& check) {
     if (const auto* table = node.as_table()) {
-        for (auto&& [k, v] : *table) check_template_node(job, job_index, v);
+        for (auto&& [k, v] : *table) for_each_ref(v, check);
     } else if (const auto* a = node.as_array()) {
-        for (const auto& el : *a) check_template_node(job, job_index, el);
+        for (const auto& el : *a) for_each_ref(el, check);
     } else if (const auto* s = node.as_string()) {
         if (s->get().find("{{") == std::string::npos) return;
         TemplateSyntaxError syntax;
@@ -776,7 +779,7 @@ void Loader::check_template_node(const Job& job, std::size_t job_index, const to
             return;
         }
         for (const auto& part : t->parts()) {
-            if (part.ref) check_ref(job, job_index, *part.ref, template_pos(node, part.ref->offset));
+            if (part.ref) check(*part.ref, template_pos(node, part.ref->offset));
         }
     }
 }
@@ -791,8 +794,27 @@ void Loader::warn_unused_overrides() {
     }
 }
 
+// [settings], the subsystem tables and [slo.*] are read once, at load (CompileContext::
+// static_text), where only vars.* and env.* can be used; it reports other references but
+// leaves syntax errors, unknown variables and unset environment variables to this pass, as
+// for jobs.
 void Loader::check_templates() {
-    for (std::size_t i = 0; i < set_.jobs.size(); ++i) check_template_node(set_.jobs[i], i, *job_tables_[i]);
+    for (std::size_t i = 0; i < set_.jobs.size(); ++i) {
+        for_each_ref(*job_tables_[i], [&](const TemplateRef& ref, const SourcePos& pos) { check_ref(set_.jobs[i], i, ref, pos); });
+    }
+    // [settings], the subsystem tables and [slo.*] are read once, at load (CompileContext::
+    // static_text), where only vars.* and env.* can be used: static_text reports other
+    // references and leaves syntax errors, unknown variables and unset env.* to this pass.
+    auto check_load_time = [this](const TemplateRef& ref, const SourcePos& pos) {
+        if (ref.kind == TemplateRef::Kind::var || ref.kind == TemplateRef::Kind::env) check_ref(Job{}, 0, ref, pos);
+    };
+    for (const auto* table : settings_) for_each_ref(*table, check_load_time);
+    for (const auto& [name, tables] : subsystem_tables_) {
+        for (const auto* table : tables) for_each_ref(*table, check_load_time);
+    }
+    for (const auto& [name, tables] : slo_tables_) {
+        for (const auto* table : tables) for_each_ref(*table, check_load_time);
+    }
 }
 
 std::unique_ptr<JobSet> Loader::load() {

@@ -140,6 +140,36 @@ TEST_CASE("--var overrides and adds variables") {
     CHECK(r.errors == "gaia: warning: --var alpha: no template uses `vars.alpha`\n");
 }
 
+TEST_CASE("templates in [settings], subsystem and [slo.*] tables are checked like a job's") {
+    // They are fixed at load; an unknown name or bad syntax there used to drop the value
+    // silently, so the default applied instead of what the file asked for.
+    auto r = load_files({"-"}, R"T([vars]
+grace = "5s"
+[settings]
+timeout = "{{ vars.timout }}"
+[process]
+kill_grace = "{{ vars.grace }}"
+[file]
+buffer = "{{ vars.buf"
+[jobs.a]
+kind = "process"
+command = ["true"]
+)T", {{"grace", "7s"}});
+    INFO(r.errors);
+    CHECK_FALSE(r.set);
+    CHECK(r.errors.find("<stdin>:4:12: error: unknown variable `vars.timout`") != std::string::npos);
+    CHECK(r.errors.find("<stdin>:8:11: error: unclosed `{{`") != std::string::npos);
+    // vars.grace is read by [process]: the --var is used, no warning.
+    CHECK(r.errors.find("--var grace") == std::string::npos);
+
+    auto ok = load_files({"-"}, "[settings]\ntimeout = \"{{ vars.t }}\"\n[jobs.a]\nkind = \"process\"\ncommand = [\"true\"]\n",
+                         {{"t", "90s"}});
+    INFO(ok.errors);
+    REQUIRE(ok.set);
+    CHECK(ok.errors.empty());
+    CHECK(ok.set->settings.timeout == std::chrono::seconds(90));
+}
+
 TEST_CASE("a --var no template reads is a warning that names the nearest one a template does read") {
     auto r = load_files({"-"},
                         "[vars]\nregion = \"us\"\n[jobs.j]\nkind = \"process\"\ncommand = [\"echo\", \"{{ vars.region }}\"]\n",
