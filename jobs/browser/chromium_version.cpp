@@ -36,7 +36,8 @@ std::string read_until_closed(int fd, bool* timed_out) {
         pollfd p{fd, POLLIN, 0};
         const int ready = ::poll(&p, 1, static_cast<int>(left.count()));
         if (ready < 0 && errno == EINTR) continue;
-        if (ready <= 0) continue;  // the deadline check above ends the wait
+        if (ready < 0) break;
+        if (ready == 0) continue;  // the deadline check above ends the wait
         char buffer[512];
         const ssize_t n = ::read(fd, buffer, sizeof buffer);
         if (n < 0 && errno == EINTR) continue;
