@@ -52,7 +52,7 @@ std::string human_bytes(std::uint64_t bytes) {
     return buf;
 }
 
-Progress::Progress(Mode mode, bool color, bool quiet, const report::Redactor& redactor)
+Progress::Progress(Mode mode, bool color, bool quiet, const text::Redactor& redactor)
     : mode_(mode), color_(color), quiet_(quiet), redactor_(redactor) {}
 
 Progress::~Progress() { finish(); }

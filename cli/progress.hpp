@@ -4,7 +4,7 @@
 // live display.
 
 #include "core/loop/timer.hpp"
-#include "core/report/redactor.hpp"
+#include "core/text/redactor.hpp"
 #include "core/run/scheduler.hpp"
 
 #include <cstdio>
@@ -15,7 +15,7 @@ class Progress final : public run::OutputSink {
 public:
     enum class Mode { live, lines };
 
-    Progress(Mode mode, bool color, bool quiet, const report::Redactor& redactor);
+    Progress(Mode mode, bool color, bool quiet, const text::Redactor& redactor);
     ~Progress() override;
 
     void start(loop::Loop& loop, const run::Scheduler& scheduler);
@@ -31,7 +31,7 @@ private:
     Mode mode_;
     bool color_;
     bool quiet_;
-    const report::Redactor& redactor_;
+    const text::Redactor& redactor_;
     const run::Scheduler* scheduler_ = nullptr;
     loop::HandlePtr<loop::Timer> timer_;
     std::size_t drawn_lines_ = 0;

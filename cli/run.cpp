@@ -67,7 +67,7 @@ private:
     const GlobalOptions& globals_;
     const RunCommandOptions& options_;
     jobfile::JobSet& set_;
-    report::Redactor redactor_;
+    text::Redactor redactor_;
     loop::Loop loop_;
     metrics::Registry registry_;
     std::unique_ptr<Progress> progress_;

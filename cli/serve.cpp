@@ -80,7 +80,7 @@ private:
 
     const GlobalOptions& globals_;
     const ServeCommandOptions& options_;
-    report::Redactor redactor_;
+    text::Redactor redactor_;
     loop::Loop loop_;
     metrics::Registry registry_;
     std::unique_ptr<Progress> output_;

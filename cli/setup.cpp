@@ -1,6 +1,6 @@
 #include "cli/setup.hpp"
 
-#include "core/report/printable.hpp"
+#include "core/text/printable.hpp"
 #include "jobs/registry.hpp"
 
 #include <spdlog/cfg/env.h>
@@ -51,7 +51,7 @@ public:
         : pattern_(pattern), inner_(std::make_unique<spdlog::pattern_formatter>(std::move(pattern))) {}
     void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
         const std::string_view payload(msg.payload.data(), msg.payload.size());
-        const std::string safe = report::printable(payload);
+        const std::string safe = text::printable(payload);
         if (safe.size() == payload.size()) return inner_->format(msg, dest);  // escaping always lengthens
         spdlog::details::log_msg copy = msg;
         copy.payload = spdlog::string_view_t(safe.data(), safe.size());

@@ -1,6 +1,6 @@
 #include "cli/table.hpp"
 
-#include "core/report/printable.hpp"
+#include "core/text/printable.hpp"
 
 #include <algorithm>
 #include <tuple>
@@ -8,7 +8,7 @@
 namespace gaia::cli {
 
 void TextTable::add(std::vector<std::string> row) {
-    for (auto& cell : row) cell = report::printable(cell);
+    for (auto& cell : row) cell = text::printable(cell);
     rows_.push_back(std::move(row));
 }
 

@@ -1,6 +1,6 @@
 #include "core/jobfile/diagnostics.hpp"
 
-#include "core/report/printable.hpp"
+#include "core/text/printable.hpp"
 
 #include <algorithm>
 #include <set>
@@ -51,11 +51,11 @@ void Diagnostics::print(std::ostream& out, bool color) const {
     std::size_t printed = 0, held_back = 0;
     for (const auto& entry : order) {
         const auto& d = items_[std::get<3>(entry)];
-        std::string line = report::printable(d.pos.str()) + ": ";
+        std::string line = text::printable(d.pos.str()) + ": ";
         const bool is_error = d.severity == Severity::error;
         if (color) line += is_error ? "\x1b[1;31merror:\x1b[0m " : "\x1b[1;35mwarning:\x1b[0m ";
         else line += is_error ? "error: " : "warning: ";
-        line += report::printable(d.message);
+        line += text::printable(d.message);
         if (!seen.insert(line).second) continue;
         // 500 jobs that each need all 500 are a handful of mistakes, not 125,000 lines.
         if (printed == kMaxPrinted) {

@@ -5,7 +5,7 @@
 #include "core/jobfile/network_table.hpp"
 #include "core/jobfile/suggest.hpp"
 #include "core/metrics/registry.hpp"
-#include "core/run/schedule.hpp"
+#include "core/jobfile/schedule.hpp"
 
 #include <cerrno>
 #include <cstring>
@@ -564,7 +564,7 @@ void Loader::compile_common_key(Job& job, const toml::table& table, std::string_
     } else if (key == "schedule") {
         if (auto s = ctx_.string(value, "schedule")) {
             std::string error;
-            if (run::Schedule::parse(*s, &error)) job.schedule = *s;
+            if (jobfile::Schedule::parse(*s, &error)) job.schedule = *s;
             else ctx_.error(value, "`schedule`: " + error);
         }
     }

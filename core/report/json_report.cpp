@@ -5,7 +5,7 @@
 namespace gaia::report {
 namespace {
 
-void scrub_strings(nlohmann::ordered_json& value, const Redactor& redactor) {
+void scrub_strings(nlohmann::ordered_json& value, const text::Redactor& redactor) {
     if (redactor.empty()) return;
     if (value.is_string()) {
         value = redactor.scrub(value.get_ref<const std::string&>());
@@ -25,7 +25,7 @@ std::string iso8601_utc(std::chrono::system_clock::time_point t) {
     return buf;
 }
 
-nlohmann::ordered_json to_json(const RunReport& report, const Redactor& redactor) {
+nlohmann::ordered_json to_json(const RunReport& report, const text::Redactor& redactor) {
     nlohmann::ordered_json jobs = nlohmann::ordered_json::array();
     for (const auto* r : report.jobs) {
         const auto latency = r->latency();
@@ -72,7 +72,7 @@ nlohmann::ordered_json to_json(const RunReport& report, const Redactor& redactor
     return out;
 }
 
-std::string to_json_text(const RunReport& report, const Redactor& redactor) {
+std::string to_json_text(const RunReport& report, const text::Redactor& redactor) {
     return to_json(report, redactor).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
 }
 

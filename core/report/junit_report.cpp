@@ -59,7 +59,7 @@ std::string xml_escape(std::string_view text) {
     return out;
 }
 
-std::string to_junit(const RunReport& report, const Redactor& redactor) {
+std::string to_junit(const RunReport& report, const text::Redactor& redactor) {
     auto esc = [&](std::string_view s) { return xml_escape(redactor.scrub(s)); };
     // One <testsuite> per job file, in the order the files were read.
     std::map<std::size_t, std::vector<const run::JobResult*>> by_file;

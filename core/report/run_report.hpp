@@ -2,7 +2,7 @@
 // The machine-readable reports of a run (gaia-run(1), REPORTS): JSON and JUnit XML. Both pass every
 // string through the redactor.
 
-#include "core/report/redactor.hpp"
+#include "core/text/redactor.hpp"
 #include "core/run/results.hpp"
 
 #include <nlohmann/json.hpp>
@@ -25,10 +25,10 @@ struct RunReport {
     nlohmann::json subsystems = nlohmann::json::object();  // what each subsystem adds (per-op latency…)
 };
 
-nlohmann::ordered_json to_json(const RunReport& report, const Redactor& redactor);
+nlohmann::ordered_json to_json(const RunReport& report, const text::Redactor& redactor);
 // JSON text that never throws on invalid UTF-8 in captured output (it is replaced).
-std::string to_json_text(const RunReport& report, const Redactor& redactor);
-std::string to_junit(const RunReport& report, const Redactor& redactor);
+std::string to_json_text(const RunReport& report, const text::Redactor& redactor);
+std::string to_junit(const RunReport& report, const text::Redactor& redactor);
 
 std::string iso8601_utc(std::chrono::system_clock::time_point t);
 // Escapes text for XML 1.0 and drops what XML cannot carry (control characters, invalid UTF-8).

@@ -10,7 +10,7 @@
 #include "core/loop/loop.hpp"
 #include "core/metrics/registry.hpp"
 #include "core/net/network.hpp"
-#include "core/report/redactor.hpp"
+#include "core/text/redactor.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -83,7 +83,7 @@ struct RunEnv {
     loop::Loop& loop;
     loop::ChildWatcher& children;
     metrics::Registry& metrics;
-    const report::Redactor& redactor;
+    const text::Redactor& redactor;
     OutputSink& output;
     // A service that jobs still need has gone away: the scheduler fails those jobs.
     std::function<void(const jobfile::Job& service, const std::string& reason)> service_lost;

@@ -4,7 +4,7 @@
 
 namespace gaia::serve {
 
-nlohmann::json last_run_json(const run::JobResult& result, const RunFacts& run, const report::Redactor& redactor) {
+nlohmann::json last_run_json(const run::JobResult& result, const RunFacts& run, const text::Redactor& redactor) {
     return {
         {"run_id", run.run_id},
         {"trigger", run.trigger},

@@ -2,7 +2,7 @@
 // The JSON of /api/v1/jobs, one shape for gaia serve and gaia run --listen.
 
 #include "core/jobfile/model.hpp"
-#include "core/report/redactor.hpp"
+#include "core/text/redactor.hpp"
 #include "core/run/results.hpp"
 
 #include <nlohmann/json.hpp>
@@ -22,7 +22,7 @@ struct RunFacts {
     std::chrono::system_clock::time_point started;
     double duration_s = 0;
 };
-nlohmann::json last_run_json(const run::JobResult& result, const RunFacts& run, const report::Redactor& redactor);
+nlohmann::json last_run_json(const run::JobResult& result, const RunFacts& run, const text::Redactor& redactor);
 
 // One job: {name, kind, tags, schedule, next_run, running, runs, skipped, last}.
 struct JobFacts {

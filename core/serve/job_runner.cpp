@@ -121,7 +121,7 @@ void JobRunner::load(std::unique_ptr<jobfile::JobSet> set) {
             state.next_run.reset();
         } else if (job.schedule != old_text || !state.next_run) {
             std::string error;
-            state.schedule = run::Schedule::parse(job.schedule, &error);  // the loader checked it
+            state.schedule = jobfile::Schedule::parse(job.schedule, &error);  // the loader checked it
             state.next_run = state.schedule ? state.schedule->next_after(now) : std::nullopt;
         }
         arm(job.name, state);

@@ -16,7 +16,7 @@
 #include <cstdint>
 #include "core/run/results.hpp"
 #include "core/run/run_metrics.hpp"
-#include "core/run/schedule.hpp"
+#include "core/jobfile/schedule.hpp"
 #include "core/run/task.hpp"
 #include "core/serve/health.hpp"
 
@@ -42,7 +42,7 @@ struct RunnerEnv {
     loop::Loop& loop;
     loop::ChildWatcher& children;
     metrics::Registry& registry;
-    const report::Redactor& redactor;
+    const text::Redactor& redactor;
     run::OutputSink& output;
     run::RunMetrics& metrics;
     Health& health;
@@ -83,7 +83,7 @@ private:
     struct Run;
     struct JobState {
         const jobfile::Job* job = nullptr;  // in the current generation's set
-        std::optional<run::Schedule> schedule;
+        std::optional<jobfile::Schedule> schedule;
         std::optional<std::chrono::system_clock::time_point> next_run;
         loop::HandlePtr<loop::Timer> timer;
         // The wall clock and the loop's monotonic clock when the timer was armed: if the

@@ -3,7 +3,7 @@
 // parses back through its formatter.
 
 #include "core/jobfile/values.hpp"
-#include "core/run/schedule.hpp"
+#include "core/jobfile/schedule.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -13,8 +13,8 @@ using namespace gaia;
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const std::string_view text(reinterpret_cast<const char*>(data), size);
     std::string error;
-    if (auto schedule = run::Schedule::parse(text, &error)) {
-        auto at = run::Schedule::Clock::time_point{} + std::chrono::hours(24 * 365 * 56);  // 2026
+    if (auto schedule = jobfile::Schedule::parse(text, &error)) {
+        auto at = jobfile::Schedule::Clock::time_point{} + std::chrono::hours(24 * 365 * 56);  // 2026
         for (int i = 0; i < 3; ++i) {
             auto next = schedule->next_after(at);
             if (!next) break;

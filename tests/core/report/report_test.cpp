@@ -1,5 +1,5 @@
 #include "core/report/atomic_file.hpp"
-#include "core/report/redactor.hpp"
+#include "core/text/redactor.hpp"
 #include "core/report/run_report.hpp"
 #include "tests/support/subprocess.hpp"
 
@@ -11,7 +11,7 @@
 using namespace gaia;
 
 TEST_CASE("the redactor masks every secret, the longest first") {
-    report::Redactor r;
+    text::Redactor r;
     r.add_secret("hunter2");
     r.add_secret("hunter2-long");
     r.add_secret("");

@@ -148,7 +148,7 @@ struct Harness {
     std::unique_ptr<jobfile::JobSet> set;
     loop::Loop loop;
     metrics::Registry registry;
-    report::Redactor redactor;
+    text::Redactor redactor;
     OutputToNowhere sink;
     Counters counters;
     std::unique_ptr<TimerRuntime> runtime;

@@ -69,7 +69,7 @@ struct Fixture {
     std::unique_ptr<jobfile::JobSet> set;
     loop::Loop loop;
     metrics::Registry registry;
-    report::Redactor redactor;
+    text::Redactor redactor;
     Collect sink;
 };
 

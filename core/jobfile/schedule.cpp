@@ -1,4 +1,4 @@
-#include "core/run/schedule.hpp"
+#include "core/jobfile/schedule.hpp"
 
 #include "core/jobfile/values.hpp"
 
@@ -9,7 +9,7 @@
 #include <ctime>
 #include <vector>
 
-namespace gaia::run {
+namespace gaia::jobfile {
 namespace {
 
 using Clock = Schedule::Clock;
@@ -295,4 +295,4 @@ std::optional<Clock::time_point> Schedule::next_cron(const Cron& cron, Clock::ti
     return std::nullopt;
 }
 
-}  // namespace gaia::run
+}  // namespace gaia::jobfile

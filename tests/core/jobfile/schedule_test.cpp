@@ -1,6 +1,6 @@
 // Schedules against known next-fire times, in UTC and across daylight-saving changes.
 
-#include "core/run/schedule.hpp"
+#include "core/jobfile/schedule.hpp"
 
 #include <doctest/doctest.h>
 
@@ -9,7 +9,7 @@
 #include <ctime>
 #include <string>
 
-using gaia::run::Schedule;
+using gaia::jobfile::Schedule;
 
 namespace {
 

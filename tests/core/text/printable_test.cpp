@@ -1,10 +1,10 @@
-#include "core/report/printable.hpp"
+#include "core/text/printable.hpp"
 
 #include <doctest/doctest.h>
 
 #include <string>
 
-using gaia::report::printable;
+using gaia::text::printable;
 
 TEST_CASE("printable: controls, bidi overrides and broken UTF-8 are escaped, and text in any script is kept") {
     using namespace std::string_literals;

@@ -1,9 +1,9 @@
-#include "core/report/redactor.hpp"
+#include "core/text/redactor.hpp"
 
 #include <algorithm>
 #include <cstdlib>
 
-namespace gaia::report {
+namespace gaia::text {
 
 void Redactor::add_env(const std::vector<std::string>& names) {
     for (const auto& name : names) {
@@ -30,4 +30,4 @@ std::string Redactor::scrub(std::string_view text) const {
     return out;
 }
 
-}  // namespace gaia::report
+}  // namespace gaia::text

@@ -15,7 +15,7 @@
 #include <string_view>
 #include <variant>
 
-namespace gaia::run {
+namespace gaia::jobfile {
 
 class Schedule {
 public:
@@ -50,4 +50,4 @@ private:
     std::variant<Every, Cron> rule_;
 };
 
-}  // namespace gaia::run
+}  // namespace gaia::jobfile

@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-namespace gaia::report {
+namespace gaia::text {
 
 // Escapes C0 controls (\n, \r, \t, \0, \x1b, …), DEL, C1 controls (U+0080–U+009F),
 // bidirectional controls (U+200E, U+200F, U+202A–U+202E, U+2066–U+2069, U+061C) and bytes
@@ -16,4 +16,4 @@ namespace gaia::report {
 // included, is kept.
 std::string printable(std::string_view text);
 
-}  // namespace gaia::report
+}  // namespace gaia::text

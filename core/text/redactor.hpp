@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-namespace gaia::report {
+namespace gaia::text {
 
 class Redactor {
 public:
@@ -23,4 +23,4 @@ private:
     std::vector<std::string> secrets_;  // longest first, so a secret containing another is masked whole
 };
 
-}  // namespace gaia::report
+}  // namespace gaia::text

@@ -1,8 +1,8 @@
-#include "core/report/printable.hpp"
+#include "core/text/printable.hpp"
 
 #include <cstdint>
 
-namespace gaia::report {
+namespace gaia::text {
 namespace {
 
 const char kHex[] = "0123456789abcdef";
@@ -84,4 +84,4 @@ std::string printable(std::string_view text) {
     return out;
 }
 
-}  // namespace gaia::report
+}  // namespace gaia::text
