@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <limits>
+#include <utility>
 
 namespace gaia::jobs::http {
 namespace {
@@ -46,34 +47,54 @@ Admission::Host& Admission::host(const std::string& name) {
     return h;
 }
 
-std::uint64_t Admission::enqueue(const std::string& name, Go go) {
-    const auto ticket = next_ticket_++;
+Admission::Ticket::Ticket(Ticket&& other) noexcept
+    : admission_(std::exchange(other.admission_, nullptr)), id_(other.id_) {}
+
+Admission::Ticket& Admission::Ticket::operator=(Ticket&& other) noexcept {
+    if (this != &other) {
+        release(std::nullopt);
+        admission_ = std::exchange(other.admission_, nullptr);
+        id_ = other.id_;
+    }
+    return *this;
+}
+
+void Admission::Ticket::release(std::optional<bool> success) {
+    if (auto* admission = std::exchange(admission_, nullptr)) admission->release(id_, success);
+}
+
+void Admission::enqueue(const std::string& name, Ticket& ticket, Go go) {
+    const auto id = next_ticket_++;
+    Ticket fresh;
+    fresh.admission_ = this;
+    fresh.id_ = id;
+    ticket = std::move(fresh);  // before pump(), which may call go at once
     Host& h = host(name);
-    h.queue.push_back(Waiter{ticket, std::move(go)});
-    tickets_.emplace(ticket, &h);
+    h.queue.push_back(Waiter{id, std::move(go)});
+    tickets_.emplace(id, Place{&h});
     set_queued(queued_ + 1);
     pump();
-    return ticket;
 }
 
-void Admission::withdraw(std::uint64_t ticket) {
+void Admission::release(std::uint64_t ticket, std::optional<bool> success) {
     auto it = tickets_.find(ticket);
-    if (it == tickets_.end()) return;
-    Host& h = *it->second;
-    auto w = std::find_if(h.queue.begin(), h.queue.end(), [&](const Waiter& x) { return x.ticket == ticket; });
-    if (w == h.queue.end()) return;  // it went: finished() is the call for that
-    h.queue.erase(w);
+    if (it == tickets_.end()) return;  // refused, or given back already
+    Host& h = *it->second.host;
+    const bool went = it->second.went;
     tickets_.erase(it);
-    set_queued(queued_ - 1);
-}
-
-void Admission::finished(std::uint64_t ticket, std::optional<bool> success) {
-    auto it = tickets_.find(ticket);
-    if (it == tickets_.end()) return;
-    Host& h = *it->second;
-    tickets_.erase(it);
+    if (!went) {
+        // It only leaves the queue; the others keep their places.
+        auto w = std::find_if(h.queue.begin(), h.queue.end(), [&](const Waiter& x) { return x.ticket == ticket; });
+        if (w != h.queue.end()) {
+            h.queue.erase(w);
+            set_queued(queued_ - 1);
+        }
+        return;
+    }
     --h.in_flight;
     --in_flight_;
+    // Closed (the pool is stopping, its loop may be gone): no breaker timer, no queue to wake.
+    if (closed_) return;
     if (h.breaker) {
         const auto now = loop::Loop::hrtime_ns();
         if (success) h.breaker->record(*success, now);
@@ -120,11 +141,10 @@ bool Admission::admit_one(Host& h, std::uint64_t now, std::uint64_t& wait_ns) {
                                   " consecutive failures; the next probe goes in " +
                                   seconds_text(h.breaker->remaining_ns(now));
             Go go = std::move(w.go);
-            const auto ticket = w.ticket;
-            tickets_.erase(ticket);
+            tickets_.erase(w.ticket);
             h.queue.pop_front();
             set_queued(queued_ - 1);
-            go(ticket, refusal);
+            go(refusal);
             return true;
         }
         }
@@ -154,13 +174,14 @@ bool Admission::admit_one(Host& h, std::uint64_t now, std::uint64_t& wait_ns) {
     const auto ticket = w.ticket;
     h.queue.pop_front();
     set_queued(queued_ - 1);
+    tickets_.at(ticket).went = true;
     ++h.in_flight;
     ++in_flight_;
     if (probe) {
         h.probe = ticket;
         show_breaker(h, now);
     }
-    go(ticket, {});
+    go({});
     return true;
 }
 

@@ -24,25 +24,45 @@ namespace gaia::jobs::http {
 
 class Admission {
 public:
-    // Called once, with the request's ticket: with an empty refusal when the request may
-    // go now, or with the reason it may not (an open circuit). Called from enqueue()
-    // itself when nothing holds it back.
-    using Go = std::function<void(std::uint64_t ticket, const std::string& refusal)>;
+    // A request's place, from enqueue() until the request is over. It is given back once:
+    // by release(), or by the destructor (a task cancelled or destroyed mid-way), so no path
+    // can leak a slot. A ticket must not outlive its Admission.
+    class Ticket {
+    public:
+        Ticket() = default;
+        Ticket(Ticket&& other) noexcept;
+        Ticket& operator=(Ticket&& other) noexcept;
+        ~Ticket() { release(std::nullopt); }
+
+        // The request is over or gives up its place: out of the queue if it had not gone
+        // yet, its slot freed if it had. `success` tells the host's circuit breaker how the
+        // host did; nullopt says nothing of the host (cancelled). Later calls do nothing.
+        void release(std::optional<bool> success);
+        bool held() const noexcept { return admission_ != nullptr; }
+
+    private:
+        friend class Admission;
+        Admission* admission_ = nullptr;
+        std::uint64_t id_ = 0;
+    };
+
+    // Called once: with an empty refusal when the request may go now, or with the reason
+    // it may not (an open circuit; the ticket is then already given back). Called from
+    // enqueue() itself when nothing holds the request back.
+    using Go = std::function<void(const std::string& refusal)>;
 
     Admission(loop::Loop& loop, const ApiConfig& config, metrics::Registry& registry);
     Admission(const Admission&) = delete;
     Admission& operator=(const Admission&) = delete;
 
-    std::uint64_t enqueue(const std::string& host, Go go);
-    // A request that has not gone yet gives up its place (cancelled, timed out).
-    void withdraw(std::uint64_t ticket);
-    // A request that went is over: success (for the breaker) when known, nullopt when it
-    // was cancelled.
-    void finished(std::uint64_t ticket, std::optional<bool> success);
+    // Queues a request for `host`; `ticket` holds its place before `go` can run.
+    void enqueue(const std::string& host, Ticket& ticket, Go go);
     std::size_t queued() const noexcept { return queued_; }
     void close();
 
 private:
+    void release(std::uint64_t ticket, std::optional<bool> success);
+
     struct Waiter {
         std::uint64_t ticket;
         Go go;
@@ -73,7 +93,11 @@ private:
     std::optional<run::TokenBucket> bucket_;
     std::map<std::string, Host> hosts_;
     std::string last_host_;  // the host whose request went last
-    std::unordered_map<std::uint64_t, Host*> tickets_;  // waiting or in flight
+    struct Place {
+        Host* host;
+        bool went = false;  // in flight; otherwise still in host->queue
+    };
+    std::unordered_map<std::uint64_t, Place> tickets_;  // waiting or in flight
     std::uint32_t in_flight_ = 0;
     std::size_t queued_ = 0;
     std::uint64_t next_ticket_ = 1;

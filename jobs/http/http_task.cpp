@@ -70,12 +70,9 @@ HttpTask::HttpTask(ApiPool& pool, const HttpJobConfig& config)
     : pool_(pool), config_(config) {}
 
 HttpTask::~HttpTask() {
-    if (queued_) pool_.admission().withdraw(ticket_);
-    if (resolving_) pool_.admission().finished(ticket_, std::nullopt);
-    if (running_) {
-        engine_->cancel(transfer_);
-        pool_.admission().finished(ticket_, std::nullopt);
-    }
+    // ticket_, destroyed after this body, gives back a place still held (queued, resolving
+    // or running).
+    if (running_) engine_->cancel(transfer_);
     if (save_to_) save_to_->abort();
 }
 
@@ -184,15 +181,12 @@ void HttpTask::send(HttpRequest request) {
     queued_ = true;
     // The request waits here for the pool's limits; the shared_ptr lets the callback be copied.
     auto held = std::make_shared<HttpRequest>(std::move(request));
-    const auto place = pool_.admission().enqueue(host_, [this, alive = std::weak_ptr<int>(alive_), held](std::uint64_t ticket,
-                                                                                      const std::string& refusal) {
+    pool_.admission().enqueue(host_, ticket_, [this, alive = std::weak_ptr<int>(alive_), held](const std::string& refusal) {
         if (alive.expired()) return;
         queued_ = false;
-        ticket_ = ticket;
         if (!refusal.empty()) return fail_soon(refusal, true);
         transfer(std::move(*held));
     });
-    if (queued_) ticket_ = place;  // still waiting: cancel() withdraws it by this ticket
 }
 
 void HttpTask::transfer(HttpRequest request) {
@@ -210,7 +204,7 @@ void HttpTask::transfer(HttpRequest request) {
             resolving_ = false;
             if (!answer.error.empty()) {
                 // As a refused connection: the host is unreachable, another attempt may do.
-                pool_.admission().finished(ticket_, false);
+                ticket_.release(false);
                 pool_.network().transfer_finished(true);
                 pool_.on_dns_failure(host_, method_);
                 return fail_soon(answer.error, true);
@@ -220,7 +214,7 @@ void HttpTask::transfer(HttpRequest request) {
         });
     } catch (const std::exception& e) {
         resolving_ = false;
-        pool_.admission().finished(ticket_, std::nullopt);
+        ticket_.release(std::nullopt);
         fail_soon(e.what());
     }
 }
@@ -235,7 +229,7 @@ void HttpTask::launch(HttpRequest request) {
     try {
         engine_ = &pool_.engine_for(request);
     } catch (const std::exception& e) {
-        pool_.admission().finished(ticket_, std::nullopt);
+        ticket_.release(std::nullopt);
         fail_soon(e.what());
         return;
     }
@@ -250,7 +244,7 @@ void HttpTask::on_response(HttpResponse response) {
     const double seconds = static_cast<double>(loop::Loop::hrtime_ns() - started_ns_) / 1e9;
     pool_.on_finished(host_, method_, response.error.empty() ? response.status : 0, seconds);
     // For the host's circuit breaker: the host failed, not our expectations of it.
-    pool_.admission().finished(ticket_, response.error.empty() && response.status < 500);
+    ticket_.release(response.error.empty() && response.status < 500);
     pool_.network().transfer_finished(!response.error.empty());
     auto result = outcome(response);
     result.details["engine"] = engine_->name();
@@ -279,21 +273,16 @@ void HttpTask::on_response(HttpResponse response) {
 void HttpTask::cancel() {
     if (cancelled_ || !done_) return;
     cancelled_ = true;
-    if (queued_) {
-        queued_ = false;
-        pool_.admission().withdraw(ticket_);
-    }
-    if (resolving_) {
-        resolving_ = false;
-        pool_.admission().finished(ticket_, std::nullopt);
-    }
+    queued_ = false;
+    resolving_ = false;
     if (running_) {
         running_ = false;
         engine_->cancel(transfer_);
         pool_.on_finished(host_, method_, 0, static_cast<double>(loop::Loop::hrtime_ns() - started_ns_) / 1e9);
         // A timeout is the host's failure; a user's cancel says nothing about the host.
-        pool_.admission().finished(ticket_, ctx_->deadline_passed ? std::optional<bool>(false) : std::nullopt);
+        ticket_.release(ctx_->deadline_passed ? std::optional<bool>(false) : std::nullopt);
     }
+    ticket_.release(std::nullopt);  // waiting or resolving: the place goes back
     if (save_to_) {
         save_to_->abort();
         save_to_.reset();

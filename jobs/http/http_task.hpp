@@ -3,6 +3,7 @@
 // engine, then check the expectations and take the captures.
 
 #include "core/run/task.hpp"
+#include "jobs/http/admission.hpp"
 #include "jobs/http/http_engine.hpp"
 #include "jobs/http/http_config.hpp"
 
@@ -35,7 +36,7 @@ private:
     run::Completion done_;
     HttpEngine* engine_ = nullptr;  // the engine of the transfer in flight
     std::uint64_t transfer_ = 0;
-    std::uint64_t ticket_ = 0;   // our place in the pool's admission
+    Admission::Ticket ticket_;   // our place in the pool's admission
     bool queued_ = false;      // waiting for the pool's limits
     bool resolving_ = false;   // waiting for the DNS cache
     bool running_ = false;     // a transfer is in the engine

@@ -9,6 +9,8 @@
 
 #include <doctest/doctest.h>
 
+#include <deque>
+#include <optional>
 #include <vector>
 
 using namespace gaia;
@@ -21,17 +23,15 @@ struct Fixture {
     metrics::Registry registry;
     ApiConfig config;
     std::vector<std::string> order;  // hosts in the order their requests went
-    std::vector<std::uint64_t> tickets;
     std::vector<std::string> refusals;
 
     Admission::Go go(const std::string& host) {
-        return [this, host](std::uint64_t ticket, const std::string& refusal) {
+        return [this, host](const std::string& refusal) {
             if (!refusal.empty()) {
                 refusals.push_back(refusal);
                 return;
             }
             order.push_back(host);
-            tickets.push_back(ticket);
         };
     }
     double metric(const std::string& series) { return test::metric_value(registry.expose(), series); }
@@ -44,21 +44,25 @@ TEST_CASE("admission caps requests in flight, queues the rest and lets hosts tak
     f.config.limits.max_clients = 2;
     f.config.hosts["slow.example"].max_clients = 1;
     Admission admission(f.loop, f.config, f.registry);
-    for (int i = 0; i < 3; ++i) admission.enqueue("slow.example", f.go("slow.example"));
-    for (int i = 0; i < 3; ++i) admission.enqueue("fast.example", f.go("fast.example"));
+    std::deque<Admission::Ticket> tickets;  // in the order of enqueue: slow 0-2, fast 3-5
+    for (int i = 0; i < 3; ++i) admission.enqueue("slow.example", tickets.emplace_back(), f.go("slow.example"));
+    for (int i = 0; i < 3; ++i) admission.enqueue("fast.example", tickets.emplace_back(), f.go("fast.example"));
     // slow.example may have one in flight; fast.example takes the second slot.
     CHECK(f.order == std::vector<std::string>{"slow.example", "fast.example"});
     CHECK(admission.queued() == 4);
     CHECK(f.metric("gaia_api_queue_depth") == 4);
 
-    admission.finished(f.tickets[0], true);  // a slow.example request ends: its host is free again
+    tickets[0].release(true);  // a slow.example request ends: its host is free again
     CHECK(f.order.back() == "slow.example");
-    admission.finished(f.tickets[1], true);
+    tickets[3].release(true);
     CHECK(f.order.back() == "fast.example");
     CHECK(admission.queued() == 2);
     // A waiting request that gives up leaves the queue; the others keep their places.
-    admission.withdraw(f.tickets.back() + 1);
+    tickets[5].release(std::nullopt);
     CHECK(admission.queued() == 1);
+    // A ticket dropped without a word gives its place back too.
+    tickets[2] = Admission::Ticket{};
+    CHECK(admission.queued() == 0);
     admission.close();
     CHECK(f.loop.close() == 0);
 }
@@ -70,10 +74,11 @@ TEST_CASE("admission holds requests for the token bucket and a timer lets them g
     Admission admission(f.loop, f.config, f.registry);
     const auto start = loop::Loop::hrtime_ns();
     std::vector<std::uint64_t> went;
+    std::deque<Admission::Ticket> tickets;
     for (int i = 0; i < 5; ++i) {
-        admission.enqueue("h", [&](std::uint64_t ticket, const std::string&) {
+        admission.enqueue("h", tickets.emplace_back(), [&, i](const std::string&) {
             went.push_back(loop::Loop::hrtime_ns() - start);
-            admission.finished(ticket, true);
+            tickets[static_cast<std::size_t>(i)].release(true);
         });
     }
     CHECK(went.size() == 1);
@@ -90,12 +95,13 @@ TEST_CASE("an open circuit refuses at once, and half-open sends one probe and ho
     Fixture f;
     f.config.circuit_breaker = CircuitBreakerConfig{2, std::chrono::milliseconds(100)};
     Admission admission(f.loop, f.config, f.registry);
-    admission.enqueue("down", f.go("down"));
-    admission.enqueue("down", f.go("down"));
-    admission.finished(f.tickets[0], false);
-    admission.finished(f.tickets[1], false);
+    std::deque<Admission::Ticket> tickets;
+    admission.enqueue("down", tickets.emplace_back(), f.go("down"));
+    admission.enqueue("down", tickets.emplace_back(), f.go("down"));
+    tickets[0].release(false);
+    tickets[1].release(false);
     CHECK(f.metric("gaia_api_circuit_breaker_state{host=\"down\"}") == 2);
-    admission.enqueue("down", f.go("down"));
+    admission.enqueue("down", tickets.emplace_back(), f.go("down"));
     REQUIRE(f.refusals.size() == 1);
     CHECK(f.refusals[0].find("circuit open for down after 2 consecutive failures") == 0);
     CHECK(f.order.size() == 2);  // no network traffic for the refused one
@@ -105,11 +111,11 @@ TEST_CASE("an open circuit refuses at once, and half-open sends one probe and ho
     wait->start(std::chrono::milliseconds(150), [] {});
     f.loop.run();
     CHECK(f.metric("gaia_api_circuit_breaker_state{host=\"down\"}") == 1);
-    admission.enqueue("down", f.go("down"));
-    admission.enqueue("down", f.go("down"));
+    admission.enqueue("down", tickets.emplace_back(), f.go("down"));
+    admission.enqueue("down", tickets.emplace_back(), f.go("down"));
     CHECK(f.order.size() == 3);
     CHECK(admission.queued() == 1);
-    admission.finished(f.tickets[2], true);  // the probe succeeded: closed, the held one goes
+    tickets[3].release(true);  // the probe succeeded: closed, the held one goes
     CHECK(f.order.size() == 4);
     CHECK(f.metric("gaia_api_circuit_breaker_state{host=\"down\"}") == 0);
     wait.reset();
