@@ -1,6 +1,7 @@
 #pragma once
-// Writing a whole file so that a reader sees the old content or the new, never half:
-// a temporary file in the same directory, fsync, rename.
+// Writing a whole file so that a reader sees the old content or the new, never half,
+// and a gaia killed meanwhile leaves nothing: a loop::StagedFile (an unnamed file in the
+// same directory, fsync, then its name). Blocking: reports are written as gaia ends.
 
 #include <string>
 #include <string_view>

@@ -1,6 +1,6 @@
 #include "jobs/file/copy.hpp"
 
-#include "jobs/file/staged_file.hpp"
+#include "core/loop/staged_file.hpp"
 #include "jobs/file/unique_fd.hpp"
 
 #include <fcntl.h>
@@ -122,14 +122,17 @@ CopyResult copy_file_atomically(const std::string& source, const std::string& ta
         result.error = exists_message(target);  // early, before copying: the kernel checks again at the end
         return result;
     }
-    StagedFile staged;
+    loop::StagedFile staged;
     if (result.error = staged.open(target, st.st_mode & 07777); !result.error.empty()) return result;
     if (result.error = copy_bytes(in, st, staged.fd(), source, target, options, &result.bytes); !result.error.empty()) {
         return result;
     }
     if (result.error = staged.set_mode(st.st_mode & 07777); !result.error.empty()) return result;
     result.error = staged.commit(options.overwrite);
+    if (staged.target_existed()) result.error = exists_message(target);
     return result;
 }
+
+std::string exists_message(const std::string& target) { return target + " exists and overwrite = false"; }
 
 }  // namespace gaia::jobs::file

@@ -1,6 +1,6 @@
 #pragma once
 // Copying one file so that the target is either as it was or complete: the bytes go to a
-// staged file in the target's directory (jobs/file/staged_file.hpp) — through
+// staged file in the target's directory (core/loop/staged_file.hpp) — through
 // copy_file_range, which lets the kernel move them without a trip through gaia, or
 // read/write in `buffer`-sized chunks where it cannot — then mode, fsync and its name.
 // An error or a cancel leaves no trace.
@@ -32,5 +32,8 @@ std::string copy_bytes(int in, const struct stat& st, int out, const std::string
                        const CopyOptions& options, std::uint64_t* bytes);
 
 CopyResult copy_file_atomically(const std::string& source, const std::string& target, const CopyOptions& options = {});
+
+// The message for a target that is there when overwrite = false.
+std::string exists_message(const std::string& target);
 
 }  // namespace gaia::jobs::file

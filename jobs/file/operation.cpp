@@ -1,9 +1,9 @@
 #include "jobs/file/operation.hpp"
 
+#include "core/loop/staged_file.hpp"
 #include "jobs/file/checksum.hpp"
 #include "jobs/file/copy.hpp"
 #include "jobs/file/document.hpp"
-#include "jobs/file/staged_file.hpp"
 #include "jobs/file/tree.hpp"
 #include "jobs/file/unique_fd.hpp"
 
@@ -179,7 +179,7 @@ std::string do_write(Operation& op, OperationResult& result) {
         if (S_ISDIR(existing.st_mode)) return "cannot write " + op.path + ": it is a directory";
         mode = existing.st_mode & 07777;  // a rewrite keeps the file's permissions
     }
-    StagedFile staged;
+    loop::StagedFile staged;
     if (auto error = staged.open(op.path, mode); !error.empty()) return error;
     if (auto error = write_all(staged.fd(), op.content, op.path); !error.empty()) return error;
     // An explicit or kept mode is exact; a new file's default goes through the umask.

@@ -1,7 +1,6 @@
 #include "jobs/file/tree.hpp"
 
 #include "core/loop/atomic_writer.hpp"
-#include "jobs/file/staged_file.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>

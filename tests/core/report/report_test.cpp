@@ -37,5 +37,11 @@ TEST_CASE("atomic writes replace the file whole and leave no temporary behind") 
     std::size_t entries = 0;
     for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir.path())) ++entries;
     CHECK(entries == 1);
-    CHECK_FALSE(report::write_file_atomically((dir.path() / "missing/dir/x").string(), "x").empty());
+    // Readable by other tools (node_exporter's textfile collector) whatever the umask.
+    CHECK((std::filesystem::status(path).permissions() & std::filesystem::perms::all) ==
+          (std::filesystem::perms::owner_read | std::filesystem::perms::owner_write | std::filesystem::perms::group_read |
+           std::filesystem::perms::others_read));
+    CHECK(report::write_file_atomically((dir.path() / "missing/dir/x").string(), "x") ==
+          "cannot write " + (dir.path() / "missing/dir/x").string() + ": the directory " +
+              (dir.path() / "missing/dir").string() + " does not exist");
 }

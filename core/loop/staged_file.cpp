@@ -1,4 +1,4 @@
-#include "jobs/file/staged_file.hpp"
+#include "core/loop/staged_file.hpp"
 
 #include "core/loop/atomic_writer.hpp"
 
@@ -14,7 +14,7 @@
 #include <cstring>
 #include <filesystem>
 
-namespace gaia::jobs::file {
+namespace gaia::loop {
 namespace {
 
 std::string directory_of(const std::string& target) {
@@ -48,10 +48,6 @@ unsigned process_umask() {
     return mask;
 }
 
-std::string exists_message(const std::string& target) {
-    return target + " exists and overwrite = false";
-}
-
 StagedFile::~StagedFile() {
     if (fd_ >= 0) ::close(fd_);
     if (!committed_ && !temp_path_.empty()) ::unlink(temp_path_.c_str());
@@ -69,7 +65,7 @@ std::string StagedFile::open(const std::string& target, unsigned mode) {
         if (errno == ENOENT) return "cannot write " + target + ": the directory " + dir + " does not exist";
         return failure("cannot create a file in", dir, errno);
     }
-    temp_path_ = loop::temp_template_beside(target);
+    temp_path_ = temp_template_beside(target);
     fd_ = ::mkostemp(temp_path_.data(), O_CLOEXEC);
     if (fd_ < 0) {
         const int error = errno;
@@ -79,6 +75,11 @@ std::string StagedFile::open(const std::string& target, unsigned mode) {
     mode_ = mode & ~process_umask();
     if (::fchmod(fd_, mode_) != 0) return failure("cannot set the mode of", temp_path_, errno);
     return {};
+}
+
+std::string StagedFile::existing_target() {
+    target_existed_ = true;
+    return target_ + " exists";
 }
 
 std::string StagedFile::set_mode(unsigned mode) {
@@ -95,7 +96,7 @@ std::string StagedFile::commit(bool overwrite) {
         fd_ = -1;
         const int rc = overwrite ? ::rename(temp_path_.c_str(), target_.c_str())
                                  : ::renameat2(AT_FDCWD, temp_path_.c_str(), AT_FDCWD, target_.c_str(), RENAME_NOREPLACE);
-        if (rc != 0) return errno == EEXIST ? exists_message(target_) : failure("cannot rename into", target_, errno);
+        if (rc != 0) return errno == EEXIST ? existing_target() : failure("cannot rename into", target_, errno);
         committed_ = true;
         return {};
     }
@@ -117,11 +118,11 @@ std::string StagedFile::commit(bool overwrite) {
         return {};
     }
     if (errno != EEXIST) return failure("cannot create", target_, errno);
-    if (!overwrite) return exists_message(target_);
+    if (!overwrite) return existing_target();
     // Replacing: a hidden name first, then rename over the target (the hidden name
     // exists for the moment between the two calls only).
     for (int tries = 0; tries < 16; ++tries) {
-        std::string hidden = loop::temp_template_beside(target_);
+        std::string hidden = temp_template_beside(target_);
         hidden.replace(hidden.size() - 6, 6, std::to_string(100000 + (::random() % 900000)));
         if (::linkat(AT_FDCWD, self.c_str(), AT_FDCWD, hidden.c_str(), AT_SYMLINK_FOLLOW) != 0) {
             if (errno == EEXIST) continue;
@@ -138,4 +139,4 @@ std::string StagedFile::commit(bool overwrite) {
     return "cannot find a free temporary name beside " + target_;
 }
 
-}  // namespace gaia::jobs::file
+}  // namespace gaia::loop

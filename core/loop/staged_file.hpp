@@ -3,11 +3,13 @@
 // unnamed file (O_TMPFILE) in the target's directory, given its name by linkat() once
 // written and synced — so even a SIGKILL leaves nothing behind. Where the file system
 // has no O_TMPFILE, a hidden temporary file beside the target (".name.gaia-XXXXXX"),
-// renamed into place, and removed on any error. Blocking: use it on the thread pool.
+// renamed into place, and removed on any error. Blocking: use it on the thread pool (or
+// where blocking is the point, as for reports written while gaia exits). Every file gaia
+// writes whole goes through it: file jobs' writes and copies, and the reports.
 
 #include <string>
 
-namespace gaia::jobs::file {
+namespace gaia::loop {
 
 class StagedFile {
 public:
@@ -24,21 +26,23 @@ public:
     std::string set_mode(unsigned mode);
 
     // fsync, then gives the file its name: replacing an existing target when `overwrite`,
-    // else failing (atomically: the kernel checks) if one exists. Returns the problem.
+    // else failing (atomically: the kernel checks) if one exists, and target_existed()
+    // then says so. Returns the problem.
     std::string commit(bool overwrite);
+    bool target_existed() const noexcept { return target_existed_; }
 
 private:
+    std::string existing_target();  // the target is there and must not be replaced
+
     std::string target_;
     std::string temp_path_;  // only for the named fallback
     int fd_ = -1;
     unsigned mode_ = 0;  // the bits the file has now
     bool committed_ = false;
+    bool target_existed_ = false;
 };
 
 // The process's umask, read without changing it (safe on any thread).
 unsigned process_umask();
 
-// The message for a target that is there when overwrite = false.
-std::string exists_message(const std::string& target);
-
-}  // namespace gaia::jobs::file
+}  // namespace gaia::loop
