@@ -2,47 +2,44 @@
 
 #include "core/loop/fs.hpp"
 #include "core/loop/uv_error.hpp"
+#include "core/loop/work.hpp"
 
-#include <unistd.h>
-
+#include <cstring>
 #include <filesystem>
 
 namespace gaia::loop {
-
-std::string temp_template_beside(const std::string& target) {
-    namespace stdfs = std::filesystem;
-    const stdfs::path t(target);
-    const stdfs::path dir = t.has_parent_path() ? t.parent_path() : stdfs::path(".");
-    return (dir / ("." + t.filename().string() + ".gaia-XXXXXX")).string();
-}
 
 std::shared_ptr<AtomicWriter> AtomicWriter::create(Loop& loop, std::string target) {
     return std::shared_ptr<AtomicWriter>(new AtomicWriter(loop, std::move(target)));
 }
 
-AtomicWriter::~AtomicWriter() {
-    // Every thread-pool call holds a reference, so nothing is in flight here: the
-    // temporary file can go at once.
-    if (fd_ >= 0) ::close(fd_);
-    if (!temp_.empty()) ::unlink(temp_.c_str());
-}
+AtomicWriter::~AtomicWriter() = default;  // every thread-pool call holds a reference: none is in flight
 
 void AtomicWriter::open(Done done) {
-    const std::string pattern = temp_template_beside(target_);
-    const std::string dir = std::filesystem::path(pattern).parent_path().string();
     opening_ = true;
-    fs::mkstemp(loop_, pattern, [self = shared_from_this(), done = std::move(done), dir](std::int64_t fd, std::string path) {
-        self->opening_ = false;
-        if (fd < 0) {
-            self->fail(uv_message(static_cast<int>(fd), "cannot create a temporary file in " + dir));
-        } else {
-            self->fd_ = static_cast<uv_file>(fd);
-            self->temp_ = std::move(path);
-            if (self->done_) self->discard_temp();  // aborted while opening
-        }
-        if (done) done(self->error_);
-        self->pump();
-    });
+    auto staged = std::make_shared<StagedFile>();
+    auto error = std::make_shared<std::string>();
+    queue_work(
+        loop_, [staged, error, target = target_] { *error = staged->open(target, 0644); },
+        [self = shared_from_this(), staged, error, done = std::move(done)](bool cancelled) {
+            self->opening_ = false;
+            if (cancelled) {
+                self->fail("cannot create " + self->target_ + ": gaia is stopping");
+            } else if (!error->empty()) {
+                // In the words of a transfer: where the body could not go.
+                const auto parent = std::filesystem::path(self->target_).parent_path();
+                const std::string dir = parent.empty() ? "." : parent.string();
+                self->fail(staged->open_errno() != 0
+                               ? "cannot create a temporary file in " + dir + ": " + std::strerror(staged->open_errno())
+                               : *error);
+            } else {
+                self->staged_ = staged;
+                self->fd_ = staged->fd();
+                if (self->done_) self->drop_staged();  // aborted while opening
+            }
+            if (done) done(self->error_);
+            self->pump();
+        });
 }
 
 void AtomicWriter::write(std::string_view data) {
@@ -72,7 +69,7 @@ void AtomicWriter::pump() {
                   [self = shared_from_this()](std::int64_t result) {
                       self->writing_ = false;
                       if (self->done_) {
-                          self->discard_temp();
+                          self->drop_staged();
                           return;
                       }
                       if (result < 0) {
@@ -109,10 +106,8 @@ void AtomicWriter::finish_commit() {
     done_ = true;
     auto self = shared_from_this();
     auto finish = [self](std::string error) {
-        if (!error.empty()) {
-            self->fail(std::move(error));
-            self->discard_temp();
-        }
+        if (!error.empty()) self->fail(std::move(error));
+        self->drop_staged();  // named, it only closes; not, it goes
         auto done = std::move(self->commit_done_);
         if (done) done(self->error_);
     };
@@ -120,23 +115,19 @@ void AtomicWriter::finish_commit() {
         finish(error_.empty() ? "the file was never opened" : error_);
         return;
     }
-    // 0644 as any file a tool writes: mkstemp's 0600 would hide it from other readers.
-    fs::fchmod(loop_, fd_, 0644, [self, finish](std::int64_t rc) {
-        if (rc < 0) return finish(uv_message(static_cast<int>(rc), "cannot set the mode of " + self->target_));
-        fs::fsync(self->loop_, self->fd_, [self, finish](std::int64_t rc2) {
-            if (rc2 < 0) return finish(uv_message(static_cast<int>(rc2), "cannot sync " + self->target_));
-            const uv_file fd = self->fd_;
-            self->fd_ = -1;
-            fs::close(self->loop_, fd, [self, finish](std::int64_t rc3) {
-                if (rc3 < 0) return finish(uv_message(static_cast<int>(rc3), "cannot close " + self->target_));
-                fs::rename(self->loop_, self->temp_, self->target_, [self, finish](std::int64_t rc4) {
-                    if (rc4 < 0) return finish(uv_message(static_cast<int>(rc4), "cannot rename into " + self->target_));
-                    self->temp_.clear();
-                    finish({});
-                });
-            });
+    // Exactly 0644, as any file a tool writes, whatever the umask; then fsync and the name.
+    auto staged = staged_;
+    auto error = std::make_shared<std::string>();
+    queue_work(
+        loop_,
+        [staged, error] {
+            *error = staged->set_mode(0644);
+            if (error->empty()) *error = staged->commit(true);
+        },
+        [self, finish, error](bool cancelled) {
+            if (cancelled) return finish("cannot create " + self->target_ + ": gaia is stopping");
+            finish(*error);
         });
-    });
 }
 
 void AtomicWriter::abort() {
@@ -147,20 +138,15 @@ void AtomicWriter::abort() {
     drained_ = nullptr;
     queue_.clear();
     pending_bytes_ = 0;
-    if (!writing_ && !opening_) discard_temp();
+    if (!writing_ && !opening_) drop_staged();
 }
 
-void AtomicWriter::discard_temp() {
-    const uv_file fd = fd_;
+void AtomicWriter::drop_staged() {
     fd_ = -1;
-    std::string temp = std::move(temp_);
-    temp_.clear();
-    if (fd < 0 && temp.empty()) return;
-    auto unlink = [loop = &loop_, temp, self = shared_from_this()](std::int64_t) {
-        if (!temp.empty()) fs::unlink(*loop, temp, [self](std::int64_t) {});
-    };
-    if (fd >= 0) fs::close(loop_, fd, unlink);
-    else unlink(0);
+    if (!staged_) return;
+    // Closing (and, for an unnamed staging file that never got its name, unlinking the
+    // fallback's hidden one) blocks: the thread pool does it.
+    queue_work(loop_, [staged = std::move(staged_)]() mutable { staged.reset(); }, [self = shared_from_this()](bool) {});
 }
 
 }  // namespace gaia::loop

@@ -1,14 +1,16 @@
 #pragma once
 // Streams bytes into a file so that a reader sees the old file or the complete new one,
-// never a part: the bytes go to a temporary file beside the target (on the thread pool),
-// and commit() syncs it and renames it into place. abort() — or dropping the writer
-// before commit — removes the temporary file and leaves the target as it was.
+// never a part: the bytes go to a StagedFile for the target (an unnamed file in its
+// directory; opened, written and named on the thread pool), and commit() syncs it and
+// gives it the target's name. abort() — or dropping the writer before commit — discards
+// it and leaves the target as it was; so does a gaia killed meanwhile.
 //
 // Writes are queued and written one at a time in order; pending() lets a producer apply
 // back-pressure (stop reading the network while the disk is behind) and on_drain() says
 // when to resume.
 
 #include "core/loop/loop.hpp"
+#include "core/loop/staged_file.hpp"
 
 #include <cstdint>
 #include <deque>
@@ -18,11 +20,6 @@
 #include <string_view>
 
 namespace gaia::loop {
-
-// The mkstemp template of the temporary file for `target`: hidden, beside it (so the
-// rename stays on one file system), and named so a leftover is recognisable:
-// "dir/.name.gaia-XXXXXX".
-std::string temp_template_beside(const std::string& target);
 
 class AtomicWriter : public std::enable_shared_from_this<AtomicWriter> {
 public:
@@ -55,12 +52,14 @@ private:
     void pump();
     void fail(std::string error);
     void finish_commit();
-    void discard_temp();
+    void drop_staged();  // closes the staging file, and removes it unless it got its name
 
     Loop& loop_;
     std::string target_;
-    std::string temp_;
-    uv_file fd_ = -1;
+    // Shared with the thread-pool call that opens, names or discards it; only one runs at
+    // a time, and the loop thread touches it only between them.
+    std::shared_ptr<StagedFile> staged_;
+    uv_file fd_ = -1;  // staged_'s, while it is open
     bool opening_ = false;
     bool writing_ = false;
     bool committing_ = false;

@@ -1,8 +1,7 @@
 #include "core/loop/staged_file.hpp"
 
-#include "core/loop/atomic_writer.hpp"
-
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -27,6 +26,12 @@ std::string failure(const std::string& what, const std::string& path, int error)
 }
 
 }  // namespace
+
+std::string temp_template_beside(const std::string& target) {
+    const std::filesystem::path t(target);
+    const std::filesystem::path dir = t.has_parent_path() ? t.parent_path() : std::filesystem::path(".");
+    return (dir / ("." + t.filename().string() + ".gaia-XXXXXX")).string();
+}
 
 unsigned process_umask() {
     // umask(2) can only be read by setting it, which would race with other threads
@@ -62,6 +67,7 @@ std::string StagedFile::open(const std::string& target, unsigned mode) {
         return {};
     }
     if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL) {
+        open_errno_ = errno;
         if (errno == ENOENT) return "cannot write " + target + ": the directory " + dir + " does not exist";
         return failure("cannot create a file in", dir, errno);
     }
@@ -69,6 +75,7 @@ std::string StagedFile::open(const std::string& target, unsigned mode) {
     fd_ = ::mkostemp(temp_path_.data(), O_CLOEXEC);
     if (fd_ < 0) {
         const int error = errno;
+        open_errno_ = error;
         temp_path_.clear();
         return failure("cannot create a file in", dir, error);
     }

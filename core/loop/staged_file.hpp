@@ -11,6 +11,11 @@
 
 namespace gaia::loop {
 
+// The mkstemp template of a named temporary file for `target`: hidden, beside it (so the
+// rename stays on one file system), and named so a leftover is recognisable:
+// "dir/.name.gaia-XXXXXX".
+std::string temp_template_beside(const std::string& target);
+
 class StagedFile {
 public:
     StagedFile() = default;
@@ -19,8 +24,10 @@ public:
     StagedFile& operator=(const StagedFile&) = delete;
 
     // Opens the staging file for `target` with permission bits `mode` (umask applies).
-    // Returns the problem, or an empty string.
+    // Returns the problem, or an empty string; open_errno() is then the cause, for a
+    // caller with words of its own.
     std::string open(const std::string& target, unsigned mode);
+    int open_errno() const noexcept { return open_errno_; }
     int fd() const noexcept { return fd_; }
     // Gives the file exactly these permission bits (the umask may have taken some).
     std::string set_mode(unsigned mode);
@@ -40,6 +47,7 @@ private:
     unsigned mode_ = 0;  // the bits the file has now
     bool committed_ = false;
     bool target_existed_ = false;
+    int open_errno_ = 0;
 };
 
 // The process's umask, read without changing it (safe on any thread).

@@ -1,6 +1,6 @@
 #include "jobs/file/tree.hpp"
 
-#include "core/loop/atomic_writer.hpp"
+#include "core/loop/staged_file.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>
