@@ -119,7 +119,6 @@ Chromium::Chromium(loop::Loop& loop, loop::ChildWatcher& children, LaunchOptions
     : loop_(loop), children_(children), options_(std::move(options)) {}
 
 Chromium::~Chromium() {
-    *alive_ = false;
     if (pid_ > 0) children_.unwatch(pid_);  // its exit must not call into a destroyed object
     kill_now();
     if (!user_data_dir_.empty()) {
@@ -332,9 +331,7 @@ void Chromium::remove_user_data_dir(std::function<void()> then) {
             std::error_code ec;
             std::filesystem::remove_all(dir, ec);
         },
-        [then = std::move(then), alive = alive_](bool) {
-            if (*alive) then();
-        });
+        life_.guard([then = std::move(then)](bool) { then(); }));
 }
 
 }  // namespace gaia::jobs::browser

@@ -6,6 +6,7 @@
 // user-data-dir is removed afterwards, on the thread pool.
 
 #include "core/loop/child_watcher.hpp"
+#include "core/loop/lifetime.hpp"
 #include "core/loop/pipe.hpp"
 #include "core/loop/timer.hpp"
 #include "jobs/browser/cdp_connection.hpp"
@@ -97,9 +98,9 @@ private:
     // Why gaia killed a browser whose pipe broke: what its calls fail with, rather than
     // the SIGKILL it then died of.
     std::string broke_because_;
-    // Cleared by the destructor: work on the thread pool that outlives this object
-    // (removing the user-data-dir) then calls nothing of it.
-    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+    // Work on the thread pool that outlives this object (removing the user-data-dir)
+    // then calls nothing of it.
+    loop::Lifetime life_;
 };
 
 }  // namespace gaia::jobs::browser

@@ -84,13 +84,12 @@ void HttpTask::complete(run::TaskOutcome outcome) {
 
 void HttpTask::fail_soon(std::string error, bool retryable) {
     // Reported on a later loop turn, like every completion.
-    pool_.env().loop.post([this, alive = std::weak_ptr<int>(alive_), error = std::move(error), retryable] {
-        if (alive.expired()) return;
+    pool_.env().loop.post(life_.guard([this, error = std::move(error), retryable] {
         run::TaskOutcome o;
         o.error = error;
         o.retryable = retryable;
         complete(std::move(o));
-    });
+    }));
 }
 
 bool HttpTask::render(HttpRequest& request) {
@@ -164,8 +163,8 @@ void HttpTask::open_body_file(HttpRequest request) {
     auto file = BodyFile::create(pool_.env().loop, std::move(request.body));
     request.body.clear();
     request.body_file = file;
-    file->open([this, alive = std::weak_ptr<int>(alive_), request = std::move(request)](const std::string& error) mutable {
-        if (alive.expired() || cancelled_) return;
+    file->open(life_.guard([this, request = std::move(request)](const std::string& error) mutable {
+        if (cancelled_) return;
         if (!error.empty()) {
             run::TaskOutcome o;
             o.error = error;
@@ -174,19 +173,18 @@ void HttpTask::open_body_file(HttpRequest request) {
             return;
         }
         send(std::move(request));
-    });
+    }));
 }
 
 void HttpTask::send(HttpRequest request) {
     queued_ = true;
     // The request waits here for the pool's limits; the shared_ptr lets the callback be copied.
     auto held = std::make_shared<HttpRequest>(std::move(request));
-    pool_.admission().enqueue(host_, ticket_, [this, alive = std::weak_ptr<int>(alive_), held](const std::string& refusal) {
-        if (alive.expired()) return;
+    pool_.admission().enqueue(host_, ticket_, life_.guard([this, held](const std::string& refusal) {
         queued_ = false;
         if (!refusal.empty()) return fail_soon(refusal, true);
         transfer(std::move(*held));
-    });
+    }));
 }
 
 void HttpTask::transfer(HttpRequest request) {
@@ -199,8 +197,8 @@ void HttpTask::transfer(HttpRequest request) {
     resolving_ = true;
     auto held = std::make_shared<HttpRequest>(std::move(request));
     try {
-        pool_.network().dns().lookup(host_, [this, alive = std::weak_ptr<int>(alive_), held](const net::DnsAnswer& answer) {
-            if (alive.expired() || !resolving_) return;
+        pool_.network().dns().lookup(host_, life_.guard([this, held](const net::DnsAnswer& answer) {
+            if (!resolving_) return;
             resolving_ = false;
             if (!answer.error.empty()) {
                 // As a refused connection: the host is unreachable, another attempt may do.
@@ -211,7 +209,7 @@ void HttpTask::transfer(HttpRequest request) {
             }
             held->addresses = answer.addresses;
             launch(std::move(*held));
-        });
+        }));
     } catch (const std::exception& e) {
         resolving_ = false;
         ticket_.release(std::nullopt);
@@ -255,8 +253,7 @@ void HttpTask::on_response(HttpResponse response) {
         save_to_.reset();
         return complete(std::move(result));
     }
-    save_to_->commit([this, alive = std::weak_ptr<int>(alive_), result = std::move(result)](const std::string& error) mutable {
-        if (alive.expired()) return;
+    save_to_->commit(life_.guard([this, result = std::move(result)](const std::string& error) mutable {
         save_to_.reset();
         if (cancelled_) return;
         if (!error.empty()) {
@@ -267,7 +264,7 @@ void HttpTask::on_response(HttpResponse response) {
             result.details["saved_to"] = save_path_;
         }
         complete(std::move(result));
-    });
+    }));
 }
 
 void HttpTask::cancel() {
@@ -287,13 +284,12 @@ void HttpTask::cancel() {
         save_to_->abort();
         save_to_.reset();
     }
-    pool_.env().loop.post([this, alive = std::weak_ptr<int>(alive_)] {
-        if (alive.expired()) return;
+    pool_.env().loop.post(life_.guard([this] {
         run::TaskOutcome o;
         o.status = run::TaskStatus::cancelled;
         o.error = "cancelled";
         complete(std::move(o));
-    });
+    }));
 }
 
 run::TaskOutcome HttpTask::outcome(const HttpResponse& r) {

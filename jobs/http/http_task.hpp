@@ -2,6 +2,7 @@
 // One attempt of one http job instance: render the request, send it through the pool's
 // engine, then check the expectations and take the captures.
 
+#include "core/loop/lifetime.hpp"
 #include "core/run/task.hpp"
 #include "jobs/http/admission.hpp"
 #include "jobs/http/http_engine.hpp"
@@ -44,8 +45,8 @@ private:
     std::string method_, url_, host_, save_path_;
     std::shared_ptr<loop::AtomicWriter> save_to_;
     std::uint64_t started_ns_ = 0;
-    // Callbacks of thread-pool work hold a weak reference: a task that is gone is not called.
-    std::shared_ptr<int> alive_ = std::make_shared<int>(0);
+    // Every callback handed out is guarded: a task that is gone is not called.
+    loop::Lifetime life_;
 };
 
 // "https://user@host:8443/x" -> "host": the metric label (never the URL).
