@@ -3,7 +3,6 @@
 #include "cli/commands.hpp"
 #include "cli/progress.hpp"
 #include "cli/setup.hpp"
-#include "core/build_info.hpp"
 #include "core/loop/signal_watcher.hpp"
 #include "core/metrics/loop_lag.hpp"
 #include "core/metrics/self_metrics.hpp"
@@ -194,7 +193,6 @@ int RunSession::execute() {
                                            globals_.quiet, redactor_);
 
     metrics::register_self_metrics(registry_);
-    registry_.gauge("gaia_build_info", "gaia's version; always 1.", {"version"}).with({std::string(build::version())}).set(1);
     lag_ = std::make_unique<metrics::LoopLagMonitor>(loop_, registry_);
     run_metrics_ = std::make_unique<run::RunMetrics>(registry_);
     children_ = std::make_unique<loop::ChildWatcher>(loop_);

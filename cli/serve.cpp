@@ -4,7 +4,6 @@
 #include "cli/commands.hpp"
 #include "cli/progress.hpp"
 #include "cli/setup.hpp"
-#include "core/build_info.hpp"
 #include "core/jobfile/values.hpp"
 #include "core/loop/child_watcher.hpp"
 #include "core/loop/signal_watcher.hpp"
@@ -192,7 +191,6 @@ int ServeSession::execute() {
 
     output_ = std::make_unique<Progress>(Progress::Mode::lines, use_color(globals_, 2), globals_.quiet, redactor_);
     metrics::register_self_metrics(registry_);
-    registry_.gauge("gaia_build_info", "gaia's version; always 1.", {"version"}).with({std::string(build::version())}).set(1);
     reloads_ = &registry_.counter("gaia_config_reloads_total", "Job file reloads (SIGHUP) by result.", {"result"});
     reloads_->with({"success"});
     reloads_->with({"failure"});

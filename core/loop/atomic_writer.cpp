@@ -34,7 +34,6 @@ void AtomicWriter::open(Done done) {
                                : *error);
             } else {
                 self->staged_ = staged;
-                self->fd_ = staged->fd();
                 if (self->done_) self->drop_staged();  // aborted while opening
             }
             if (done) done(self->error_);
@@ -62,10 +61,10 @@ void AtomicWriter::fail(std::string error) {
 
 void AtomicWriter::pump() {
     if (writing_ || opening_) return;
-    if (!queue_.empty() && fd_ >= 0 && error_.empty() && !done_) {
+    if (!queue_.empty() && staged_ && error_.empty() && !done_) {
         writing_ = true;
         const std::string& chunk = queue_.front();
-        fs::write(loop_, fd_, chunk.data(), chunk.size(), static_cast<std::int64_t>(offset_),
+        fs::write(loop_, staged_->fd(), chunk.data(), chunk.size(), static_cast<std::int64_t>(offset_),
                   [self = shared_from_this()](std::int64_t result) {
                       self->writing_ = false;
                       if (self->done_) {
@@ -111,7 +110,7 @@ void AtomicWriter::finish_commit() {
         auto done = std::move(self->commit_done_);
         if (done) done(self->error_);
     };
-    if (!error_.empty() || fd_ < 0) {
+    if (!error_.empty() || !staged_) {
         finish(error_.empty() ? "the file was never opened" : error_);
         return;
     }
@@ -142,7 +141,6 @@ void AtomicWriter::abort() {
 }
 
 void AtomicWriter::drop_staged() {
-    fd_ = -1;
     if (!staged_) return;
     // Closing (and, for an unnamed staging file that never got its name, unlinking the
     // fallback's hidden one) blocks: the thread pool does it.

@@ -58,8 +58,7 @@ private:
     std::string target_;
     // Shared with the thread-pool call that opens, names or discards it; only one runs at
     // a time, and the loop thread touches it only between them.
-    std::shared_ptr<StagedFile> staged_;
-    uv_file fd_ = -1;  // staged_'s, while it is open
+    std::shared_ptr<StagedFile> staged_;  // set while the file is open
     bool opening_ = false;
     bool writing_ = false;
     bool committing_ = false;

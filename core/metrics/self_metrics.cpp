@@ -1,5 +1,7 @@
 #include "core/metrics/self_metrics.hpp"
 
+#include "core/build_info.hpp"
+
 #include <dirent.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -53,6 +55,7 @@ double open_fds() {
 }  // namespace
 
 void register_self_metrics(Registry& registry) {
+    registry.gauge("gaia_build_info", "gaia's version; always 1.", {"version"}).with({std::string(build::version())}).set(1);
     auto& cpu = registry.counter("process_cpu_seconds_total", "Total user and system CPU time spent in seconds.")
                     .with(LabelValues{});
     auto& rss = registry.gauge("process_resident_memory_bytes", "Resident memory size in bytes.").with(LabelValues{});

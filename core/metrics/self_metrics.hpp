@@ -1,6 +1,6 @@
 #pragma once
 // The standard process_* metrics of gaia itself, read from /proc like the Prometheus
-// client libraries do.
+// client libraries do, and gaia_build_info with its version.
 
 #include "core/metrics/registry.hpp"
 

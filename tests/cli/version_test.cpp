@@ -3,6 +3,7 @@
 
 #include "tests/support/report_helpers.hpp"
 #include "tests/support/subprocess.hpp"
+#include "tests/support/version_script.hpp"
 
 #include <doctest/doctest.h>
 
@@ -37,13 +38,7 @@ TEST_CASE("gaia --version and the gaia_build_info metric name the version this t
     // What packaging/version.cmake says of this source tree now: git's description of it,
     // or the release version outside a git checkout.
     TempDir dir;
-    const auto header = dir.path() / "gaia_version.hpp";
-    auto script = run_program({"cmake", "-DSOURCE_DIR=" GAIA_SOURCE_DIR, "-DOUTPUT=" + header.string(),
-                               "-DRELEASE_VERSION=" GAIA_RELEASE_VERSION, "-P", GAIA_SOURCE_DIR "/packaging/version.cmake"});
-    REQUIRE(script.exit_code == 0);
-    const std::string text = read_file(header);
-    const auto begin = text.find("TEXT \"") + 6;
-    const std::string expected = text.substr(begin, text.find('"', begin) - begin);
+    const std::string expected = script_version(GAIA_SOURCE_DIR, GAIA_RELEASE_VERSION, dir.path() / "gaia_version.hpp");
     REQUIRE(!expected.empty());
 
     CHECK(run_gaia({"--version"}).out == "gaia " + expected + "\n");

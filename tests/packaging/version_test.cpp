@@ -2,6 +2,7 @@
 // the tree or, outside a git checkout of gaia, the release version.
 
 #include "tests/support/subprocess.hpp"
+#include "tests/support/version_script.hpp"
 
 #include <doctest/doctest.h>
 
@@ -26,18 +27,7 @@ std::string git(const fs::path& repo, std::vector<std::string> args) {
 }
 
 // The version the script writes for a tree at `source`, release 1.2.3.
-std::string version_of(const fs::path& source, const fs::path& header) {
-    auto out = run_program({"cmake", "-DSOURCE_DIR=" + source.string(), "-DOUTPUT=" + header.string(),
-                            "-DRELEASE_VERSION=1.2.3", "-P", std::string(GAIA_SOURCE_DIR) + "/packaging/version.cmake"});
-    INFO(out.out, out.err);
-    REQUIRE(out.exit_code == 0);
-    const std::string text = read_file(header);
-    const std::string mark = "#define GAIA_VERSION_TEXT \"";
-    const auto at = text.find(mark);
-    REQUIRE(at != std::string::npos);
-    const auto begin = at + mark.size();
-    return text.substr(begin, text.find('"', begin) - begin);
-}
+std::string version_of(const fs::path& source, const fs::path& header) { return script_version(source, "1.2.3", header); }
 
 }  // namespace
 
