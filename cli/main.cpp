@@ -4,6 +4,7 @@
 #include "cli/setup.hpp"
 #include "cli/usage_hints.hpp"
 #include "core/loop/uv_error.hpp"
+#include "core/run/kinds.hpp"
 #include "jobs/registry.hpp"
 
 #include <fcntl.h>
@@ -16,7 +17,7 @@
 
 int main(int argc, char** argv) {
     using namespace gaia::cli;
-    if (gaia::jobs::is_helper_invocation(argc, argv)) return gaia::jobs::helper_main(argc, argv);
+    if (auto helper = gaia::run::find_helper(gaia::jobs::all_kinds(), argc, argv)) return helper(argc, argv);
     // A child that closes its stdin early must not kill gaia with SIGPIPE: the write
     // fails with EPIPE and is handled where it happens.
     std::signal(SIGPIPE, SIG_IGN);

@@ -215,7 +215,7 @@ int RunSession::execute() {
     scheduler_->on_job_finished = [this](const run::JobResult& r) { progress_->on_job_finished(r); };
 
     if (!options_.listen.empty()) {
-        health_ = std::make_unique<serve::Health>(registry_);
+        health_ = std::make_unique<serve::Health>(registry_, jobs::all_kinds());
         health_->set_objectives(set_.slo);
         health_->set_loop_lag([this] { return lag_ ? lag_->last_lag_s() : 0.0; });
         health_->set_unavailable([this](std::string_view subsystem) {

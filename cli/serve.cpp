@@ -197,7 +197,7 @@ int ServeSession::execute() {
     lag_ = std::make_unique<metrics::LoopLagMonitor>(loop_, registry_);
     run_metrics_ = std::make_unique<run::RunMetrics>(registry_);
     children_ = std::make_unique<loop::ChildWatcher>(loop_);
-    health_ = std::make_unique<serve::Health>(registry_);
+    health_ = std::make_unique<serve::Health>(registry_, jobs::all_kinds());
     health_->set_loop_lag([this] { return lag_->last_lag_s(); });
     runner_ = std::make_unique<serve::JobRunner>(serve::RunnerEnv{loop_, *children_, registry_, redactor_, *output_,
                                                                   *run_metrics_, *health_, jobs::all_kinds()});

@@ -1,5 +1,6 @@
 #include "cli/setup.hpp"
 
+#include "core/run/kinds.hpp"
 #include "core/text/printable.hpp"
 #include "jobs/registry.hpp"
 
@@ -107,7 +108,7 @@ std::unique_ptr<jobfile::JobSet> load_files(const GlobalOptions& globals, const 
     options.files = files;
     options.vars = parse_vars(globals.vars);
     options.require_env = require_env;
-    options.find_kind = [](std::string_view kind) -> const jobfile::KindCompiler* { return jobs::find_kind(kind); };
+    for (const auto* kind : jobs::all_kinds()) options.kinds.push_back(kind);
     auto set = jobfile::load_job_files(options, diags);
     diags.print(std::cerr, use_color(globals, 2));
     return set;
@@ -122,10 +123,10 @@ void close_loop(loop::Loop& loop) {
 }
 
 void size_thread_pool(const jobfile::JobSet& set) {
-    const unsigned wanted = jobs::thread_pool_size(set);
+    const unsigned wanted = run::pool_threads(jobs::all_kinds(), set);
     if (wanted == 0) return;
     if (const char* given = std::getenv("UV_THREADPOOL_SIZE")) {
-        spdlog::debug("UV_THREADPOOL_SIZE={} from the environment ([file].concurrency is {})", given, wanted);
+        spdlog::debug("UV_THREADPOOL_SIZE={} from the environment (the jobs would use {} threads)", given, wanted);
         return;
     }
     ::setenv("UV_THREADPOOL_SIZE", std::to_string(std::max(4u, wanted)).c_str(), 1);

@@ -39,6 +39,7 @@ struct Snapshot {
     nlohmann::json health;
     nlohmann::json jobs;
     std::map<std::string, double> totals;  // counters summed for the rates
+    std::vector<std::string> work;         // the units of the subsystems' work, in their order
     double in_flight = 0;
     std::chrono::steady_clock::time_point taken;
 };
@@ -82,10 +83,15 @@ std::optional<Snapshot> fetch(const HttpUrl& url, std::string* error) {
     }
     s.totals["tasks"] = sum_samples(*metrics, "gaia_tasks_total");
     s.totals["failed"] = sum_samples(*metrics, "gaia_tasks_total", "status=\"failed\"");
-    s.totals["requests"] = sum_samples(*metrics, "gaia_api_requests_total");
-    s.totals["bytes"] = sum_samples(*metrics, "gaia_network_bytes_total");
-    s.totals["file_ops"] = sum_samples(*metrics, "gaia_file_operations_total");
-    s.totals["pages"] = sum_samples(*metrics, "gaia_browser_pages_total");
+    // Each subsystem says what its work is and how much it has done.
+    if (s.health.contains("subsystems") && s.health["subsystems"].is_object()) {
+        for (const auto& [name, subsystem] : s.health["subsystems"].items()) {
+            const auto work = subsystem.value("work", nlohmann::json());
+            if (!work.is_object() || !work.value("total", nlohmann::json()).is_number()) continue;
+            s.work.push_back(work.value("unit", name));
+            s.totals["work:" + s.work.back()] = work["total"].get<double>();
+        }
+    }
     s.in_flight = sum_samples(*metrics, "gaia_tasks_in_flight");
     return s;
 }
@@ -149,19 +155,20 @@ std::string render(const std::string& where, const Snapshot& now, const Snapshot
     }
     out << subsystems.render(color) << "\n";
 
-    auto per_second = [&](const char* key) -> std::string {
+    auto per_second = [&](const std::string& key) -> std::string {
         if (!before) return "-";
         const double dt = std::chrono::duration<double>(now.taken - before->taken).count();
         if (dt <= 0) return "-";
-        const double delta = now.totals.at(key) - before->totals.at(key);
+        const auto was = before->totals.find(key);
+        if (was == before->totals.end()) return "-";
+        const double delta = now.totals.at(key) - was->second;
         char buf[32];
         std::snprintf(buf, sizeof buf, "%.1f", delta < 0 ? 0.0 : delta / dt);
         return buf;
     };
-    out << "tasks/s " << per_second("tasks") << "   failed/s " << per_second("failed") << "   HTTP req/s "
-        << per_second("requests") << "   network B/s " << per_second("bytes") << "   file ops/s "
-        << per_second("file_ops") << "   pages/s " << per_second("pages") << "   in flight "
-        << static_cast<long long>(now.in_flight) << "\n\n";
+    out << "tasks/s " << per_second("tasks") << "   failed/s " << per_second("failed");
+    for (const auto& unit : now.work) out << "   " << unit << "/s " << per_second("work:" + unit);
+    out << "   in flight " << static_cast<long long>(now.in_flight) << "\n\n";
 
     TextTable jobs({"JOB", "KIND", "SCHEDULE", "LAST", "LAST RUN", "TOOK", "NEXT RUN", "RUNS", "SKIPPED", "ERROR"});
     for (const auto& j : now.jobs.value("jobs", nlohmann::json::array())) {

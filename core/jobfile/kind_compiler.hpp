@@ -20,6 +20,9 @@ struct KindSchema {
     std::vector<std::string_view> keys;          // job keys beyond the common ones
     std::vector<std::string_view> expect_keys;   // keys of expect
     std::vector<std::string_view> subsystem_keys;
+    // The keys of its `[slo.SUBSYSTEM]` table and their defaults, which gaia serve's health
+    // judges it by (success_rate and p95 against its recent tasks, the rest in judge_health).
+    std::vector<SloKey> slo_keys;
     // Keys that belong to this kind but are not built yet: named with a clear error
     // rather than accepted and ignored.
     std::vector<std::string_view> unavailable_keys;

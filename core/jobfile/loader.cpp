@@ -25,16 +25,14 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const std::vector<std::string_view> kTopLevelKeys = {"version", "name",    "include", "settings", "vars", "jobs",
-                                                     "api",     "network", "file",    "browser",  "process", "slo"};
+// Beside these, the top level holds one table per subsystem: each kind's, and [network].
+const std::vector<std::string_view> kTopLevelKeys = {"version", "name", "include", "settings", "vars", "jobs", "slo"};
 const std::vector<std::string_view> kSettingsKeys = {"concurrency", "fail_fast", "timeout"};
 const std::vector<std::string_view> kCommonJobKeys = {
     "kind", "needs", "repeat", "for_each", "concurrency", "rate", "timeout", "retries", "thresholds",
     "allow_failure", "tags", "schedule", "expect", "capture", "export"};
-const std::vector<std::string_view> kAllKinds = {"http", "file", "browser", "process"};
-const std::vector<std::string_view> kSubsystems = {"api", "network", "file", "browser", "process"};
-const std::vector<std::string_view> kSloKeys = {"success_rate", "p95",         "max_active",      "max_instances",
-                                                "max_tabs",     "memory",      "max_connections", "dns_hit_rate"};
+// [network] belongs to no kind: the coordinator in core/net serves every transfer.
+constexpr std::string_view kNetwork = "network";
 const std::vector<std::string_view> kRetryKeys = {"attempts", "backoff", "max_backoff"};
 const std::vector<std::string_view> kThresholdKeys = {"success_rate", "p50", "p95", "p99", "max"};
 
@@ -95,7 +93,15 @@ struct JobEntry {
 class Loader {
 public:
     Loader(const LoadOptions& options, Diagnostics& diags)
-        : options_(options), diags_(diags), ctx_(diags, set_.vars, options.require_env) {}
+        : options_(options), diags_(diags), ctx_(diags, set_.vars, options.require_env) {
+        for (const auto* kind : options_.kinds) {
+            kind_names_.push_back(kind->schema().kind);
+            subsystem_names_.push_back(kind->schema().subsystem);
+        }
+        subsystem_names_.push_back(kNetwork);
+        top_level_keys_ = kTopLevelKeys;
+        top_level_keys_.insert(top_level_keys_.end(), subsystem_names_.begin(), subsystem_names_.end());
+    }
 
     std::unique_ptr<JobSet> load();
 
@@ -108,6 +114,7 @@ private:
     void compile_settings();
     void compile_subsystems();
     void compile_slo();
+    std::optional<double> slo_value(const toml::node& value, const SloKey& key, const std::string& what);
     void compile_job(const JobEntry& entry);
     void compile_common_key(Job& job, const toml::table& table, std::string_view key, const toml::node& value);
     void compile_export(Job& job, const toml::node& value);
@@ -123,8 +130,14 @@ private:
     void warn_unused_overrides();
     SourcePos template_pos(const toml::node& node, std::size_t offset) const;
 
+    const KindCompiler* find_kind(std::string_view name) const;
+    const KindCompiler* find_subsystem(std::string_view name) const;
+    bool is_subsystem(std::string_view name) const;
+    std::string kind_list() const;
+
     const LoadOptions& options_;
     Diagnostics& diags_;
+    std::vector<std::string_view> kind_names_, subsystem_names_, top_level_keys_;
     std::unique_ptr<JobSet> owned_ = std::make_unique<JobSet>();
     JobSet& set_ = *owned_;
     CompileContext ctx_;
@@ -259,8 +272,33 @@ void Loader::record_merged(const std::string& path, const toml::node& node, bool
     }
 }
 
+const KindCompiler* Loader::find_kind(std::string_view name) const {
+    for (const auto* kind : options_.kinds) {
+        if (kind->schema().kind == name) return kind;
+    }
+    return nullptr;
+}
+
+const KindCompiler* Loader::find_subsystem(std::string_view name) const {
+    for (const auto* kind : options_.kinds) {
+        if (kind->schema().subsystem == name) return kind;
+    }
+    return nullptr;
+}
+
+bool Loader::is_subsystem(std::string_view name) const {
+    return std::find(subsystem_names_.begin(), subsystem_names_.end(), name) != subsystem_names_.end();
+}
+
+// "http, file, browser, process": the kinds of this build, in the order they were registered.
+std::string Loader::kind_list() const {
+    std::string list;
+    for (auto name : kind_names_) list += (list.empty() ? "" : ", ") + std::string(name);
+    return list;
+}
+
 void Loader::check_top_level(const Document& doc, std::size_t file_index) {
-    ctx_.check_keys(doc.root, kTopLevelKeys, "the top level of a job file");
+    ctx_.check_keys(doc.root, top_level_keys_, "the top level of a job file");
     for (auto&& [key, value] : doc.root) {
         const auto k = key.str();
         if (k == "version") {
@@ -282,9 +320,9 @@ void Loader::check_top_level(const Document& doc, std::size_t file_index) {
         } else if (k == "slo") {
             if (const auto* t = ctx_.table(value, k)) {
                 for (auto&& [sub, sub_value] : *t) {
-                    if (std::find(kSubsystems.begin(), kSubsystems.end(), sub.str()) == kSubsystems.end()) {
+                    if (!is_subsystem(sub.str())) {
                         diags_.error(pos_of(sub), "unknown subsystem `slo." + std::string(sub.str()) + "`" +
-                                                      did_you_mean(sub.str(), kSubsystems));
+                                                      did_you_mean(sub.str(), subsystem_names_));
                         continue;
                     }
                     if (const auto* st = ctx_.table(sub_value, "slo." + std::string(sub.str()))) {
@@ -293,7 +331,7 @@ void Loader::check_top_level(const Document& doc, std::size_t file_index) {
                 }
                 record_merged("slo", value, true);
             }
-        } else if (std::find(kSubsystems.begin(), kSubsystems.end(), k) != kSubsystems.end()) {
+        } else if (is_subsystem(k)) {
             if (const auto* t = ctx_.table(value, k)) {
                 subsystem_tables_[std::string(k)].push_back(t);
                 record_merged(std::string(k), value, true);
@@ -378,12 +416,8 @@ void Loader::compile_settings() {
 }
 
 void Loader::compile_subsystems() {
-    std::set<std::string, std::less<>> served;
-    for (auto kind : kAllKinds) {
-        const auto* compiler = options_.find_kind(kind);
-        if (!compiler) continue;
+    for (const auto* compiler : options_.kinds) {
         const auto subsystem = compiler->schema().subsystem;
-        served.insert(std::string(subsystem));
         auto it = subsystem_tables_.find(subsystem);
         std::vector<const toml::table*> fragments;
         if (it != subsystem_tables_.end()) fragments = it->second;
@@ -392,14 +426,8 @@ void Loader::compile_subsystems() {
         }
         if (auto config = compiler->compile_subsystem(fragments, ctx_)) set_.subsystems[std::string(subsystem)] = config;
     }
-    // [network] belongs to no kind: the coordinator in core/net serves every transfer.
-    if (auto it = subsystem_tables_.find("network"); it != subsystem_tables_.end()) {
+    if (auto it = subsystem_tables_.find(kNetwork); it != subsystem_tables_.end()) {
         set_.network = compile_network(it->second, ctx_);
-    }
-    served.insert("network");
-    for (const auto& [name, fragments] : subsystem_tables_) {
-        if (served.count(name)) continue;
-        ctx_.error(*fragments.front(), "the `[" + name + "]` subsystem is not available in this build of gaia yet");
     }
 }
 
@@ -407,26 +435,42 @@ void Loader::compile_slo() {
     // The SLO tables matter only to `gaia serve`; a run checks them so that a typo is caught
     // by `gaia validate` wherever the file is used.
     for (const auto& [name, fragments] : slo_tables_) {
+        const auto* compiler = find_subsystem(name);
+        const auto& declared = compiler ? compiler->schema().slo_keys : kNetworkSloKeys;
+        std::vector<std::string_view> names;
+        std::string listed;
+        for (const auto& key : declared) {
+            names.push_back(key.name);
+            listed += (listed.empty() ? "" : ", ") + std::string(key.name);
+        }
         for (const auto* t : fragments) {
-            ctx_.check_keys(*t, kSloKeys, "[slo." + name + "]");
+            ctx_.check_keys(*t, names, "[slo." + name + "] (keys: " + listed + ")");
             auto& slo = set_.slo[name];
-            for (auto&& [key, value] : *t) {
-                const auto k = key.str();
-                const std::string what = "slo." + name + "." + std::string(k);
-                if (k == "success_rate") slo.success_rate = ctx_.number(value, what, 0.0, 1.0);
-                else if (k == "dns_hit_rate") slo.dns_hit_rate = ctx_.number(value, what, 0.0, 1.0);
-                else if (k == "p95") slo.p95 = ctx_.duration(value, what);
-                else if (k == "memory") slo.memory = ctx_.size(value, what);
-                else if (auto n = ctx_.integer(value, what, 0, 100'000'000)) {
-                    const auto count = static_cast<std::uint64_t>(*n);
-                    if (k == "max_active") slo.max_active = count;
-                    else if (k == "max_instances") slo.max_instances = count;
-                    else if (k == "max_tabs") slo.max_tabs = count;
-                    else if (k == "max_connections") slo.max_connections = count;
+            for (const auto& key : declared) {
+                const auto* value = t->get(key.name);
+                if (!value) continue;
+                if (auto v = slo_value(*value, key, "slo." + name + "." + std::string(key.name))) {
+                    slo.values[std::string(key.name)] = *v;
                 }
             }
         }
     }
+}
+
+std::optional<double> Loader::slo_value(const toml::node& value, const SloKey& key, const std::string& what) {
+    switch (key.unit) {
+    case SloKey::Unit::ratio: return ctx_.number(value, what, 0.0, 1.0);
+    case SloKey::Unit::duration:
+        if (auto d = ctx_.duration(value, what)) return std::chrono::duration<double>(*d).count();
+        return std::nullopt;
+    case SloKey::Unit::size:
+        if (auto bytes = ctx_.size(value, what)) return static_cast<double>(*bytes);
+        return std::nullopt;
+    case SloKey::Unit::count:
+        if (auto n = ctx_.integer(value, what, 0, 100'000'000)) return static_cast<double>(*n);
+        return std::nullopt;
+    }
+    return std::nullopt;
 }
 
 void Loader::compile_export(Job& job, const toml::node& value) {
@@ -588,16 +632,13 @@ void Loader::compile_job(const JobEntry& entry) {
     if (const auto* kind = table->get("kind")) {
         if (auto k = ctx_.string(*kind, "kind")) {
             job.kind = *k;
-            compiler = options_.find_kind(*k);
+            compiler = find_kind(*k);
             if (!compiler) {
-                bool known = std::find(kAllKinds.begin(), kAllKinds.end(), *k) != kAllKinds.end();
-                ctx_.error(*kind, known ? "kind `" + *k + "` is not available in this build of gaia yet"
-                                        : "unknown kind `" + *k + "`" + did_you_mean(*k, kAllKinds) +
-                                              " (kinds: http, file, browser, process)");
+                ctx_.error(*kind, "unknown kind `" + *k + "`" + did_you_mean(*k, kind_names_) + " (kinds: " + kind_list() + ")");
             }
         }
     } else {
-        diags_.error(entry.key_pos, "job `" + entry.name + "` has no `kind` (one of http, file, browser, process)");
+        diags_.error(entry.key_pos, "job `" + entry.name + "` has no `kind` (one of " + kind_list() + ")");
     }
 
     std::vector<std::string_view> known = kCommonJobKeys;

@@ -20,7 +20,8 @@ struct LoadOptions {
     std::vector<std::pair<std::string, std::string>> vars;  // --var NAME=VALUE, in order
     // `gaia run` needs every env.* it references; `gaia validate` only warns.
     bool require_env = true;
-    std::function<const KindCompiler*(std::string_view kind)> find_kind;
+    std::vector<const KindCompiler*> kinds;  // every kind of this build, in the order they list
+
     std::istream* standard_input = nullptr;  // defaults to std::cin
 };
 

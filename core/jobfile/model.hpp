@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace gaia::jobfile {
@@ -73,17 +74,21 @@ struct Job {
     std::shared_ptr<const KindConfig> config;
 };
 
-// One subsystem's objectives from `[slo.NAME]`. Unset: the default of gaia-jobs(5) for
-// that subsystem, which gaia serve's health applies.
+// One objective a subsystem's `[slo.NAME]` table may set, as the subsystem declares it
+// (a kind in its KindSchema, the network coordinator in network_table.hpp).
+struct SloKey {
+    enum class Unit { ratio, duration, count, size };
+    std::string_view name;
+    Unit unit = Unit::count;
+    // Its value when the table leaves it out (seconds for a duration, bytes for a size);
+    // none: the objective is not judged unless set.
+    std::optional<double> fallback;
+};
+
+// One subsystem's objectives from `[slo.NAME]`, by key: a ratio, seconds, a count or
+// bytes. Keys left out take their SloKey's default, which gaia serve's health applies.
 struct SloSettings {
-    std::optional<double> success_rate;
-    std::optional<Duration> p95;
-    std::optional<std::uint64_t> max_active;
-    std::optional<std::uint64_t> max_instances;
-    std::optional<std::uint64_t> max_tabs;
-    std::optional<std::uint64_t> memory;  // bytes
-    std::optional<std::uint64_t> max_connections;
-    std::optional<double> dns_hit_rate;
+    std::map<std::string, double, std::less<>> values;
 };
 
 struct Settings {

@@ -2,6 +2,7 @@
 // Compiling the [network] tables of a job set into NetworkSettings.
 
 #include "core/jobfile/compile_context.hpp"
+#include "core/jobfile/model.hpp"
 #include "core/jobfile/network_settings.hpp"
 
 #include <string_view>
@@ -12,6 +13,13 @@ namespace gaia::jobfile {
 inline const std::vector<std::string_view> kNetworkKeys = {
     "bandwidth", "max_connections", "max_connections_per_host", "dns_cache_ttl", "dns_servers", "insecure",
     "ca_file", "proxy"};
+
+// The objectives of `[slo.network]`: connections open, and the DNS cache's hit rate once
+// there were lookups.
+inline const std::vector<SloKey> kNetworkSloKeys = {
+    {"max_connections", SloKey::Unit::count, 1000},
+    {"dns_hit_rate", SloKey::Unit::ratio, 0.8},
+};
 
 // Merges the [network] tables of every file into one (the loader has already reported
 // keys set twice with different values).

@@ -9,6 +9,7 @@
 #include "core/loop/child_watcher.hpp"
 #include "core/loop/loop.hpp"
 #include "core/metrics/registry.hpp"
+#include "core/run/health_check.hpp"
 #include "core/net/network.hpp"
 #include "core/text/redactor.hpp"
 
@@ -141,12 +142,30 @@ public:
     virtual void kill_now() noexcept {}
 };
 
+// A job kind: everything gaia knows of one kind comes from here, so core and cli name none.
 class JobKind : public jobfile::KindCompiler {
 public:
     virtual std::unique_ptr<KindRuntime> make_runtime(RunEnv& env, const jobfile::KindConfig* subsystem) const = 0;
     // What the kind runs on, for `gaia version --verbose`: the libraries it loads and the
     // programs it starts, each with its version here or why it cannot be had.
     virtual std::vector<build::Component> components() const { return {}; }
+    // What its subsystem's metrics say of its load now, for /health: facts, and the
+    // objectives of its [slo.SUBSYSTEM] keys (schema().slo_keys) it misses. Recent success
+    // rate and p95 are judged for every subsystem by gaia serve's health itself.
+    virtual void judge_health(HealthCheck& check) const { (void)check; }
+    // The threads libuv's pool should have for this job set's tasks of the kind (its work
+    // that blocks: file operations); 0 when libuv's default will do.
+    virtual unsigned pool_threads(const jobfile::JobSet& set) const {
+        (void)set;
+        return 0;
+    }
+    // gaia re-executes itself as small helpers (the process kind's launcher and guard): the
+    // entry point of the helper named `command` (argv[1]), or null when it is not this kind's.
+    using HelperMain = int (*)(int argc, char** argv);
+    virtual HelperMain helper(std::string_view command) const {
+        (void)command;
+        return nullptr;
+    }
 };
 
 }  // namespace gaia::run

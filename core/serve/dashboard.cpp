@@ -123,26 +123,26 @@ function renderJobs(data) {
     body.append(tr);
   }
 }
-function renderRates(text, now) {
+function renderRates(text, health, now) {
   const sample = {
     t: now,
     tasks: sum(text, "gaia_tasks_total"),
     failed: sum(text, "gaia_tasks_total", "status", "failed"),
-    requests: sum(text, "gaia_api_requests_total"),
-    bytes: sum(text, "gaia_network_bytes_total"),
-    fileops: sum(text, "gaia_file_operations_total"),
-    pages: sum(text, "gaia_browser_pages_total"),
   };
+  // Each subsystem says what its work is and how much it has done (/health: work).
+  const work = [];
+  for (const [name, s] of Object.entries(health.subsystems || {})) {
+    if (!s.work) continue;
+    sample["work:" + name] = s.work.total;
+    work.push(["work:" + name, s.work.unit]);
+  }
   const rates = document.getElementById("rates");
   rates.replaceChildren();
   const show = (label, value) => { const d = el("div", "rate"); d.append(el("div", "value", value), el("div", "label", label)); rates.append(d); };
-  const per = (k) => previous ? Math.max(0, (sample[k] - previous[k]) / ((sample.t - previous.t) / 1000)) : 0;
+  const per = (k) => previous && previous[k] !== undefined ? Math.max(0, (sample[k] - previous[k]) / ((sample.t - previous.t) / 1000)) : 0;
   show("tasks / s", per("tasks").toFixed(1));
   show("failed tasks / s", per("failed").toFixed(1));
-  show("HTTP requests / s", per("requests").toFixed(1));
-  show("network KiB / s", (per("bytes") / 1024).toFixed(1));
-  show("file operations / s", per("fileops").toFixed(1));
-  show("browser pages / s", per("pages").toFixed(2));
+  for (const [key, unit] of work) show(unit + " / s", per(key).toFixed(1));
   show("tasks in flight", sum(text, "gaia_tasks_in_flight"));
   show("tasks since start", sample.tasks);
   previous = sample;
@@ -157,7 +157,7 @@ async function refresh() {
     ]);
     renderHealth(health);
     renderJobs(jobs);
-    renderRates(metrics, Date.now());
+    renderRates(metrics, health, Date.now());
     problem.textContent = "";
     document.body.dataset.loaded = "true";
   } catch (e) {

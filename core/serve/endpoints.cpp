@@ -37,11 +37,11 @@ const char* readiness_name(Readiness r) {
     return "starting";
 }
 
-// Read-only paths (GET and HEAD).
-constexpr std::array<std::string_view, 11> kReadPaths = {
-    "/",           "/metrics",        "/liveness",     "/readiness",      "/health",         "/health/api",
-    "/health/file", "/health/browser", "/health/process", "/health/network", "/api/v1/jobs",
+// Read-only paths (GET and HEAD), beside /health/SUBSYSTEM.
+constexpr std::array<std::string_view, 6> kReadPaths = {
+    "/", "/metrics", "/liveness", "/readiness", "/health", "/api/v1/jobs",
 };
+constexpr std::string_view kHealthPrefix = "/health/";
 
 constexpr std::string_view kProfilePath = "/debug/pprof/profile";
 constexpr std::string_view kHeapPath = "/debug/pprof/heap";
@@ -129,6 +129,16 @@ HttpResponse Endpoints::answer_once_per_turn(const HttpRequest& request) {
     return response;
 }
 
+// "api" for /health/api: a subsystem of the health this serves, or empty.
+std::string_view Endpoints::subsystem_of_path(std::string_view path) const {
+    if (!options_.health || path.substr(0, kHealthPrefix.size()) != kHealthPrefix) return {};
+    const auto name = path.substr(kHealthPrefix.size());
+    for (auto subsystem : options_.health->subsystems()) {
+        if (subsystem == name) return subsystem;
+    }
+    return {};
+}
+
 bool Endpoints::authorized(const HttpRequest& request) const {
     if (options_.token.empty()) return true;
     const std::string given = request.header("authorization");
@@ -146,7 +156,8 @@ HttpResponse Endpoints::answer(const HttpRequest& request) {
     const bool read_only = request.method == "GET" || request.method == "HEAD";
     const bool is_debug = options_.debug && (path == "/debug/loop" || path == kProfilePath || path == kHeapPath);
     const std::string run_job = job_of_run_path(path);
-    const bool known_read = std::find(kReadPaths.begin(), kReadPaths.end(), path) != kReadPaths.end() || is_debug;
+    const bool known_read = std::find(kReadPaths.begin(), kReadPaths.end(), path) != kReadPaths.end() || is_debug ||
+                            !subsystem_of_path(path).empty();
 
     if (!known_read && run_job.empty()) return text_answer(404, "not found: " + path.substr(0, 200) + "\n");
     if (known_read && !read_only) {
@@ -213,7 +224,7 @@ HttpResponse Endpoints::answer(const HttpRequest& request) {
     if (!options_.health) return text_answer(404, "not found: " + path + "\n");
     Health::Verdict v;
     if (path == "/health") v = options_.health->overall();
-    else v = options_.health->subsystem(std::string_view(path).substr(std::string_view("/health/").size()));
+    else v = options_.health->subsystem(subsystem_of_path(path));
     return json_answer(v.status == HealthStatus::unhealthy ? 503 : 200, v.body);
 }
 

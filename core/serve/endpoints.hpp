@@ -61,6 +61,7 @@ private:
     // full exposition while HTTP tasks wait. The answer is at most a millisecond old.
     HttpResponse answer_once_per_turn(const HttpRequest& request);
     bool authorized(const HttpRequest& request) const;
+    std::string_view subsystem_of_path(std::string_view path) const;
 
     loop::Loop& loop_;
     metrics::Registry& registry_;

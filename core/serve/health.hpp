@@ -11,27 +11,23 @@
 
 #include <nlohmann/json.hpp>
 
-#include <array>
 #include <functional>
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace gaia::serve {
 
-enum class HealthStatus { healthy, degraded, unhealthy };
-const char* health_name(HealthStatus status);
-
-// The five subsystems, in the order every report and page lists them.
-inline constexpr std::array<std::string_view, 5> kSubsystems = {"api", "file", "browser", "process", "network"};
-
-// The subsystem whose work tasks of this kind are ("" for an unknown kind).
-std::string_view subsystem_of_kind(std::string_view kind);
+using run::HealthStatus;
+using run::health_name;
 
 class Health {
 public:
     using Clock = std::function<std::uint64_t()>;  // milliseconds, monotonic
-    explicit Health(metrics::Registry& registry, Clock now_ms = {});
+    // The subsystems are those of `kinds` (every kind of this build), in their order, then
+    // the network coordinator's.
+    Health(metrics::Registry& registry, std::vector<const run::JobKind*> kinds, Clock now_ms = {});
 
     void set_objectives(std::map<std::string, jobfile::SloSettings, std::less<>> slo) { slo_ = std::move(slo); }
     // Why a subsystem cannot work at all (empty when it can), asked at each verdict.
@@ -49,7 +45,9 @@ public:
         HealthStatus status = HealthStatus::healthy;
         nlohmann::json body;
     };
-    // One subsystem: {status, reasons, active, success_rate, p95_s, …}.
+    // The names of the subsystems judged, in the order every report and page lists them.
+    std::vector<std::string_view> subsystems() const;
+    // One subsystem: {status, reasons, active, success_rate, p95_s, work, …}.
     Verdict subsystem(std::string_view name);
     // All of them and gaia itself: {status, version, uptime_s, loop_lag_s, subsystems}.
     Verdict overall();
@@ -57,12 +55,17 @@ public:
     static constexpr double kStalledLoopS = 1.0;
 
 private:
-    struct Judge;
-    Verdict verdict_of(std::string_view name);  // from the values as they are (no collect)
-    double gauge(std::string_view name) const;
+    struct Subsystem {
+        std::string_view name;
+        const run::JobKind* kind = nullptr;  // null: the network coordinator
+    };
+    const Subsystem* find(std::string_view name) const;
+    Verdict verdict_of(const Subsystem& subsystem);  // from the values as they are (no collect)
+    void judge_recent(std::string_view subsystem, run::HealthCheck& check);
     std::uint64_t now_ms() const;
 
     metrics::Registry& registry_;
+    std::vector<Subsystem> subsystems_;
     Clock now_ms_;
     std::uint64_t started_ms_;
     std::map<std::string, jobfile::SloSettings, std::less<>> slo_;

@@ -220,6 +220,10 @@ const jobfile::KindSchema& BrowserKind::schema() const {
         {"status", "title_contains", "text_contains", "selector_exists", "no_console_errors", "max_latency"},
         {"instances", "tabs_per_instance", "executable", "headless", "args", "extensions", "recycle_after",
          "launch_timeout"},
+        {{"success_rate", jobfile::SloKey::Unit::ratio, 0.95},
+         {"p95", jobfile::SloKey::Unit::duration, std::nullopt},
+         {"max_instances", jobfile::SloKey::Unit::count, 50},
+         {"max_tabs", jobfile::SloKey::Unit::count, 1000}},
         {},
     };
     return schema;
@@ -356,5 +360,21 @@ std::unique_ptr<run::KindRuntime> BrowserKind::make_runtime(run::RunEnv& env, co
 }
 
 std::vector<build::Component> BrowserKind::components() const { return {{"Chromium", chromium_version()}}; }
+
+void BrowserKind::judge_health(run::HealthCheck& check) const {
+    const double instances = check.gauge("gaia_browser_instances");
+    const double tabs = check.gauge("gaia_browser_tabs_active");
+    check.count("active", tabs);
+    check.count("instances", instances);
+    check.count("queued", check.gauge("gaia_browser_queue_depth"));
+    check.at_most("browser instances", instances, "max_instances");
+    check.at_most("tabs", tabs, "max_tabs");
+    check.work("browser pages", check.counter("gaia_browser_pages_total"));
+}
+
+const run::JobKind& kind() {
+    static const BrowserKind the_kind;
+    return the_kind;
+}
 
 }  // namespace gaia::jobs::browser

@@ -14,7 +14,11 @@ public:
     std::shared_ptr<const jobfile::KindConfig> compile_subsystem(const std::vector<const toml::table*>& fragments,
                                                                  jobfile::CompileContext& ctx) const override;
     std::unique_ptr<run::KindRuntime> make_runtime(run::RunEnv& env, const jobfile::KindConfig* subsystem) const override;
+    void judge_health(run::HealthCheck& check) const override;
     std::vector<build::Component> components() const override;
 };
+
+// The kind, as jobs/registry.cpp lists it.
+const run::JobKind& kind();
 
 }  // namespace gaia::jobs::browser

@@ -187,6 +187,9 @@ const jobfile::KindSchema& FileKind::schema() const {
         kFileKeys,
         {"exists", "size", "contains", "checksum", "json", "xpath"},
         {"concurrency", "buffer", "max_content", "max_parse"},
+        {{"success_rate", jobfile::SloKey::Unit::ratio, 0.99},
+         {"p95", jobfile::SloKey::Unit::duration, 0.500},
+         {"max_active", jobfile::SloKey::Unit::count, 100}},
         {},
     };
     return schema;
@@ -340,6 +343,28 @@ std::vector<build::Component> FileKind::components() const {
     auto components = document_parsers();
     components.insert(components.begin(), {"OpenSSL", openssl_version()});
     return components;
+}
+
+void FileKind::judge_health(run::HealthCheck& check) const {
+    const double active = check.gauge("gaia_file_operations_in_flight");
+    check.count("active", active);
+    check.at_most("operations in flight", active, "max_active");
+    check.work("file operations", check.counter("gaia_file_operations_total"));
+}
+
+// One pool thread per file operation that may be in flight ([file].concurrency).
+unsigned FileKind::pool_threads(const jobfile::JobSet& set) const {
+    const bool file_jobs =
+        std::any_of(set.jobs.begin(), set.jobs.end(), [this](const jobfile::Job& j) { return j.kind == schema().kind; });
+    if (!file_jobs) return 0;
+    auto it = set.subsystems.find(schema().subsystem);
+    const auto* config = it == set.subsystems.end() ? nullptr : dynamic_cast<const FileConfig*>(it->second.get());
+    return config ? config->concurrency : FileConfig{}.concurrency;
+}
+
+const run::JobKind& kind() {
+    static const FileKind the_kind;
+    return the_kind;
 }
 
 }  // namespace gaia::jobs::file

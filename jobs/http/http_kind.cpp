@@ -81,6 +81,9 @@ const jobfile::KindSchema& HttpKind::schema() const {
          "save_body", "insecure"},
         {"status", "headers", "body_contains", "body_matches", "json", "max_latency"},
         {"max_clients", "timeout", "max_body", "rate", "burst", "circuit_breaker", "hosts"},
+        {{"success_rate", jobfile::SloKey::Unit::ratio, 0.99},
+         {"p95", jobfile::SloKey::Unit::duration, 0.100},
+         {"max_active", jobfile::SloKey::Unit::count, 450}},
         {},
     };
     return schema;
@@ -300,6 +303,25 @@ std::vector<build::Component> HttpKind::components() const {
     return {{"libcurl", curl},
             {"http-parser", std::to_string((parser >> 16) & 255) + "." + std::to_string((parser >> 8) & 255) + "." +
                                 std::to_string(parser & 255)}};
+}
+
+void HttpKind::judge_health(run::HealthCheck& check) const {
+    const double active = check.gauge("gaia_api_requests_in_flight");
+    check.count("active", active);
+    check.count("queued", check.gauge("gaia_api_queue_depth"));
+    check.at_most("requests in flight", active, "max_active");
+    std::uint64_t open = 0;
+    if (const auto* breakers = check.registry().find_gauge("gaia_api_circuit_breaker_state")) {
+        for (const auto& [labels, g] : breakers->series()) open += g->value() >= 2 ? 1 : 0;
+    }
+    check.fact("circuit_breakers_open", open);
+    if (open > 0) check.miss(run::HealthStatus::degraded, std::to_string(open) + " host circuit breaker(s) open");
+    check.work("HTTP requests", check.counter("gaia_api_requests_total"));
+}
+
+const run::JobKind& kind() {
+    static const HttpKind the_kind;
+    return the_kind;
 }
 
 }  // namespace gaia::jobs::http

@@ -1,6 +1,8 @@
 #include "jobs/process/process_kind.hpp"
 
 #include "jobs/process/process_config.hpp"
+#include "jobs/process/guard.hpp"
+#include "jobs/process/launcher.hpp"
 #include "jobs/process/process_manager.hpp"
 #include "jobs/process/readiness_probe.hpp"
 #include "jobs/process/signal_names.hpp"
@@ -98,6 +100,10 @@ const jobfile::KindSchema& ProcessKind::schema() const {
          "kill_signal", "kill_grace", "limits", "background", "ready"},
         {"exit_code", "stdout_contains", "stdout_matches", "stderr_contains", "max_memory"},
         {"max", "kill_grace", "limits"},
+        {{"success_rate", jobfile::SloKey::Unit::ratio, 0.95},
+         {"p95", jobfile::SloKey::Unit::duration, std::nullopt},
+         {"max_active", jobfile::SloKey::Unit::count, 200},
+         {"memory", jobfile::SloKey::Unit::size, 500.0 * 1024 * 1024}},
         {},
     };
     return schema;
@@ -275,6 +281,34 @@ std::unique_ptr<run::KindRuntime> ProcessKind::make_runtime(run::RunEnv& env, co
     static const ProcessSubsystemConfig defaults;
     const auto* config = dynamic_cast<const ProcessSubsystemConfig*>(subsystem);
     return std::make_unique<ProcessManager>(env, config ? *config : defaults);
+}
+
+void ProcessKind::judge_health(run::HealthCheck& check) const {
+    const double active = check.gauge("gaia_process_active");
+    const double memory = check.gauge("gaia_process_memory_bytes");
+    check.count("active", active);
+    check.count("memory_bytes", memory);
+    check.at_most("processes running", active, "max_active");
+    const double memory_limit = check.objective("memory").value_or(0);
+    check.count("objective_memory_bytes", memory_limit);
+    if (memory > memory_limit) {
+        check.miss(run::HealthStatus::degraded, "children's resident memory " +
+                                                    std::to_string(static_cast<long long>(memory)) +
+                                                    " bytes is over the objective of " +
+                                                    std::to_string(static_cast<long long>(memory_limit)));
+    }
+    check.work("processes", check.counter("gaia_process_exits_total"));
+}
+
+run::JobKind::HelperMain ProcessKind::helper(std::string_view command) const {
+    if (command == kLauncherCommand) return launcher_main;
+    if (command == kGuardCommand) return guard_main;
+    return nullptr;
+}
+
+const run::JobKind& kind() {
+    static const ProcessKind the_kind;
+    return the_kind;
 }
 
 }  // namespace gaia::jobs::process

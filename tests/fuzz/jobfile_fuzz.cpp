@@ -24,9 +24,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     options.vars = {{"base", "http://127.0.0.1:1"}};
     options.require_env = false;
     options.standard_input = &in;
-    options.find_kind = [](std::string_view kind) -> const gaia::jobfile::KindCompiler* {
-        return gaia::jobs::find_kind(kind);
-    };
+    for (const auto* kind : gaia::jobs::all_kinds()) options.kinds.push_back(kind);
     gaia::jobfile::Diagnostics diags;
     auto set = gaia::jobfile::load_job_files(options, diags);
     std::ostringstream out;

@@ -25,7 +25,7 @@ Loaded load_files(std::vector<std::string> files, std::string stdin_text = "",
     options.files = std::move(files);
     options.vars = std::move(vars);
     options.standard_input = &in;
-    options.find_kind = [](std::string_view kind) -> const KindCompiler* { return jobs::find_kind(kind); };
+    for (const auto* kind : jobs::all_kinds()) options.kinds.push_back(kind);
     Diagnostics diags;
     Loaded out;
     out.set = load_job_files(options, diags);

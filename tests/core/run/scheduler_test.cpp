@@ -83,7 +83,7 @@ private:
 class TimerKind final : public jobfile::KindCompiler {
 public:
     const jobfile::KindSchema& schema() const override {
-        static const jobfile::KindSchema s{"timer", "timer", {"delay", "fail_attempts", "fail_odd"}, {}, {}, {}};
+        static const jobfile::KindSchema s{"timer", "timer", {"delay", "fail_attempts", "fail_odd"}, {}, {}, {}, {}};
         return s;
     }
     std::shared_ptr<const jobfile::KindConfig> compile_job(const toml::table& job,
@@ -112,9 +112,7 @@ struct Harness {
         jobfile::LoadOptions options;
         options.files = {"-"};
         options.standard_input = &in;
-        options.find_kind = [this](std::string_view k) -> const jobfile::KindCompiler* {
-            return k == "timer" ? &kind : nullptr;
-        };
+        options.kinds = {&kind};
         set = jobfile::load_job_files(options, diags);
         REQUIRE(set);
         runtime = std::make_unique<TimerRuntime>(loop, counters, capacity);

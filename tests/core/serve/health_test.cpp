@@ -2,6 +2,8 @@
 
 #include "core/serve/health.hpp"
 #include "core/serve/slo_window.hpp"
+#include "core/run/kinds.hpp"
+#include "jobs/registry.hpp"
 
 #include <doctest/doctest.h>
 
@@ -55,10 +57,17 @@ TEST_CASE("slo window: extreme and odd durations land in the first or the last b
 
 namespace {
 
+// The four kinds these verdicts are written for (the build may register more).
+std::vector<const run::JobKind*> judged_kinds() {
+    std::vector<const run::JobKind*> kinds;
+    for (const char* name : {"http", "file", "browser", "process"}) kinds.push_back(run::find_kind(jobs::all_kinds(), name));
+    return kinds;
+}
+
 struct Fixture {
     metrics::Registry registry;
     std::uint64_t now = 1'000'000;
-    serve::Health health{registry, [this] { return now; }};
+    serve::Health health{registry, judged_kinds(), [this] { return now; }};
 };
 
 }  // namespace
@@ -94,11 +103,9 @@ TEST_CASE("health: the default objectives, degraded for one miss, unhealthy unde
 TEST_CASE("health: [slo.*] objectives replace the defaults — load and availability are judged too") {
     Fixture f;
     jobfile::SloSettings process;
-    process.success_rate = 0.5;
-    process.max_active = 2;
-    process.memory = 1000;
+    process.values = {{"success_rate", 0.5}, {"max_active", 2}, {"memory", 1000}};
     jobfile::SloSettings api;
-    api.p95 = std::chrono::milliseconds(20);
+    api.values = {{"p95", 0.020}};
     f.health.set_objectives({{"process", process}, {"api", api}});
 
     for (int i = 0; i < 6; ++i) f.health.record_task("process", true, 1.0);
@@ -151,4 +158,38 @@ TEST_CASE("health: a stalled event loop makes gaia unhealthy") {
     auto v = f.health.overall();
     CHECK(v.status == HealthStatus::unhealthy);
     CHECK(v.body["reasons"][0] == "the event loop is 1500 ms late");
+}
+
+TEST_CASE("health: each subsystem comes from its kind — its defaults, its load facts and its work") {
+    Fixture f;
+    std::vector<std::string> names;
+    for (auto name : f.health.subsystems()) names.emplace_back(name);
+    CHECK(names == std::vector<std::string>{"api", "file", "browser", "process", "network"});
+
+    // The kind's declared default objectives, without any [slo.*].
+    auto v = f.health.subsystem("api");
+    CHECK(v.body["objective_success_rate"] == doctest::Approx(0.99));
+    CHECK(v.body["objective_p95_s"] == doctest::Approx(0.100));
+    CHECK(!f.health.subsystem("browser").body.contains("objective_p95_s"));
+    CHECK(f.health.subsystem("process").body["objective_memory_bytes"] == 500u * 1024 * 1024);
+
+    // What each subsystem has done, in its own unit, read from its kind's counter.
+    f.registry.counter("gaia_api_requests_total", "", {"host"}).with({"a.test"}).inc(41);
+    f.registry.counter("gaia_api_requests_total", "", {"host"}).with({"b.test"}).inc(1);
+    v = f.health.subsystem("api");
+    CHECK(v.body["work"]["unit"] == "HTTP requests");
+    CHECK(v.body["work"]["total"] == doctest::Approx(42));
+    f.registry.counter("gaia_network_bytes_total", "", {"direction"}).with({"in"}).inc(2048);
+    CHECK(f.health.subsystem("network").body["work"]["total"] == doctest::Approx(2.0));
+    for (const char* name : {"file", "browser", "process"}) {
+        INFO(name);
+        CHECK(f.health.subsystem(name).body["work"]["unit"].is_string());
+    }
+
+    // A task's kind names its subsystem; an unknown kind and an unknown subsystem count for nothing.
+    f.health.record_task("browser", false, 1.0);
+    f.health.record_task("nope", false, 1.0);
+    CHECK(f.health.subsystem("browser").body["failed"] == 1);
+    CHECK(f.health.subsystem("nope").status == HealthStatus::unhealthy);
+    CHECK(f.health.overall().body["subsystems"].size() == 5);
 }

@@ -3,7 +3,7 @@
 
 #include "core/jobfile/loader.hpp"
 #include "core/loop/timer.hpp"
-#include "jobs/process/process_kind.hpp"
+#include "core/run/kinds.hpp"
 #include "jobs/registry.hpp"
 
 #include <doctest/doctest.h>
@@ -28,14 +28,14 @@ struct Fixture {
         jobfile::LoadOptions options;
         options.files = {"-"};
         options.standard_input = &in;
-        options.find_kind = [](std::string_view k) -> const jobfile::KindCompiler* { return jobs::find_kind(k); };
+        for (const auto* kind : jobs::all_kinds()) options.kinds.push_back(kind);
         set = jobfile::load_job_files(options, diags);
         REQUIRE(set);
     }
 
     // Runs one attempt of the first job; `after_start` may act on the running task.
     run::TaskOutcome run_one(std::function<void(run::Task&)> after_start = nullptr) {
-        const auto* kind = jobs::find_kind("process");
+        const auto* kind = run::find_kind(jobs::all_kinds(), "process");
         loop::ChildWatcher children(loop);
         run::RunEnv env{loop, children, registry, redactor, sink, nullptr};
         auto sub = set->subsystems.find("process");
