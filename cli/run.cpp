@@ -3,15 +3,15 @@
 #include "cli/commands.hpp"
 #include "cli/progress.hpp"
 #include "cli/setup.hpp"
-#include "core/loop/signal_watcher.hpp"
-#include "core/metrics/loop_lag.hpp"
-#include "core/metrics/self_metrics.hpp"
+#include "core/loop/child_watcher.hpp"
 #include "core/report/atomic_file.hpp"
 #include "core/report/run_report.hpp"
 #include "core/run/scheduler.hpp"
 #include "core/run/selection.hpp"
-#include "core/serve/endpoints.hpp"
+#include "core/run/stop_signals.hpp"
+#include "core/run/subsystems.hpp"
 #include "core/serve/job_json.hpp"
+#include "core/serve/monitoring.hpp"
 #include "jobs/registry.hpp"
 
 #include <spdlog/spdlog.h>
@@ -58,10 +58,14 @@ public:
     int execute();
 
 private:
+    run::RunOptions run_options() const;
+    void listen();
     void on_signal(int signum);
-    void kill_now_and_exit(int code);
+    [[noreturn]] void kill_now_and_exit(int code);
+    bool any_failed() const;
     bool write_reports(bool any_failed);
     nlohmann::json jobs_json() const;
+    int exit_status(bool any_failed, bool reports_ok) const;
 
     const GlobalOptions& globals_;
     const RunCommandOptions& options_;
@@ -70,36 +74,24 @@ private:
     loop::Loop loop_;
     metrics::Registry registry_;
     std::unique_ptr<Progress> progress_;
+    std::unique_ptr<serve::Monitoring> monitoring_;
     std::unique_ptr<loop::ChildWatcher> children_;
-    std::unique_ptr<net::Network> network_;
-    std::unique_ptr<run::RunEnv> env_;
-    std::vector<std::unique_ptr<run::KindRuntime>> runtimes_;
-    std::vector<std::pair<std::string, run::KindRuntime*>> runtime_names_;  // by subsystem
-    std::unique_ptr<run::RunMetrics> run_metrics_;
+    std::unique_ptr<run::Subsystems> subsystems_;
     std::unique_ptr<run::Scheduler> scheduler_;
-    std::unique_ptr<metrics::LoopLagMonitor> lag_;
-    std::unique_ptr<serve::Health> health_;
-    std::unique_ptr<serve::Endpoints> endpoints_;
-    loop::HandlePtr<loop::SignalWatcher> sigint_, sigterm_;
+    std::unique_ptr<run::StopSignals> stop_signals_;
     std::chrono::system_clock::time_point started_;
     std::string run_id_ = run::new_run_id();
-    int interrupts_ = 0;
-    double lag_max_s_ = 0;
 };
 
 void RunSession::on_signal(int signum) {
-    if (signum == SIGINT && ++interrupts_ >= 2) {
-        spdlog::warn("second interrupt: killing everything now");
-        kill_now_and_exit(kInterrupted);
-    }
     spdlog::warn("{}: stopping — cancelling running tasks{}", signum == SIGINT ? "interrupted" : "terminated",
                  signum == SIGINT ? " (interrupt again to kill at once)" : "");
-    if (endpoints_) endpoints_->set_readiness(serve::Readiness::draining);
+    monitoring_->set_readiness(serve::Readiness::draining);
     scheduler_->stop(signum == SIGINT ? run::StopCause::interrupted : run::StopCause::terminated);
 }
 
 void RunSession::kill_now_and_exit(int code) {
-    for (auto& rt : runtimes_) rt->kill_now();
+    subsystems_->kill_now();
     if (progress_) progress_->finish();
     write_reports(true);
     std::fflush(stdout);
@@ -116,13 +108,11 @@ bool RunSession::write_reports(bool any_failed) {
     rep.duration_s = scheduler_->elapsed_s();
     rep.status = run_status(*scheduler_, any_failed);
     rep.files = set_.files;
-    rep.loop_lag_max_s = lag_max_s_;
+    rep.loop_lag_max_s = monitoring_->max_loop_lag_s();
     for (std::size_t i = 0; i < scheduler_->results().size(); ++i) {
         if (scheduler_->selected(i)) rep.jobs.push_back(&scheduler_->results()[i]);
     }
-    for (const auto& [name, runtime] : runtime_names_) {
-        if (auto section = runtime->report(); !section.is_null()) rep.subsystems[name] = std::move(section);
-    }
+    rep.subsystems = subsystems_->report();
     bool ok = true;
     auto write = [&](const std::string& path, const std::string& content, const char* what) {
         if (path.empty()) return;
@@ -159,8 +149,8 @@ nlohmann::json RunSession::jobs_json() const {
     return serve::jobs_answer(set_, std::move(jobs));
 }
 
-int RunSession::execute() {
-    redactor_.add_env(set_.secret_env);
+// The run's options from the command line over [settings].
+run::RunOptions RunSession::run_options() const {
     std::vector<std::string> unknown;
     auto selected = run::select_jobs(set_, options_.only, &unknown);
     if (!unknown.empty()) throw UsageError("--only: no job or tag named `" + unknown.front() + "`");
@@ -175,7 +165,7 @@ int RunSession::execute() {
         if (!t) throw UsageError("--timeout: " + error);
         run_options.timeout = t;
     }
-    run_options.selected = selected;
+    run_options.selected = std::move(selected);
     if (!options_.shard.empty()) {
         unsigned long long k = 0, n = 0;
         char tail = 0;
@@ -186,110 +176,100 @@ int RunSession::execute() {
         run_options.shard_count = n;
     }
     run_options.run_id = run_id_;
+    return run_options;
+}
 
-    const bool tty = ::isatty(STDERR_FILENO) == 1;
-    const bool live = options_.progress == "always" || (options_.progress == "auto" && tty && !globals_.quiet);
-    progress_ = std::make_unique<Progress>(live ? Progress::Mode::live : Progress::Mode::lines, use_color(globals_, 2),
-                                           globals_.quiet, redactor_);
-
-    metrics::register_self_metrics(registry_);
-    lag_ = std::make_unique<metrics::LoopLagMonitor>(loop_, registry_);
-    run_metrics_ = std::make_unique<run::RunMetrics>(registry_);
-    children_ = std::make_unique<loop::ChildWatcher>(loop_);
-    network_ = std::make_unique<net::Network>(loop_, registry_, set_.network);
-    if (set_.network.insecure) {
-        spdlog::warn("[network].insecure: TLS certificates are not verified for any HTTPS request of this run");
+// --listen: gaia serve's endpoints, over this run, while it lasts.
+void RunSession::listen() {
+    auto& health = monitoring_->health();
+    health.set_objectives(set_.slo);
+    health.set_unavailable([this](std::string_view subsystem) { return subsystems_->unavailable(subsystem); });
+    scheduler_->on_task_finished = [&health](const jobfile::Job& job, run::TaskStatus status, double seconds) {
+        health.on_task_finished(job, status, seconds);
+    };
+    serve::EndpointOptions endpoint_options;
+    endpoint_options.jobs = [this] { return jobs_json(); };
+    if (auto error = monitoring_->listen(options_.listen, std::move(endpoint_options)); !error.empty()) {
+        throw UsageError("--listen " + options_.listen + ": " + error);
     }
-    env_ = std::make_unique<run::RunEnv>(
-        run::RunEnv{loop_, *children_, registry_, redactor_, *progress_, nullptr, network_.get()});
-
-    run::Scheduler::Runtimes runtimes;
-    for (const auto* kind : jobs::all_kinds()) {
-        auto sub = set_.subsystems.find(kind->schema().subsystem);
-        runtimes_.push_back(kind->make_runtime(*env_, sub == set_.subsystems.end() ? nullptr : sub->second.get()));
-        runtimes.emplace(std::string(kind->schema().kind), runtimes_.back().get());
-        runtime_names_.emplace_back(std::string(kind->schema().subsystem), runtimes_.back().get());
-        runtimes_.back()->prepare(set_);
+    if (!serve::is_loopback_address(options_.listen)) {
+        spdlog::warn("--listen {}: the endpoints answer anyone who can reach this address", options_.listen);
     }
-    scheduler_ = std::make_unique<run::Scheduler>(*env_, set_, run_options, runtimes, *run_metrics_);
-    scheduler_->on_job_finished = [this](const run::JobResult& r) { progress_->on_job_finished(r); };
+    spdlog::info("serving the monitoring endpoints on http://{}/", options_.listen);
+}
 
-    if (!options_.listen.empty()) {
-        health_ = std::make_unique<serve::Health>(registry_, jobs::all_kinds());
-        health_->set_objectives(set_.slo);
-        health_->set_loop_lag([this] { return lag_ ? lag_->last_lag_s() : 0.0; });
-        health_->set_unavailable([this](std::string_view subsystem) {
-            for (const auto& [name, runtime] : runtime_names_) {
-                if (name == subsystem) return runtime->unavailable();
-            }
-            return std::string();
-        });
-        scheduler_->on_task_finished = [this](const jobfile::Job& job, run::TaskStatus status, double seconds) {
-            health_->on_task_finished(job, status, seconds);
-        };
-        serve::EndpointOptions endpoint_options;
-        endpoint_options.health = health_.get();
-        endpoint_options.jobs = [this] { return jobs_json(); };
-        endpoints_ = std::make_unique<serve::Endpoints>(
-            loop_, registry_, [this] { return lag_ ? lag_->last_lag_s() : 0.0; }, std::move(endpoint_options));
-        if (auto error = endpoints_->listen(options_.listen); !error.empty()) throw UsageError("--listen " + options_.listen + ": " + error);
-        if (!serve::is_loopback_address(options_.listen)) {
-            spdlog::warn("--listen {}: the endpoints answer anyone who can reach this address", options_.listen);
-        }
-        spdlog::info("serving the monitoring endpoints on http://{}/", options_.listen);
-    }
-
-    sigint_ = loop::SignalWatcher::create(loop_, SIGINT, [this](int s) { on_signal(s); });
-    sigterm_ = loop::SignalWatcher::create(loop_, SIGTERM, [this](int s) { on_signal(s); });
-
-    started_ = std::chrono::system_clock::now();
-    bool done = false;
-    if (endpoints_) endpoints_->set_readiness(serve::Readiness::ready);
-    scheduler_->start([&] {
-        done = true;
-        // The run is over: the endpoints go too, so that the loop can end.
-        if (endpoints_) endpoints_->close();
-        lag_max_s_ = lag_->max_lag_s();
-        lag_->stop();
-        progress_->finish();
-    });
-    progress_->start(loop_, *scheduler_);
-    loop_.run();
-    if (!done) throw std::logic_error("the event loop ended before the run did");
-
-    bool any_failed = false;
+bool RunSession::any_failed() const {
     for (std::size_t i = 0; i < scheduler_->results().size(); ++i) {
         if (!scheduler_->selected(i)) continue;
         const auto& r = scheduler_->results()[i];
         if ((r.status == run::JobStatus::failed && !r.job->allow_failure) || r.status == run::JobStatus::cancelled) {
-            any_failed = true;
+            return true;
         }
     }
-    if (!globals_.quiet) {
-        std::cout << summary_table(*scheduler_, use_color(globals_, 1));
-        std::cout << "run " << set_.name << ": " << run_status(*scheduler_, any_failed) << " in "
-                  << human_seconds(scheduler_->elapsed_s()) << '\n';
-        std::cout.flush();
-    }
-    const bool reports_ok = write_reports(any_failed);
+    return false;
+}
 
-    // Tear down in order: handles first, then the loop proves nothing was left open.
-    sigint_.reset();
-    sigterm_.reset();
-    lag_.reset();
-    progress_->finish();
-    for (auto& rt : runtimes_) rt->close();
-    if (network_) network_->close();
-    children_->kill_adopted();
-    children_->close();
-    close_loop(loop_);
-
+int RunSession::exit_status(bool any_failed, bool reports_ok) const {
     switch (scheduler_->stop_cause()) {
     case run::StopCause::interrupted: return kInterrupted;
     case run::StopCause::terminated: return kTerminated;
     default: break;
     }
     return any_failed || !reports_ok ? kFailed : kPassed;
+}
+
+int RunSession::execute() {
+    redactor_.add_env(set_.secret_env);
+    auto options = run_options();
+
+    const bool tty = ::isatty(STDERR_FILENO) == 1;
+    const bool live = options_.progress == "always" || (options_.progress == "auto" && tty && !globals_.quiet);
+    progress_ = std::make_unique<Progress>(live ? Progress::Mode::live : Progress::Mode::lines, use_color(globals_, 2),
+                                           globals_.quiet, redactor_);
+    monitoring_ = std::make_unique<serve::Monitoring>(loop_, registry_, jobs::all_kinds());
+    children_ = std::make_unique<loop::ChildWatcher>(loop_);
+    subsystems_ = std::make_unique<run::Subsystems>(
+        run::RunEnv{loop_, *children_, registry_, redactor_, *progress_, nullptr, nullptr}, jobs::all_kinds(), set_);
+    scheduler_ = std::make_unique<run::Scheduler>(subsystems_->env(), set_, std::move(options), subsystems_->by_kind(),
+                                                  monitoring_->run_metrics());
+    scheduler_->on_job_finished = [this](const run::JobResult& r) { progress_->on_job_finished(r); };
+    if (!options_.listen.empty()) listen();
+    stop_signals_ = std::make_unique<run::StopSignals>(
+        loop_, [this](int s) { on_signal(s); }, [this] { kill_now_and_exit(kInterrupted); });
+
+    started_ = std::chrono::system_clock::now();
+    bool done = false;
+    monitoring_->set_readiness(serve::Readiness::ready);
+    scheduler_->start([&] {
+        // The run is over: the subsystems stop what they keep (browsers), then the endpoints
+        // go too, so that the loop can end.
+        subsystems_->drain([&] {
+            done = true;
+            monitoring_->close();
+            progress_->finish();
+        });
+    });
+    progress_->start(loop_, *scheduler_);
+    loop_.run();
+    if (!done) throw std::logic_error("the event loop ended before the run did");
+
+    const bool failed = any_failed();
+    if (!globals_.quiet) {
+        std::cout << summary_table(*scheduler_, use_color(globals_, 1));
+        std::cout << "run " << set_.name << ": " << run_status(*scheduler_, failed) << " in "
+                  << human_seconds(scheduler_->elapsed_s()) << '\n';
+        std::cout.flush();
+    }
+    const bool reports_ok = write_reports(failed);
+
+    // Tear down in order: handles first, then the loop proves nothing was left open.
+    stop_signals_->close();
+    progress_->finish();
+    subsystems_->close();
+    children_->kill_adopted();
+    children_->close();
+    close_loop(loop_);
+    return exit_status(failed, reports_ok);
 }
 
 int run_command(const GlobalOptions& globals, const RunCommandOptions& options) {

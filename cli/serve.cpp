@@ -7,10 +7,9 @@
 #include "core/jobfile/values.hpp"
 #include "core/loop/child_watcher.hpp"
 #include "core/loop/signal_watcher.hpp"
-#include "core/metrics/loop_lag.hpp"
-#include "core/metrics/self_metrics.hpp"
-#include "core/serve/endpoints.hpp"
+#include "core/run/stop_signals.hpp"
 #include "core/serve/job_runner.hpp"
+#include "core/serve/monitoring.hpp"
 #include "jobs/registry.hpp"
 
 #include <spdlog/spdlog.h>
@@ -75,6 +74,7 @@ private:
     std::unique_ptr<jobfile::JobSet> load();
     void reload();
     void on_stop_signal(int signum);
+    [[noreturn]] void kill_now_and_exit();
     serve::HttpResponse run_job(const std::string& job);
 
     const GlobalOptions& globals_;
@@ -83,15 +83,12 @@ private:
     loop::Loop loop_;
     metrics::Registry registry_;
     std::unique_ptr<Progress> output_;
-    std::unique_ptr<metrics::LoopLagMonitor> lag_;
-    std::unique_ptr<run::RunMetrics> run_metrics_;
+    std::unique_ptr<serve::Monitoring> monitoring_;
     std::unique_ptr<loop::ChildWatcher> children_;
-    std::unique_ptr<serve::Health> health_;
     std::unique_ptr<serve::JobRunner> runner_;
-    std::unique_ptr<serve::Endpoints> endpoints_;
-    loop::HandlePtr<loop::SignalWatcher> sigint_, sigterm_, sighup_;
+    std::unique_ptr<run::StopSignals> stop_signals_;
+    loop::HandlePtr<loop::SignalWatcher> sighup_;
     metrics::Family<metrics::Counter>* reloads_ = nullptr;
-    int interrupts_ = 0;
     bool stopped_ = false;
 };
 
@@ -121,26 +118,24 @@ void ServeSession::reload() {
     spdlog::info("reloaded: {} job(s)", jobs);
 }
 
+void ServeSession::kill_now_and_exit() {
+    runner_->kill_now();
+    std::fflush(stderr);
+    std::_Exit(kInterrupted);
+}
+
 void ServeSession::on_stop_signal(int signum) {
-    if (signum == SIGINT && ++interrupts_ >= 2) {
-        spdlog::warn("second interrupt: killing everything now");
-        runner_->kill_now();
-        std::fflush(stderr);
-        std::_Exit(kInterrupted);
-    }
     if (stopped_) return;
     stopped_ = true;
     const auto grace = jobfile::parse_duration(options_.drain_timeout, nullptr).value_or(jobfile::Duration{});
     spdlog::info("{}: draining — no new runs; {} run(s) going get {}{}", signum == SIGINT ? "interrupted" : "terminated",
                  runner_->runs_in_flight(), options_.drain_timeout,
                  signum == SIGINT ? " (interrupt again to kill at once)" : "");
-    endpoints_->set_readiness(serve::Readiness::draining);
+    monitoring_->set_readiness(serve::Readiness::draining);
     runner_->shutdown(std::chrono::duration_cast<std::chrono::milliseconds>(grace), [this] {
         // Every run has ended and every subsystem is closed: the loop may end.
-        endpoints_->close();
-        lag_->stop();
-        sigint_.reset();
-        sigterm_.reset();
+        monitoring_->close();
+        stop_signals_->close();
         sighup_.reset();
         children_->kill_adopted();
         children_->close();
@@ -190,28 +185,22 @@ int ServeSession::execute() {
     raise_open_file_limit();
 
     output_ = std::make_unique<Progress>(Progress::Mode::lines, use_color(globals_, 2), globals_.quiet, redactor_);
-    metrics::register_self_metrics(registry_);
+    monitoring_ = std::make_unique<serve::Monitoring>(loop_, registry_, jobs::all_kinds());
     reloads_ = &registry_.counter("gaia_config_reloads_total", "Job file reloads (SIGHUP) by result.", {"result"});
     reloads_->with({"success"});
     reloads_->with({"failure"});
-    lag_ = std::make_unique<metrics::LoopLagMonitor>(loop_, registry_);
-    run_metrics_ = std::make_unique<run::RunMetrics>(registry_);
     children_ = std::make_unique<loop::ChildWatcher>(loop_);
-    health_ = std::make_unique<serve::Health>(registry_, jobs::all_kinds());
-    health_->set_loop_lag([this] { return lag_->last_lag_s(); });
     runner_ = std::make_unique<serve::JobRunner>(serve::RunnerEnv{loop_, *children_, registry_, redactor_, *output_,
-                                                                  *run_metrics_, *health_, jobs::all_kinds()});
-    health_->set_unavailable([this](std::string_view subsystem) { return runner_->unavailable(subsystem); });
+                                                                  monitoring_->run_metrics(), monitoring_->health(),
+                                                                  jobs::all_kinds()});
+    monitoring_->health().set_unavailable([this](std::string_view subsystem) { return runner_->unavailable(subsystem); });
 
     serve::EndpointOptions endpoint_options;
-    endpoint_options.health = health_.get();
     endpoint_options.jobs = [this] { return runner_->jobs_json(); };
     endpoint_options.run_job = [this](const std::string& job) { return run_job(job); };
     endpoint_options.token = token;
     endpoint_options.debug = options_.enable_debug;
-    endpoints_ = std::make_unique<serve::Endpoints>(loop_, registry_, [this] { return lag_->last_lag_s(); },
-                                                    std::move(endpoint_options));
-    if (auto problem = endpoints_->listen(options_.listen); !problem.empty()) {
+    if (auto problem = monitoring_->listen(options_.listen, std::move(endpoint_options)); !problem.empty()) {
         if (options_.listen_given) throw UsageError("--listen " + options_.listen + ": " + problem);
         throw UsageError("cannot serve the endpoints on " + options_.listen +
                          " (the default address; give another with --listen HOST:PORT): " + problem);
@@ -222,20 +211,20 @@ int ServeSession::execute() {
                      options_.listen);
     }
 
-    sigint_ = loop::SignalWatcher::create(loop_, SIGINT, [this](int s) { on_stop_signal(s); });
-    sigterm_ = loop::SignalWatcher::create(loop_, SIGTERM, [this](int s) { on_stop_signal(s); });
+    stop_signals_ = std::make_unique<run::StopSignals>(
+        loop_, [this](int s) { on_stop_signal(s); }, [this] { kill_now_and_exit(); });
     sighup_ = loop::SignalWatcher::create(loop_, SIGHUP, [this](int) { reload(); });
 
     const auto jobs = set->jobs.size();
     runner_->load(std::move(set));
-    endpoints_->set_readiness(serve::Readiness::ready);
+    monitoring_->set_readiness(serve::Readiness::ready);
     spdlog::info("gaia serve: {} job(s); endpoints on http://{}/", jobs, options_.listen);
     loop_.run();
 
     // shutdown() closed everything it owned; what remains is freed in order.
     runner_.reset();
-    endpoints_.reset();
-    lag_.reset();
+    stop_signals_.reset();
+    monitoring_.reset();
     close_loop(loop_);
     spdlog::info("gaia serve: stopped");
     return kPassed;

@@ -10,7 +10,6 @@
 #include <cmath>
 #include <cstdlib>
 #include <memory>
-#include <set>
 
 namespace gaia::run {
 
@@ -637,22 +636,10 @@ void Scheduler::maybe_finish() {
     if (run_timer_) run_timer_->stop();
     rate_timer_.reset();
     run_timer_.reset();
-    // Subsystems stop what they keep between tasks (browsers) before the run is over.
-    std::set<KindRuntime*> distinct;
-    for (auto& [kind, runtime] : runtimes_) distinct.insert(runtime);
-    auto remaining = std::make_shared<std::size_t>(distinct.size() + 1);
-    auto drained = [this, remaining] {
-        if (--*remaining != 0) return;
-        env_.loop.post([this] {
-            if (on_finished_) on_finished_();
-        });
-    };
-    if (options_.drain_subsystems) {
-        for (auto* runtime : distinct) runtime->drain(drained);
-    } else {
-        *remaining = 1;
-    }
-    drained();
+    // The subsystems outlive the run: their owner (run::Subsystems) drains them.
+    env_.loop.post([this] {
+        if (on_finished_) on_finished_();
+    });
 }
 
 namespace {

@@ -30,9 +30,6 @@ struct RunOptions {
     std::string run_id;
     std::uint64_t shard_index = 1;  // --shard K/N: run the K-th of N slices of every fan-out
     std::uint64_t shard_count = 1;
-    // Drain the subsystems (close browsers) when the run is over. gaia serve keeps them
-    // between runs and drains them once, at shutdown.
-    bool drain_subsystems = true;
 };
 
 // A fresh run id: 16 random hex digits (`{{ run.id }}`, reports, gaia serve's runs).

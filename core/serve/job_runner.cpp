@@ -1,15 +1,14 @@
 #include "core/serve/job_runner.hpp"
 
-#include "core/net/network.hpp"
 #include "core/serve/job_json.hpp"
 #include "core/report/run_report.hpp"
 #include "core/run/scheduler.hpp"
 #include "core/run/selection.hpp"
+#include "core/run/subsystems.hpp"
 
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <set>
 
 namespace gaia::serve {
 
@@ -18,11 +17,7 @@ using Clock = std::chrono::system_clock;
 // One loaded job set and the subsystems its runs share.
 struct JobRunner::Generation {
     std::unique_ptr<jobfile::JobSet> set;
-    std::unique_ptr<net::Network> network;
-    std::unique_ptr<run::RunEnv> env;
-    std::vector<std::unique_ptr<run::KindRuntime>> runtimes;
-    run::Scheduler::Runtimes by_kind;
-    std::map<std::string, run::KindRuntime*, std::less<>> by_subsystem;
+    std::unique_ptr<run::Subsystems> subsystems;
     std::size_t runs = 0;
     bool draining = false;
 };
@@ -50,40 +45,23 @@ JobRunner::~JobRunner() {
     // shutdown() has ended every run and closed every generation; this is for a caller that
     // could not wait: nothing may outlive the loop's handles.
     for (auto& [raw, run] : runs_) run->scheduler.reset();
-    auto close = [](Generation& gen) {
-        for (auto& rt : gen.runtimes) rt->close();
-        if (gen.network) gen.network->close();
-    };
-    if (current_) close(*current_);
-    for (auto& gen : retiring_) close(*gen);
+    if (current_) current_->subsystems->close();
+    for (auto& gen : retiring_) gen->subsystems->close();
 }
 
 std::unique_ptr<JobRunner::Generation> JobRunner::make_generation(std::unique_ptr<jobfile::JobSet> set) {
     auto gen = std::make_unique<Generation>();
     gen->set = std::move(set);
-    gen->network = std::make_unique<net::Network>(env_.loop, env_.registry, gen->set->network);
-    gen->env = std::make_unique<run::RunEnv>(
-        run::RunEnv{env_.loop, env_.children, env_.registry, env_.redactor, env_.output, nullptr, gen->network.get()});
+    gen->subsystems = std::make_unique<run::Subsystems>(
+        run::RunEnv{env_.loop, env_.children, env_.registry, env_.redactor, env_.output, nullptr, nullptr}, env_.kinds,
+        *gen->set);
     // Several runs share the subsystems: a lost service fails what needs it in each of them.
     Generation* raw = gen.get();
-    gen->env->service_lost = [this, raw](const jobfile::Job& service, const std::string& reason) {
+    gen->subsystems->env().service_lost = [this, raw](const jobfile::Job& service, const std::string& reason) {
         for (auto& [run, owned] : runs_) {
             if (run->gen == raw) run->scheduler->service_lost(service, reason);
         }
     };
-    for (const auto* kind : env_.kinds) {
-        const auto subsystem = std::string(kind->schema().subsystem);
-        auto found = gen->set->subsystems.find(subsystem);
-        gen->runtimes.push_back(
-            kind->make_runtime(*gen->env, found == gen->set->subsystems.end() ? nullptr : found->second.get()));
-        auto* runtime = gen->runtimes.back().get();
-        gen->by_kind.emplace(std::string(kind->schema().kind), runtime);
-        gen->by_subsystem.emplace(subsystem, runtime);
-        runtime->prepare(*gen->set);
-    }
-    if (gen->set->network.insecure) {
-        spdlog::warn("[network].insecure: TLS certificates are not verified for any HTTPS request");
-    }
     return gen;
 }
 
@@ -193,8 +171,9 @@ JobRunner::Run* JobRunner::start_run(JobState& state, const char* why) {
     options.timeout = gen->set->settings.timeout;
     options.selected = run::select_jobs(*gen->set, {job.name}, nullptr);
     options.run_id = run->id;
-    options.drain_subsystems = false;  // browsers stay up between runs
-    run->scheduler = std::make_unique<run::Scheduler>(*gen->env, *gen->set, options, gen->by_kind, env_.metrics);
+    // The subsystems (browsers) stay up between runs; the generation drains them once.
+    run->scheduler = std::make_unique<run::Scheduler>(gen->subsystems->env(), *gen->set, options,
+                                                      gen->subsystems->by_kind(), env_.metrics);
     run->scheduler->on_task_finished = [this](const jobfile::Job& j, run::TaskStatus status, double seconds) {
         env_.health.on_task_finished(j, status, seconds);
     };
@@ -252,27 +231,19 @@ JobRunner::Trigger JobRunner::trigger(std::string_view job, std::string* run_id)
 void JobRunner::retire_if_idle(Generation* gen) {
     if (gen->runs != 0 || gen->draining) return;
     gen->draining = true;
-    std::set<run::KindRuntime*> distinct;
-    for (auto& rt : gen->runtimes) distinct.insert(rt.get());
-    auto remaining = std::make_shared<std::size_t>(distinct.size());
-    auto drained = [this, gen, remaining] {
-        if (--*remaining != 0) return;
-        for (auto& rt : gen->runtimes) rt->close();
-        gen->network->close();
+    gen->subsystems->drain([this, gen] {
+        gen->subsystems->close();
         auto it = std::find_if(retiring_.begin(), retiring_.end(), [gen](const auto& g) { return g.get() == gen; });
         if (it != retiring_.end()) {
             env_.loop.defer_delete(std::move(*it));
             retiring_.erase(it);
         }
         maybe_shut_down();
-    };
-    for (auto* rt : distinct) rt->drain(drained);
+    });
 }
 
 std::string JobRunner::unavailable(std::string_view subsystem) const {
-    if (!current_) return {};
-    auto it = current_->by_subsystem.find(subsystem);
-    return it == current_->by_subsystem.end() ? std::string() : it->second->unavailable();
+    return current_ ? current_->subsystems->unavailable(subsystem) : std::string();
 }
 
 nlohmann::json JobRunner::jobs_json() const {
@@ -304,12 +275,8 @@ void JobRunner::shutdown(std::chrono::milliseconds grace, std::function<void()> 
 }
 
 void JobRunner::kill_now() noexcept {
-    if (current_) {
-        for (auto& rt : current_->runtimes) rt->kill_now();
-    }
-    for (auto& gen : retiring_) {
-        for (auto& rt : gen->runtimes) rt->kill_now();
-    }
+    if (current_) current_->subsystems->kill_now();
+    for (auto& gen : retiring_) gen->subsystems->kill_now();
 }
 
 void JobRunner::maybe_shut_down() {
