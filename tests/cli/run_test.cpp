@@ -42,6 +42,16 @@ TEST_CASE("exit 1 when a job fails, 0 when the failure is allowed") {
     CHECK(out.out.find("next  process  passed") != std::string::npos);
 }
 
+TEST_CASE("a plain gaia run maps neither the profiler nor libcurl: both are loaded only when used") {
+    // The job prints the memory map of its parent, gaia itself.
+    auto out = run_gaia({"run", "-"}, "[jobs.maps]\nkind = \"process\"\nshell = \"cat /proc/$PPID/maps\"\n"
+                                      "stdout = \"inherit\"\n");
+    REQUIRE(out.exit_code == 0);
+    CHECK(out.out.find("libuv") != std::string::npos);  // the map is gaia's (libuv is linked)
+    CHECK(out.out.find("libprofiler") == std::string::npos);
+    CHECK(out.out.find("libcurl") == std::string::npos);
+}
+
 TEST_CASE("a job file on standard input") {
     auto out = run_gaia({"run", "-"}, "[jobs.x]\nkind = \"process\"\ncommand = [\"true\"]\n");
     CHECK(out.exit_code == 0);

@@ -102,3 +102,33 @@ TEST_CASE("core's folders include each other without a cycle") {
     };
     for (const auto& [folder, targets] : std::map(uses)) visit(folder);
 }
+
+TEST_CASE("each kind is a library of its own that links core and its own libraries, never another kind") {
+    const fs::path jobs = fs::path(GAIA_SOURCE_DIR) / "jobs";
+    const std::regex target_name(R"re(\bgaia_(kind_[A-Za-z0-9_]+|jobs)\b)re");
+    int kinds = 0;
+    for (const auto& e : fs::directory_iterator(jobs)) {
+        if (!e.is_directory()) continue;
+        const auto kind = e.path().filename().string();
+        const auto lists = e.path() / "CMakeLists.txt";
+        INFO(kind);
+        const std::string missing = "jobs/" + kind + " has no CMakeLists.txt: every kind is a library";
+        REQUIRE_MESSAGE(fs::exists(lists), missing);
+        ++kinds;
+        const std::string text = read_file(lists);
+        CHECK(text.find("gaia_add_kind(" + kind + ")") != std::string::npos);
+        for (auto it = std::sregex_iterator(text.begin(), text.end(), target_name); it != std::sregex_iterator(); ++it) {
+            const std::string named = (*it)[0];
+            INFO(named);
+            CHECK(named == "gaia_kind_" + kind);  // its own target, nothing of another kind or the registry
+        }
+    }
+    CHECK(kinds >= 4);
+    // core links none of them: the kinds are linked by the registry, gaia_jobs, alone.
+    const std::string top = read_file(fs::path(GAIA_SOURCE_DIR) / "CMakeLists.txt");
+    const auto core_link = top.find("target_link_libraries(gaia_core");
+    REQUIRE(core_link != std::string::npos);
+    const auto statement = top.substr(core_link, top.find(')', core_link) - core_link);
+    CHECK(statement.find("gaia_kind_") == std::string::npos);
+    CHECK(statement.find("gaia_jobs") == std::string::npos);
+}

@@ -123,7 +123,7 @@ TEST_CASE("subsystems: one runtime per kind from the set's tables, drained, clos
     CHECK(loop.close() == 0);
 }
 
-TEST_CASE("stop signals: each SIGTERM and a first SIGINT ask to stop; a second SIGINT kills") {
+TEST_CASE("stop signals: each SIGTERM and a first SIGINT ask to stop, a second SIGINT kills") {
     loop::Loop loop;
     std::vector<int> stops;
     int kills = 0;
