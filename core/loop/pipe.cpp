@@ -2,21 +2,7 @@
 
 #include "core/loop/uv_error.hpp"
 
-#include <memory>
-
 namespace gaia::loop {
-namespace {
-
-// One read buffer for every pipe of the thread: libuv calls the allocation callback and
-// then the read callback for one stream at a time, and readers consume the data before
-// returning. Hundreds of children then cost no buffer memory each, which also keeps
-// gaia small enough for fork() to stay cheap.
-char* shared_read_buffer() {
-    thread_local std::unique_ptr<char[]> buffer(new char[kReadBufferSize]);
-    return buffer.get();
-}
-
-}  // namespace
 
 Pipe::Pipe(Loop& loop) {
     check_uv(uv_pipe_init(loop.get(), &handle_, 0), "uv_pipe_init");
@@ -30,47 +16,6 @@ HandlePtr<Pipe> Pipe::open(Loop& loop, int fd, int* error) {
     *error = uv_pipe_open(&pipe->handle_, fd);
     if (*error < 0) return nullptr;
     return pipe;
-}
-
-int Pipe::read_start(std::function<void(std::string_view)> on_data, std::function<void(int)> on_end) {
-    on_data_ = std::move(on_data);
-    on_end_ = std::move(on_end);
-    return uv_read_start(
-        stream(),
-        [](uv_handle_t*, std::size_t, uv_buf_t* buf) {
-            buf->base = shared_read_buffer();
-            buf->len = kReadBufferSize;
-        },
-        [](uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
-            auto* self = static_cast<Pipe*>(static_cast<HandleOwner*>(s->data));
-            if (n > 0) {
-                if (self->on_data_) self->on_data_(std::string_view(buf->base, static_cast<std::size_t>(n)));
-                return;
-            }
-            if (n == 0) return;  // EAGAIN: nothing this time
-            uv_read_stop(s);
-            auto finished = std::move(self->on_end_);
-            self->on_end_ = nullptr;
-            if (finished) finished(n == UV_EOF ? 0 : static_cast<int>(n));
-        });
-}
-
-int Pipe::write(std::string data, std::function<void(int)> done) {
-    // Each write owns its bytes until libuv is done with them.
-    struct Request {
-        uv_write_t req{};
-        std::string data;
-        std::function<void(int)> done;
-    };
-    auto* r = new Request{{}, std::move(data), std::move(done)};
-    r->req.data = r;
-    uv_buf_t buf = uv_buf_init(r->data.data(), static_cast<unsigned>(r->data.size()));
-    const int rc = uv_write(&r->req, stream(), &buf, 1, [](uv_write_t* req, int status) {
-        std::unique_ptr<Request> owned(static_cast<Request*>(req->data));
-        if (owned->done) owned->done(status);
-    });
-    if (rc < 0) delete r;
-    return rc;
 }
 
 void Pipe::write_and_close(std::string data) {

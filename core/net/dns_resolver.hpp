@@ -1,12 +1,11 @@
 #pragma once
-// Asynchronous DNS on the event loop with c-ares: the channel's sockets are watched by
-// uv_poll handles and its timeouts by one timer, so a lookup blocks neither the loop nor
+// Addresses of a name, asynchronously, on a c-ares channel driven by the event loop
+// (ares_channel.hpp), so a lookup blocks neither the loop nor
 // a thread-pool thread. Answers carry their records' TTL. /etc/hosts is read first (as
 // the C library does), then the servers: resolv.conf's, or the ones given.
 
-#include "core/loop/handle.hpp"
 #include "core/loop/loop.hpp"
-#include "core/loop/timer.hpp"
+#include "core/net/ares_channel.hpp"
 
 #include <sys/socket.h>
 
@@ -17,8 +16,6 @@
 #include <memory>
 #include <string>
 #include <vector>
-
-struct ares_channeldata;
 
 namespace gaia::net {
 
@@ -47,19 +44,10 @@ public:
     void close();
 
 private:
-    class SocketPoll;
     struct Query;
 
-    static void on_ares_socket_state(void* self, int fd, int readable, int writable);
-    void process(int read_fd, int write_fd);
-    void arm_timer();
-
     loop::Loop& loop_;
-    ares_channeldata* channel_ = nullptr;
-    std::string servers_text_;  // for messages
-    std::map<int, loop::HandlePtr<SocketPoll>> polls_;
-    loop::HandlePtr<loop::Timer> timer_;
-    bool closing_ = false;
+    AresChannel channel_;
 };
 
 }  // namespace gaia::net

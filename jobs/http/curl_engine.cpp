@@ -17,30 +17,6 @@ namespace {
 const CurlLibrary& curl() { return CurlLibrary::get(); }
 }  // namespace
 
-// Watches one socket for libcurl.
-class CurlEngine::SocketPoll final : public loop::HandleOwner<uv_poll_t> {
-public:
-    static loop::HandlePtr<SocketPoll> open(loop::Loop& loop, curl_socket_t fd, CurlEngine& engine) {
-        loop::HandlePtr<SocketPoll> self(new SocketPoll(fd, engine));
-        if (uv_poll_init_socket(loop.get(), &self->handle_, fd) != 0) return nullptr;
-        self->mark_initialized();
-        return self;
-    }
-    int watch(int uv_events) {
-        return uv_poll_start(&handle_, uv_events, [](uv_poll_t* h, int status, int events) {
-            auto* poll = static_cast<SocketPoll*>(static_cast<HandleOwner*>(h->data));
-            if (poll->engine_) poll->engine_->on_socket_ready(poll->fd_, events, status);
-        });
-    }
-
-private:
-    SocketPoll(curl_socket_t fd, CurlEngine& engine) : fd_(fd), engine_(&engine) {}
-    void on_close() noexcept override { engine_ = nullptr; }
-
-    curl_socket_t fd_;
-    CurlEngine* engine_;
-};
-
 struct CurlEngine::Transfer {
     CurlEngine* engine = nullptr;
     std::uint64_t id = 0;
@@ -144,14 +120,17 @@ int CurlEngine::on_curl_socket(CURL*, curl_socket_t fd, int what, void* user, vo
     }
     auto it = self->sockets_.find(fd);
     if (it == self->sockets_.end()) {
-        auto poll = SocketPoll::open(self->loop_, fd, *self);
+        int error = 0;
+        auto poll = loop::Poll::open_socket(self->loop_, fd, &error);
         if (!poll) return -1;
         it = self->sockets_.emplace(fd, std::move(poll)).first;
     }
     int events = 0;
     if (what == CURL_POLL_IN || what == CURL_POLL_INOUT) events |= UV_READABLE;
     if (what == CURL_POLL_OUT || what == CURL_POLL_INOUT) events |= UV_WRITABLE;
-    return it->second->watch(events) == 0 ? 0 : -1;
+    return it->second->start(events, [self, fd](int status, int ready) { self->on_socket_ready(fd, ready, status); }) == 0
+               ? 0
+               : -1;
 }
 
 void CurlEngine::on_socket_ready(curl_socket_t fd, int uv_events, int status) {

@@ -7,6 +7,7 @@
 
 #include "core/loop/handle.hpp"
 #include "core/loop/loop.hpp"
+#include "core/loop/poll.hpp"
 #include "core/loop/timer.hpp"
 #include "core/net/network.hpp"
 
@@ -39,7 +40,6 @@ public:
     const char* name() const noexcept override { return "curl"; }
 
 private:
-    class SocketPoll;
     struct Transfer;
 
     static int on_curl_socket(CURL* easy, curl_socket_t fd, int what, void* engine, void* socket_poll);
@@ -58,7 +58,7 @@ private:
     net::Network* network_;
     CURLM* multi_ = nullptr;
     loop::HandlePtr<loop::Timer> timer_;
-    std::map<curl_socket_t, loop::HandlePtr<SocketPoll>> sockets_;
+    std::map<curl_socket_t, loop::HandlePtr<loop::Poll>> sockets_;
     std::map<std::uint64_t, std::unique_ptr<Transfer>> transfers_;
     std::uint64_t next_id_ = 1;
 };

@@ -89,7 +89,7 @@ private:
     bool gone_notified_ = false;
     std::string not_ready_;        // why it never became ready
     loop::HandlePtr<loop::Timer> ready_deadline_, probe_timer_;
-    loop::HandlePtr<ReadinessProbe> probe_;  // the attempt in flight, if any
+    std::unique_ptr<ReadinessProbe> probe_;  // the attempt in flight, if any
     std::optional<ProbeTarget> probe_target_;
     std::optional<LineSplitter> ready_out_, ready_err_;
 };

@@ -61,68 +61,51 @@ std::optional<ProbeTarget> parse_probe_target(const std::string& text, bool http
 }
 
 void ReadinessProbe::finish(bool ok) {
-    uv_read_stop(reinterpret_cast<uv_stream_t*>(&handle_));
+    connection_->read_stop();
     auto report = std::move(on_result_);
     on_result_ = nullptr;
     if (report) report(ok);  // may drop the probe: nothing of it is used after this
 }
 
-loop::HandlePtr<ReadinessProbe> ReadinessProbe::attempt(loop::Loop& loop, const ProbeTarget& target,
+std::unique_ptr<ReadinessProbe> ReadinessProbe::attempt(loop::Loop& loop, const ProbeTarget& target,
                                                         std::function<void(bool)> on_result) {
-    loop::HandlePtr<ReadinessProbe> self(new ReadinessProbe());
-    self->on_result_ = std::move(on_result);
-    self->target_ = target;
-    if (uv_tcp_init(loop.get(), &self->handle_) != 0) return nullptr;
-    self->mark_initialized();
+    std::unique_ptr<ReadinessProbe> self(new ReadinessProbe(loop, target, std::move(on_result)));
     sockaddr_storage addr{};
     if (target.host.find(':') != std::string::npos) {
         uv_ip6_addr(target.host.c_str(), target.port, reinterpret_cast<sockaddr_in6*>(&addr));
     } else {
         uv_ip4_addr(target.host.c_str(), target.port, reinterpret_cast<sockaddr_in*>(&addr));
     }
-    self->connect_.data = self.get();
-    const int rc = uv_tcp_connect(&self->connect_, &self->handle_, reinterpret_cast<const sockaddr*>(&addr),
-                                  [](uv_connect_t* req, int status) {
-                                      auto* probe = static_cast<ReadinessProbe*>(req->data);
-                                      if (probe->closing()) return;
-                                      if (status < 0) return probe->finish(false);
-                                      if (!probe->target_.http) return probe->finish(true);
-                                      probe->request_ = "GET " + probe->target_.path + " HTTP/1.1\r\nHost: " +
-                                                        probe->target_.host + "\r\nConnection: close\r\n\r\n";
-                                      uv_buf_t buf = uv_buf_init(probe->request_.data(),
-                                                                 static_cast<unsigned>(probe->request_.size()));
-                                      probe->write_.data = probe;
-                                      auto* stream = reinterpret_cast<uv_stream_t*>(&probe->handle_);
-                                      if (uv_write(&probe->write_, stream, &buf, 1, [](uv_write_t*, int) {}) < 0) {
-                                          return probe->finish(false);
-                                      }
-                                      uv_read_start(
-                                          stream,
-                                          [](uv_handle_t* h, std::size_t, uv_buf_t* b) {
-                                              auto* p = static_cast<ReadinessProbe*>(
-                                                  static_cast<HandleOwner*>(h->data));
-                                              *b = uv_buf_init(p->buffer_, sizeof p->buffer_);
-                                          },
-                                          [](uv_stream_t* s, ssize_t n, const uv_buf_t* b) {
-                                              auto* p = static_cast<ReadinessProbe*>(
-                                                  static_cast<HandleOwner*>(s->data));
-                                              if (n < 0) return p->finish(false);
-                                              p->response_.append(b->base, static_cast<std::size_t>(n));
-                                              auto eol = p->response_.find("\r\n");
-                                              if (eol == std::string::npos) {
-                                                  if (p->response_.size() > 512) p->finish(false);
-                                                  return;
-                                              }
-                                              // "HTTP/1.1 200 OK"
-                                              auto space = p->response_.find(' ');
-                                              const bool ok = space != std::string::npos && space + 1 < eol &&
-                                                              (p->response_[space + 1] == '2' ||
-                                                               p->response_[space + 1] == '3');
-                                              p->finish(ok);
-                                          });
-                                  });
-    if (rc < 0) return nullptr;
+    auto* probe = self.get();
+    if (self->connection_->connect(reinterpret_cast<const sockaddr&>(addr), [probe](int status) {
+            probe->on_connected(status);
+        }) < 0) {
+        return nullptr;
+    }
     return self;
+}
+
+void ReadinessProbe::on_connected(int status) {
+    if (status < 0) return finish(false);
+    if (!target_.http) return finish(true);
+    const std::string request =
+        "GET " + target_.path + " HTTP/1.1\r\nHost: " + target_.host + "\r\nConnection: close\r\n\r\n";
+    if (connection_->write(request) < 0) return finish(false);
+    const int rc = connection_->read_start([this](std::string_view data) { on_data(data); },
+                                           [this](int) { finish(false); });
+    if (rc < 0) finish(false);
+}
+
+// The status line decides: "HTTP/1.1 200 OK".
+void ReadinessProbe::on_data(std::string_view data) {
+    response_.append(data);
+    const auto eol = response_.find("\r\n");
+    if (eol == std::string::npos) {
+        if (response_.size() > 512) finish(false);
+        return;
+    }
+    const auto space = response_.find(' ');
+    finish(space != std::string::npos && space + 1 < eol && (response_[space + 1] == '2' || response_[space + 1] == '3'));
 }
 
 }  // namespace gaia::jobs::process

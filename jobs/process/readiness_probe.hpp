@@ -3,10 +3,11 @@
 // connects (and for http sends a GET and reads the status line) and reports whether the
 // service answered. The caller repeats attempts until its deadline.
 
-#include "core/loop/handle.hpp"
 #include "core/loop/loop.hpp"
+#include "core/loop/tcp.hpp"
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -23,27 +24,26 @@ struct ProbeTarget {
 // the address is not one gaia can probe.
 std::optional<ProbeTarget> parse_probe_target(const std::string& text, bool http, std::string* error);
 
-class ReadinessProbe final : public loop::HandleOwner<uv_tcp_t> {
+class ReadinessProbe {
 public:
     // Starts one attempt; on_result(true) when the service answered (http: a 2xx or 3xx
     // status), on a later loop turn. The caller owns the probe: dropping it (also from
     // inside on_result) closes the connection and no callback comes after that. Null when
     // the attempt could not even start (the caller simply tries again later).
-    static loop::HandlePtr<ReadinessProbe> attempt(loop::Loop& loop, const ProbeTarget& target,
+    static std::unique_ptr<ReadinessProbe> attempt(loop::Loop& loop, const ProbeTarget& target,
                                                    std::function<void(bool)> on_result);
 
 private:
-    ReadinessProbe() = default;
+    ReadinessProbe(loop::Loop& loop, const ProbeTarget& target, std::function<void(bool)> on_result)
+        : on_result_(std::move(on_result)), target_(target), connection_(loop::Tcp::create(loop)) {}
+    void on_connected(int status);
+    void on_data(std::string_view data);
     void finish(bool ok);
-    void on_close() noexcept override { on_result_ = nullptr; }
 
     std::function<void(bool)> on_result_;
     ProbeTarget target_;
-    uv_connect_t connect_{};
-    uv_write_t write_{};
-    std::string request_;
+    loop::HandlePtr<loop::Tcp> connection_;
     std::string response_;
-    char buffer_[1024];
 };
 
 }  // namespace gaia::jobs::process
