@@ -29,6 +29,16 @@ void Network::connection_opened() noexcept {
 void Network::connection_closed() noexcept {
     if (open_ > 0) --open_;
     connections_.set(static_cast<double>(open_));
+    if (!waiting_.empty()) {
+        loop_.post(std::move(waiting_.front()));
+        waiting_.pop_front();
+    }
+}
+
+bool Network::room_for_connection(std::function<void()> retry) {
+    if (settings_.max_connections == 0 || open_ < settings_.max_connections) return true;
+    waiting_.push_back(std::move(retry));
+    return false;
 }
 
 void Network::transfer_finished(bool failed) noexcept {
@@ -50,6 +60,7 @@ NetworkHealth Network::health() const {
 }
 
 void Network::close() {
+    waiting_.clear();
     bandwidth_.close();
     cache_.reset();
     if (resolver_) resolver_->close();

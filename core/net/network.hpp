@@ -10,6 +10,8 @@
 #include "core/net/dns_cache.hpp"
 #include "core/net/dns_resolver.hpp"
 
+#include <deque>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -39,6 +41,10 @@ public:
     // Engines report every connection they open and close: one exact gauge for all.
     void connection_opened() noexcept;
     void connection_closed() noexcept;
+    // Kinds that open connections themselves ask first: true when one more fits under
+    // [network].max_connections now; otherwise `retry` comes once, on a later turn, after
+    // a connection closes (and not after close()).
+    bool room_for_connection(std::function<void()> retry);
     // Every finished transfer, for the error rate.
     void transfer_finished(bool failed) noexcept;
 
@@ -54,6 +60,7 @@ private:
     Bandwidth bandwidth_;
     metrics::Gauge& connections_;
     std::uint64_t open_ = 0;
+    std::deque<std::function<void()>> waiting_;  // room_for_connection() retries, first come first served
     std::uint64_t transfers_ = 0, failures_ = 0;
 };
 

@@ -1,0 +1,171 @@
+#include "core/net/tls.hpp"
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include <arpa/inet.h>
+
+#include <ctime>
+
+namespace gaia::net {
+namespace {
+
+// OpenSSL's oldest queued error in words, and the queue emptied.
+std::string openssl_error(const char* fallback) {
+    const unsigned long code = ERR_get_error();
+    ERR_clear_error();
+    if (code == 0) return fallback;
+    char text[256];
+    ERR_error_string_n(code, text, sizeof text);
+    return text;
+}
+
+bool is_ip_address(const std::string& host) {
+    unsigned char buffer[sizeof(in6_addr)];
+    return inet_pton(AF_INET, host.c_str(), buffer) == 1 || inet_pton(AF_INET6, host.c_str(), buffer) == 1;
+}
+
+}  // namespace
+
+std::shared_ptr<TlsContext> TlsContext::create(const Options& options, std::string* error) {
+    SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+    if (ctx == nullptr) {
+        *error = openssl_error("cannot create a TLS context");
+        return nullptr;
+    }
+    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+    if (options.verify) {
+        SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
+        const int loaded = options.ca_file.empty() ? SSL_CTX_set_default_verify_paths(ctx)
+                                                   : SSL_CTX_load_verify_locations(ctx, options.ca_file.c_str(), nullptr);
+        if (loaded != 1) {
+            *error = (options.ca_file.empty() ? std::string("the system's trust store") : "ca_file " + options.ca_file) +
+                     ": " + openssl_error("cannot be read");
+            SSL_CTX_free(ctx);
+            return nullptr;
+        }
+    } else {
+        SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, nullptr);
+    }
+    return std::shared_ptr<TlsContext>(new TlsContext(ctx, options.verify));
+}
+
+TlsContext::~TlsContext() { SSL_CTX_free(ctx_); }
+
+TlsSession::TlsSession(std::shared_ptr<TlsContext> context, const std::string& host) : context_(std::move(context)) {
+    ssl_ = SSL_new(context_->get());
+    in_ = BIO_new(BIO_s_mem());
+    out_ = BIO_new(BIO_s_mem());
+    if (ssl_ == nullptr || in_ == nullptr || out_ == nullptr) {
+        if (in_) BIO_free(in_);
+        if (out_) BIO_free(out_);
+        in_ = out_ = nullptr;
+        state_ = State::failed;
+        error_ = openssl_error("cannot create a TLS session");
+        return;
+    }
+    BIO_set_mem_eof_return(in_, -1);  // no data yet is "try again", not end of stream
+    SSL_set_bio(ssl_, in_, out_);
+    SSL_set_connect_state(ssl_);
+    const bool ip = is_ip_address(host);
+    // SSL_set_tlsext_host_name(), without the macro's C cast.
+    if (!ip) SSL_ctrl(ssl_, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name, const_cast<char*>(host.c_str()));
+    if (context_->verifies()) {
+        X509_VERIFY_PARAM* param = SSL_get0_param(ssl_);
+        X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+        if (ip) X509_VERIFY_PARAM_set1_ip_asc(param, host.c_str());
+        else X509_VERIFY_PARAM_set1_host(param, host.c_str(), 0);
+    }
+}
+
+TlsSession::~TlsSession() {
+    if (ssl_) SSL_free(ssl_);  // frees both BIOs
+}
+
+void TlsSession::feed(std::string_view ciphertext) {
+    if (in_ && !ciphertext.empty()) BIO_write(in_, ciphertext.data(), static_cast<int>(ciphertext.size()));
+}
+
+void TlsSession::fail(int ssl_error) {
+    state_ = State::failed;
+    const long verify = SSL_get_verify_result(ssl_);
+    if (verify != X509_V_OK) {
+        error_ = std::string("certificate verify failed: ") + X509_verify_cert_error_string(verify);
+        ERR_clear_error();
+        return;
+    }
+    if (ssl_error == SSL_ERROR_SYSCALL || ssl_error == SSL_ERROR_ZERO_RETURN) {
+        error_ = openssl_error("the peer closed the connection during the TLS handshake");
+        return;
+    }
+    error_ = openssl_error("TLS handshake failed");
+}
+
+TlsSession::State TlsSession::advance() {
+    if (state_ != State::handshaking) return state_;
+    const int rc = SSL_do_handshake(ssl_);
+    if (rc == 1) {
+        state_ = State::established;
+        return state_;
+    }
+    const int why = SSL_get_error(ssl_, rc);
+    if (why != SSL_ERROR_WANT_READ && why != SSL_ERROR_WANT_WRITE) fail(why);
+    return state_;
+}
+
+bool TlsSession::write(std::string_view plaintext) {
+    if (state_ != State::established) return false;
+    if (plaintext.empty()) return true;
+    const int rc = SSL_write(ssl_, plaintext.data(), static_cast<int>(plaintext.size()));
+    if (rc <= 0) {
+        fail(SSL_get_error(ssl_, rc));
+        return false;
+    }
+    return true;
+}
+
+std::string TlsSession::read() {
+    std::string plain;
+    if (state_ != State::established) return plain;
+    char buffer[16384];
+    for (;;) {
+        const int n = SSL_read(ssl_, buffer, sizeof buffer);
+        if (n > 0) {
+            plain.append(buffer, static_cast<std::size_t>(n));
+            continue;
+        }
+        const int why = SSL_get_error(ssl_, n);
+        if (why == SSL_ERROR_ZERO_RETURN) state_ = State::closed;
+        else if (why != SSL_ERROR_WANT_READ && why != SSL_ERROR_WANT_WRITE) fail(why);
+        return plain;
+    }
+}
+
+std::string TlsSession::take_output() {
+    std::string out;
+    if (!out_) return out;
+    char* data = nullptr;
+    // BIO_get_mem_data() and BIO_reset(), without the macros' C casts.
+    const long n = BIO_ctrl(out_, BIO_CTRL_INFO, 0, &data);
+    if (n > 0) {
+        out.assign(data, static_cast<std::size_t>(n));
+        BIO_ctrl(out_, BIO_CTRL_RESET, 0, nullptr);
+    }
+    return out;
+}
+
+std::string TlsSession::version() const { return ssl_ ? SSL_get_version(ssl_) : ""; }
+
+std::optional<std::int64_t> TlsSession::certificate_expiry() const {
+    if (!ssl_) return std::nullopt;
+    X509* cert = SSL_get1_peer_certificate(ssl_);
+    if (cert == nullptr) return std::nullopt;
+    std::tm tm{};
+    const bool ok = ASN1_TIME_to_tm(X509_get0_notAfter(cert), &tm) == 1;
+    X509_free(cert);
+    if (!ok) return std::nullopt;
+    return static_cast<std::int64_t>(timegm(&tm));
+}
+
+}  // namespace gaia::net

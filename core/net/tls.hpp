@@ -1,0 +1,84 @@
+#pragma once
+// TLS on the client side over any byte stream the loop carries: OpenSSL with memory BIOs,
+// so that OpenSSL never touches a socket. The caller moves ciphertext between the
+// session and its connection (loop::Tcp): what arrived goes in with feed(), what must be
+// sent comes out of take_output(). Verification is on unless asked otherwise; the
+// server's name is sent (SNI) and checked against its certificate.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+struct ssl_ctx_st;
+struct ssl_st;
+struct bio_st;
+
+namespace gaia::net {
+
+// What sessions of one kind of connection share: the trust store is read once.
+class TlsContext {
+public:
+    struct Options {
+        bool verify = true;
+        std::string ca_file;  // empty: the system's trust store
+    };
+    // Null and *error when OpenSSL cannot set it up (an unreadable ca_file).
+    static std::shared_ptr<TlsContext> create(const Options& options, std::string* error);
+    ~TlsContext();
+    TlsContext(const TlsContext&) = delete;
+    TlsContext& operator=(const TlsContext&) = delete;
+
+    ssl_ctx_st* get() const noexcept { return ctx_; }
+    bool verifies() const noexcept { return verify_; }
+
+private:
+    TlsContext(ssl_ctx_st* ctx, bool verify) : ctx_(ctx), verify_(verify) {}
+    ssl_ctx_st* ctx_;
+    bool verify_;
+};
+
+class TlsSession {
+public:
+    // `host` is what the connection was asked for: sent as SNI (unless it is an IP address)
+    // and checked against the certificate's names (or IP addresses).
+    TlsSession(std::shared_ptr<TlsContext> context, const std::string& host);
+    ~TlsSession();
+    TlsSession(const TlsSession&) = delete;
+    TlsSession& operator=(const TlsSession&) = delete;
+
+    enum class State { handshaking, established, failed, closed };
+
+    // Ciphertext from the peer.
+    void feed(std::string_view ciphertext);
+    // Moves the handshake on (call after feed(), and once to begin); established once done.
+    State advance();
+    // Plaintext to send, once established; false when the session has failed.
+    bool write(std::string_view plaintext);
+    // Plaintext received so far (once established); empty when there is none yet. `state()`
+    // tells a clean close_notify (closed) from a failure.
+    std::string read();
+    // Ciphertext to send to the peer, if any.
+    std::string take_output();
+
+    State state() const noexcept { return state_; }
+    // Why the session failed: the certificate's verification error in words, or OpenSSL's.
+    const std::string& error() const noexcept { return error_; }
+
+    // After the handshake: "TLSv1.3"; the peer certificate's notAfter, seconds since the epoch.
+    std::string version() const;
+    std::optional<std::int64_t> certificate_expiry() const;
+
+private:
+    void fail(int ssl_error);
+
+    std::shared_ptr<TlsContext> context_;
+    ssl_st* ssl_ = nullptr;
+    bio_st* in_ = nullptr;   // ciphertext from the peer (owned by ssl_)
+    bio_st* out_ = nullptr;  // ciphertext for the peer (owned by ssl_)
+    State state_ = State::handshaking;
+    std::string error_;
+};
+
+}  // namespace gaia::net

@@ -1,0 +1,118 @@
+// TLS sessions over loop::Tcp against a real nginx on loopback (its certificate made by
+// the test), and the network coordinator's room for connections.
+
+#include "core/loop/tcp.hpp"
+#include "core/metrics/registry.hpp"
+#include "core/net/network.hpp"
+#include "core/net/tls.hpp"
+#include "tests/support/nginx_server.hpp"
+
+#include <doctest/doctest.h>
+
+#include <ctime>
+
+using namespace gaia;
+
+namespace {
+
+struct Handshake {
+    net::TlsSession::State state = net::TlsSession::State::handshaking;
+    std::string error, version, reply;
+    std::optional<std::int64_t> expiry;
+};
+
+// Connects to nginx's TLS port as `host`, shakes hands, sends a request and reads the reply.
+Handshake shake(const test::NginxServer& nginx, std::shared_ptr<net::TlsContext> context, const std::string& host) {
+    const auto url = nginx.https_url("/hello.txt");
+    const int port = std::stoi(url.substr(url.rfind(':') + 1));
+    loop::Loop loop;
+    sockaddr_storage address{};
+    uv_ip4_addr("127.0.0.1", port, reinterpret_cast<sockaddr_in*>(&address));
+    auto tcp = loop::Tcp::create(loop);
+    net::TlsSession tls(std::move(context), host);
+    Handshake out;
+    auto flush = [&] {
+        if (auto bytes = tls.take_output(); !bytes.empty()) tcp->write(std::move(bytes));
+    };
+    auto done = [&] {
+        out.state = tls.state();
+        out.error = tls.error();
+        tcp.reset();
+    };
+    auto on_data = [&](std::string_view ciphertext) {
+        tls.feed(ciphertext);
+        const bool was_handshaking = tls.state() == net::TlsSession::State::handshaking;
+        tls.advance();
+        if (tls.state() == net::TlsSession::State::failed) return done();
+        if (was_handshaking && tls.state() == net::TlsSession::State::established) {
+            out.version = tls.version();
+            out.expiry = tls.certificate_expiry();
+            tls.write("GET /hello.txt HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+        }
+        out.reply += tls.read();
+        flush();
+        if (out.reply.find("hello, gaia") != std::string::npos) done();
+    };
+    REQUIRE(tcp->connect(reinterpret_cast<const sockaddr&>(address), [&](int status) {
+        REQUIRE(status == 0);
+        tcp->read_start(on_data, [&](int) { done(); });
+        tls.advance();  // the ClientHello
+        flush();
+    }) == 0);
+    loop.run();
+    CHECK(loop.close() == 0);
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("tls: a handshake verified against the test's CA, its version and the certificate's expiry") {
+    test::NginxServer nginx;
+    std::string error;
+    auto trusting = net::TlsContext::create({true, nginx.certificate()}, &error);
+    REQUIRE_MESSAGE(trusting, error);
+    auto ok = shake(nginx, trusting, "localhost");
+    CHECK(ok.error.empty());
+    CHECK(ok.version.rfind("TLSv1.", 0) == 0);
+    CHECK(ok.reply.find("HTTP/1.1 200 OK") == 0);
+    REQUIRE(ok.expiry);
+    const auto in = *ok.expiry - std::time(nullptr);
+    CHECK(in > 23 * 3600);  // the test's certificate is made for one day
+    CHECK(in <= 24 * 3600 + 60);
+    CHECK(shake(nginx, trusting, "127.0.0.1").error.empty());  // the certificate names the IP address too
+
+    // Another name than the certificate's, and the system's trust store: refused, and said why.
+    auto wrong_name = shake(nginx, trusting, "example.test");
+    CHECK(wrong_name.state == net::TlsSession::State::failed);
+    CHECK(wrong_name.error.find("certificate verify failed: hostname mismatch") == 0);
+    auto system = net::TlsContext::create({true, ""}, &error);
+    REQUIRE(system);
+    auto untrusted = shake(nginx, system, "localhost");
+    CHECK(untrusted.state == net::TlsSession::State::failed);
+    CHECK(untrusted.error.find("certificate verify failed: self") == 0);
+    // Without verification the same handshake passes.
+    auto insecure = net::TlsContext::create({false, ""}, &error);
+    CHECK(shake(nginx, insecure, "example.test").error.empty());
+
+    CHECK_FALSE(net::TlsContext::create({true, "/nonexistent/ca.pem"}, &error));
+    CHECK(error.find("ca_file /nonexistent/ca.pem: ") == 0);
+}
+
+TEST_CASE("network: room for one more connection under max_connections, and a retry when one closes") {
+    loop::Loop loop;
+    metrics::Registry registry;
+    jobfile::NetworkSettings settings;
+    settings.max_connections = 1;
+    net::Network network(loop, registry, settings);
+    int retries = 0;
+    CHECK(network.room_for_connection([&] { ++retries; }));
+    network.connection_opened();
+    CHECK_FALSE(network.room_for_connection([&] { ++retries; }));
+    network.connection_closed();
+    CHECK(retries == 0);  // on a later turn
+    loop.run();
+    CHECK(retries == 1);
+    CHECK(network.room_for_connection([&] { ++retries; }));
+    network.close();
+    CHECK(loop.close() == 0);
+}
