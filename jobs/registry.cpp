@@ -5,7 +5,7 @@ namespace gaia::jobs {
 // Every kind of this build, in the order gaia lists them (errors, /health, reports). A kind
 // is its folder, jobs/NAME/, which defines gaia::jobs::NAME::kind(): adding one is adding
 // its name here.
-#define GAIA_JOB_KINDS(KIND) KIND(http) KIND(file) KIND(browser) KIND(process) KIND(tcp)
+#define GAIA_JOB_KINDS(KIND) KIND(http) KIND(file) KIND(browser) KIND(process) KIND(tcp) KIND(dns)
 
 #define GAIA_DECLARE_KIND(name) \
     namespace name {            \
