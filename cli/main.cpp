@@ -30,7 +30,7 @@ int main(int argc, char** argv) {
         if (::fcntl(fd, F_GETFD) < 0) ::open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
     }
 
-    CLI::App app{"gaia — run HTTP, file, browser and process jobs from TOML job files", "gaia"};
+    CLI::App app{"gaia — run the jobs of TOML job files, concurrently, under shared limits", "gaia"};
     app.set_version_flag("--version", version_text());
     app.require_subcommand(1);
     app.fallthrough();  // common options may come before or after the subcommand

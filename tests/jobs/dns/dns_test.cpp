@@ -4,6 +4,7 @@
 
 #include "jobs/dns/dns_message.hpp"
 #include "tests/support/file_server.hpp"
+#include "tests/support/report_helpers.hpp"
 #include "tests/support/subprocess.hpp"
 
 #include <doctest/doctest.h>
@@ -74,27 +75,10 @@ private:
     int port_ = 0;
 };
 
-struct Ran {
-    Output out;
-    nlohmann::json report;
-    std::string metrics;
-    nlohmann::json job(const std::string& name) const {
-        for (const auto& j : report["jobs"]) {
-            if (j["name"] == name) return j;
-        }
-        return nullptr;
-    }
-};
-
-Ran run_jobs(const std::string& jobs) {
+// gaia run on `jobs`, with its JSON report and metrics file.
+RunResult run_jobs(const std::string& jobs) {
     TempDir dir;
-    const auto file = dir.file("dns.toml", jobs);
-    Ran ran;
-    ran.out = run_gaia({"run", file, "--report-json", (dir.path() / "r.json").string(), "--metrics-file",
-                        (dir.path() / "m.prom").string()});
-    ran.report = nlohmann::json::parse(read_file(dir.path() / "r.json"), nullptr, false);
-    ran.metrics = read_file(dir.path() / "m.prom");
-    return ran;
+    return run_with_metrics(dir, jobs);
 }
 
 std::string job(const std::string& name, const std::string& type, const std::string& extra = "") {
@@ -122,17 +106,17 @@ TEST_CASE("dns: every record type answered, values and TTL captured, answers fee
     INFO(ran.out.err);
     CHECK(ran.out.exit_code == 0);
     REQUIRE(ran.report.is_object());
-    CHECK(ran.job("a")["captures"]["ips"] == nlohmann::json::array({"10.0.0.1"}));
-    CHECK(ran.job("a")["captures"]["ttl"] == 300);
-    CHECK(ran.job("a")["captures"]["rcode"] == "NOERROR");
-    CHECK(ran.job("aaaa")["captures"]["v"] == nlohmann::json::array({"fd00::1"}));
-    CHECK(ran.job("mx")["captures"]["v"] == nlohmann::json::array({"10 mx1.mail.test"}));
-    CHECK(ran.job("srv")["captures"]["v"] == nlohmann::json::array({"0 5 5060 sip.test"}));
-    CHECK(ran.job("ns")["captures"]["v"] == nlohmann::json::array({"ns1.zone.test"}));
-    CHECK(ran.job("two")["captures"]["ips"].size() == 2);
-    CHECK(ran.job("two")["captures"]["t"].get<double>() >= 0);
+    CHECK(job(ran.report, "a")["captures"]["ips"] == nlohmann::json::array({"10.0.0.1"}));
+    CHECK(job(ran.report, "a")["captures"]["ttl"] == 300);
+    CHECK(job(ran.report, "a")["captures"]["rcode"] == "NOERROR");
+    CHECK(job(ran.report, "aaaa")["captures"]["v"] == nlohmann::json::array({"fd00::1"}));
+    CHECK(job(ran.report, "mx")["captures"]["v"] == nlohmann::json::array({"10 mx1.mail.test"}));
+    CHECK(job(ran.report, "srv")["captures"]["v"] == nlohmann::json::array({"0 5 5060 sip.test"}));
+    CHECK(job(ran.report, "ns")["captures"]["v"] == nlohmann::json::array({"ns1.zone.test"}));
+    CHECK(job(ran.report, "two")["captures"]["ips"].size() == 2);
+    CHECK(job(ran.report, "two")["captures"]["t"].get<double>() >= 0);
     // The captured array fanned out: one instance per address.
-    const auto outs = ran.job("each")["captures"]["out"];
+    const auto outs = job(ran.report, "each")["captures"]["out"];
     REQUIRE(outs.size() == 2);
     std::set<std::string> echoed;
     for (const auto& o : outs) echoed.insert(o.get<std::string>().substr(0, o.get<std::string>().find('\n')));

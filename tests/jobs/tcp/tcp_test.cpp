@@ -4,6 +4,7 @@
 
 #include "tests/support/dnsmasq_server.hpp"
 #include "tests/support/file_server.hpp"
+#include "tests/support/report_helpers.hpp"
 #include "tests/support/subprocess.hpp"
 
 #include <doctest/doctest.h>
@@ -89,28 +90,10 @@ private:
     int port_ = 0;
 };
 
-struct Ran {
-    Output out;
-    nlohmann::json report;
-    std::string metrics;
-    // The job's entry in the JSON report.
-    nlohmann::json job(const std::string& name) const {
-        for (const auto& j : report["jobs"]) {
-            if (j["name"] == name) return j;
-        }
-        return nullptr;
-    }
-};
-
-Ran run_jobs(const std::string& jobs) {
+// gaia run on `jobs`, with its JSON report and metrics file.
+RunResult run_jobs(const std::string& jobs) {
     TempDir dir;
-    const auto file = dir.file("tcp.toml", jobs);
-    Ran ran;
-    ran.out = run_gaia({"run", file, "--report-json", (dir.path() / "r.json").string(), "--metrics-file",
-                        (dir.path() / "m.prom").string()});
-    ran.report = nlohmann::json::parse(read_file(dir.path() / "r.json"), nullptr, false);
-    ran.metrics = read_file(dir.path() / "m.prom");
-    return ran;
+    return run_with_metrics(dir, jobs);
 }
 
 }  // namespace
@@ -131,9 +114,9 @@ TEST_CASE("tcp: connect, send and expect a response over plain TCP and over veri
     INFO(ran.out.err);
     CHECK(ran.out.exit_code == 0);
     REQUIRE(ran.report.is_object());
-    CHECK(ran.job("plain")["captures"]["took"].get<double>() >= 0);
-    CHECK(ran.job("query")["captures"]["status"] == "200");
-    const auto captures = ran.job("tls")["captures"];
+    CHECK(job(ran.report, "plain")["captures"]["took"].get<double>() >= 0);
+    CHECK(job(ran.report, "query")["captures"]["status"] == "200");
+    const auto captures = job(ran.report, "tls")["captures"];
     CHECK(captures["version"].get<std::string>().rfind("TLSv1.", 0) == 0);
     const double days = captures["days"].get<double>();
     CHECK(days > 29.9);
@@ -159,7 +142,7 @@ TEST_CASE("tcp: TLS failures are failures that say why — unknown CA, wrong nam
                         "[jobs.insecure]\n" + base + "insecure = true\n");
     INFO(ran.out.err);
     CHECK(ran.out.exit_code == 1);
-    CHECK(ran.job("insecure")["status"] == "passed");
+    CHECK(job(ran.report, "insecure")["status"] == "passed");
     CHECK(ran.out.err.find("job untrusted failed") != std::string::npos);
     CHECK(ran.out.err.find("TLS handshake with localhost:" + https +
                            ": certificate verify failed: unable to get local issuer certificate") != std::string::npos);
@@ -196,8 +179,8 @@ TEST_CASE("tcp: refused ports, names that do not exist, silent and greeting serv
     stop_loopback_server(greeter);
     INFO(ran.out.err);
     CHECK(ran.out.exit_code == 1);
-    CHECK(ran.job("greeting")["status"] == "passed");
-    CHECK(ran.job("greeting")["captures"]["banner"] == "220 gaia.test ESMTP ready\r\n");
+    CHECK(job(ran.report, "greeting")["status"] == "passed");
+    CHECK(job(ran.report, "greeting")["captures"]["banner"] == "220 gaia.test ESMTP ready\r\n");
     const std::string refused = "127.0.0.1:" + std::to_string(refusing.port());
     CHECK(ran.out.err.find("connect to " + refused + ": connection refused") != std::string::npos);
     CHECK(ran.out.err.find("Could not resolve host: nothing.nx.test (no such name (NXDOMAIN))") != std::string::npos);
