@@ -15,6 +15,9 @@
 #include <string>
 #include <vector>
 
+// In-process and quick: `ctest -L unit` runs these (tests/CMakeLists.txt).
+TEST_SUITE_BEGIN("unit");
+
 using namespace gaia::test;
 namespace fs = std::filesystem;
 
@@ -132,3 +135,5 @@ TEST_CASE("each kind is a library of its own that links core and its own librari
     CHECK(statement.find("gaia_kind_") == std::string::npos);
     CHECK(statement.find("gaia_jobs") == std::string::npos);
 }
+
+TEST_SUITE_END();

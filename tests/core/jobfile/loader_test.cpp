@@ -8,6 +8,9 @@
 #include <chrono>
 #include <sstream>
 
+// In-process and quick: `ctest -L unit` runs these (tests/CMakeLists.txt).
+TEST_SUITE_BEGIN("unit");
+
 using namespace gaia;
 using namespace gaia::jobfile;
 
@@ -273,3 +276,5 @@ TEST_CASE("past a thousand problems only their number is printed") {
     CHECK(std::count(r.errors.begin(), r.errors.end(), '\n') == 1001);
     CHECK(r.errors.find("gaia: 500 more problems not shown (the first 1000 are above)\n") != std::string::npos);
 }
+
+TEST_SUITE_END();

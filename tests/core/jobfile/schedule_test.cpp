@@ -9,6 +9,9 @@
 #include <ctime>
 #include <string>
 
+// In-process and quick: `ctest -L unit` runs these (tests/CMakeLists.txt).
+TEST_SUITE_BEGIN("unit");
+
 using gaia::jobfile::Schedule;
 
 namespace {
@@ -175,3 +178,5 @@ TEST_CASE("bad schedules say what is wrong") {
         CHECK_MESSAGE(Schedule::parse(fine, &error), fine, ": ", error);
     }
 }
+
+TEST_SUITE_END();

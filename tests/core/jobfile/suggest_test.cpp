@@ -2,6 +2,9 @@
 
 #include <doctest/doctest.h>
 
+// In-process and quick: `ctest -L unit` runs these (tests/CMakeLists.txt).
+TEST_SUITE_BEGIN("unit");
+
 using namespace gaia::jobfile;
 
 TEST_CASE("did you mean finds plausible typos only") {
@@ -12,3 +15,5 @@ TEST_CASE("did you mean finds plausible typos only") {
     CHECK(did_you_mean("banana", keys).empty());
     CHECK(edit_distance("kitten", "sitting") == 3);
 }
+
+TEST_SUITE_END();

@@ -2,6 +2,9 @@
 
 #include <doctest/doctest.h>
 
+// In-process and quick: `ctest -L unit` runs these (tests/CMakeLists.txt).
+TEST_SUITE_BEGIN("unit");
+
 using namespace gaia::jobfile;
 
 TEST_CASE("templates split into literals and references") {
@@ -61,3 +64,5 @@ TEST_CASE("sole_ref recognises a whole-string reference") {
     CHECK(Template::compile("{{ jobs.a.b }}", &error)->sole_ref() != nullptr);
     CHECK(Template::compile("x{{ jobs.a.b }}", &error)->sole_ref() == nullptr);
 }
+
+TEST_SUITE_END();

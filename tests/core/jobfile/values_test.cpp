@@ -2,6 +2,9 @@
 
 #include <doctest/doctest.h>
 
+// In-process and quick: `ctest -L unit` runs these (tests/CMakeLists.txt).
+TEST_SUITE_BEGIN("unit");
+
 using namespace gaia::jobfile;
 using namespace std::chrono_literals;
 
@@ -84,3 +87,5 @@ TEST_CASE("numbers beyond a double are refused or read as zero, never thrown") {
     CHECK_FALSE(parse_rate(tiny + "/s", &error));  // zero: not a positive count
     CHECK_FALSE(parse_bandwidth(huge + "B/s", &error));
 }
+
+TEST_SUITE_END();

@@ -2,6 +2,9 @@
 
 #include <doctest/doctest.h>
 
+// In-process and quick: `ctest -L unit` runs these (tests/CMakeLists.txt).
+TEST_SUITE_BEGIN("unit");
+
 using namespace gaia::jsonpath;
 using nlohmann::json;
 
@@ -34,3 +37,5 @@ TEST_CASE("expected values compare numbers by value") {
     CHECK_FALSE(same_value(json(1), json("1")));
     CHECK(same_value(json("x"), json("x")));
 }
+
+TEST_SUITE_END();

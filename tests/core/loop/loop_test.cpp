@@ -3,6 +3,9 @@
 
 #include <doctest/doctest.h>
 
+// In-process and quick: `ctest -L unit` runs these (tests/CMakeLists.txt).
+TEST_SUITE_BEGIN("unit");
+
 using namespace gaia::loop;
 
 TEST_CASE("post never runs inside the caller and keeps order") {
@@ -65,3 +68,5 @@ TEST_CASE("a loop with an open handle reports it at close") {
     uv_run(loop.get(), UV_RUN_DEFAULT);
     CHECK(uv_loop_close(loop.get()) == 0);
 }
+
+TEST_SUITE_END();

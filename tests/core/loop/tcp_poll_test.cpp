@@ -12,6 +12,9 @@
 
 #include <string>
 
+// In-process and quick: `ctest -L unit` runs these (tests/CMakeLists.txt).
+TEST_SUITE_BEGIN("unit");
+
 using namespace gaia;
 
 namespace {
@@ -118,3 +121,5 @@ TEST_CASE("poll: readiness of a socket someone else reads, until stop") {
     CHECK_FALSE(bad);
     CHECK(error < 0);
 }
+
+TEST_SUITE_END();

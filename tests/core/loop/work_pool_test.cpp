@@ -11,6 +11,9 @@
 #include <chrono>
 #include <thread>
 
+// In-process and quick: `ctest -L unit` runs these (tests/CMakeLists.txt).
+TEST_SUITE_BEGIN("unit");
+
 using namespace gaia::loop;
 
 TEST_CASE("work pool runs every job once and reports it once, on the loop thread") {
@@ -74,3 +77,5 @@ TEST_CASE("work pool gives blocked jobs threads of their own, up to its cap, and
     CHECK(withdrawn == 1);
     CHECK(loop.close() == 0);
 }
+
+TEST_SUITE_END();

@@ -9,6 +9,9 @@
 
 #include <sstream>
 
+// In-process and quick: `ctest -L unit` runs these (tests/CMakeLists.txt).
+TEST_SUITE_BEGIN("unit");
+
 using namespace gaia;
 using namespace std::chrono_literals;
 
@@ -297,3 +300,5 @@ for_each = "{{ jobs.list.index }}"
     CHECK(h.result("each").instances == 3);
     CHECK(h.result("each").status == run::JobStatus::passed);
 }
+
+TEST_SUITE_END();

@@ -12,6 +12,9 @@
 #include <csignal>
 #include <sstream>
 
+// In-process and quick: `ctest -L unit` runs these (tests/CMakeLists.txt).
+TEST_SUITE_BEGIN("unit");
+
 using namespace gaia;
 
 namespace {
@@ -146,3 +149,5 @@ TEST_CASE("stop signals: each SIGTERM and a first SIGINT ask to stop, a second S
     timer.reset();
     CHECK(loop.close() == 0);
 }
+
+TEST_SUITE_END();

@@ -4,6 +4,9 @@
 
 #include <doctest/doctest.h>
 
+// In-process and quick: `ctest -L unit` runs these (tests/CMakeLists.txt).
+TEST_SUITE_BEGIN("unit");
+
 using namespace gaia::run;
 using namespace std::chrono_literals;
 
@@ -68,3 +71,5 @@ TEST_CASE("a token bucket with catch-up reaches its rate although every wake-up 
     CHECK(admitted_in_10s(0) < 475);
     CHECK(admitted_in_10s(kTimerCatchUpNs) == doctest::Approx(500).epsilon(0.01));
 }
+
+TEST_SUITE_END();

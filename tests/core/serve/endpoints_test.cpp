@@ -6,6 +6,9 @@
 
 #include <string>
 
+// In-process and quick: `ctest -L unit` runs these (tests/CMakeLists.txt).
+TEST_SUITE_BEGIN("unit");
+
 using namespace gaia;
 
 TEST_CASE("endpoints: the job of a run path, exactly, and secrets compared in full") {
@@ -30,3 +33,5 @@ TEST_CASE("endpoints: the job of a run path, exactly, and secrets compared in fu
     CHECK_FALSE(same_secret("", "0123456789abcdef"));
     CHECK_FALSE(same_secret(std::string_view("0123456789abcdef\0", 17), "0123456789abcdef"));
 }
+
+TEST_SUITE_END();

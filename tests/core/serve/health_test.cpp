@@ -7,6 +7,9 @@
 
 #include <doctest/doctest.h>
 
+// In-process and quick: `ctest -L unit` runs these (tests/CMakeLists.txt).
+TEST_SUITE_BEGIN("unit");
+
 using namespace gaia;
 using serve::HealthStatus;
 using serve::SloWindow;
@@ -193,3 +196,5 @@ TEST_CASE("health: each subsystem comes from its kind — its defaults, its load
     CHECK(f.health.subsystem("nope").status == HealthStatus::unhealthy);
     CHECK(f.health.overall().body["subsystems"].size() == 5);
 }
+
+TEST_SUITE_END();

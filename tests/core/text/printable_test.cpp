@@ -4,6 +4,9 @@
 
 #include <string>
 
+// In-process and quick: `ctest -L unit` runs these (tests/CMakeLists.txt).
+TEST_SUITE_BEGIN("unit");
+
 using gaia::text::printable;
 
 TEST_CASE("printable: controls, bidi overrides and broken UTF-8 are escaped, and text in any script is kept") {
@@ -23,3 +26,5 @@ TEST_CASE("printable: controls, bidi overrides and broken UTF-8 are escaped, and
     CHECK(printable("\xed\xa0\x80") == "\\xed\\xa0\\x80");  // a surrogate
     CHECK(printable("back\\slash") == "back\\slash");
 }
+
+TEST_SUITE_END();

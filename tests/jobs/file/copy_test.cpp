@@ -10,6 +10,9 @@
 
 #include <filesystem>
 
+// In-process and quick: `ctest -L unit` runs these (tests/CMakeLists.txt).
+TEST_SUITE_BEGIN("unit");
+
 using namespace gaia::jobs::file;
 
 namespace {
@@ -74,3 +77,5 @@ TEST_CASE("copy_file_atomically refuses, fails and cancels without leaving anyth
     CHECK(temp_files(dir.path()).empty());
     CHECK_FALSE(std::filesystem::exists(dir.path() / "x"));
 }
+
+TEST_SUITE_END();

@@ -8,6 +8,9 @@
 #include <algorithm>
 #include <filesystem>
 
+// In-process and quick: `ctest -L unit` runs these (tests/CMakeLists.txt).
+TEST_SUITE_BEGIN("unit");
+
 using namespace gaia::jobs::file;
 
 TEST_CASE("glob matching: *, ?, classes, ** and hidden names") {
@@ -78,3 +81,5 @@ TEST_CASE("glob expansion walks from the fixed prefix, sorted, without following
     CHECK(expand_glob(root + "/c.txt").paths == std::vector<std::string>{root + "/c.txt"});
     CHECK(expand_glob(root + "/missing.txt").paths.empty());
 }
+
+TEST_SUITE_END();

@@ -13,6 +13,9 @@
 #include <optional>
 #include <vector>
 
+// In-process and quick: `ctest -L unit` runs these (tests/CMakeLists.txt).
+TEST_SUITE_BEGIN("unit");
+
 using namespace gaia;
 using namespace gaia::jobs::http;
 
@@ -122,3 +125,5 @@ TEST_CASE("an open circuit refuses at once, and half-open sends one probe and ho
     admission.close();
     CHECK(f.loop.close() == 0);
 }
+
+TEST_SUITE_END();

@@ -3,6 +3,9 @@
 
 #include <doctest/doctest.h>
 
+// In-process and quick: `ctest -L unit` runs these (tests/CMakeLists.txt).
+TEST_SUITE_BEGIN("unit");
+
 using namespace gaia::jobs::http;
 using State = CircuitBreaker::State;
 using Verdict = CircuitBreaker::Verdict;
@@ -52,3 +55,5 @@ TEST_CASE("Retry-After: seconds and the three HTTP-date forms") {
     CHECK_FALSE(parse_retry_after("-5", now));
     CHECK_FALSE(parse_retry_after("Sun, 06 Nov 1994 08:49:47 GMT trailing", now));
 }
+
+TEST_SUITE_END();

@@ -5,6 +5,9 @@
 
 #include <csignal>
 
+// In-process and quick: `ctest -L unit` runs these (tests/CMakeLists.txt).
+TEST_SUITE_BEGIN("unit");
+
 using namespace gaia::jobs::process;
 
 TEST_CASE("OutputTail keeps the last bytes and counts them all") {
@@ -37,3 +40,5 @@ TEST_CASE("signal names parse in every spelling") {
     CHECK_FALSE(parse_signal("99"));
     CHECK(signal_name(SIGINT) == "SIGINT");
 }
+
+TEST_SUITE_END();

@@ -10,6 +10,9 @@
 
 #include <sstream>
 
+// In-process and quick: `ctest -L unit` runs these (tests/CMakeLists.txt).
+TEST_SUITE_BEGIN("unit");
+
 using namespace gaia;
 
 namespace {
@@ -121,3 +124,5 @@ TEST_CASE("inherit sends prefixed lines to the output sink") {
     std::sort(f.sink.lines.begin(), f.sink.lines.end());
     CHECK(f.sink.lines == std::vector<std::string>{"err talk: two", "out talk: one"});
 }
+
+TEST_SUITE_END();
