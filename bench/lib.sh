@@ -5,7 +5,8 @@ gaia="${GAIA:-$root/build/gaia}"
 work=$(mktemp -d)
 # Scripts that start something add its stop command here; it runs before $work goes.
 on_exit=":"
-trap 'eval "$on_exit"; rm -rf "$work"' EXIT
+# set +e: a stop command that fails (its process already gone) must not skip the others.
+trap 'set +e; eval "$on_exit"; rm -rf "$work"' EXIT
 
 need() {
     for tool in "$@"; do
