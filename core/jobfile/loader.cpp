@@ -614,6 +614,8 @@ void Loader::compile_common_key(Job& job, const toml::table& table, std::string_
     }
 }
 
+// Long (about 85 lines): the kind, then unknown keys, then every common key in file
+// order, so that errors come out in the order of the file.
 void Loader::compile_job(const JobEntry& entry) {
     Job job;
     job.name = entry.name;

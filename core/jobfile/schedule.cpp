@@ -135,6 +135,8 @@ bool Schedule::Cron::day_matches(int mday, int wday) const {
     return dom || dow;
 }
 
+// Long (about 100 lines) and kept whole: one branch per schedule syntax (@every, the
+// @ names, five cron fields), each with its own error, as a reader of gaia-jobs(5) meets them.
 std::optional<Schedule> Schedule::parse(std::string_view text, std::string* error) {
     while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
     while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);

@@ -91,12 +91,12 @@ bool Scheduler::selected(std::size_t job) const noexcept { return states_[job].s
 
 double Scheduler::elapsed_s() const noexcept {
     if (started_ns_ == 0) return 0;
-    return static_cast<double>(loop::Loop::hrtime_ns() - started_ns_) / 1e9;
+    return static_cast<double>(env_.clock->monotonic_ns() - started_ns_) / 1e9;
 }
 
 void Scheduler::start(std::function<void()> on_finished) {
     on_finished_ = std::move(on_finished);
-    started_ns_ = loop::Loop::hrtime_ns();
+    started_ns_ = env_.clock->monotonic_ns();
     if (options_.timeout) {
         run_timer_ = loop::Timer::create(env_.loop);
         run_timer_->start(std::chrono::duration_cast<std::chrono::milliseconds>(*options_.timeout),
@@ -265,7 +265,7 @@ void Scheduler::release_dependents(JobState& s) {
 }
 
 void Scheduler::arm_rate_timer(std::uint64_t wait_ns) {
-    const std::uint64_t deadline = loop::Loop::hrtime_ns() + wait_ns;
+    const std::uint64_t deadline = env_.clock->monotonic_ns() + wait_ns;
     if (!rate_timer_) rate_timer_ = loop::Timer::create(env_.loop);
     if (rate_timer_->active() && rate_deadline_ns_ <= deadline) return;
     rate_deadline_ns_ = deadline;
@@ -295,7 +295,7 @@ void Scheduler::pump() {
             const auto capacity = s.runtime->capacity();
             if (capacity != 0 && runtime_in_flight_[s.runtime] >= capacity) break;
             if (s.bucket) {
-                const auto now = loop::Loop::hrtime_ns();
+                const auto now = env_.clock->monotonic_ns();
                 if (!s.bucket->try_take(now)) {
                     arm_rate_timer(s.bucket->wait_ns(now));
                     break;
@@ -339,7 +339,7 @@ void Scheduler::launch(JobState& s, std::uint64_t index) {
 void Scheduler::begin_attempt(Attempt* a) {
     auto& s = *a->state;
     ++results_[s.index].attempts;
-    a->started_ns = loop::Loop::hrtime_ns();
+    a->started_ns = env_.clock->monotonic_ns();
     a->timed_out = false;
     a->task = s.runtime->make_task(*s.job);
     a->ctx.start_deadline = nullptr;
@@ -360,7 +360,7 @@ void Scheduler::begin_attempt(Attempt* a) {
 }
 
 void Scheduler::on_attempt_done(Attempt* a, TaskOutcome outcome) {
-    const double seconds = static_cast<double>(loop::Loop::hrtime_ns() - a->started_ns) / 1e9;
+    const double seconds = static_cast<double>(env_.clock->monotonic_ns() - a->started_ns) / 1e9;
     if (a->timer) a->timer->stop();
     // The task is inside its own callback: its runtime disposes of it later.
     auto& s = *a->state;

@@ -7,6 +7,7 @@
 #include "core/jobfile/kind_compiler.hpp"
 #include "core/jobfile/model.hpp"
 #include "core/loop/child_watcher.hpp"
+#include "core/loop/clock.hpp"
 #include "core/loop/loop.hpp"
 #include "core/metrics/registry.hpp"
 #include "core/run/health_check.hpp"
@@ -91,6 +92,8 @@ struct RunEnv {
     // The network coordinator every HTTP transfer goes through (null in tests that make no
     // transfers: the API pool then makes its own with default settings).
     net::Network* network = nullptr;
+    // What the scheduler and the tasks read the time from (a test's ManualClock).
+    const loop::Clock* clock = &loop::Clock::system();
 };
 
 // The instances a kind found for a job whose config expands() (a glob's matches).

@@ -12,7 +12,7 @@
 
 namespace gaia::serve {
 
-using Clock = std::chrono::system_clock;
+using WallClock = std::chrono::system_clock;
 
 // One loaded job set and the subsystems its runs share.
 struct JobRunner::Generation {
@@ -27,7 +27,7 @@ struct JobRunner::Run {
     std::string job;
     std::string trigger;  // "schedule" or "api"
     std::string id;
-    Clock::time_point started;
+    WallClock::time_point started;
     std::unique_ptr<run::Scheduler> scheduler;
 };
 
@@ -53,7 +53,8 @@ std::unique_ptr<JobRunner::Generation> JobRunner::make_generation(std::unique_pt
     auto gen = std::make_unique<Generation>();
     gen->set = std::move(set);
     gen->subsystems = std::make_unique<run::Subsystems>(
-        run::RunEnv{env_.loop, env_.children, env_.registry, env_.redactor, env_.output, nullptr, nullptr}, env_.kinds,
+        run::RunEnv{env_.loop, env_.children, env_.registry, env_.redactor, env_.output, nullptr, nullptr, env_.clock},
+        env_.kinds,
         *gen->set);
     // Several runs share the subsystems: a lost service fails what needs it in each of them.
     Generation* raw = gen.get();
@@ -89,7 +90,7 @@ void JobRunner::load(std::unique_ptr<jobfile::JobSet> set) {
             ++it;
         }
     }
-    const auto now = Clock::now();
+    const auto now = env_.clock->wall();
     for (const auto& job : current_->set->jobs) {
         auto& state = jobs_[job.name];
         state.job = &job;
@@ -112,8 +113,8 @@ void JobRunner::arm(const std::string& name, JobState& state) {
         return;
     }
     if (!state.timer) state.timer = loop::Timer::create(env_.loop);
-    state.armed_wall = Clock::now();
-    state.armed_ms = env_.loop.now_ms();
+    state.armed_wall = env_.clock->wall();
+    state.armed_ms = env_.clock->monotonic_ns() / 1'000'000;
     auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(*state.next_run - state.armed_wall);
     wait = std::clamp<std::chrono::milliseconds>(wait, std::chrono::milliseconds(0), kMaxTimerWait);
     state.timer->start(wait, [this, name] { on_due(name); });
@@ -124,9 +125,9 @@ void JobRunner::on_due(const std::string& name) {
     if (it == jobs_.end() || stopping_) return;
     auto& state = it->second;
     if (!state.next_run || !state.schedule || !state.job) return;
-    const auto now = Clock::now();
+    const auto now = env_.clock->wall();
     const auto wall_ms = std::chrono::duration_cast<std::chrono::milliseconds>(now - state.armed_wall).count();
-    const auto mono_ms = static_cast<std::int64_t>(env_.loop.now_ms() - state.armed_ms);
+    const auto mono_ms = static_cast<std::int64_t>(env_.clock->monotonic_ns() / 1'000'000 - state.armed_ms);
     if (wall_ms + 1000 < mono_ms) {
         // The wall clock was set back (by hand, NTP, a restored VM): plan again from the new
         // time. Otherwise an `@every 1s` job set back an hour would wait that hour.
@@ -163,7 +164,7 @@ JobRunner::Run* JobRunner::start_run(JobState& state, const char* why) {
     run->job = job.name;
     run->trigger = why;
     run->id = run::new_run_id();
-    run->started = Clock::now();
+    run->started = env_.clock->wall();
 
     run::RunOptions options;
     options.concurrency = gen->set->settings.concurrency;

@@ -47,6 +47,8 @@ struct RunnerEnv {
     run::RunMetrics& metrics;
     Health& health;
     std::vector<const run::JobKind*> kinds;  // every kind gaia knows (jobs/registry)
+    // Schedules are planned on its wall clock; runs and tasks read it too.
+    const loop::Clock* clock = &loop::Clock::system();
 };
 
 class JobRunner {

@@ -88,6 +88,9 @@ void BrowserTask::arm_step_timer(std::chrono::milliseconds limit) {
     }));
 }
 
+// Long (about 90 lines): the next step, or, once every step has passed, the one page
+// evaluation that expect and capture read and its judging; the judging reads the
+// evaluation's answer in a callback, which keeps it here with the request it answers.
 void BrowserTask::next_step() {
     if (finished_) return;
     try {

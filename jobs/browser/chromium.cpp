@@ -127,6 +127,8 @@ Chromium::~Chromium() {
     }
 }
 
+// Long (about 85 lines) and kept whole: the command line, the two CDP pipes and the
+// stderr pipe must be made, handed to the child and closed on our side in one order.
 void Chromium::launch(std::function<void(std::string)> ready, std::function<void(std::string)> exited) {
     ready_ = std::move(ready);
     exited_ = std::move(exited);

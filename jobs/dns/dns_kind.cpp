@@ -1,5 +1,6 @@
 #include "jobs/dns/dns_kind.hpp"
 
+#include "core/text/regex.hpp"
 #include "jobs/dns/dns_config.hpp"
 #include "jobs/dns/dns_runtime.hpp"
 
@@ -66,13 +67,10 @@ void compile_expect(const toml::table& expect, DnsJobConfig& config, CompileCont
     }
     if (const auto* n = expect.get("answers_match")) {
         if (auto pattern = ctx.string(*n, "expect.answers_match")) {
-            auto re = std::make_shared<RE2>(*pattern, RE2::Quiet);
-            if (re->ok()) {
-                config.answers_match = std::move(re);
-                config.answers_match_text = *pattern;
-            } else {
-                ctx.error(*n, "`expect.answers_match`: invalid regular expression: " + re->error());
-            }
+            std::string error;
+            config.answers_match = text::compile_regex(*pattern, false, &error);
+            config.answers_match_text = *pattern;
+            if (!config.answers_match) ctx.error(*n, "`expect.answers_match`: " + error);
         }
     }
     if (const auto* n = expect.get("max_latency")) config.max_latency = ctx.duration(*n, "expect.max_latency");

@@ -210,6 +210,8 @@ std::optional<std::string> FileKind::check_capture(std::string_view spec) const 
            std::string(spec) + "\"";
 }
 
+// Long (about 90 lines) and kept whole: which keys each operation takes is one table
+// read top to bottom here; the checks of each key are in their own functions above.
 std::shared_ptr<const jobfile::KindConfig> FileKind::compile_job(const toml::table& job, CompileContext& ctx) const {
     auto config = std::make_shared<FileJobConfig>();
     const OpInfo* info = nullptr;

@@ -190,6 +190,9 @@ void CurlEngine::finish(Transfer* t, CURLcode code) {
     if (done) done(std::move(response));
 }
 
+// Long (about 100 lines) and kept whole: one libcurl option after another, each a line
+// of what the request asks (method, body, TLS, proxy, limits, callbacks); reading them
+// in one place is how one checks that none is missing.
 std::uint64_t CurlEngine::start(HttpRequest request, Done done) {
     auto t = std::make_unique<Transfer>();
     t->id = next_id_++;

@@ -1,5 +1,6 @@
 #include "jobs/http/http_kind.hpp"
 
+#include "core/text/regex.hpp"
 #include "jobs/http/api_pool.hpp"
 #include "jobs/http/curl_library.hpp"
 #include "jobs/http/http_config.hpp"
@@ -13,15 +14,6 @@ namespace gaia::jobs::http {
 namespace {
 
 using jobfile::CompileContext;
-
-std::shared_ptr<const RE2> compile_regex(std::string_view pattern, std::string* error) {
-    auto re = std::make_shared<RE2>(pattern, RE2::Quiet);
-    if (!re->ok()) {
-        *error = "invalid regular expression: " + re->error();
-        return nullptr;
-    }
-    return re;
-}
 
 void add_status(const toml::node& node, HttpJobConfig& config, CompileContext& ctx) {
     if (auto i = node.as_integer()) {
@@ -71,6 +63,89 @@ std::vector<std::pair<std::string, jobfile::Template>> template_table(const toml
     return out;
 }
 
+// The `expect` table of an http job.
+void compile_expect(const toml::table& e, HttpJobConfig& config, CompileContext& ctx) {
+    if (const auto* n = e.get("status")) {
+        config.status_ranges.clear();
+        if (const auto* arr = n->as_array()) {
+            for (const auto& el : *arr) add_status(el, config, ctx);
+        } else {
+            add_status(*n, config, ctx);
+        }
+    }
+    if (const auto* n = e.get("headers")) {
+        if (const auto* t = ctx.table(*n, "expect.headers")) {
+            for (auto&& [key, value] : *t) {
+                auto text = ctx.string(value, "expect.headers." + std::string(key.str()));
+                if (!text) continue;
+                HeaderExpectation h;
+                h.name = std::string(key.str());
+                if (!text->empty() && (*text)[0] == '~') {
+                    std::string error;
+                    h.regex = text::compile_regex(text->substr(1), false, &error);
+                    if (!h.regex) ctx.error(value, "`expect.headers." + h.name + "`: " + error);
+                } else if (auto t2 = ctx.templ(value, "expect.headers")) {
+                    h.substring = std::move(*t2);
+                }
+                config.expect_headers.push_back(std::move(h));
+            }
+        }
+    }
+    if (const auto* n = e.get("body_contains")) {
+        if (const auto* arr = n->as_array()) {
+            for (const auto& el : *arr) {
+                if (auto t = ctx.templ(el, "expect.body_contains")) config.body_contains.push_back(std::move(*t));
+            }
+        } else if (auto t = ctx.templ(*n, "expect.body_contains")) {
+            config.body_contains.push_back(std::move(*t));
+        }
+    }
+    if (const auto* n = e.get("body_matches")) {
+        if (auto pattern = ctx.string(*n, "expect.body_matches")) {
+            std::string error;
+            if (auto re = text::compile_regex(*pattern, false, &error)) config.body_matches.push_back(re);
+            else ctx.error(*n, "`expect.body_matches`: " + error);
+        }
+    }
+    if (const auto* n = e.get("json")) {
+        if (const auto* t = ctx.table(*n, "expect.json")) {
+            for (auto&& [key, value] : *t) {
+                std::string error;
+                auto path = jsonpath::Path::parse(key.str(), &error);
+                auto expected = ctx.json_value(value, "expect.json", false);
+                if (!path) ctx.diags().error(jobfile::pos_of(key), "`expect.json`: " + error);
+                else if (expected) config.expect_json.emplace_back(std::move(*path), std::move(*expected));
+            }
+        }
+    }
+    if (const auto* n = e.get("max_latency")) config.max_latency = ctx.duration(*n, "expect.max_latency");
+}
+
+// The `capture` table (its specs were checked by check_capture).
+void compile_captures(const toml::table& capture, HttpJobConfig& config) {
+    for (auto&& [key, value] : capture) {
+        const auto* spec = value.as_string();
+        if (!spec || kind().check_capture(spec->get())) continue;  // reported by the loader
+        const std::string& text = spec->get();
+        HttpCapture c;
+        c.name = std::string(key.str());
+        std::string error;
+        if (text == "status") c.source = HttpCapture::Source::status;
+        else if (text == "body") c.source = HttpCapture::Source::body;
+        else if (text.rfind("header:", 0) == 0) {
+            c.source = HttpCapture::Source::header;
+            c.header = text.substr(7);
+        } else if (text.rfind("json:", 0) == 0) {
+            c.source = HttpCapture::Source::json;
+            c.path = jsonpath::Path::parse(std::string_view(text).substr(5), &error);
+        } else {
+            c.source = HttpCapture::Source::regex;
+            c.regex = text::compile_regex(std::string_view(text).substr(6), false, &error);
+        }
+        config.captures.push_back(std::move(c));
+    }
+}
+
 }  // namespace
 
 const jobfile::KindSchema& HttpKind::schema() const {
@@ -101,7 +176,7 @@ std::optional<std::string> HttpKind::check_capture(std::string_view spec) const 
         return std::nullopt;
     }
     if (spec.rfind("regex:", 0) == 0) {
-        if (!compile_regex(spec.substr(6), &error)) return error;
+        if (!text::compile_regex(spec.substr(6), false, &error)) return error;
         return std::nullopt;
     }
     return "an http capture is \"status\", \"body\", \"header:NAME\", \"json:$.path\" or \"regex:PATTERN\", not \"" +
@@ -149,84 +224,10 @@ std::shared_ptr<const jobfile::KindConfig> HttpKind::compile_job(const toml::tab
     if (const auto* n = job.get("insecure")) config->insecure = ctx.boolean(*n, "insecure").value_or(false);
 
     if (const auto* expect = job.get("expect"); expect && expect->is_table()) {
-        const auto& e = *expect->as_table();
-        if (const auto* n = e.get("status")) {
-            config->status_ranges.clear();
-            if (const auto* arr = n->as_array()) {
-                for (const auto& el : *arr) add_status(el, *config, ctx);
-            } else {
-                add_status(*n, *config, ctx);
-            }
-        }
-        if (const auto* n = e.get("headers")) {
-            if (const auto* t = ctx.table(*n, "expect.headers")) {
-                for (auto&& [key, value] : *t) {
-                    auto text = ctx.string(value, "expect.headers." + std::string(key.str()));
-                    if (!text) continue;
-                    HeaderExpectation h;
-                    h.name = std::string(key.str());
-                    if (!text->empty() && (*text)[0] == '~') {
-                        std::string error;
-                        h.regex = compile_regex(text->substr(1), &error);
-                        if (!h.regex) ctx.error(value, "`expect.headers." + h.name + "`: " + error);
-                    } else if (auto t2 = ctx.templ(value, "expect.headers")) {
-                        h.substring = std::move(*t2);
-                    }
-                    config->expect_headers.push_back(std::move(h));
-                }
-            }
-        }
-        if (const auto* n = e.get("body_contains")) {
-            if (const auto* arr = n->as_array()) {
-                for (const auto& el : *arr) {
-                    if (auto t = ctx.templ(el, "expect.body_contains")) config->body_contains.push_back(std::move(*t));
-                }
-            } else if (auto t = ctx.templ(*n, "expect.body_contains")) {
-                config->body_contains.push_back(std::move(*t));
-            }
-        }
-        if (const auto* n = e.get("body_matches")) {
-            if (auto pattern = ctx.string(*n, "expect.body_matches")) {
-                std::string error;
-                if (auto re = compile_regex(*pattern, &error)) config->body_matches.push_back(re);
-                else ctx.error(*n, "`expect.body_matches`: " + error);
-            }
-        }
-        if (const auto* n = e.get("json")) {
-            if (const auto* t = ctx.table(*n, "expect.json")) {
-                for (auto&& [key, value] : *t) {
-                    std::string error;
-                    auto path = jsonpath::Path::parse(key.str(), &error);
-                    auto expected = ctx.json_value(value, "expect.json", false);
-                    if (!path) ctx.diags().error(jobfile::pos_of(key), "`expect.json`: " + error);
-                    else if (expected) config->expect_json.emplace_back(std::move(*path), std::move(*expected));
-                }
-            }
-        }
-        if (const auto* n = e.get("max_latency")) config->max_latency = ctx.duration(*n, "expect.max_latency");
+        compile_expect(*expect->as_table(), *config, ctx);
     }
     if (const auto* capture = job.get("capture"); capture && capture->is_table()) {
-        for (auto&& [key, value] : *capture->as_table()) {
-            const auto* spec = value.as_string();
-            if (!spec || check_capture(spec->get())) continue;  // reported by the loader
-            const std::string& text = spec->get();
-            HttpCapture c;
-            c.name = std::string(key.str());
-            std::string error;
-            if (text == "status") c.source = HttpCapture::Source::status;
-            else if (text == "body") c.source = HttpCapture::Source::body;
-            else if (text.rfind("header:", 0) == 0) {
-                c.source = HttpCapture::Source::header;
-                c.header = text.substr(7);
-            } else if (text.rfind("json:", 0) == 0) {
-                c.source = HttpCapture::Source::json;
-                c.path = jsonpath::Path::parse(std::string_view(text).substr(5), &error);
-            } else {
-                c.source = HttpCapture::Source::regex;
-                c.regex = compile_regex(std::string_view(text).substr(6), &error);
-            }
-            config->captures.push_back(std::move(c));
-        }
+        compile_captures(*capture->as_table(), *config);
     }
     return config;
 }

@@ -3,6 +3,7 @@
 #include "core/jobfile/template.hpp"
 
 #include "jobs/http/api_pool.hpp"
+#include "jobs/http/response_check.hpp"
 #include "jobs/http/retry_after.hpp"
 #include "jobs/http/url.hpp"
 
@@ -11,38 +12,6 @@
 #include <cstdio>
 
 namespace gaia::jobs::http {
-namespace {
-
-// Renders every string of a JSON body as a template.
-nlohmann::json render_json(const nlohmann::json& value, const jobfile::RenderScope& scope) {
-    if (value.is_string()) {
-        const auto& text = value.get_ref<const std::string&>();
-        if (text.find("{{") == std::string::npos) return value;
-        jobfile::TemplateSyntaxError syntax;
-        auto t = jobfile::Template::compile(text, &syntax);
-        return t ? nlohmann::json(t->render(scope)) : value;
-    }
-    if (value.is_object()) {
-        nlohmann::json out = nlohmann::json::object();
-        for (auto it = value.begin(); it != value.end(); ++it) out[it.key()] = render_json(it.value(), scope);
-        return out;
-    }
-    if (value.is_array()) {
-        nlohmann::json out = nlohmann::json::array();
-        for (const auto& el : value) out.push_back(render_json(el, scope));
-        return out;
-    }
-    return value;
-}
-
-const std::string* find_header(const HttpResponse& r, std::string_view name) {
-    for (const auto& [k, v] : r.headers) {
-        if (iequals(k, name)) return &v;
-    }
-    return nullptr;
-}
-
-}  // namespace
 
 std::string host_of(std::string_view url) {
     // libcurl takes a URL without a scheme as http://, so the label does too.
@@ -231,7 +200,7 @@ void HttpTask::launch(HttpRequest request) {
         fail_soon(e.what());
         return;
     }
-    started_ns_ = loop::Loop::hrtime_ns();
+    started_ns_ = pool_.env().clock->monotonic_ns();
     running_ = true;
     pool_.on_started();
     transfer_ = engine_->start(std::move(request), [this](HttpResponse response) { on_response(std::move(response)); });
@@ -239,7 +208,7 @@ void HttpTask::launch(HttpRequest request) {
 
 void HttpTask::on_response(HttpResponse response) {
     running_ = false;
-    const double seconds = static_cast<double>(loop::Loop::hrtime_ns() - started_ns_) / 1e9;
+    const double seconds = static_cast<double>(pool_.env().clock->monotonic_ns() - started_ns_) / 1e9;
     pool_.on_finished(host_, method_, response.error.empty() ? response.status : 0, seconds);
     // For the host's circuit breaker: the host failed, not our expectations of it.
     ticket_.release(response.error.empty() && response.status < 500);
@@ -275,7 +244,7 @@ void HttpTask::cancel() {
     if (running_) {
         running_ = false;
         engine_->cancel(transfer_);
-        pool_.on_finished(host_, method_, 0, static_cast<double>(loop::Loop::hrtime_ns() - started_ns_) / 1e9);
+        pool_.on_finished(host_, method_, 0, static_cast<double>(pool_.env().clock->monotonic_ns() - started_ns_) / 1e9);
         // A timeout is the host's failure; a user's cancel says nothing about the host.
         ticket_.release(ctx_->deadline_passed ? std::optional<bool>(false) : std::nullopt);
     }
@@ -293,144 +262,9 @@ void HttpTask::cancel() {
 }
 
 run::TaskOutcome HttpTask::outcome(const HttpResponse& r) {
-    run::TaskOutcome o;
-    o.bytes = r.bytes_received;
-    const double latency = r.total_s;
-    o.details["status"] = r.status;
-    o.details["latency_s"] = latency;
-    o.details["bytes"] = r.bytes_received;
-    o.details["body_truncated"] = r.body_truncated;
-    if (!r.http_version.empty()) o.details["http_version"] = r.http_version;
-    if (!r.error.empty()) {
-        o.error = method_ + " " + url_ + ": " + r.error;
-        return o;  // connection errors and timeouts are worth another attempt
-    }
-    o.status = run::TaskStatus::passed;
-    auto fail = [&](std::string error) {
-        if (o.status == run::TaskStatus::failed) return;
-        o.status = run::TaskStatus::failed;
-        o.error = std::move(error);
-    };
-    std::optional<nlohmann::json> json_doc;
-    bool json_tried = false;
-    auto json_body = [&]() -> const nlohmann::json* {
-        if (!json_tried) {
-            json_tried = true;
-            auto parsed = nlohmann::json::parse(r.body, nullptr, false);
-            if (!parsed.is_discarded()) json_doc = std::move(parsed);
-        }
-        return json_doc ? &*json_doc : nullptr;
-    };
-    const std::string too_big = "the response body is larger than [api].max_body (" +
-                                std::to_string(pool_.config().body_cap) + " bytes), which this check needs";
-    for (const auto& c : config_.captures) {
-        switch (c.source) {
-        case HttpCapture::Source::status: o.captures[c.name] = r.status; break;
-        case HttpCapture::Source::body:
-            // A capture is all of the body or an error: never its first max_body bytes.
-            if (r.body_truncated) fail("capture `" + c.name + "`: " + too_big);
-            else o.captures[c.name] = r.body;
-            break;
-        case HttpCapture::Source::header:
-            if (const auto* v = find_header(r, c.header)) o.captures[c.name] = *v;
-            else fail("capture `" + c.name + "`: no header `" + c.header + "` in the response");
-            break;
-        case HttpCapture::Source::json: {
-            const auto* doc = json_body();
-            if (!doc) {
-                fail(r.body_truncated ? too_big : "capture `" + c.name + "`: the response is not JSON");
-                break;
-            }
-            if (auto v = c.path->value(*doc)) o.captures[c.name] = std::move(*v);
-            else fail("capture `" + c.name + "`: " + c.path->text() + " matched nothing");
-            break;
-        }
-        case HttpCapture::Source::regex: {
-            // Group 1, or the whole match when the pattern has no group.
-            std::string group;
-            const bool hit = c.regex->NumberOfCapturingGroups() > 0
-                                 ? RE2::PartialMatch(r.body, *c.regex, &group)
-                                 : RE2::PartialMatch(r.body, "(" + c.regex->pattern() + ")", &group);
-            if (hit) o.captures[c.name] = group;
-            else fail(r.body_truncated ? too_big : "capture `" + c.name + "`: /" + c.regex->pattern() + "/ did not match the body");
-            break;
-        }
-        }
-    }
-    const bool status_ok = std::any_of(config_.status_ranges.begin(), config_.status_ranges.end(),
-                                       [&](const auto& range) { return r.status >= range.first && r.status <= range.second; });
-    if (!status_ok) {
-        std::string expected;
-        for (const auto& [low, high] : config_.status_ranges) {
-            if (!expected.empty()) expected += ", ";
-            expected += low == high ? std::to_string(low) : std::to_string(low / 100) + "xx";
-        }
-        std::string message = method_ + " " + url_ + ": status " + std::to_string(r.status) + " (expected " + expected + ")";
-        // A short, one-line excerpt of the body: error pages explain themselves.
-        std::string excerpt;
-        for (char c : r.body.substr(0, 400)) {
-            const bool space = std::isspace(static_cast<unsigned char>(c)) != 0;
-            if (space && (excerpt.empty() || excerpt.back() == ' ')) continue;
-            excerpt += space ? ' ' : c;
-            if (excerpt.size() >= 160) break;
-        }
-        if (!excerpt.empty()) message += ": " + excerpt;
-        o.status = run::TaskStatus::failed;
-        o.error = message;  // the status explains the rest: it goes first
-        if (r.status == 429 || r.status == 503) {
-            if (const auto* after = find_header(r, "Retry-After")) {
-                o.retry_after_s = parse_retry_after(*after, std::time(nullptr));
-                if (o.retry_after_s) o.details["retry_after_s"] = *o.retry_after_s;
-            }
-        }
-    }
-    try {
-        for (const auto& h : config_.expect_headers) {
-            const auto* v = find_header(r, h.name);
-            if (!v) fail("no header `" + h.name + "` in the response");
-            else if (h.regex && !RE2::PartialMatch(*v, *h.regex)) fail("header `" + h.name + "` does not match /" + h.regex->pattern() + "/");
-            else if (!h.regex) {
-                const auto needle = h.substring.render(ctx_->scope);
-                if (v->find(needle) == std::string::npos) fail("header `" + h.name + "` does not contain \"" + needle + "\"");
-            }
-        }
-        for (const auto& t : config_.body_contains) {
-            const auto needle = t.render(ctx_->scope);
-            if (r.body.find(needle) == std::string::npos) fail(r.body_truncated ? too_big : "body does not contain \"" + needle + "\"");
-        }
-    } catch (const jobfile::RenderError& e) {
-        fail(e.what());
-    }
-    for (const auto& re : config_.body_matches) {
-        if (!RE2::PartialMatch(r.body, *re)) fail(r.body_truncated ? too_big : "body does not match /" + re->pattern() + "/");
-    }
-    for (const auto& [path, expected] : config_.expect_json) {
-        const auto* doc = json_body();
-        if (!doc) {
-            fail(r.body_truncated ? too_big : "the response is not JSON");
-            break;
-        }
-        auto found = path.select(*doc);
-        if (found.empty()) fail(path.text() + " matched nothing");
-        else {
-            // Strings in expected values are templates too ("{{ jobs.login.user }}").
-            nlohmann::json wanted;
-            try {
-                wanted = render_json(expected, ctx_->scope);
-            } catch (const jobfile::RenderError& e) {
-                fail(e.what());
-                continue;
-            }
-            if (!jsonpath::same_value(*found.front(), wanted)) {
-                fail(path.text() + " is " + jobfile::json_dump(*found.front()) + ", expected " + jobfile::json_dump(wanted));
-            }
-        }
-    }
-    if (config_.max_latency && latency > jobfile::to_seconds(*config_.max_latency)) {
-        fail("latency " + std::to_string(latency) + " s is over expect.max_latency (" +
-             jobfile::format_duration(*config_.max_latency) + ")");
-    }
-    return o;
+    return ResponseCheck(config_, r, ctx_->scope, method_ + " " + url_, pool_.config().body_cap,
+                         std::chrono::system_clock::to_time_t(pool_.env().clock->wall()))
+        .judge();
 }
 
 }  // namespace gaia::jobs::http

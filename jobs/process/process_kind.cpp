@@ -1,8 +1,9 @@
 #include "jobs/process/process_kind.hpp"
 
-#include "jobs/process/process_config.hpp"
+#include "core/text/regex.hpp"
 #include "jobs/process/guard.hpp"
 #include "jobs/process/launcher.hpp"
+#include "jobs/process/process_config.hpp"
 #include "jobs/process/process_manager.hpp"
 #include "jobs/process/readiness_probe.hpp"
 #include "jobs/process/signal_names.hpp"
@@ -13,17 +14,6 @@ namespace {
 using jobfile::CompileContext;
 
 // Output is line-oriented: ^ and $ match at line boundaries, as users of grep expect.
-std::shared_ptr<const RE2> compile_regex(std::string_view pattern, std::string* error) {
-    auto re = std::make_shared<RE2>("(?m)" + std::string(pattern), RE2::Quiet);
-    if (!re->ok()) {
-        std::string message = re->error();
-        if (auto at = message.find("(?m)"); at != std::string::npos) message.erase(at, 4);
-        *error = "invalid regular expression: " + message;
-        return nullptr;
-    }
-    return re;
-}
-
 std::optional<StreamSpec> stream_mode(const toml::node& node, std::string_view what, CompileContext& ctx) {
     auto text = ctx.string(node, what);
     if (!text) return std::nullopt;
@@ -80,6 +70,90 @@ Limits compile_limits(const toml::node& node, std::string_view where, CompileCon
     return limits;
 }
 
+// `ready = { tcp | http | log = …, timeout = … }` of a service.
+void compile_ready(const toml::node& ready, ProcessJobConfig& config, CompileContext& ctx) {
+    const auto* n = &ready;
+    if (!config.background) ctx.error(*n, "`ready` is for services: set `background = true` too");
+    if (const auto* t = ctx.table(*n, "ready")) {
+        ctx.check_keys(*t, {"tcp", "http", "log", "timeout"}, "`ready`");
+        int kinds = 0;
+        for (const char* key : {"tcp", "http", "log"}) {
+            const auto* v = t->get(key);
+            if (!v) continue;
+            ++kinds;
+            auto text = ctx.static_text(*v, std::string("ready.") + key);
+            if (!text) continue;
+            std::string error;
+            if (std::string_view(key) == "log") {
+                config.ready.kind = ReadySpec::Kind::log;
+                config.ready.regex = text::compile_regex(*text, true, &error);
+            } else {
+                config.ready.kind = std::string_view(key) == "tcp" ? ReadySpec::Kind::tcp : ReadySpec::Kind::http;
+                config.ready.target = *text;
+                parse_probe_target(*text, config.ready.kind == ReadySpec::Kind::http, &error);
+            }
+            if (!error.empty()) ctx.error(*v, "`ready." + std::string(key) + "`: " + error);
+        }
+        if (kinds != 1) ctx.error(*n, "`ready` needs exactly one of `tcp`, `http` or `log`");
+        if (const auto* v = t->get("timeout")) {
+            if (auto d = ctx.duration(*v, "ready.timeout")) config.ready.timeout = *d;
+        }
+    }
+}
+
+// The `expect` table of a process job.
+void compile_expect(const toml::table& e, ProcessJobConfig& config, CompileContext& ctx) {
+    if (const auto* n = e.get("exit_code")) {
+        config.expect_exit_codes.clear();
+        if (const auto* arr = n->as_array()) {
+            for (const auto& el : *arr) {
+                if (auto code = ctx.integer(el, "expect.exit_code", 0, 255)) config.expect_exit_codes.push_back(*code);
+            }
+        } else if (auto code = ctx.integer(*n, "expect.exit_code", 0, 255)) {
+            config.expect_exit_codes.push_back(*code);
+        }
+    }
+    if (const auto* n = e.get("stdout_contains")) config.stdout_contains = templates(*n, "expect.stdout_contains", ctx);
+    if (const auto* n = e.get("stderr_contains")) config.stderr_contains = templates(*n, "expect.stderr_contains", ctx);
+    if (const auto* n = e.get("stdout_matches")) {
+        auto add = [&](const toml::node& el) {
+            auto pattern = ctx.string(el, "expect.stdout_matches");
+            if (!pattern) return;
+            std::string error;
+            if (auto re = text::compile_regex(*pattern, true, &error)) config.stdout_matches.push_back(re);
+            else ctx.error(el, "`expect.stdout_matches`: " + error);
+        };
+        if (const auto* arr = n->as_array()) {
+            for (const auto& el : *arr) add(el);
+        } else {
+            add(*n);
+        }
+    }
+    if (const auto* n = e.get("max_memory")) config.max_memory = ctx.size(*n, "expect.max_memory");
+}
+
+// The `capture` table (its specs were checked by check_capture).
+void compile_captures(const toml::table& capture, ProcessJobConfig& config) {
+    for (auto&& [key, value] : capture) {
+        const auto* spec = value.as_string();
+        if (!spec) continue;
+        CaptureSpec c;
+        c.name = std::string(key.str());
+        const std::string& text = spec->get();
+        if (text == "stdout") c.source = CaptureSpec::Source::stdout_text;
+        else if (text == "exit_code") c.source = CaptureSpec::Source::exit_code;
+        else if (text.rfind("stdout:", 0) == 0) {
+            std::string error;
+            c.source = CaptureSpec::Source::stdout_regex;
+            c.regex = text::compile_regex(std::string_view(text).substr(7), true, &error);
+            if (!c.regex) continue;  // reported through check_capture
+        } else {
+            continue;
+        }
+        config.captures.push_back(std::move(c));
+    }
+}
+
 }  // namespace
 
 Limits Limits::over(const Limits& defaults) const {
@@ -113,7 +187,7 @@ std::optional<std::string> ProcessKind::check_capture(std::string_view spec) con
     if (spec == "stdout" || spec == "exit_code") return std::nullopt;
     if (spec.substr(0, 7) == "stdout:") {
         std::string error;
-        if (!compile_regex(spec.substr(7), &error)) return error;
+        if (!text::compile_regex(spec.substr(7), true, &error)) return error;
         return std::nullopt;
     }
     return "a process capture is \"stdout\", \"stdout:REGEX\" or \"exit_code\", not \"" + std::string(spec) + "\"";
@@ -180,84 +254,12 @@ std::shared_ptr<const jobfile::KindConfig> ProcessKind::compile_job(const toml::
     if (const auto* n = job.get("kill_grace")) config->kill_grace = ctx.duration(*n, "kill_grace");
     if (const auto* n = job.get("limits")) config->limits = compile_limits(*n, "limits", ctx);
     if (const auto* n = job.get("background")) config->background = ctx.boolean(*n, "background").value_or(false);
-    if (const auto* n = job.get("ready")) {
-        if (!config->background) ctx.error(*n, "`ready` is for services: set `background = true` too");
-        if (const auto* t = ctx.table(*n, "ready")) {
-            ctx.check_keys(*t, {"tcp", "http", "log", "timeout"}, "`ready`");
-            int kinds = 0;
-            for (const char* key : {"tcp", "http", "log"}) {
-                const auto* v = t->get(key);
-                if (!v) continue;
-                ++kinds;
-                auto text = ctx.static_text(*v, std::string("ready.") + key);
-                if (!text) continue;
-                std::string error;
-                if (std::string_view(key) == "log") {
-                    config->ready.kind = ReadySpec::Kind::log;
-                    config->ready.regex = compile_regex(*text, &error);
-                } else {
-                    config->ready.kind = std::string_view(key) == "tcp" ? ReadySpec::Kind::tcp : ReadySpec::Kind::http;
-                    config->ready.target = *text;
-                    parse_probe_target(*text, config->ready.kind == ReadySpec::Kind::http, &error);
-                }
-                if (!error.empty()) ctx.error(*v, "`ready." + std::string(key) + "`: " + error);
-            }
-            if (kinds != 1) ctx.error(*n, "`ready` needs exactly one of `tcp`, `http` or `log`");
-            if (const auto* v = t->get("timeout")) {
-                if (auto d = ctx.duration(*v, "ready.timeout")) config->ready.timeout = *d;
-            }
-        }
-    }
-
+    if (const auto* n = job.get("ready")) compile_ready(*n, *config, ctx);
     if (const auto* expect = job.get("expect"); expect && expect->is_table()) {
-        const auto& e = *expect->as_table();
-        if (const auto* n = e.get("exit_code")) {
-            config->expect_exit_codes.clear();
-            if (const auto* arr = n->as_array()) {
-                for (const auto& el : *arr) {
-                    if (auto code = ctx.integer(el, "expect.exit_code", 0, 255)) config->expect_exit_codes.push_back(*code);
-                }
-            } else if (auto code = ctx.integer(*n, "expect.exit_code", 0, 255)) {
-                config->expect_exit_codes.push_back(*code);
-            }
-        }
-        if (const auto* n = e.get("stdout_contains")) config->stdout_contains = templates(*n, "expect.stdout_contains", ctx);
-        if (const auto* n = e.get("stderr_contains")) config->stderr_contains = templates(*n, "expect.stderr_contains", ctx);
-        if (const auto* n = e.get("stdout_matches")) {
-            auto add = [&](const toml::node& el) {
-                auto pattern = ctx.string(el, "expect.stdout_matches");
-                if (!pattern) return;
-                std::string error;
-                if (auto re = compile_regex(*pattern, &error)) config->stdout_matches.push_back(re);
-                else ctx.error(el, "`expect.stdout_matches`: " + error);
-            };
-            if (const auto* arr = n->as_array()) {
-                for (const auto& el : *arr) add(el);
-            } else {
-                add(*n);
-            }
-        }
-        if (const auto* n = e.get("max_memory")) config->max_memory = ctx.size(*n, "expect.max_memory");
+        compile_expect(*expect->as_table(), *config, ctx);
     }
     if (const auto* capture = job.get("capture"); capture && capture->is_table()) {
-        for (auto&& [key, value] : *capture->as_table()) {
-            const auto* spec = value.as_string();
-            if (!spec) continue;
-            CaptureSpec c;
-            c.name = std::string(key.str());
-            const std::string& text = spec->get();
-            if (text == "stdout") c.source = CaptureSpec::Source::stdout_text;
-            else if (text == "exit_code") c.source = CaptureSpec::Source::exit_code;
-            else if (text.rfind("stdout:", 0) == 0) {
-                std::string error;
-                c.source = CaptureSpec::Source::stdout_regex;
-                c.regex = compile_regex(std::string_view(text).substr(7), &error);
-                if (!c.regex) continue;  // reported through check_capture
-            } else {
-                continue;
-            }
-            config->captures.push_back(std::move(c));
-        }
+        compile_captures(*capture->as_table(), *config);
     }
     return config;
 }

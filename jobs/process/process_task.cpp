@@ -2,6 +2,7 @@
 
 #include "core/loop/spawn.hpp"
 #include "core/loop/uv_error.hpp"
+#include "core/text/regex.hpp"
 #include "jobs/process/process_manager.hpp"
 #include "jobs/process/readiness_probe.hpp"
 #include "jobs/process/signal_names.hpp"
@@ -133,39 +134,62 @@ bool ProcessTask::prepare_stream(Stream& s, const char* name, const run::TaskCon
     return false;
 }
 
+// The command line, environment, directory and stdin of this instance, rendered.
+ProcessTask::Command ProcessTask::render_command(const run::TaskContext& ctx) const {
+    Command c;
+    if (config_.shell) {
+        c.argv = {"/bin/sh", "-c", config_.shell->render(ctx.scope)};
+    } else {
+        for (const auto& t : config_.command) c.argv.push_back(t.render(ctx.scope));
+    }
+    if (config_.cwd) c.cwd = config_.cwd->render(ctx.scope);
+    if (config_.stdin_text) c.stdin_text = config_.stdin_text->render(ctx.scope);
+    std::vector<std::pair<std::string, std::string>> overrides;
+    for (const auto& [name, value] : config_.env) overrides.emplace_back(name, value.render(ctx.scope));
+    if (!config_.clear_env) {
+        for (char** e = environ; *e != nullptr; ++e) {
+            std::string_view entry(*e);
+            auto name = entry.substr(0, entry.find('='));
+            bool replaced =
+                std::any_of(overrides.begin(), overrides.end(), [&](const auto& o) { return o.first == name; });
+            if (!replaced) c.env.emplace_back(entry);
+        }
+    }
+    for (const auto& [name, value] : overrides) c.env.push_back(name + "=" + value);
+    return c;
+}
+
+// The pipe the child reads its stdin from; false (the task failing) when it cannot be made.
+bool ProcessTask::open_stdin() {
+    int fds[2];
+    if (!loop::make_pipe(fds)) {
+        fail_soon(std::string("cannot create a pipe for stdin: ") + std::strerror(errno), true);
+        return false;
+    }
+    stdin_child_fd_ = fds[0];
+    int error = 0;
+    stdin_ = loop::Pipe::open(manager_.env().loop, fds[1], &error);
+    if (!stdin_) {
+        ::close(fds[1]);
+        fail_soon(loop::uv_message(error, "cannot write the stdin of `" + program_ + "`"), true);
+        return false;
+    }
+    return true;
+}
+
 void ProcessTask::start(const run::TaskContext& ctx, run::Completion done) {
     ctx_ = &ctx;
     done_ = std::move(done);
     prefix_ = job_.fan_out ? job_.name + "#" + std::to_string(ctx.index) : job_.name;
-    std::vector<std::string> argv;
-    std::vector<std::string> env;
-    std::string cwd;
-    std::string stdin_text;
-    std::string path_var;
+    Command command;
     try {
-        if (config_.shell) {
-            argv = {"/bin/sh", "-c", config_.shell->render(ctx.scope)};
-        } else {
-            for (const auto& t : config_.command) argv.push_back(t.render(ctx.scope));
-        }
-        if (config_.cwd) cwd = config_.cwd->render(ctx.scope);
-        if (config_.stdin_text) stdin_text = config_.stdin_text->render(ctx.scope);
-        std::vector<std::pair<std::string, std::string>> overrides;
-        for (const auto& [name, value] : config_.env) overrides.emplace_back(name, value.render(ctx.scope));
-        if (!config_.clear_env) {
-            for (char** e = environ; *e != nullptr; ++e) {
-                std::string_view entry(*e);
-                auto name = entry.substr(0, entry.find('='));
-                bool replaced = std::any_of(overrides.begin(), overrides.end(),
-                                            [&](const auto& o) { return o.first == name; });
-                if (!replaced) env.emplace_back(entry);
-            }
-        }
-        for (const auto& [name, value] : overrides) env.push_back(name + "=" + value);
+        command = render_command(ctx);
     } catch (const jobfile::RenderError& e) {
         fail_soon(e.what(), false);
         return;
     }
+    auto& [argv, env, cwd, stdin_text] = command;
+    std::string path_var;
     if (argv.empty() || argv[0].empty()) {
         fail_soon("the command is empty", false);
         return;
@@ -188,21 +212,7 @@ void ProcessTask::start(const run::TaskContext& ctx, run::Completion done) {
         }
     }
 
-    if (config_.stdin_text) {
-        int fds[2];
-        if (!loop::make_pipe(fds)) {
-            fail_soon(std::string("cannot create a pipe for stdin: ") + std::strerror(errno), true);
-            return;
-        }
-        stdin_child_fd_ = fds[0];
-        int error = 0;
-        stdin_ = loop::Pipe::open(manager_.env().loop, fds[1], &error);
-        if (!stdin_) {
-            ::close(fds[1]);
-            fail_soon(loop::uv_message(error, "cannot write the stdin of `" + program_ + "`"), true);
-            return;
-        }
-    }
+    if (config_.stdin_text && !open_stdin()) return;
     if (!prepare_stream(out_, "stdout", ctx) || !prepare_stream(err_, "stderr", ctx)) return;
 
     loop::SpawnRequest request;
@@ -428,28 +438,54 @@ void ProcessTask::maybe_complete() {
 
 run::TaskOutcome ProcessTask::outcome() {
     run::TaskOutcome o;
-    const int term_signal = WIFSIGNALED(wait_status_) ? WTERMSIG(wait_status_) : 0;
-    const std::int64_t exit_status = WIFEXITED(wait_status_) ? WEXITSTATUS(wait_status_) : 0;
+    Exit exit;
+    exit.term_signal = WIFSIGNALED(wait_status_) ? WTERMSIG(wait_status_) : 0;
+    exit.status = WIFEXITED(wait_status_) ? WEXITSTATUS(wait_status_) : 0;
     const double user = seconds_of(usage_.ru_utime), system = seconds_of(usage_.ru_stime);
     // ru_maxrss is the largest of the leader and its reaped descendants, in KiB; a cgroup,
     // when there is one, saw every process of the job.
-    std::uint64_t peak = static_cast<std::uint64_t>(usage_.ru_maxrss) * 1024;
-    if (!cgroup_.empty()) peak = std::max(peak, manager_.cgroup_peak_memory(cgroup_));
-    const auto killed_by = manager_.limit_verdict(config_, term_signal, exit_status, user + system, cgroup_);
-    if (killed_by) manager_.on_killed_by_limit(job_, killed_by->first);
+    exit.peak_rss = static_cast<std::uint64_t>(usage_.ru_maxrss) * 1024;
+    if (!cgroup_.empty()) exit.peak_rss = std::max(exit.peak_rss, manager_.cgroup_peak_memory(cgroup_));
+    exit.killed_by = manager_.limit_verdict(config_, exit.term_signal, exit.status, user + system, cgroup_);
+    if (exit.killed_by) manager_.on_killed_by_limit(job_, exit.killed_by->first);
     o.bytes = out_.tail.total_bytes() + err_.tail.total_bytes();
     o.cpu_s = user + system;
-    o.peak_rss_bytes = peak;
-    o.details["exit_code"] = term_signal != 0 ? nlohmann::json(nullptr) : nlohmann::json(exit_status);
-    o.details["signal"] = term_signal != 0 ? nlohmann::json(signal_name(term_signal)) : nlohmann::json(nullptr);
+    o.peak_rss_bytes = exit.peak_rss;
+    o.details["exit_code"] = exit.term_signal != 0 ? nlohmann::json(nullptr) : nlohmann::json(exit.status);
+    o.details["signal"] = exit.term_signal != 0 ? nlohmann::json(signal_name(exit.term_signal)) : nlohmann::json(nullptr);
     o.details["wall_s"] = seconds_;
     o.details["user_cpu_s"] = user;
     o.details["system_cpu_s"] = system;
-    o.details["peak_rss_bytes"] = peak;
-    o.details["killed_by"] = killed_by ? nlohmann::json(killed_by->first) : nlohmann::json(nullptr);
+    o.details["peak_rss_bytes"] = exit.peak_rss;
+    o.details["killed_by"] = exit.killed_by ? nlohmann::json(exit.killed_by->first) : nlohmann::json(nullptr);
     o.details["stdout_bytes"] = out_.tail.total_bytes();
     o.details["stderr_bytes"] = err_.tail.total_bytes();
     const std::string out_text = out_.tail.str();
+    add_captures(o, exit, out_text);
+    if (!not_ready_.empty()) {
+        o.status = run::TaskStatus::failed;
+        o.error = not_ready_;
+        return o;
+    }
+    if (config_.background && !cancelled_) {
+        o.status = run::TaskStatus::failed;
+        o.error = "service exited before it was ready (" +
+                  (exit.term_signal != 0 ? "killed by " + signal_name(exit.term_signal)
+                                         : "exit code " + std::to_string(exit.status)) + ")";
+        auto context = last_line(err_.tail.str());
+        if (!context.empty()) o.error += ": " + context;
+        return o;
+    }
+    if (cancelled_) {
+        o.status = run::TaskStatus::cancelled;
+        o.error = "cancelled";
+        return o;
+    }
+    check_expectations(o, exit, out_text);
+    return o;
+}
+
+void ProcessTask::add_captures(run::TaskOutcome& o, const Exit& exit, const std::string& out_text) const {
     for (const auto& c : config_.captures) {
         switch (c.source) {
         case CaptureSpec::Source::stdout_text:
@@ -457,7 +493,7 @@ run::TaskOutcome ProcessTask::outcome() {
             if (!out_.tail.truncated()) o.captures[c.name] = strip_trailing_newlines(out_text);
             break;
         case CaptureSpec::Source::exit_code:
-            if (term_signal == 0) o.captures[c.name] = exit_status;
+            if (exit.term_signal == 0) o.captures[c.name] = exit.status;
             break;
         case CaptureSpec::Source::stdout_regex: {
             std::string group;
@@ -473,25 +509,11 @@ run::TaskOutcome ProcessTask::outcome() {
         }
         }
     }
-    if (!not_ready_.empty()) {
-        o.status = run::TaskStatus::failed;
-        o.error = not_ready_;
-        return o;
-    }
-    if (config_.background && !cancelled_) {
-        o.status = run::TaskStatus::failed;
-        o.error = "service exited before it was ready (" +
-                  (term_signal != 0 ? "killed by " + signal_name(term_signal)
-                                    : "exit code " + std::to_string(exit_status)) + ")";
-        auto context = last_line(err_.tail.str());
-        if (!context.empty()) o.error += ": " + context;
-        return o;
-    }
-    if (cancelled_) {
-        o.status = run::TaskStatus::cancelled;
-        o.error = "cancelled";
-        return o;
-    }
+}
+
+// The exit, the output and the captures against the job's expectations; the first
+// problem is the error.
+void ProcessTask::check_expectations(run::TaskOutcome& o, const Exit& exit, const std::string& out_text) const {
     auto fail = [&](std::string error) {
         if (o.status == run::TaskStatus::failed && !o.error.empty()) return;
         o.status = run::TaskStatus::failed;
@@ -499,15 +521,15 @@ run::TaskOutcome ProcessTask::outcome() {
     };
     o.status = run::TaskStatus::passed;
     const std::string err_text = err_.tail.str();
-    if (killed_by) {
-        fail("killed by the " + killed_by->second);
-    } else if (term_signal != 0) {
-        fail("killed by " + signal_name(term_signal));
-    } else if (std::find(config_.expect_exit_codes.begin(), config_.expect_exit_codes.end(), exit_status) ==
+    if (exit.killed_by) {
+        fail("killed by the " + exit.killed_by->second);
+    } else if (exit.term_signal != 0) {
+        fail("killed by " + signal_name(exit.term_signal));
+    } else if (std::find(config_.expect_exit_codes.begin(), config_.expect_exit_codes.end(), exit.status) ==
                config_.expect_exit_codes.end()) {
         std::string expected;
         for (auto code : config_.expect_exit_codes) expected += (expected.empty() ? "" : ", ") + std::to_string(code);
-        std::string message = "exit code " + std::to_string(exit_status) + " (expected " + expected + ")";
+        std::string message = "exit code " + std::to_string(exit.status) + " (expected " + expected + ")";
         auto context = last_line(err_text.empty() ? out_text : err_text);
         if (!context.empty()) message += ": " + context;
         fail(message);
@@ -524,16 +546,16 @@ run::TaskOutcome ProcessTask::outcome() {
     } catch (const jobfile::RenderError& e) {
         fail(e.what());
     }
-    if (config_.max_memory && peak > *config_.max_memory) {
-        fail("peak RSS " + std::to_string(peak) + " bytes is over expect.max_memory (" +
+    if (config_.max_memory && exit.peak_rss > *config_.max_memory) {
+        fail("peak RSS " + std::to_string(exit.peak_rss) + " bytes is over expect.max_memory (" +
              std::to_string(*config_.max_memory) + " bytes)");
     }
     for (const auto& re : config_.stdout_matches) {
-        if (!RE2::PartialMatch(out_text, *re)) fail("stdout does not match /" + re->pattern().substr(4) + "/");
+        if (!RE2::PartialMatch(out_text, *re)) fail("stdout does not match /" + text::written_pattern(*re) + "/");
     }
     for (const auto& c : config_.captures) {
         if (c.source == CaptureSpec::Source::stdout_regex && !o.captures.count(c.name)) {
-            fail("capture `" + c.name + "`: /" + c.regex->pattern().substr(4) + "/ did not match stdout");
+            fail("capture `" + c.name + "`: /" + text::written_pattern(*c.regex) + "/ did not match stdout");
         }
     }
     if (o.status == run::TaskStatus::failed && (out_.tail.truncated() || err_.tail.truncated())) {
@@ -546,7 +568,6 @@ run::TaskOutcome ProcessTask::outcome() {
                  " KiB kept (write it to a file with stdout_file and read that)");
         }
     }
-    return o;
 }
 
 }  // namespace gaia::jobs::process

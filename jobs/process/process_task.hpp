@@ -54,7 +54,22 @@ private:
     void on_exit(int wait_status, const rusage& usage);
     void wait_for_group();
     void maybe_complete();
+    // How the process ended, as outcome() reads it.
+    struct Exit {
+        int term_signal = 0;
+        std::int64_t status = 0;
+        std::uint64_t peak_rss = 0;
+        std::optional<std::pair<std::string, std::string>> killed_by;  // {limit, "memory limit (512MiB)"}
+    };
     run::TaskOutcome outcome();
+    struct Command {
+        std::vector<std::string> argv, env;
+        std::string cwd, stdin_text;
+    };
+    Command render_command(const run::TaskContext& ctx) const;
+    bool open_stdin();
+    void add_captures(run::TaskOutcome& o, const Exit& exit, const std::string& out_text) const;
+    void check_expectations(run::TaskOutcome& o, const Exit& exit, const std::string& out_text) const;
     // `signum` to all of the job: its group, and what left it (see ProcessManager::signal_job).
     void signal_group(int signum);
 

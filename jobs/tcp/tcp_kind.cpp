@@ -1,5 +1,6 @@
 #include "jobs/tcp/tcp_kind.hpp"
 
+#include "core/text/regex.hpp"
 #include "jobs/tcp/tcp_config.hpp"
 #include "jobs/tcp/tcp_runtime.hpp"
 
@@ -7,17 +8,6 @@ namespace gaia::jobs::tcp {
 namespace {
 
 using jobfile::CompileContext;
-
-std::shared_ptr<const RE2> compile_regex(std::string_view pattern, std::string* error) {
-    auto re = std::make_shared<RE2>("(?m)" + std::string(pattern), RE2::Quiet);
-    if (!re->ok()) {
-        std::string message = re->error();
-        if (auto at = message.find("(?m)"); at != std::string::npos) message.erase(at, 4);
-        *error = "invalid regular expression: " + message;
-        return nullptr;
-    }
-    return re;
-}
 
 std::optional<TcpCapture> parse_capture(std::string_view spec, std::string* error) {
     using Source = TcpCapture::Source;
@@ -30,7 +20,7 @@ std::optional<TcpCapture> parse_capture(std::string_view spec, std::string* erro
         if (spec == name) return TcpCapture{{}, source, nullptr};
     }
     if (spec.substr(0, 9) == "response:") {
-        auto re = compile_regex(spec.substr(9), error);
+        auto re = text::compile_regex(spec.substr(9), true, error);
         if (!re) return std::nullopt;
         return TcpCapture{{}, Source::response_regex, std::move(re)};
     }
@@ -43,7 +33,7 @@ void compile_expect(const toml::table& expect, TcpJobConfig& config, CompileCont
     if (const auto* n = expect.get("response")) {
         if (auto pattern = ctx.string(*n, "expect.response")) {
             std::string error;
-            config.expect_response = compile_regex(*pattern, &error);
+            config.expect_response = text::compile_regex(*pattern, true, &error);
             config.expect_response_text = *pattern;
             if (!config.expect_response) ctx.error(*n, "`expect.response`: " + error);
         }

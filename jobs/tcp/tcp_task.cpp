@@ -2,6 +2,7 @@
 
 #include "core/net/network.hpp"
 #include "core/text/printable.hpp"
+#include "core/text/regex.hpp"
 #include "jobs/tcp/tcp_runtime.hpp"
 
 #include <arpa/inet.h>
@@ -257,7 +258,7 @@ void TcpTask::succeed() {
                 outcome.captures[c.name] = c.regex->NumberOfCapturingGroups() > 0 ? group : std::string(whole);
             } else {
                 return fail("capture `" + c.name + "`: the response from " + where() + " does not match `" +
-                            c.regex->pattern().substr(4) + "`: " + excerpt(response_));
+                            text::written_pattern(*c.regex) + "`: " + excerpt(response_));
             }
             break;
         }

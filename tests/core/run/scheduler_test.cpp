@@ -25,6 +25,9 @@ struct TimerJobConfig final : jobfile::KindConfig {
 
 struct Counters {
     std::uint32_t running = 0, max_running = 0, started = 0, cancelled = 0;
+    // With a manual clock, each task moves it on by its delay as it ends: durations are
+    // then exact, and the test waits 1 ms of real time per task.
+    loop::ManualClock* clock = nullptr;
 };
 
 class TimerTask final : public run::Task {
@@ -37,7 +40,11 @@ public:
         counters_.max_running = std::max(counters_.max_running, ++counters_.running);
         const bool fail = ctx.attempt <= config_.fail_attempts || (config_.fail_odd && ctx.index % 2 == 1);
         timer_ = loop::Timer::create(loop_);
-        timer_->start(std::chrono::duration_cast<std::chrono::milliseconds>(config_.delay), [this, fail, &ctx] {
+        // On the test's own clock a task takes its delay on that clock, and 1 ms of real time.
+        const auto real = counters_.clock ? std::chrono::milliseconds(1)
+                                          : std::chrono::duration_cast<std::chrono::milliseconds>(config_.delay);
+        timer_->start(real, [this, fail, &ctx] {
+            if (counters_.clock) counters_.clock->advance(config_.delay);
             run::TaskOutcome o;
             o.status = fail ? run::TaskStatus::failed : run::TaskStatus::passed;
             o.error = fail ? "planned failure" : "";
@@ -123,6 +130,7 @@ struct Harness {
     void run(run::RunOptions options = {}, std::function<void(run::Scheduler&)> during = nullptr) {
         loop::ChildWatcher children(loop);
         run::RunEnv env{loop, children, registry, redactor, sink, nullptr};
+        if (counters.clock) env.clock = counters.clock;
         run::RunMetrics metrics(registry);
         scheduler = std::make_unique<run::Scheduler>(env, *set, options, run::Scheduler::Runtimes{{"timer", runtime.get()}},
                                                      metrics);
@@ -299,6 +307,21 @@ for_each = "{{ jobs.list.index }}"
     h.run();
     CHECK(h.result("each").instances == 3);
     CHECK(h.result("each").status == run::JobStatus::passed);
+}
+
+TEST_CASE("the scheduler reads the clock it is given: durations and the run's time without waiting for them") {
+    // Three instances of a job whose tasks "take" 20 minutes each on the test's clock (and
+    // 1 ms of real time), one at a time.
+    Harness h("[jobs.slow]\nkind = \"timer\"\ndelay = \"20m\"\nrepeat = 3\nconcurrency = 1\n");
+    loop::ManualClock clock;
+    h.counters.clock = &clock;
+    h.run();
+    const auto& r = h.result("slow");
+    CHECK(r.status == run::JobStatus::passed);
+    REQUIRE(r.durations.size() == 3);
+    for (float d : r.durations) CHECK(d == doctest::Approx(1200.0));
+    CHECK(r.latency().p99 == doctest::Approx(1200.0));
+    CHECK(r.finished_s - r.started_s == doctest::Approx(3600.0));
 }
 
 TEST_SUITE_END();
