@@ -3,7 +3,7 @@
 #   bench/fuzz.sh TARGET [SECONDS]     (SECONDS: 3600 by default; JOBS=N for N processes,
 #                                       RUNS=N to stop after N executions)
 # Targets: jobfile template jsonpath values file_document serve_request lean_response
-# cdp_message. Builds build-fuzz (Clang, optimised, ASan + UBSan + coverage) when needed:
+# cdp_message dns_message. Builds build-fuzz (Clang, optimised, ASan + UBSan + coverage) when needed:
 # CI's build-san fuzzes too, but unoptimised, at a quarter to a third of the speed. The corpus grows
 # in build-fuzz/fuzz-corpus/TARGET, seeded from tests/fuzz/corpus/TARGET; a crash is
 # written to build-fuzz/fuzz-crashes/TARGET/ — minimise it (-minimize_crash=1), fix the
