@@ -31,9 +31,10 @@ bool accepts(int port) {
     return ok;
 }
 
-// A TCP socket bound to 127.0.0.1 on a port the kernel picks (in *port), not listening.
-int bound_loopback_socket(int* port) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+// A socket (SOCK_STREAM or SOCK_DGRAM) bound to 127.0.0.1 on a port the kernel picks (in
+// *port); a stream socket is not listening.
+int bound_loopback_socket(int* port, int type = SOCK_STREAM) {
+    const int fd = ::socket(AF_INET, type | SOCK_CLOEXEC, 0);
     if (fd < 0) throw std::runtime_error(std::string("socket: ") + std::strerror(errno));
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
@@ -60,6 +61,16 @@ int free_port() {
 RefusingPort::RefusingPort() : fd_(bound_loopback_socket(&port_)) {}
 
 RefusingPort::~RefusingPort() { ::close(fd_); }
+
+SilentPort::SilentPort(Protocol protocol)
+    : fd_(bound_loopback_socket(&port_, protocol == Protocol::tcp ? SOCK_STREAM : SOCK_DGRAM)) {
+    if (protocol == Protocol::tcp && ::listen(fd_, 16) != 0) {
+        ::close(fd_);
+        throw std::runtime_error(std::string("listen: ") + std::strerror(errno));
+    }
+}
+
+SilentPort::~SilentPort() { ::close(fd_); }
 
 pid_t start_loopback_server(const std::vector<std::string>& args, int port) {
     std::vector<std::string> copy = args;

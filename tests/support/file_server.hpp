@@ -30,6 +30,22 @@ private:
     int fd_ = -1;
 };
 
+// A loopback port that takes what is sent and never answers: over TCP the kernel's backlog
+// accepts connections that nobody reads; over UDP datagrams arrive and go unread.
+class SilentPort {
+public:
+    enum class Protocol { tcp, udp };
+    explicit SilentPort(Protocol protocol);
+    ~SilentPort();
+    SilentPort(const SilentPort&) = delete;
+    SilentPort& operator=(const SilentPort&) = delete;
+    int port() const noexcept { return port_; }
+
+private:
+    int port_ = 0;  // before fd_: fd_'s initializer sets it
+    int fd_ = -1;
+};
+
 // Starts a server program (argv) and waits until it accepts on 127.0.0.1:port.
 pid_t start_loopback_server(const std::vector<std::string>& argv, int port);
 void stop_loopback_server(pid_t pid);

@@ -10,12 +10,9 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <set>
-#include <stdexcept>
 #include <string>
 
 using namespace gaia::test;
@@ -49,30 +46,6 @@ public:
 private:
     int port_;
     pid_t pid_ = 0;
-};
-
-// A UDP port that receives queries and never answers.
-class SilentUdpPort {
-public:
-    SilentUdpPort() : fd_(::socket(AF_INET, SOCK_DGRAM, 0)) {
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        socklen_t length = sizeof a;
-        if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
-            ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &length) != 0) {
-            throw std::runtime_error("cannot make a silent UDP port");
-        }
-        port_ = ntohs(a.sin_port);
-    }
-    ~SilentUdpPort() { ::close(fd_); }
-    SilentUdpPort(const SilentUdpPort&) = delete;
-    SilentUdpPort& operator=(const SilentUdpPort&) = delete;
-    int port() const noexcept { return port_; }
-
-private:
-    int fd_;
-    int port_ = 0;
 };
 
 // gaia run on `jobs`, with its JSON report and metrics file.
@@ -129,7 +102,7 @@ TEST_CASE("dns: every record type answered, values and TTL captured, answers fee
 TEST_CASE("dns: wrong answers, NXDOMAIN, a refusing port and a silent server fail and say why") {
     RecordServer dns;
     RefusingPort refusing;  // TCP; its UDP twin is closed too (nothing binds it)
-    SilentUdpPort silent;
+    SilentPort silent(SilentPort::Protocol::udp);
     const std::string server = "server = \"" + dns.address() + "\"\n";
     auto ran = run_jobs("[dns]\ntimeout = \"300ms\"\ntries = 2\n" +
                         job("nx", "gone.nx.test", server) +

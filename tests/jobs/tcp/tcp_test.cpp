@@ -10,9 +10,6 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <ctime>
 #include <stdexcept>
@@ -64,30 +61,6 @@ private:
     TempDir dir_;
     int http_port_, https_port_;
     pid_t pid_ = 0;
-};
-
-// A port that accepts connections (the kernel's backlog) and never says a word.
-class SilentPort {
-public:
-    SilentPort() : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        socklen_t length = sizeof a;
-        if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(fd_, 16) != 0 ||
-            ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &length) != 0) {
-            throw std::runtime_error("cannot make a silent port");
-        }
-        port_ = ntohs(a.sin_port);
-    }
-    ~SilentPort() { ::close(fd_); }
-    SilentPort(const SilentPort&) = delete;
-    SilentPort& operator=(const SilentPort&) = delete;
-    int port() const noexcept { return port_; }
-
-private:
-    int fd_;
-    int port_ = 0;
 };
 
 // gaia run on `jobs`, with its JSON report and metrics file.
@@ -155,7 +128,7 @@ TEST_CASE("tcp: refused ports, names that do not exist, silent and greeting serv
     TlsNginx nginx;
     DnsmasqServer dns;
     RefusingPort refusing;
-    SilentPort silent;
+    SilentPort silent(SilentPort::Protocol::tcp);
     // A server that greets first, as SMTP and SSH do.
     const int greeting_port = free_port();
     const auto greeter = start_loopback_server(
