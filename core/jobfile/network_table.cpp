@@ -1,39 +1,17 @@
 #include "core/jobfile/network_table.hpp"
 
-#include <arpa/inet.h>
+#include "core/text/ip_endpoint.hpp"
+
 #include <sys/stat.h>
 
-#include <algorithm>
-#include <charconv>
-
 namespace gaia::jobfile {
-namespace {
 
-// "127.0.0.1", "127.0.0.1:5353", "::1", "[::1]:5353": an address c-ares can use directly.
-bool valid_server(std::string_view text) {
-    std::string_view host = text, port;
-    if (!text.empty() && text.front() == '[') {
-        const auto close = text.find(']');
-        if (close == std::string_view::npos) return false;
-        host = text.substr(1, close - 1);
-        if (close + 1 < text.size()) {
-            if (text[close + 1] != ':') return false;
-            port = text.substr(close + 2);
-        }
-    } else if (std::count(text.begin(), text.end(), ':') == 1) {
-        host = text.substr(0, text.find(':'));
-        port = text.substr(text.find(':') + 1);
-    }
-    unsigned char buf[sizeof(in6_addr)];
-    const std::string h(host);
-    if (inet_pton(AF_INET, h.c_str(), buf) != 1 && inet_pton(AF_INET6, h.c_str(), buf) != 1) return false;
-    if (port.empty()) return true;
-    unsigned value = 0;
-    const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
-    return ec == std::errc() && end == port.data() + port.size() && value > 0 && value < 65536;
+std::optional<std::string> dns_server(std::string_view text) {
+    std::string error;
+    const auto endpoint = text::parse_ip_endpoint(text, text::PortRule::optional, &error);
+    if (!endpoint || endpoint->port == 0) return std::nullopt;
+    return endpoint->text();
 }
-
-}  // namespace
 
 NetworkSettings compile_network(const std::vector<const toml::table*>& fragments, CompileContext& ctx) {
     NetworkSettings s;
@@ -54,12 +32,13 @@ NetworkSettings compile_network(const std::vector<const toml::table*>& fragments
                 for (const auto& el : *list) {
                     auto server = ctx.static_text(el, "network.dns_servers");
                     if (!server) continue;
-                    if (!valid_server(*server)) {
+                    const auto address = dns_server(*server);
+                    if (!address) {
                         ctx.error(el, "`network.dns_servers`: \"" + *server +
                                           "\" is not an IP address with an optional port (\"127.0.0.1:5353\", \"[::1]:53\")");
                         continue;
                     }
-                    s.dns_servers.push_back(*server);
+                    s.dns_servers.push_back(*address);
                 }
             } else {
                 ctx.error(*n, "`network.dns_servers` is a list of addresses, e.g. [\"127.0.0.1:5353\"]");

@@ -5,6 +5,8 @@
 #include "core/jobfile/model.hpp"
 #include "core/jobfile/network_settings.hpp"
 
+#include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -20,6 +22,11 @@ inline const std::vector<SloKey> kNetworkSloKeys = {
     {"max_connections", SloKey::Unit::count, 1000},
     {"dns_hit_rate", SloKey::Unit::ratio, 0.8},
 };
+
+// A DNS server as c-ares takes it — "127.0.0.1", "127.0.0.1:5353", "::1", "[::1]:5353"
+// ("localhost" reads as 127.0.0.1) — or empty when `text` is not a numeric address with an
+// optional port from 1. [network].dns_servers and a dns job's `server` are written alike.
+std::optional<std::string> dns_server(std::string_view text);
 
 // Merges the [network] tables of every file into one (the loader has already reported
 // keys set twice with different values).

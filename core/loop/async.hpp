@@ -14,8 +14,6 @@ public:
     static HandlePtr<Async> create(Loop& loop, std::function<void()> on_wake);
     // Thread-safe, but never after close(): callers on other threads serialize the two.
     void send() noexcept { uv_async_send(&handle_); }
-    // The handle no longer keeps the loop running on its own.
-    void unref() noexcept { uv_unref(as_handle()); }
 
 private:
     Async(Loop& loop, std::function<void()> on_wake);

@@ -34,6 +34,11 @@ public:
     bool closing() const noexcept { return closing_; }
     uv_handle_t* as_handle() noexcept { return reinterpret_cast<uv_handle_t*>(&handle_); }
 
+    // Whether the handle, while active, keeps the loop running on its own (the default).
+    // Watchdogs, samplers and idle pooled connections do not.
+    void unref() noexcept { uv_unref(as_handle()); }
+    void ref() noexcept { uv_ref(as_handle()); }
+
 protected:
     HandleOwner() { handle_.data = this; }
     virtual ~HandleOwner() = default;

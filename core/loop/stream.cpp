@@ -59,7 +59,10 @@ int StreamOwner<UvStream>::write(std::string data, std::function<void(int)> done
     uv_buf_t buf = uv_buf_init(r->data.data(), static_cast<unsigned>(r->data.size()));
     const int rc = uv_write(&r->req, stream(), &buf, 1, [](uv_write_t* req, int status) {
         std::unique_ptr<Request> owned(static_cast<Request*>(req->data));
-        if (owned->done) owned->done(status);
+        // Writes still queued at close() end here with UV_ECANCELED, while the owner is
+        // alive (it goes in the close callback, after them); its user may not be.
+        auto* self = static_cast<StreamOwner*>(static_cast<HandleOwner<UvStream>*>(req->handle->data));
+        if (owned->done && !self->closing()) owned->done(status);
     });
     if (rc < 0) delete r;
     return rc;

@@ -21,6 +21,7 @@ template <class UvStream>
 class StreamOwner : public HandleOwner<UvStream> {
 public:
     uv_stream_t* stream() noexcept { return reinterpret_cast<uv_stream_t*>(&this->handle_); }
+    const uv_stream_t* stream() const noexcept { return reinterpret_cast<const uv_stream_t*>(&this->handle_); }
 
     // on_data gets each chunk (valid during the call only); on_end comes once, with 0 at
     // end of stream or a negative uv error. Returns a negative uv error when reading
@@ -29,10 +30,12 @@ public:
     // Stops reading until read_start() again; on_end does not come.
     void read_stop() noexcept;
 
-    // Queues data; writes go out in order. `done` (optional) gets 0 or a negative uv error
-    // (UV_ECANCELED when the stream closed first). Returns a negative uv error when libuv
-    // refuses the write at once (no callback then).
+    // Queues data; writes go out in order. `done` (optional) gets 0 or a negative uv error,
+    // and does not come after close(). Returns a negative uv error when libuv refuses the
+    // write at once (no callback then).
     int write(std::string data, std::function<void(int status)> done = nullptr);
+    // Bytes queued and not yet taken by the kernel: what a peer that does not read costs.
+    std::size_t write_queue_size() const noexcept { return uv_stream_get_write_queue_size(stream()); }
 
 protected:
     StreamOwner() = default;

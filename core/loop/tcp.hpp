@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #include <functional>
+#include <string>
 
 namespace gaia::loop {
 
@@ -21,19 +22,22 @@ public:
     // Sends small writes at once (no Nagle delay).
     int no_delay() noexcept { return uv_tcp_nodelay(&handle_, 1); }
 
-    // Binds `address` and listens; `on_connection` gets 0 (then accept() one) or a
-    // negative uv error, for each connection that arrives, until close().
+    // Binds `address` (an IPv6 one for IPv6 only) and listens; `on_connection` gets 0
+    // (then accept() one) or a negative uv error, for each connection that arrives, until
+    // close().
     int listen(const sockaddr& address, int backlog, std::function<void(int status)> on_connection);
     // Takes the next arriving connection into `client` (made with create()).
     int accept(Tcp& client) noexcept { return uv_accept(stream(), client.stream()); }
     // The port the socket is bound to (after listen() on port 0), or 0.
     int local_port() const noexcept;
+    // The other end, "127.0.0.1:54321" or "[::1]:54321"; "?" when not connected.
+    std::string peer_name() const;
 
 private:
     explicit Tcp(Loop& loop);
 
-    uv_connect_t connect_req_{};
-    std::function<void(int)> on_connect_;
+    // A listener's; a connection's connect request lives only while it is under way, so
+    // that the 10,000 connections a server may hold carry neither.
     std::function<void(int)> on_connection_;
 };
 

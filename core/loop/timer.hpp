@@ -18,8 +18,6 @@ public:
     void start_repeating(std::chrono::milliseconds interval, std::function<void()> on_fire);
     void stop() noexcept;
     bool active() const noexcept;
-    // The timer no longer keeps the loop running (for watchdogs and samplers).
-    void unref() noexcept { uv_unref(as_handle()); }
 
 private:
     explicit Timer(Loop& loop);

@@ -1,72 +1,23 @@
 #include "core/serve/http_server.hpp"
 
-#include "core/loop/handle.hpp"
 #include "core/loop/lifetime.hpp"
+#include "core/loop/tcp.hpp"
 #include "core/loop/timer.hpp"
+#include "core/text/ip_endpoint.hpp"
 
 #include <http_parser.h>
 #include <spdlog/spdlog.h>
 
-#include <cstring>
+#include <cctype>
 #include <deque>
+#include <utility>
 
 namespace gaia::serve {
 namespace {
 
-constexpr std::size_t kReadBuffer = 64 * 1024;
-
-// One read buffer for every connection of the loop's thread: libuv hands it to a read
-// callback right after allocating it, and the parser copies what it keeps before the
-// callback returns. 10,000 idle keep-alive connections then cost no buffer each.
-thread_local char t_read_buffer[kReadBuffer];
-
 std::string lower(std::string s) {
     for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     return s;
-}
-
-// "HOST:PORT" or "[V6]:PORT" into a socket address; empty on success.
-std::string parse_address(const std::string& text, sockaddr_storage& out) {
-    std::string host, port_text;
-    if (!text.empty() && text.front() == '[') {
-        const auto close = text.find(']');
-        if (close == std::string::npos || close + 1 >= text.size() || text[close + 1] != ':') {
-            return "`" + text + "` is not [IPv6]:PORT";
-        }
-        host = text.substr(1, close - 1);
-        port_text = text.substr(close + 2);
-    } else {
-        const auto colon = text.rfind(':');
-        if (colon == std::string::npos) return "`" + text + "` has no :PORT";
-        host = text.substr(0, colon);
-        port_text = text.substr(colon + 1);
-    }
-    if (host == "localhost") host = "127.0.0.1";
-    char* end = nullptr;
-    const long port = std::strtol(port_text.c_str(), &end, 10);
-    if (port_text.empty() || *end != '\0' || port < 0 || port > 65535) return "`" + port_text + "` is not a port";
-    std::memset(&out, 0, sizeof out);
-    if (uv_ip4_addr(host.c_str(), static_cast<int>(port), reinterpret_cast<sockaddr_in*>(&out)) == 0) return {};
-    if (uv_ip6_addr(host.c_str(), static_cast<int>(port), reinterpret_cast<sockaddr_in6*>(&out)) == 0) return {};
-    return "`" + host + "` is not a numeric IPv4 or IPv6 address";
-}
-
-std::string peer_name(uv_tcp_t* tcp) {
-    sockaddr_storage addr{};
-    int len = sizeof addr;
-    if (uv_tcp_getpeername(tcp, reinterpret_cast<sockaddr*>(&addr), &len) != 0) return "?";
-    char host[64] = "?";
-    int port = 0;
-    if (addr.ss_family == AF_INET6) {
-        const auto* a = reinterpret_cast<const sockaddr_in6*>(&addr);
-        uv_ip6_name(a, host, sizeof host);
-        port = ntohs(a->sin6_port);
-        return "[" + std::string(host) + "]:" + std::to_string(port);
-    }
-    const auto* a = reinterpret_cast<const sockaddr_in*>(&addr);
-    uv_ip4_name(a, host, sizeof host);
-    port = ntohs(a->sin_port);
-    return std::string(host) + ":" + std::to_string(port);
 }
 
 }  // namespace
@@ -97,30 +48,18 @@ const char* status_text(int status) {
     }
 }
 
-struct HttpServer::Listener final : loop::HandleOwner<uv_tcp_t> {
-    explicit Listener(loop::Loop& loop, HttpServer* server) : server_(server) {
-        if (uv_tcp_init(loop.get(), &handle_) == 0) mark_initialized();
-    }
-    void on_close() noexcept override { server_ = nullptr; }
-    uv_tcp_t* tcp() noexcept { return &handle_; }
-    HttpServer* server_;
-};
-
 // One client connection: its socket, its parser, the requests parsed and not answered
 // yet (answered strictly in order), and one timer for the header and idle limits.
-class HttpServer::Connection final : public loop::HandleOwner<uv_tcp_t> {
+class HttpServer::Connection {
 public:
-    Connection(HttpServer& server) : server_(&server) {
-        if (uv_tcp_init(server.loop_.get(), &handle_) == 0) mark_initialized();
+    Connection(HttpServer& server, loop::HandlePtr<loop::Tcp> tcp)
+        : server_(&server), tcp_(std::move(tcp)), timer_(loop::Timer::create(server.loop_)) {
         http_parser_init(&parser_, HTTP_REQUEST);
         parser_.data = this;
-        timer_ = loop::Timer::create(server.loop_);
     }
 
-    uv_stream_t* stream() noexcept { return reinterpret_cast<uv_stream_t*>(&handle_); }
-
     void start() {
-        peer_ = peer_name(&handle_);
+        peer_ = tcp_->peer_name();
         arm_idle();
         update_reading();
     }
@@ -128,7 +67,7 @@ public:
     // Answers with a status of the server's own (a limit, a bad request) and closes —
     // after the answers to the requests that came before it, which were fine.
     void refuse(int status, const std::string& why) {
-        if (refused_) return;
+        if (refused_ || !server_) return;
         refused_ = true;
         update_reading();
         timer_->stop();
@@ -143,41 +82,19 @@ public:
         write(refusal_, false, true);
     }
 
+    // Closes the socket (no callback of it runs after this) and hands the connection to
+    // the server to delete on a later turn: shut() may come from inside its own callbacks.
     void shut() {
-        if (server_) {
-            server_->forget(this);
-            server_ = nullptr;
-        }
-        close();
+        if (!server_) return;
+        tcp_.reset();
+        timer_.reset();
+        std::exchange(server_, nullptr)->forget(this);
     }
 
 private:
-    void on_close() noexcept override {
-        timer_.reset();
-        if (server_) {
-            server_->forget(this);
-            server_ = nullptr;
-        }
-    }
-
-    static void on_uv_alloc(uv_handle_t*, std::size_t, uv_buf_t* buf) {
-        buf->base = t_read_buffer;
-        buf->len = sizeof t_read_buffer;
-    }
-
-    static void on_uv_read(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) {
-        auto* self = static_cast<Connection*>(s->data);
-        if (nread < 0) {
-            self->shut();  // the client went away (or reset): nothing to answer
-            return;
-        }
-        if (nread == 0 || !self->server_) return;
-        self->consume(buf->base, static_cast<std::size_t>(nread));
-    }
-
     // A request's first byte: its headers must all come within header_timeout.
     void begin_request() {
-        if (in_request_) return;
+        if (in_request_ || !server_) return;
         in_request_ = true;
         arm(server_->limits_.header_timeout, [this] { refuse(408, "the request's headers took too long"); });
     }
@@ -216,17 +133,19 @@ private:
         if (want == reading_) return;
         reading_ = want;
         if (!want) {
-            uv_read_stop(stream());
-        } else if (uv_read_start(stream(), on_uv_alloc, on_uv_read) != 0) {
-            shut();
+            tcp_->read_stop();
+            return;
         }
+        const int rc = tcp_->read_start([this](std::string_view data) { consume(data.data(), data.size()); },
+                                        [this](int) { shut(); });  // the client went away: nothing to answer
+        if (rc < 0) shut();
     }
 
     // The client has taken some of what was written: once it has read half of the
     // allowance, its waiting requests are answered and it is read again.
     void on_written() {
         if (!output_blocked_ || !server_) return;
-        if (uv_stream_get_write_queue_size(stream()) > server_->limits_.max_unsent_bytes / 2) {
+        if (tcp_->write_queue_size() > server_->limits_.max_unsent_bytes / 2) {
             arm(server_->limits_.send_timeout, [this] { shut(); });  // it reads, if slowly: not stalled
             return;
         }
@@ -383,28 +302,12 @@ private:
         if (close_after) out += "Connection: close\r\n";
         out += "\r\n";
         if (!head) out += response.body;
-        struct Write {
-            uv_write_t req;
-            std::string data;
-            Connection* connection;
-            bool close_after;
-        };
-        auto* w = new Write{{}, std::move(out), this, close_after};
-        w->req.data = w;
-        uv_buf_t buf = uv_buf_init(w->data.data(), static_cast<unsigned>(w->data.size()));
-        const int rc = uv_write(&w->req, stream(), &buf, 1, [](uv_write_t* req, int status) {
-            auto* done = static_cast<Write*>(req->data);
-            // A connection is closed only after its writes: its handle is still alive here.
-            if (status != 0 || done->close_after) done->connection->shut();
-            else done->connection->on_written();
-            delete done;
+        const int rc = tcp_->write(std::move(out), [this, close_after](int status) {
+            if (status != 0 || close_after) shut();
+            else on_written();
         });
-        if (rc != 0) {
-            delete w;
-            shut();
-            return;
-        }
-        if (!close_after && uv_stream_get_write_queue_size(stream()) > server_->limits_.max_unsent_bytes) {
+        if (rc != 0) return shut();
+        if (!close_after && tcp_->write_queue_size() > server_->limits_.max_unsent_bytes) {
             // The client is not reading what it asked for: hold its next answers (and its
             // reading) until it does, and drop it if it takes nothing for send_timeout.
             output_blocked_ = true;
@@ -412,9 +315,12 @@ private:
         }
     }
 
-    void arm(std::chrono::milliseconds after, std::function<void()> fn) { timer_->start(after, life_.guard(std::move(fn))); }
+    // Both are no-ops once shut: a callback may shut the connection before its caller arms.
+    void arm(std::chrono::milliseconds after, std::function<void()> fn) {
+        if (timer_) timer_->start(after, life_.guard(std::move(fn)));
+    }
     void arm_idle() {
-        arm(server_->limits_.idle_timeout, [this] { shut(); });
+        if (server_) arm(server_->limits_.idle_timeout, [this] { shut(); });
     }
 
     struct Pending {
@@ -422,9 +328,10 @@ private:
         bool keep_alive;
     };
 
-    HttpServer* server_;
-    http_parser parser_{};
+    HttpServer* server_;  // null once shut
+    loop::HandlePtr<loop::Tcp> tcp_;
     loop::HandlePtr<loop::Timer> timer_;
+    http_parser parser_{};
     std::string peer_;
     std::string url_, field_, value_;
     bool in_value_ = false;
@@ -450,41 +357,30 @@ HttpServer::HttpServer(loop::Loop& loop, ServerLimits limits, Handler handler)
 HttpServer::~HttpServer() { close(); }
 
 std::string HttpServer::listen(const std::string& address) {
-    sockaddr_storage addr{};
-    if (auto error = parse_address(address, addr); !error.empty()) return error;
-    listener_ = new Listener(loop_, this);
-    auto fail = [this](const char* what, int rc) {
-        listener_->close();
-        listener_ = nullptr;
-        return std::string(what) + ": " + uv_strerror(rc);
-    };
-    int rc = uv_tcp_bind(listener_->tcp(), reinterpret_cast<const sockaddr*>(&addr),
-                         addr.ss_family == AF_INET6 ? UV_TCP_IPV6ONLY : 0);
-    if (rc != 0) return fail("cannot bind", rc);
-    rc = uv_listen(reinterpret_cast<uv_stream_t*>(listener_->tcp()), 1024, [](uv_stream_t* s, int status) {
-        auto* l = static_cast<Listener*>(s->data);
-        if (l->server_) l->server_->on_uv_connection(status);
-    });
-    if (rc != 0) return fail("cannot listen", rc);
-    sockaddr_storage bound{};
-    int len = sizeof bound;
-    uv_tcp_getsockname(listener_->tcp(), reinterpret_cast<sockaddr*>(&bound), &len);
-    port_ = ntohs(bound.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port
-                                              : reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
+    std::string error;
+    const auto endpoint = text::parse_ip_endpoint(address, text::PortRule::required, &error);
+    if (!endpoint) return error;
+    const sockaddr_storage addr = endpoint->socket_address();
+    listener_ = loop::Tcp::create(loop_);
+    const int rc = listener_->listen(reinterpret_cast<const sockaddr&>(addr), 1024, [this](int status) { accept(status); });
+    if (rc < 0) {
+        listener_.reset();
+        return "cannot listen on " + address + ": " + uv_strerror(rc);
+    }
+    port_ = listener_->local_port();
     return {};
 }
 
-void HttpServer::on_uv_connection(int status) {
+void HttpServer::accept(int status) {
     if (status != 0) {
         spdlog::warn("serve: accept failed: {}", uv_strerror(status));
         return;
     }
-    auto* connection = new Connection(*this);
-    if (uv_accept(reinterpret_cast<uv_stream_t*>(listener_->tcp()), connection->stream()) != 0) {
-        connection->close();
-        return;
-    }
-    connections_.insert(connection);
+    auto tcp = loop::Tcp::create(loop_);
+    if (listener_->accept(*tcp) != 0) return;
+    auto owned = std::make_unique<Connection>(*this, std::move(tcp));
+    Connection* connection = owned.get();
+    connections_.emplace(connection, std::move(owned));
     if (connections_.size() > limits_.max_connections) {
         connection->refuse(503, "too many connections");
         return;
@@ -492,16 +388,16 @@ void HttpServer::on_uv_connection(int status) {
     connection->start();
 }
 
-void HttpServer::forget(Connection* connection) { connections_.erase(connection); }
+void HttpServer::forget(Connection* connection) {
+    auto it = connections_.find(connection);
+    if (it == connections_.end()) return;
+    loop_.defer_delete(std::move(it->second));
+    connections_.erase(it);
+}
 
 void HttpServer::close() {
-    if (listener_) {
-        listener_->close();
-        listener_ = nullptr;
-    }
-    auto open = connections_;
-    connections_.clear();
-    for (auto* c : open) c->shut();
+    listener_.reset();
+    while (!connections_.empty()) connections_.begin()->first->shut();
 }
 
 }  // namespace gaia::serve

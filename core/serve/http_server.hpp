@@ -8,14 +8,15 @@
 // Bad requests get 400 and the connection closes; the server goes on.
 
 #include "core/loop/loop.hpp"
+#include "core/loop/tcp.hpp"
 
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
-#include <set>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -77,16 +78,15 @@ public:
 
 private:
     friend class Connection;
-    void on_uv_connection(int status);
-    void forget(Connection* connection);
+    void accept(int status);
+    void forget(Connection* connection);  // deleted on a later turn
 
     loop::Loop& loop_;
     ServerLimits limits_;
     Handler handler_;
-    struct Listener;
-    Listener* listener_ = nullptr;  // owns its uv_tcp_t; freed in its close callback
+    loop::HandlePtr<loop::Tcp> listener_;
     int port_ = 0;
-    std::set<Connection*> connections_;
+    std::unordered_map<Connection*, std::unique_ptr<Connection>> connections_;
 };
 
 }  // namespace gaia::serve

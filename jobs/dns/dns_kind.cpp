@@ -1,12 +1,10 @@
 #include "jobs/dns/dns_kind.hpp"
 
+#include "core/jobfile/network_table.hpp"
 #include "core/text/regex.hpp"
 #include "jobs/dns/dns_config.hpp"
 #include "jobs/dns/dns_runtime.hpp"
 
-#include <arpa/inet.h>
-
-#include <algorithm>
 
 namespace gaia::jobs::dns {
 namespace {
@@ -19,31 +17,6 @@ std::optional<DnsCapture::Source> capture_source(std::string_view spec) {
     if (spec == "rcode") return DnsCapture::Source::rcode;
     if (spec == "latency") return DnsCapture::Source::latency;
     return std::nullopt;
-}
-
-// "127.0.0.1", "127.0.0.1:5353", "::1", "[::1]:5353": what c-ares takes as a server.
-bool valid_server(const std::string& text) {
-    std::string host = text, port;
-    bool has_port = false;
-    if (!text.empty() && text.front() == '[') {
-        const auto close = text.find(']');
-        if (close == std::string::npos) return false;
-        host = text.substr(1, close - 1);
-        const auto rest = text.substr(close + 1);
-        if (!rest.empty() && rest.front() != ':') return false;
-        has_port = !rest.empty();
-        if (has_port) port = rest.substr(1);
-    } else if (std::count(text.begin(), text.end(), ':') == 1) {
-        host = text.substr(0, text.find(':'));
-        port = text.substr(text.find(':') + 1);
-        has_port = true;
-    }
-    unsigned char buffer[sizeof(in6_addr)];
-    if (inet_pton(AF_INET, host.c_str(), buffer) != 1 && inet_pton(AF_INET6, host.c_str(), buffer) != 1) return false;
-    if (!has_port) return true;
-    if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos) return false;
-    const int p = std::stoi(port);
-    return p >= 1 && p <= 65535;
 }
 
 void compile_expect(const toml::table& expect, DnsJobConfig& config, CompileContext& ctx) {
@@ -113,7 +86,7 @@ std::shared_ptr<const jobfile::KindConfig> DnsKind::compile_job(const toml::tabl
     }
     if (const auto* n = job.get("server")) {
         if (auto text = ctx.static_text(*n, "server")) {
-            if (valid_server(*text)) config->server = *text;
+            if (auto address = jobfile::dns_server(*text)) config->server = *address;
             else ctx.error(*n, "`server` is an IP address with an optional port (\"127.0.0.1:5353\", \"[::1]:53\"), not `" + *text + "`");
         }
     }

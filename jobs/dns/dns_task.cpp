@@ -1,25 +1,20 @@
 #include "jobs/dns/dns_task.hpp"
 
 #include "core/text/printable.hpp"
+#include "core/text/seconds.hpp"
 #include "jobs/dns/dns_runtime.hpp"
 
 #include <ares.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <memory>
 
 namespace gaia::jobs::dns {
 namespace {
 
-constexpr int kClassIn = 1;
+using text::seconds_text;
 
-std::string seconds_text(double s) {
-    char text[32];
-    if (s < 1) std::snprintf(text, sizeof text, "%.0f ms", s * 1000);
-    else std::snprintf(text, sizeof text, "%.3g s", s);
-    return text;
-}
+constexpr int kClassIn = 1;
 
 // ["10.0.0.1", "10.0.0.2"], printable, for messages.
 std::string listed(const std::vector<Record>& answers) {

@@ -1,6 +1,6 @@
 #include "jobs/http/lean_engine.hpp"
 
-#include "core/loop/uv_error.hpp"
+#include "core/loop/tcp.hpp"
 
 #include <http_parser.h>
 
@@ -46,12 +46,6 @@ std::string wire_request(const HttpRequest& q, const Url& url) {
     return out;
 }
 
-// One read buffer for every connection: a read is parsed before the next one comes.
-std::array<char, 64 * 1024>& read_buffer() {
-    static thread_local std::array<char, 64 * 1024> buffer;
-    return buffer;
-}
-
 // libc's words for a socket error ("Connection reset by peer"), as libcurl prints them.
 std::string system_error(int uv_status) { return uv_status < 0 && uv_status > -4096 ? std::strerror(-uv_status) : uv_strerror(uv_status); }
 
@@ -86,29 +80,21 @@ struct LeanEngine::Transfer {
     std::unique_ptr<net::Gate> gate;  // the network's bandwidth budget
 };
 
-class LeanEngine::Connection final : public loop::HandleOwner<uv_tcp_t> {
+class LeanEngine::Connection {
 public:
-    static loop::HandlePtr<Connection> create(LeanEngine& engine, std::string key) {
-        loop::HandlePtr<Connection> c(new Connection(engine, std::move(key)));
-        loop::check_uv(uv_tcp_init(engine.loop_.get(), &c->handle_), "uv_tcp_init");
-        c->mark_initialized();
-        return c;
-    }
+    Connection(LeanEngine& engine, std::string key)
+        : engine_(&engine), key_(std::move(key)), tcp_(loop::Tcp::create(engine.loop_)) {}
 
     int connect(const sockaddr_storage& address) {
-        connect_req_.data = this;
-        return uv_tcp_connect(&connect_req_, &handle_, reinterpret_cast<const sockaddr*>(&address),
-                              [](uv_connect_t* req, int status) {
-                                  auto* self = static_cast<Connection*>(req->data);
-                                  if (status == UV_ECANCELED || self->closing()) return;
-                                  if (status == 0) uv_tcp_nodelay(&self->handle_, 1);
-                                  self->engine_->on_connected(self, status);
-                              });
+        return tcp_->connect(reinterpret_cast<const sockaddr&>(address), [this](int status) {
+            if (status == 0) tcp_->no_delay();
+            engine_->on_connected(this, status);
+        });
     }
 
     // Writes the transfer's request and reads its response.
     int send(Transfer* t) {
-        uv_ref(as_handle());  // busy: the loop runs until the response is in
+        tcp_->ref();  // busy: the loop runs until the response is in
         transfer_ = t;
         t->conn = this;
         http_parser_init(&parser_, HTTP_RESPONSE);
@@ -117,19 +103,15 @@ public:
         field_.clear();
         value_.clear();
         in_value_ = false;
-        out_ = t->wire;
-        uv_buf_t buf = uv_buf_init(out_.data(), static_cast<unsigned>(out_.size()));
-        write_req_.data = this;
-        int rc = uv_write(&write_req_, stream(), &buf, 1, [](uv_write_t* req, int status) {
-            auto* self = static_cast<Connection*>(req->data);
-            if (status < 0 && status != UV_ECANCELED && !self->closing()) self->engine_->on_connection_lost(self, status);
+        int rc = tcp_->write(t->wire, [this](int status) {
+            if (status < 0) engine_->on_connection_lost(this, status);
         });
-        if (rc == 0 && !reading_) {
-            rc = uv_read_start(stream(), on_uv_alloc, on_uv_read);
-            reading_ = rc == 0;
-        }
+        if (rc == 0 && !reading_) rc = start_reading();
         return rc;
     }
+
+    // Closes the socket: no callback of it comes after this.
+    void close() noexcept { tcp_.reset(); }
 
     const std::string& key() const noexcept { return key_; }
     Transfer* transfer() const noexcept { return transfer_; }
@@ -146,11 +128,10 @@ public:
     }
     // After a pause for the bandwidth budget.
     void resume_reading() {
-        if (closing() || reading_) return;
-        reading_ = uv_read_start(stream(), on_uv_alloc, on_uv_read) == 0;
+        if (tcp_ && !reading_) start_reading();
     }
     // Idle: it waits for the next request without keeping the loop (and gaia) running.
-    void idle() noexcept { uv_unref(as_handle()); }
+    void idle() noexcept { tcp_->unref(); }
     bool reused() const noexcept { return reused_; }
     bool keep_alive() const noexcept { return keep_alive_; }
     void mark_reused() noexcept { reused_ = true; }
@@ -169,59 +150,61 @@ public:
     }
 
 private:
-    Connection(LeanEngine& engine, std::string key) : engine_(&engine), key_(std::move(key)) {}
-    void on_close() noexcept override { engine_ = nullptr; }
-    uv_stream_t* stream() noexcept { return reinterpret_cast<uv_stream_t*>(&handle_); }
-
-    static void on_uv_alloc(uv_handle_t*, std::size_t, uv_buf_t* buf) {
-        *buf = uv_buf_init(read_buffer().data(), static_cast<unsigned>(read_buffer().size()));
+    int start_reading() {
+        const int rc = tcp_->read_start([this](std::string_view data) { on_data(data); },
+                                        [this](int status) { on_end(status == 0 ? UV_EOF : status); });
+        reading_ = rc == 0;
+        return rc;
     }
 
-    static void on_uv_read(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) {
-        auto* self = static_cast<Connection*>(static_cast<HandleOwner*>(s->data));
-        if (self->closing() || nread == 0) return;
-        LeanEngine& engine = *self->engine_;
-        if (self->transfer_ == nullptr) {
-            // Idle: the server closed it, or sent what nobody asked for. Either way it goes.
-            engine.drop(self);
+    void on_data(std::string_view data) {
+        LeanEngine& engine = *engine_;
+        if (transfer_ == nullptr) {
+            // Idle: the server sent what nobody asked for. The connection goes.
+            engine.drop(this);
             return;
         }
-        if (nread < 0) {
-            if (nread == UV_EOF && self->headers_done_) {
-                // A body that ends when the connection does (no length, not chunked).
-                http_parser_execute(&self->parser_, &settings(), nullptr, 0);
-            }
-            if (self->message_done_) {
-                self->keep_alive_ = false;
-                engine.on_response(self);
-            } else {
-                engine.on_connection_lost(self, static_cast<int>(nread));
-            }
-            return;
-        }
-        self->got_bytes_ = true;
-        const auto n = static_cast<std::size_t>(nread);
-        const std::size_t parsed = http_parser_execute(&self->parser_, &settings(), buf->base, n);
-        const auto err = HTTP_PARSER_ERRNO(&self->parser_);
-        net::Gate* gate = self->transfer_->gate.get();
-        if (gate) gate->consumed(n);
-        if (self->message_done_) {
-            if (parsed < n) self->keep_alive_ = false;  // bytes after the response: not to be trusted
-            engine.on_response(self);
+        got_bytes_ = true;
+        const std::size_t parsed = http_parser_execute(&parser_, &settings(), data.data(), data.size());
+        const auto err = HTTP_PARSER_ERRNO(&parser_);
+        net::Gate* gate = transfer_->gate.get();
+        if (gate) gate->consumed(data.size());
+        if (message_done_) {
+            if (parsed < data.size()) keep_alive_ = false;  // bytes after the response: not to be trusted
+            engine.on_response(this);
         } else if (err != HPE_OK) {
-            self->parse_error_ = parse_error_text(err, self->headers_done_);
-            engine.on_connection_lost(self, UV_EPROTO);
+            parse_error_ = parse_error_text(err, headers_done_);
+            engine.on_connection_lost(this, UV_EPROTO);
         } else if (gate && !gate->may_proceed()) {
             // The run's bandwidth is spent: stop reading until this transfer gets a grant.
-            uv_read_stop(s);
-            self->reading_ = false;
-            gate->wait([engine = &engine, id = self->transfer_->id] {
+            tcp_->read_stop();
+            reading_ = false;
+            gate->wait([engine = &engine, id = transfer_->id] {
                 auto it = engine->transfers_.find(id);
                 if (it != engine->transfers_.end() && it->second->conn) it->second->conn->resume_reading();
             });
         }
     }
 
+    // The server closed the connection (UV_EOF) or it failed.
+    void on_end(int status) {
+        reading_ = false;
+        LeanEngine& engine = *engine_;
+        if (transfer_ == nullptr) {
+            engine.drop(this);  // idle, and closed by the server: it goes
+            return;
+        }
+        if (status == UV_EOF && headers_done_) {
+            // A body that ends when the connection does (no length, not chunked).
+            http_parser_execute(&parser_, &settings(), nullptr, 0);
+        }
+        if (message_done_) {
+            keep_alive_ = false;
+            engine.on_response(this);
+        } else {
+            engine.on_connection_lost(this, status);
+        }
+    }
 
     static Connection& of(http_parser* p) { return *static_cast<Connection*>(p->data); }
 
@@ -289,6 +272,7 @@ private:
 
     LeanEngine* engine_;
     std::string key_;
+    loop::HandlePtr<loop::Tcp> tcp_;  // null once closed
     Transfer* transfer_ = nullptr;
     Transfer* connecting_ = nullptr;
     http_parser parser_{};
@@ -301,9 +285,6 @@ private:
     bool reused_ = false;
     bool reading_ = false;
     std::string parse_error_;
-    std::string out_;
-    uv_write_t write_req_{};
-    uv_connect_t connect_req_{};
 };
 
 LeanEngine::LeanEngine(loop::Loop& loop, net::Network* network) : loop_(loop), network_(network) {
@@ -335,10 +316,13 @@ void LeanEngine::close() {
     transfers_.clear();
     waiting_.clear();
     idle_.clear();
-    if (network_) {
-        for (std::size_t i = 0; i < connections_.size(); ++i) network_->connection_closed();
+    for (auto& [raw, connection] : connections_) {
+        connection->close();
+        if (network_) network_->connection_closed();
+        // close() may come from a callback of this very connection (a transfer's `done`).
+        loop_.defer_delete(std::move(connection));
     }
-    connections_.clear();  // closes every handle
+    connections_.clear();
     per_host_.clear();
 }
 
@@ -454,7 +438,7 @@ void LeanEngine::dispatch(Transfer* t) {
                       ": Couldn't connect to server (" + system_error(t->connect_error) + ")");
         return;
     }
-    auto c = Connection::create(*this, key);
+    auto c = std::make_unique<Connection>(*this, key);
     Connection* raw = c.get();
     connections_.emplace(raw, std::move(c));
     ++per_host_[key];
@@ -575,7 +559,12 @@ void LeanEngine::drop(Connection* c) {
         list.erase(std::remove(list.begin(), list.end(), c), list.end());
     }
     if (auto n = per_host_.find(c->key()); n != per_host_.end() && --n->second == 0) per_host_.erase(n);
-    if (connections_.erase(c) != 0 && network_) network_->connection_closed();  // closes the handle
+    if (auto it = connections_.find(c); it != connections_.end()) {
+        c->close();
+        if (network_) network_->connection_closed();
+        loop_.defer_delete(std::move(it->second));  // drop() comes from inside its callbacks
+        connections_.erase(it);
+    }
     wake_waiting();
 }
 

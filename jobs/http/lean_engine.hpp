@@ -6,7 +6,6 @@
 // everything else (TLS, HTTP/2, proxies, credentials in the URL, files, content codings)
 // through libcurl. handles() says which.
 
-#include "core/loop/handle.hpp"
 #include "core/loop/loop.hpp"
 #include "core/loop/timer.hpp"
 #include "core/net/network.hpp"
@@ -67,7 +66,7 @@ private:
     std::deque<std::uint64_t> waiting_;                         // transfers at a limit
     bool wake_posted_ = false;
     std::unordered_map<std::uint64_t, std::unique_ptr<Transfer>> transfers_;
-    std::unordered_map<Connection*, loop::HandlePtr<Connection>> connections_;
+    std::unordered_map<Connection*, std::unique_ptr<Connection>> connections_;  // deleted a turn after drop()
     std::map<std::string, std::vector<Connection*>> idle_;  // by "host:port"
     std::uint64_t next_id_ = 1;
     bool closed_ = false;

@@ -5,6 +5,7 @@
 
 #include "core/loop/loop.hpp"
 #include "core/loop/tcp.hpp"
+#include "core/text/ip_endpoint.hpp"
 
 #include <functional>
 #include <memory>
@@ -14,8 +15,7 @@
 namespace gaia::jobs::process {
 
 struct ProbeTarget {
-    std::string host;  // numeric IPv4 or IPv6, or localhost
-    int port = 0;
+    text::IpEndpoint endpoint;  // with its port
     std::string path;  // http only; empty for tcp
     bool http = false;
 };

@@ -3,6 +3,7 @@
 #include "core/net/network.hpp"
 #include "core/text/printable.hpp"
 #include "core/text/regex.hpp"
+#include "core/text/seconds.hpp"
 #include "jobs/tcp/tcp_runtime.hpp"
 
 #include <arpa/inet.h>
@@ -15,12 +16,7 @@
 namespace gaia::jobs::tcp {
 namespace {
 
-std::string seconds_text(double s) {
-    char text[32];
-    if (s < 1) std::snprintf(text, sizeof text, "%.0f ms", s * 1000);
-    else std::snprintf(text, sizeof text, "%.3g s", s);
-    return text;
-}
+using text::seconds_text;
 
 // What was read, for a message: printable, and cut to a length a line can hold.
 std::string excerpt(const std::string& data) {
@@ -181,17 +177,25 @@ void TcpTask::flush_tls() {
 
 // Connected (and through the handshake): send, then read or be done.
 void TcpTask::established() {
-    if (!send_.empty()) {
-        phase_ = Phase::sending;
-        if (tls_) {
-            if (!tls_->write(send_)) return fail("TLS with " + where() + ": " + tls_->error());
-            flush_tls();
-        } else if (int rc = connection_->write(send_); rc < 0) {
-            return fail("sending to " + where() + ": " + uv_strerror(rc));
-        }
+    if (send_.empty()) {
+        if (!config_.reads()) return succeed();
+        phase_ = Phase::reading;
+        return;
     }
-    if (!config_.reads()) return succeed();
-    phase_ = Phase::reading;
+    phase_ = Phase::sending;
+    std::string bytes = send_;
+    if (tls_) {
+        if (!tls_->write(send_)) return fail("TLS with " + where() + ": " + tls_->error());
+        bytes = tls_->take_output();
+    }
+    // With nothing to read, the job is done once the kernel has taken the last byte, not
+    // when the write is queued: closing the connection earlier would cut a large send.
+    const int rc = connection_->write(std::move(bytes), lifetime_.guard([this](int status) {
+        if (status < 0) return fail("sending to " + where() + ": " + uv_strerror(status));
+        if (!config_.reads()) succeed();
+    }));
+    if (rc < 0) return fail("sending to " + where() + ": " + uv_strerror(rc));
+    if (config_.reads()) phase_ = Phase::reading;
 }
 
 void TcpTask::on_plaintext(std::string_view data) {

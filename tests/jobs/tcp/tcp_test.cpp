@@ -11,9 +11,11 @@
 #include <nlohmann/json.hpp>
 
 
+#include <chrono>
 #include <ctime>
 #include <stdexcept>
 #include <string>
+#include <thread>
 
 using namespace gaia::test;
 
@@ -163,6 +165,36 @@ TEST_CASE("tcp: refused ports, names that do not exist, silent and greeting serv
     CHECK(ran.out.err.find("job tls_to_plain failed") != std::string::npos);
     CHECK(ran.out.err.find("TLS handshake with 127.0.0.1:" + std::to_string(nginx.http_port())) != std::string::npos);
     CHECK(ran.metrics.find("gaia_tcp_connections_active 0") != std::string::npos);
+}
+
+TEST_CASE("tcp: a send with nothing to read is whole before the job passes, even to a server slow to read") {
+    TempDir dir;
+    const auto count_file = (dir.path() / "received").string();
+    // Takes its time before reading, then counts what the connection brought. The probe
+    // connection of start_loopback_server is counted too (0 bytes), before gaia's.
+    const int port = free_port();
+    const auto counter = start_loopback_server(
+        {"python3", "-c",
+         "import socket,sys,time\ns=socket.socket()\ns.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\n"
+         "s.bind(('127.0.0.1',int(sys.argv[1])))\ns.listen(16)\nwhile True:\n c,_=s.accept()\n time.sleep(0.5)\n n=0\n"
+         " while True:\n  b=c.recv(1<<20)\n  if not b: break\n  n+=len(b)\n"
+         " open(sys.argv[2]+'.tmp','w').write(str(n))\n __import__('os').replace(sys.argv[2]+'.tmp',sys.argv[2])\n c.close()\n",
+         std::to_string(port), count_file},
+        port);
+    // More than loopback's socket buffers hold: queued is not sent.
+    const std::size_t size = 24u << 20;
+    auto ran = run_jobs("[jobs.upload]\nkind = \"tcp\"\nhost = \"127.0.0.1\"\nport = " + std::to_string(port) +
+                        "\nsend = \"" + std::string(size, 'x') + "\"\n");
+    std::string received;
+    for (int i = 0; i < 100 && received != std::to_string(size); ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        received = read_file(count_file);
+    }
+    stop_loopback_server(counter);
+    INFO(ran.out.err);
+    CHECK(ran.out.exit_code == 0);
+    CHECK(job(ran.report, "upload")["status"] == "passed");
+    CHECK(received == std::to_string(size));
 }
 
 TEST_CASE("tcp: job-file mistakes are errors with their place") {
