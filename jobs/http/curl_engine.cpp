@@ -172,6 +172,7 @@ void CurlEngine::finish(Transfer* t, CURLcode code) {
     }
     curl().easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &r.status);
     curl().easy_getinfo(t->easy, CURLINFO_TOTAL_TIME, &r.total_s);
+    r.url = t->request.url;
     long version = 0;
     curl().easy_getinfo(t->easy, CURLINFO_HTTP_VERSION, &version);
     switch (version) {
@@ -248,8 +249,6 @@ std::uint64_t CurlEngine::start(HttpRequest request, Done done) {
     if (!q.proxy.empty()) curl().easy_setopt(e, CURLOPT_PROXY, q.proxy.c_str());
     if (!q.ca_file.empty()) curl().easy_setopt(e, CURLOPT_CAINFO, q.ca_file.c_str());
     if (!q.accept_encoding.empty()) curl().easy_setopt(e, CURLOPT_ACCEPT_ENCODING, q.accept_encoding.c_str());
-    curl().easy_setopt(e, CURLOPT_FOLLOWLOCATION, q.follow_redirects ? 1L : 0L);
-    curl().easy_setopt(e, CURLOPT_MAXREDIRS, static_cast<long>(kMaxRedirects));
     curl().easy_setopt(e, CURLOPT_SSL_VERIFYPEER, q.insecure ? 0L : 1L);
     curl().easy_setopt(e, CURLOPT_SSL_VERIFYHOST, q.insecure ? 0L : 2L);
     if (q.timeout_ms > 0) curl().easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(q.timeout_ms));
@@ -363,7 +362,7 @@ std::size_t CurlEngine::on_curl_header(char* data, std::size_t size, std::size_t
     const std::string_view line(data, n);
     auto& headers = t->response.headers;
     if (line.rfind("HTTP/", 0) == 0) {
-        // A new response (after a redirect or a 100 Continue): only the last one counts.
+        // A new response (after a 100 Continue, or a proxy's CONNECT): only the last one counts.
         headers.clear();
         t->encoded = false;
         t->header_bytes = 0;

@@ -23,7 +23,7 @@ struct HeaderExpectation {
 };
 
 struct HttpCapture {
-    enum class Source { status, body, header, json, regex };
+    enum class Source { status, body, url, header, json, regex };
     std::string name;
     Source source = Source::status;
     std::string header;                       // header:NAME
@@ -43,6 +43,9 @@ struct HttpJobConfig final : jobfile::KindConfig {
     std::optional<jobfile::Template> save_body;                   // the response body goes here
     HttpVersion version = HttpVersion::any;
     bool follow_redirects = true;
+    // Authorization and Cookie headers go on to another origin too (libcurl's
+    // --location-trusted); by default they stay with the first one.
+    bool trust_redirect_auth = false;
     bool insecure = false;
 
     // expect.status: a list of accepted codes and classes ("2xx" is 200..299).

@@ -3,6 +3,9 @@
 // (CurlEngine: TLS, HTTP/2, proxies, streaming to and from files) or the lean HTTP/1.1
 // engine for plain http:// (LeanEngine). One request and one response type, and one
 // conformance test suite (tests/jobs/http/engine_conformance_test.cpp) run against each.
+// An engine makes one exchange: a redirect is a response like any other, and the task
+// follows it (jobs/http/redirect.hpp), through the pool's limits and DNS cache, on
+// whichever engine the next URL needs.
 
 #include "core/loop/atomic_writer.hpp"
 #include "jobs/http/body_file.hpp"
@@ -23,7 +26,6 @@ namespace gaia::jobs::http {
 
 // Bounds both engines keep, so that they behave the same.
 inline constexpr std::size_t kMaxResponseHeaders = 256;  // kept for expectations and captures
-inline constexpr int kMaxRedirects = 20;
 
 // Header names compare without case.
 inline bool iequals(std::string_view a, std::string_view b) {
@@ -42,7 +44,6 @@ struct HttpRequest {
     std::shared_ptr<BodyFile> body_file;             // streamed instead of `body`, already open
     std::shared_ptr<loop::AtomicWriter> save_to;     // the response body also streams here
     HttpVersion version = HttpVersion::any;
-    bool follow_redirects = true;
     bool insecure = false;               // TLS verification stays on unless asked
     std::uint64_t timeout_ms = 0;        // 0: none (the scheduler's attempt timeout still applies)
     std::size_t body_cap = 1u << 20;     // response bytes kept in memory
@@ -60,6 +61,7 @@ struct HttpRequest {
 
 struct HttpResponse {
     std::string error;                   // empty when the transfer completed
+    std::string url;                     // the request's URL: what answered
     long status = 0;
     std::vector<std::pair<std::string, std::string>> headers;  // of the final response
     std::string body;                    // at most body_cap bytes
@@ -67,6 +69,14 @@ struct HttpResponse {
     std::uint64_t bytes_received = 0;
     double total_s = 0;
     std::string http_version;            // of the final response: "1.1", "2"
+
+    // The first header of that name (any case), or null.
+    const std::string* header(std::string_view name) const {
+        for (const auto& [key, value] : headers) {
+            if (iequals(key, name)) return &value;
+        }
+        return nullptr;
+    }
 };
 
 class HttpEngine {

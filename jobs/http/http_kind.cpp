@@ -132,6 +132,7 @@ void compile_captures(const toml::table& capture, HttpJobConfig& config) {
         std::string error;
         if (text == "status") c.source = HttpCapture::Source::status;
         else if (text == "body") c.source = HttpCapture::Source::body;
+        else if (text == "url") c.source = HttpCapture::Source::url;
         else if (text.rfind("header:", 0) == 0) {
             c.source = HttpCapture::Source::header;
             c.header = text.substr(7);
@@ -152,8 +153,8 @@ const jobfile::KindSchema& HttpKind::schema() const {
     static const jobfile::KindSchema schema{
         "http",
         "api",
-        {"method", "url", "headers", "query", "body", "json", "form", "body_file", "follow_redirects", "http_version",
-         "save_body", "insecure"},
+        {"method", "url", "headers", "query", "body", "json", "form", "body_file", "follow_redirects",
+         "trust_redirect_auth", "http_version", "save_body", "insecure"},
         {"status", "headers", "body_contains", "body_matches", "json", "max_latency"},
         {"max_clients", "timeout", "max_body", "rate", "burst", "circuit_breaker", "hosts"},
         {{"success_rate", jobfile::SloKey::Unit::ratio, 0.99},
@@ -165,7 +166,7 @@ const jobfile::KindSchema& HttpKind::schema() const {
 }
 
 std::optional<std::string> HttpKind::check_capture(std::string_view spec) const {
-    if (spec == "status" || spec == "body") return std::nullopt;
+    if (spec == "status" || spec == "body" || spec == "url") return std::nullopt;
     if (spec.rfind("header:", 0) == 0) {
         if (spec.size() == 7) return std::string("`header:` needs a header name");
         return std::nullopt;
@@ -179,7 +180,7 @@ std::optional<std::string> HttpKind::check_capture(std::string_view spec) const 
         if (!text::compile_regex(spec.substr(6), false, &error)) return error;
         return std::nullopt;
     }
-    return "an http capture is \"status\", \"body\", \"header:NAME\", \"json:$.path\" or \"regex:PATTERN\", not \"" +
+    return "an http capture is \"status\", \"body\", \"url\", \"header:NAME\", \"json:$.path\" or \"regex:PATTERN\", not \"" +
            std::string(spec) + "\"";
 }
 
@@ -221,6 +222,9 @@ std::shared_ptr<const jobfile::KindConfig> HttpKind::compile_job(const toml::tab
         }
     }
     if (const auto* n = job.get("follow_redirects")) config->follow_redirects = ctx.boolean(*n, "follow_redirects").value_or(true);
+    if (const auto* n = job.get("trust_redirect_auth")) {
+        config->trust_redirect_auth = ctx.boolean(*n, "trust_redirect_auth").value_or(false);
+    }
     if (const auto* n = job.get("insecure")) config->insecure = ctx.boolean(*n, "insecure").value_or(false);
 
     if (const auto* expect = job.get("expect"); expect && expect->is_table()) {

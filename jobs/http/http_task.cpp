@@ -3,9 +3,12 @@
 #include "core/jobfile/template.hpp"
 
 #include "jobs/http/api_pool.hpp"
+#include "jobs/http/redirect.hpp"
 #include "jobs/http/response_check.hpp"
 #include "jobs/http/retry_after.hpp"
 #include "jobs/http/url.hpp"
+
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cctype>
@@ -107,7 +110,6 @@ bool HttpTask::render(HttpRequest& request) {
     host_ = host_of(url_);
     request.method = method_;
     request.url = url_;
-    request.follow_redirects = config_.follow_redirects;
     request.insecure = config_.insecure;
     request.version = config_.version;
     request.body_cap = pool_.config().body_cap;
@@ -157,7 +159,9 @@ void HttpTask::send(HttpRequest request) {
 }
 
 void HttpTask::transfer(HttpRequest request) {
-    if (ctx_->start_deadline) ctx_->start_deadline();
+    // The attempt's timeout counts from its first hop's admission, not from each hop's.
+    if (!deadline_started_ && ctx_->start_deadline) ctx_->start_deadline();
+    deadline_started_ = true;
     const auto& net = pool_.network().settings();
     request.insecure = request.insecure || net.insecure;
     request.proxy = net.proxy;
@@ -201,6 +205,7 @@ void HttpTask::launch(HttpRequest request) {
         return;
     }
     started_ns_ = pool_.env().clock->monotonic_ns();
+    if (first_started_ns_ == 0) first_started_ns_ = started_ns_;
     running_ = true;
     pool_.on_started();
     transfer_ = engine_->start(std::move(request), [this](HttpResponse response) { on_response(std::move(response)); });
@@ -213,8 +218,14 @@ void HttpTask::on_response(HttpResponse response) {
     // For the host's circuit breaker: the host failed, not our expectations of it.
     ticket_.release(response.error.empty() && response.status < 500);
     pool_.network().transfer_finished(!response.error.empty());
+    if (follow(response)) return;
+    if (!redirects_.empty()) {
+        // As libcurl's total time: from the first request to the last response.
+        response.total_s = static_cast<double>(pool_.env().clock->monotonic_ns() - first_started_ns_) / 1e9;
+    }
     auto result = outcome(response);
     result.details["engine"] = engine_->name();
+    if (!redirects_.empty()) result.details["redirects"] = redirects_;
     if (!save_to_) return complete(std::move(result));
     if (result.status != run::TaskStatus::passed) {
         // A failed attempt leaves the target as it was: no error page in place of the file.
@@ -234,6 +245,60 @@ void HttpTask::on_response(HttpResponse response) {
         }
         complete(std::move(result));
     }));
+}
+
+// A redirect goes on as a new request of the same attempt: admitted to its own host,
+// resolved through the DNS cache, sent by the engine its scheme needs.
+bool HttpTask::follow(const HttpResponse& response) {
+    if (!config_.follow_redirects || !response.error.empty() || !is_redirect(response.status)) return false;
+    const auto* location = response.header("Location");
+    if (location == nullptr) return false;  // a 3xx without a target is the answer
+    auto give_up = [this](std::string error) {
+        if (save_to_) {
+            save_to_->abort();
+            save_to_.reset();
+        }
+        run::TaskOutcome o;
+        o.error = std::move(error);
+        if (!redirects_.empty()) o.details["redirects"] = redirects_;
+        complete(std::move(o));
+    };
+    if (redirects_.size() == kMaxRedirects) {
+        give_up("Maximum (" + std::to_string(kMaxRedirects) + ") redirects followed");
+        return true;
+    }
+    std::string error;
+    auto hop = next_hop(url_, method_, response.status, *location, &error);
+    if (!hop) {
+        give_up(std::move(error));
+        return true;
+    }
+    redirects_.push_back({{"status", response.status}, {"url", url_}, {"location", hop->url}});
+    if (hop->downgrade) {
+        spdlog::warn("job {}: following a redirect from https to plain http: {} → {}", ctx_->job.name,
+                     pool_.env().redactor.scrub(url_), pool_.env().redactor.scrub(hop->url));
+    }
+    if (save_to_) {
+        // The redirect's own body is not the body the job saves.
+        save_to_->abort();
+        save_to_.reset();
+    }
+    HttpRequest request;
+    if (!render(request)) return true;  // it rendered once; it fails the same way only if a file changed
+    url_ = hop->url;
+    host_ = host_of(url_);
+    method_ = hop->method;
+    request.url = url_;
+    request.method = method_;
+    if (hop->other_origin && !config_.trust_redirect_auth) drop_credentials(request.headers);
+    if (hop->drop_body) {
+        request.body.clear();
+    } else if (config_.body_file) {
+        open_body_file(std::move(request));  // a 307 or 308 sends the file again, from its start
+        return true;
+    }
+    send(std::move(request));
+    return true;
 }
 
 void HttpTask::cancel() {

@@ -27,6 +27,7 @@ private:
     void transfer(HttpRequest request);   // resolves the host through the coordinator
     void launch(HttpRequest request);     // hands the request to an engine
     void on_response(HttpResponse response);
+    bool follow(const HttpResponse& response);  // true when it took the redirect on
     void complete(run::TaskOutcome outcome);
     void fail_soon(std::string error, bool retryable = false);
     run::TaskOutcome outcome(const HttpResponse& response);
@@ -44,7 +45,10 @@ private:
     bool cancelled_ = false;
     std::string method_, url_, host_, save_path_;
     std::shared_ptr<loop::AtomicWriter> save_to_;
-    std::uint64_t started_ns_ = 0;
+    std::uint64_t started_ns_ = 0;        // of the hop in flight
+    std::uint64_t first_started_ns_ = 0;  // of the first hop: the response's latency counts from it
+    bool deadline_started_ = false;
+    nlohmann::json redirects_;  // the hops followed, for the report (null, not an allocated array, until one)
     // Every callback handed out is guarded: a task that is gone is not called.
     loop::Lifetime life_;
 };

@@ -72,7 +72,6 @@ struct LeanEngine::Transfer {
     Connection* conn = nullptr;
     loop::HandlePtr<loop::Timer> timer;
     std::uint64_t started_ns = 0;
-    int redirects = 0;
     bool retried = false;  // once, on a fresh connection, when a reused one was stale
     std::vector<sockaddr_storage> addresses;
     std::size_t next_address = 0;
@@ -470,37 +469,6 @@ void LeanEngine::on_response(Connection* c) {
     c->mark_reused();
     if (c->keep_alive()) park(c);
     else drop(c);
-    const auto& r = t->response;
-    const bool redirect = r.status == 301 || r.status == 302 || r.status == 303 || r.status == 307 || r.status == 308;
-    if (t->request.follow_redirects && redirect) {
-        const auto location = std::find_if(r.headers.begin(), r.headers.end(),
-                                           [](const auto& h) { return iequals(h.first, "Location"); });
-        if (location != r.headers.end()) {
-            if (t->redirects == kMaxRedirects) {
-                finish(t, "Maximum (" + std::to_string(kMaxRedirects) + ") redirects followed");
-                return;
-            }
-            const auto next = parse_url(resolve_location(t->url, location->second));
-            if (!next || next->scheme != "http") {
-                finish(t, "a redirect to " + location->second + " leaves plain http://, which the lean engine does not follow");
-                return;
-            }
-            // As libcurl and browsers do: 303, and 301/302 after a POST, become a GET.
-            if (r.status == 303 || ((r.status == 301 || r.status == 302) && t->request.method == "POST")) {
-                if (t->request.method != "HEAD") t->request.method = "GET";
-                t->request.body.clear();
-            }
-            ++t->redirects;
-            t->url = *next;
-            t->wire = wire_request(t->request, t->url);
-            t->addresses.clear();
-            t->next_address = 0;
-            t->retried = false;
-            t->response = HttpResponse{};
-            dispatch(t);
-            return;
-        }
-    }
     complete(t);
 }
 
@@ -539,6 +507,7 @@ void LeanEngine::complete(Transfer* t) {
     owned->gate.reset();  // out of the bandwidth queue now, not when deleted
     if (owned->timer) owned->timer->stop();
     owned->response.total_s = static_cast<double>(loop::Loop::hrtime_ns() - owned->started_ns) / 1e9;
+    owned->response.url = owned->request.url;
     auto done = std::move(owned->done);
     HttpResponse response = std::move(owned->response);
     // Possibly inside the transfer's own timer callback: it goes a turn later.

@@ -10,13 +10,6 @@
 namespace gaia::jobs::http {
 namespace {
 
-const std::string* find_header(const HttpResponse& r, std::string_view name) {
-    for (const auto& [k, v] : r.headers) {
-        if (iequals(k, name)) return &v;
-    }
-    return nullptr;
-}
-
 // A short, one-line excerpt of a body: error pages explain themselves.
 std::string one_line_excerpt(const std::string& body) {
     std::string excerpt;
@@ -101,13 +94,14 @@ void ResponseCheck::capture() {
     for (const auto& c : config_.captures) {
         switch (c.source) {
         case HttpCapture::Source::status: o_.captures[c.name] = r_.status; break;
+        case HttpCapture::Source::url: o_.captures[c.name] = r_.url; break;
         case HttpCapture::Source::body:
             // A capture is all of the body or an error: never its first max_body bytes.
             if (r_.body_truncated) fail("capture `" + c.name + "`: " + too_big_);
             else o_.captures[c.name] = r_.body;
             break;
         case HttpCapture::Source::header:
-            if (const auto* v = find_header(r_, c.header)) o_.captures[c.name] = *v;
+            if (const auto* v = r_.header(c.header)) o_.captures[c.name] = *v;
             else fail("capture `" + c.name + "`: no header `" + c.header + "` in the response");
             break;
         case HttpCapture::Source::json: {
@@ -148,7 +142,7 @@ void ResponseCheck::check_status() {
     o_.status = run::TaskStatus::failed;
     o_.error = message;  // the status explains the rest: it goes first
     if (r_.status == 429 || r_.status == 503) {
-        if (const auto* after = find_header(r_, "Retry-After")) {
+        if (const auto* after = r_.header("Retry-After")) {
             o_.retry_after_s = parse_retry_after(*after, now_);
             if (o_.retry_after_s) o_.details["retry_after_s"] = *o_.retry_after_s;
         }
@@ -158,7 +152,7 @@ void ResponseCheck::check_status() {
 void ResponseCheck::check_headers_and_body() {
     try {
         for (const auto& h : config_.expect_headers) {
-            const auto* v = find_header(r_, h.name);
+            const auto* v = r_.header(h.name);
             if (!v) fail("no header `" + h.name + "` in the response");
             else if (h.regex && !RE2::PartialMatch(*v, *h.regex)) fail("header `" + h.name + "` does not match /" + h.regex->pattern() + "/");
             else if (!h.regex) {

@@ -15,6 +15,16 @@ std::string lower(std::string_view s) {
     return out;
 }
 
+// "http:", "mailto:", "javascript:" — RFC 3986's scheme, before any '/', '?' or '#': an
+// absolute reference, whatever follows.
+bool has_scheme(std::string_view reference) {
+    const auto colon = reference.find(':');
+    if (colon == std::string_view::npos || colon == 0 || !std::isalpha(static_cast<unsigned char>(reference[0]))) return false;
+    return std::all_of(reference.begin(), reference.begin() + static_cast<std::ptrdiff_t>(colon), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '.';
+    });
+}
+
 }  // namespace
 
 std::string Url::authority() const {
@@ -67,7 +77,7 @@ std::optional<Url> parse_url(std::string_view text) {
 }
 
 std::string resolve_location(const Url& base, std::string_view location) {
-    if (location.find("://") != std::string_view::npos) return std::string(location);
+    if (has_scheme(location)) return std::string(location);
     if (location.rfind("//", 0) == 0) return base.scheme + ":" + std::string(location);
     const std::string origin = base.scheme + "://" + base.authority();
     if (!location.empty() && location.front() == '/') return origin + std::string(location);

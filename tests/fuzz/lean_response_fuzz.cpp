@@ -112,7 +112,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     auto engine = std::make_unique<jobs::http::LeanEngine>(listener->loop);
     jobs::http::HttpRequest request;
     request.url = "http://127.0.0.1:" + std::to_string(listener->port) + "/fuzz";
-    request.follow_redirects = false;
     request.timeout_ms = 500;
     request.body_cap = 4096;
     bool done = false;

@@ -29,7 +29,13 @@ NginxServer::NginxServer() : http_port_(free_port()), https_port_(free_port()) {
                                 "  server {\n    listen 127.0.0.1:" + std::to_string(http_port_) + ";\n"
                                 "    listen 127.0.0.1:" + std::to_string(https_port_) + " ssl http2;\n"
                                 "    ssl_certificate " + d + "/cert.pem;\n    ssl_certificate_key " + d + "/key.pem;\n"
-                                "    root " + d + "/www;\n  }\n}\n");
+                                "    root " + d + "/www;\n"
+                                // Redirects anywhere, and what a request carried, for the redirect tests.
+                                "    location = /redirect-to { return 302 $arg_url; }\n"
+                                "    location = /redirect-307 { return 307 $arg_url; }\n"
+                                "    location = /echo { default_type text/plain; return 200 \"host=$host "
+                                "auth=[$http_authorization] cookie=[$http_cookie] method=$request_method\\n\"; }\n"
+                                "  }\n}\n");
     pid_ = start_loopback_server({"nginx", "-p", d, "-e", d + "/error.log", "-c", d + "/nginx.conf"}, http_port_);
 }
 

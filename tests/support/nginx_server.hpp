@@ -12,7 +12,9 @@ namespace gaia::test {
 
 class NginxServer {
 public:
-    NginxServer();  // serves hello.txt, data.json, 2mib.bin and 10mib.bin
+    // Serves hello.txt, data.json, 2mib.bin and 10mib.bin; /redirect-to?url=U answers 302 to
+    // U, /redirect-307?url=U 307; /echo tells the Host, Authorization, Cookie and method it got.
+    NginxServer();
     ~NginxServer();
     NginxServer(const NginxServer&) = delete;
     NginxServer& operator=(const NginxServer&) = delete;
