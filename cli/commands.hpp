@@ -23,6 +23,7 @@ struct GlobalOptions {
     std::string log_format = "text";
     std::string color = "auto";
     std::vector<std::string> vars;  // NAME=VALUE
+    std::vector<std::string> env_files;
 };
 
 // A problem with how gaia was called: exit status 2.

@@ -43,6 +43,9 @@ int main(int argc, char** argv) {
     app.add_option("--color", globals.color, "Colour: auto, always, never (NO_COLOR is honoured)")
         ->check(CLI::IsMember({"auto", "always", "never"}));
     app.add_option("--var", globals.vars, "Set or override a [vars] entry: NAME=VALUE (repeatable)")->allow_extra_args(false);
+    app.add_option("--env-file", globals.env_files,
+                   "Read KEY=VALUE lines into the environment (unset variables only); the values are secrets (repeatable)")
+        ->allow_extra_args(false);
 
     Action action;
     add_run_command(app, globals, action);

@@ -219,7 +219,7 @@ int RunSession::exit_status(bool any_failed, bool reports_ok) const {
 }
 
 int RunSession::execute() {
-    redactor_.add_env(set_.secret_env);
+    add_secret_env(redactor_, set_.secret_env);
     auto options = run_options();
 
     const bool tty = ::isatty(STDERR_FILENO) == 1;

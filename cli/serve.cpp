@@ -111,7 +111,7 @@ void ServeSession::reload() {
         spdlog::error("reload failed: the jobs loaded before keep running (see the errors above)");
         return;
     }
-    redactor_.add_env(set->secret_env);
+    add_secret_env(redactor_, set->secret_env);
     const auto jobs = set->jobs.size();
     runner_->load(std::move(set));
     reloads_->with({"success"}).inc();
@@ -180,7 +180,7 @@ int ServeSession::execute() {
     }
     auto set = load();
     if (!set) return kUsage;
-    redactor_.add_env(set->secret_env);
+    add_secret_env(redactor_, set->secret_env);
     size_thread_pool(*set);
     raise_open_file_limit();
 

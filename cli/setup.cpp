@@ -107,11 +107,25 @@ std::unique_ptr<jobfile::JobSet> load_files(const GlobalOptions& globals, const 
     jobfile::LoadOptions options;
     options.files = files;
     options.vars = parse_vars(globals.vars);
+    options.env_files = globals.env_files;
     options.require_env = require_env;
     for (const auto* kind : jobs::all_kinds()) options.kinds.push_back(kind);
     auto set = jobfile::load_job_files(options, diags);
     diags.print(std::cerr, use_color(globals, 2));
     return set;
+}
+
+void add_secret_env(text::Redactor& redactor, const std::vector<std::string>& names) {
+    for (const auto& name : names) {
+        const char* value = std::getenv(name.c_str());
+        if (value == nullptr || *value == '\0') continue;
+        redactor.add_secret(value);
+        if (text::Redactor::is_short(value)) {
+            spdlog::warn("the value of {} is shorter than {} characters: it is masked only where it stands alone, not "
+                         "inside other words",
+                         name, text::Redactor::kMinSubstringSecret);
+        }
+    }
 }
 
 void close_loop(loop::Loop& loop) {

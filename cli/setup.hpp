@@ -5,6 +5,7 @@
 #include "core/jobfile/diagnostics.hpp"
 #include "core/jobfile/loader.hpp"
 #include "core/loop/loop.hpp"
+#include "core/text/redactor.hpp"
 
 #include <memory>
 
@@ -20,6 +21,10 @@ std::vector<std::pair<std::string, std::string>> parse_vars(const std::vector<st
 // Loads and checks the files; prints every diagnostic to stderr. Null when invalid.
 std::unique_ptr<jobfile::JobSet> load_files(const GlobalOptions& globals, const std::vector<std::string>& files,
                                             bool require_env, jobfile::Diagnostics& diags);
+
+// Masks the values of the env.* variables the jobs read and of env files, and warns, by
+// name, about a value too short to mask inside other words (text::Redactor).
+void add_secret_env(text::Redactor& redactor, const std::vector<std::string>& names);
 
 // libuv starts its thread pool once, at its first use, with UV_THREADPOOL_SIZE threads
 // (4 by default): called before the loop exists, it matches [file].concurrency so that

@@ -6,7 +6,7 @@ _gaia() {
     _init_completion || return
 
     local commands="run validate plan serve top version"
-    local common="-v --verbose -q --quiet --log-format --color --var --help"
+    local common="-v --verbose -q --quiet --log-format --color --var --env-file --help"
     local command="" i
     for ((i = 1; i < cword; i++)); do
         case "${words[i]}" in
@@ -18,7 +18,7 @@ _gaia() {
         --log-format) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
         --color) COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
         --progress) COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
-        --report-json|--report-junit|--metrics-file|--token-file) _filedir; return ;;
+        --report-json|--report-junit|--metrics-file|--token-file|--env-file) _filedir; return ;;
         --var|--only|--concurrency|--timeout|--shard|--listen|--drain-timeout|--url|--interval) return ;;
     esac
 

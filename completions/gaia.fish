@@ -16,6 +16,7 @@ complete -c gaia -s q -l quiet -d 'Only warnings and errors'
 complete -c gaia -l log-format -x -a 'text json' -d 'Log line format'
 complete -c gaia -l color -x -a 'auto always never' -d 'Colour output'
 complete -c gaia -l var -x -d 'Set a [vars] entry: NAME=VALUE'
+complete -c gaia -l env-file -r -F -d 'Read KEY=VALUE lines into the environment (secrets)'
 
 complete -c gaia -n "__fish_seen_subcommand_from run validate plan serve" -F -d 'Job file'
 complete -c gaia -n "__fish_seen_subcommand_from run plan" -l only -x -d 'Only this job or tag'

@@ -53,6 +53,14 @@ std::string expected(std::string_view what, std::string_view wanted, const toml:
 }
 }  // namespace
 
+const toml::value<std::string>* capture_source(const toml::node& capture) {
+    if (const auto* table = capture.as_table()) {
+        const auto* from = table->get("from");
+        return from ? from->as_string() : nullptr;
+    }
+    return capture.as_string();
+}
+
 std::optional<std::string> CompileContext::string(const toml::node& node, std::string_view what) {
     if (auto s = node.as_string()) return s->get();
     error(node, expected(what, "a string", node));

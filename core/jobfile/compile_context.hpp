@@ -21,6 +21,11 @@ SourcePos pos_of(const toml::key& key);
 SourcePos pos_of(const toml::source_region& region);
 std::string type_name(const toml::node& node);
 
+// A capture is written as its source, `token = "json:$.token"`, or as a table,
+// `token = { from = "json:$.token", secret = true }`: the source's string, or null (the
+// loader reports what is wrong with it).
+const toml::value<std::string>* capture_source(const toml::node& capture);
+
 class CompileContext {
 public:
     CompileContext(Diagnostics& diags, const Vars& vars, bool require_env)

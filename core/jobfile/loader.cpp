@@ -1,5 +1,6 @@
 #include "core/jobfile/loader.hpp"
 
+#include "core/jobfile/env_file.hpp"
 #include "core/jobfile/graph.hpp"
 #include "core/jobfile/nesting.hpp"
 #include "core/jobfile/network_table.hpp"
@@ -27,7 +28,8 @@ namespace fs = std::filesystem;
 
 // Beside these, the top level holds one table per subsystem: each kind's, and [network].
 const std::vector<std::string_view> kTopLevelKeys = {"version", "name", "include", "settings", "vars", "jobs", "slo"};
-const std::vector<std::string_view> kSettingsKeys = {"concurrency", "fail_fast", "timeout"};
+const std::vector<std::string_view> kCaptureKeys = {"from", "secret"};
+const std::vector<std::string_view> kSettingsKeys = {"concurrency", "fail_fast", "timeout", "env_file"};
 const std::vector<std::string_view> kCommonJobKeys = {
     "kind", "needs", "repeat", "for_each", "concurrency", "rate", "timeout", "retries", "thresholds",
     "allow_failure", "tags", "schedule", "expect", "capture", "export"};
@@ -112,6 +114,7 @@ private:
     void record_merged(const std::string& path, const toml::node& node, bool recurse);
     void compile_vars();
     void compile_settings();
+    void load_env_files();
     void compile_subsystems();
     void compile_slo();
     std::optional<double> slo_value(const toml::node& value, const SloKey& key, const std::string& what);
@@ -415,6 +418,25 @@ void Loader::compile_settings() {
     }
 }
 
+// --env-file, then [settings].env_file (a fixed path: nothing is rendered before it).
+void Loader::load_env_files() {
+    const auto load = [this](const std::string& path, const SourcePos& where) {
+        for (auto& name : apply_env(read_env_file(path, where, diags_))) secret_env_.insert(std::move(name));
+    };
+    for (const auto& path : options_.env_files) load(path, SourcePos{});
+    for (const auto* table : settings_) {
+        const auto* n = table->get("env_file");
+        if (!n) continue;
+        if (auto text = ctx_.static_text(*n, "settings.env_file")) {
+            // Relative to the job file that names it, as an include is.
+            fs::path path(*text);
+            const auto& source = n->source().path;
+            if (path.is_relative() && source && *source != "<stdin>") path = fs::path(*source).parent_path() / path;
+            load(path.string(), pos_of(*n));
+        }
+    }
+}
+
 void Loader::compile_subsystems() {
     for (const auto* compiler : options_.kinds) {
         const auto subsystem = compiler->schema().subsystem;
@@ -492,6 +514,11 @@ void Loader::compile_export(Job& job, const toml::node& value) {
             std::vector<std::string_view> known(job.captures.begin(), job.captures.end());
             ctx_.error(capture, "`export." + metric + "` names capture `" + *name + "`, which job `" + job.name +
                                     "` does not declare in `capture`" + did_you_mean(*name, known));
+            continue;
+        }
+        if (std::find(job.secret_captures.begin(), job.secret_captures.end(), *name) != job.secret_captures.end()) {
+            ctx_.error(capture, "`export." + metric + "`: capture `" + *name +
+                                    "` is secret, and a metric would publish its value");
             continue;
         }
         job.exports.emplace_back(metric, *name);
@@ -680,9 +707,23 @@ void Loader::compile_job(const JobEntry& entry) {
                     continue;
                 }
                 job.captures.push_back(name);
-                auto spec = ctx_.string(value, "capture." + name);
+                const toml::node* source = &value;
+                if (const auto* written = value.as_table()) {
+                    ctx_.check_keys(*written, kCaptureKeys, "`capture." + name + "`");
+                    if (const auto* secret = written->get("secret")) {
+                        if (ctx_.boolean(*secret, "capture." + name + ".secret").value_or(false)) {
+                            job.secret_captures.push_back(name);
+                        }
+                    }
+                    source = written->get("from");
+                    if (!source) {
+                        ctx_.error(value, "`capture." + name + "` needs `from`, what to capture (e.g. from = \"json:$.token\")");
+                        continue;
+                    }
+                }
+                auto spec = ctx_.string(*source, "capture." + name + (source == &value ? "" : ".from"));
                 if (!spec || !compiler) continue;
-                if (auto problem = compiler->check_capture(*spec)) ctx_.error(value, "`capture." + name + "`: " + *problem);
+                if (auto problem = compiler->check_capture(*spec)) ctx_.error(*source, "`capture." + name + "`: " + *problem);
             }
         }
     }
@@ -880,6 +921,7 @@ std::unique_ptr<JobSet> Loader::load() {
                std::tie(b.file_index, b.key_pos.line, b.key_pos.column);
     });
     job_seen_.clear();
+    load_env_files();  // first: [vars], [settings] and jobs read env.*
     compile_vars();
     compile_settings();
     compile_subsystems();

@@ -18,6 +18,7 @@ namespace gaia::jobfile {
 struct LoadOptions {
     std::vector<std::string> files;  // "-" reads standard input
     std::vector<std::pair<std::string, std::string>> vars;  // --var NAME=VALUE, in order
+    std::vector<std::string> env_files;  // --env-file: read before anything reads env.*
     // `gaia run` needs every env.* it references; `gaia validate` only warns.
     bool require_env = true;
     std::vector<const KindCompiler*> kinds;  // every kind of this build, in the order they list

@@ -68,6 +68,9 @@ struct Job {
     std::vector<std::string> tags;
     std::string schedule;
     std::vector<std::string> captures;  // declared capture names, in file order
+    // Captures written { from = "…", secret = true }: their values are masked in every
+    // output once captured; templates still get them as they are.
+    std::vector<std::string> secret_captures;
     // export = { "metric" = "CAPTURE" }: a gauge metric{job="NAME"} set from the capture
     // each time the job ends, in file order.
     std::vector<std::pair<std::string, std::string>> exports;

@@ -49,6 +49,16 @@ nlohmann::ordered_json to_json(const RunReport& report, const text::Redactor& re
             {"allow_failure", r->job->allow_failure},
             {"duration_s", r->finished_s > r->started_s ? r->finished_s - r->started_s : 0.0},
         };
+        // Secret captures are masked whole, numbers too (the redactor sees only strings).
+        for (const auto& name : r->job->secret_captures) {
+            auto it = job["captures"].find(name);
+            if (it == job["captures"].end()) continue;
+            if (it->is_array()) {
+                for (auto& value : *it) value = value.is_null() ? value : nlohmann::ordered_json(text::Redactor::kMask);
+            } else if (!it->is_null()) {
+                *it = text::Redactor::kMask;
+            }
+        }
         if (!r->details.empty()) {
             job["details"] = nlohmann::ordered_json::parse(r->details.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
         }

@@ -359,12 +359,29 @@ void Scheduler::begin_attempt(Attempt* a) {
     a->task->start(a->ctx, [this, a](TaskOutcome outcome) { on_attempt_done(a, std::move(outcome)); });
 }
 
+// Before anything prints the outcome: its own error may quote the value.
+void Scheduler::protect_secret_captures(const jobfile::Job& job, const TaskOutcome& outcome) {
+    for (const auto& name : job.secret_captures) {
+        const auto it = outcome.captures.find(name);
+        if (it == outcome.captures.end() || it->second.is_null()) continue;
+        const std::string value = it->second.is_string() ? it->second.get<std::string>() : it->second.dump();
+        if (value.empty()) continue;
+        if (text::Redactor::is_short(value) && warned_short_.insert(job.name + "." + name).second) {
+            spdlog::warn("job {}: secret capture `{}` is shorter than {} characters: it is masked only where it stands "
+                         "alone, not inside other words",
+                         job.name, name, text::Redactor::kMinSubstringSecret);
+        }
+        env_.redactor.add_secret(value);
+    }
+}
+
 void Scheduler::on_attempt_done(Attempt* a, TaskOutcome outcome) {
     const double seconds = static_cast<double>(env_.clock->monotonic_ns() - a->started_ns) / 1e9;
     if (a->timer) a->timer->stop();
     // The task is inside its own callback: its runtime disposes of it later.
     auto& s = *a->state;
     s.runtime->retire(env_.loop, std::move(a->task));
+    protect_secret_captures(*s.job, outcome);
     if (!s.lost_need.empty()) {
         outcome.status = TaskStatus::failed;
         outcome.error = s.lost_need;

@@ -17,6 +17,7 @@
 #include <memory>
 #include <optional>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -83,6 +84,7 @@ private:
     void launch(JobState& s, std::uint64_t index);
     void begin_attempt(Attempt* a);
     void on_attempt_done(Attempt* a, TaskOutcome outcome);
+    void protect_secret_captures(const jobfile::Job& job, const TaskOutcome& outcome);
     void finish_instance(Attempt* a, TaskOutcome outcome, double seconds);
     void check_job_done(JobState& s);
     void finalize_job(JobState& s);
@@ -111,6 +113,7 @@ private:
     std::uint64_t rate_deadline_ns_ = 0;
     loop::HandlePtr<loop::Timer> run_timer_;
     std::function<void()> on_finished_;
+    std::set<std::string> warned_short_;  // "job.capture" of short secret captures warned about
     std::uint64_t started_ns_ = 0;
     bool stopping_ = false;
     bool finished_ = false;

@@ -85,7 +85,7 @@ struct RunEnv {
     loop::Loop& loop;
     loop::ChildWatcher& children;
     metrics::Registry& metrics;
-    const text::Redactor& redactor;
+    text::Redactor& redactor;  // secret captures join it as they are taken
     OutputSink& output;
     // A service that jobs still need has gone away: the scheduler fails those jobs.
     std::function<void(const jobfile::Job& service, const std::string& reason)> service_lost;

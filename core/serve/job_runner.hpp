@@ -42,7 +42,7 @@ struct RunnerEnv {
     loop::Loop& loop;
     loop::ChildWatcher& children;
     metrics::Registry& registry;
-    const text::Redactor& redactor;
+    text::Redactor& redactor;
     run::OutputSink& output;
     run::RunMetrics& metrics;
     Health& health;

@@ -289,7 +289,7 @@ std::shared_ptr<const jobfile::KindConfig> BrowserKind::compile_job(const toml::
     if (const auto* expect = job.get("expect"); expect && expect->is_table()) compile_expect(*expect->as_table(), *config, ctx);
     if (const auto* capture = job.get("capture"); capture && capture->is_table()) {
         for (auto&& [key, value] : *capture->as_table()) {
-            const auto* spec = value.as_string();
+            const auto* spec = jobfile::capture_source(value);
             if (!spec || check_capture(spec->get())) continue;  // reported by the loader
             const std::string& source = spec->get();
             if (source != "title" && source != "url" && !names.count(source)) {

@@ -93,7 +93,7 @@ std::shared_ptr<const jobfile::KindConfig> DnsKind::compile_job(const toml::tabl
     if (const auto* expect = job.get("expect"); expect && expect->is_table()) compile_expect(*expect->as_table(), *config, ctx);
     if (const auto* capture = job.get("capture"); capture && capture->is_table()) {
         for (auto&& [key, value] : *capture->as_table()) {
-            const auto* spec = value.as_string();
+            const auto* spec = jobfile::capture_source(value);
             if (!spec) continue;
             if (auto source = capture_source(spec->get())) config->captures.push_back({std::string(key.str()), *source});
         }

@@ -139,7 +139,7 @@ void compile_expect(const toml::table& e, FileJobConfig& config, const OpInfo& i
 
 void compile_captures(const toml::table& capture, FileJobConfig& config, const OpInfo& info, CompileContext& ctx) {
     for (auto&& [key, value] : capture) {
-        const auto* spec = value.as_string();
+        const auto* spec = jobfile::capture_source(value);
         if (!spec) continue;  // reported by the loader
         const std::string& text = spec->get();
         FileCapture c;

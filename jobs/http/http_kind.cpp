@@ -124,7 +124,7 @@ void compile_expect(const toml::table& e, HttpJobConfig& config, CompileContext&
 // The `capture` table (its specs were checked by check_capture).
 void compile_captures(const toml::table& capture, HttpJobConfig& config) {
     for (auto&& [key, value] : capture) {
-        const auto* spec = value.as_string();
+        const auto* spec = jobfile::capture_source(value);
         if (!spec || kind().check_capture(spec->get())) continue;  // reported by the loader
         const std::string& text = spec->get();
         HttpCapture c;

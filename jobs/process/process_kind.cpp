@@ -135,7 +135,7 @@ void compile_expect(const toml::table& e, ProcessJobConfig& config, CompileConte
 // The `capture` table (its specs were checked by check_capture).
 void compile_captures(const toml::table& capture, ProcessJobConfig& config) {
     for (auto&& [key, value] : capture) {
-        const auto* spec = value.as_string();
+        const auto* spec = jobfile::capture_source(value);
         if (!spec) continue;
         CaptureSpec c;
         c.name = std::string(key.str());

@@ -112,7 +112,7 @@ std::shared_ptr<const jobfile::KindConfig> TcpKind::compile_job(const toml::tabl
     if (const auto* expect = job.get("expect"); expect && expect->is_table()) compile_expect(*expect->as_table(), *config, ctx);
     if (const auto* capture = job.get("capture"); capture && capture->is_table()) {
         for (auto&& [key, value] : *capture->as_table()) {
-            const auto* spec = value.as_string();
+            const auto* spec = jobfile::capture_source(value);
             std::string error;
             auto parsed = spec ? parse_capture(spec->get(), &error) : std::nullopt;
             if (!parsed) continue;  // reported through check_capture
