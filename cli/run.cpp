@@ -188,6 +188,7 @@ void RunSession::listen() {
         health.on_task_finished(job, status, seconds);
     };
     serve::EndpointOptions endpoint_options;
+    endpoint_options.redactor = &redactor_;
     endpoint_options.jobs = [this] { return jobs_json(); };
     if (auto error = monitoring_->listen(options_.listen, std::move(endpoint_options)); !error.empty()) {
         throw UsageError("--listen " + options_.listen + ": " + error);

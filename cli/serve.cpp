@@ -196,6 +196,7 @@ int ServeSession::execute() {
     monitoring_->health().set_unavailable([this](std::string_view subsystem) { return runner_->unavailable(subsystem); });
 
     serve::EndpointOptions endpoint_options;
+    endpoint_options.redactor = &redactor_;
     endpoint_options.jobs = [this] { return runner_->jobs_json(); };
     endpoint_options.run_job = [this](const std::string& job) { return run_job(job); };
     endpoint_options.token = token;

@@ -195,6 +195,7 @@ HttpResponse Endpoints::answer(const HttpRequest& request) {
         HttpResponse r;
         r.content_type = "text/plain; version=0.0.4; charset=utf-8";
         r.body = registry_.expose();
+        if (options_.redactor && !options_.redactor->empty()) r.body = options_.redactor->scrub(r.body);
         return r;
     }
     if (path == "/liveness") {

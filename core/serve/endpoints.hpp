@@ -11,6 +11,7 @@
 #include "core/serve/health.hpp"
 #include "core/serve/heap_profiler.hpp"
 #include "core/serve/http_server.hpp"
+#include "core/text/redactor.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -34,6 +35,8 @@ struct EndpointOptions {
     // serves a CPU profile, /debug/pprof/heap a heap profile (with tcmalloc preloaded).
     bool debug = false;
     ServerLimits limits;
+    // Secrets (env.*, env files, secret captures) are masked in /metrics, as in every output.
+    const text::Redactor* redactor = nullptr;
 };
 
 class Endpoints {

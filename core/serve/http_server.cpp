@@ -365,7 +365,7 @@ std::string HttpServer::listen(const std::string& address) {
     const int rc = listener_->listen(reinterpret_cast<const sockaddr&>(addr), 1024, [this](int status) { accept(status); });
     if (rc < 0) {
         listener_.reset();
-        return "cannot listen on " + address + ": " + uv_strerror(rc);
+        return std::string("cannot listen: ") + uv_strerror(rc);  // the caller names the address
     }
     port_ = listener_->local_port();
     return {};

@@ -2,6 +2,8 @@
 // environment needs, captures marked secret, and short secrets that must not garble the
 // output. Every output gaia writes is searched for the values.
 
+#include "tests/support/curl.hpp"
+#include "tests/support/file_server.hpp"
 #include "tests/support/report_helpers.hpp"
 #include "tests/support/subprocess.hpp"
 
@@ -121,4 +123,25 @@ TEST_CASE("secrets: a one-character secret is warned about and does not garble t
     CHECK(ran.out.out.find("password=*** xylophone") != std::string::npos);
     CHECK(ran.json.find("\"export\"") != std::string::npos);
     CHECK(ran.json.find("e***port") == std::string::npos);
+}
+
+TEST_CASE("secrets: /metrics of gaia run --listen masks them as the metrics file does") {
+    TempDir dir;
+    FileServer files;
+    const ListenAddress listen;
+    dir.file("host.env", "GAIA_TEST_SECRET_HOST=localhost\n");
+    const auto url = files.url("/hello.txt");
+    const auto port = url.substr(url.rfind(':') + 1, url.find('/', 8) - url.rfind(':') - 1);
+    const auto file = dir.file("m.toml", "[jobs.get]\nkind = \"http\"\nurl = \"http://{{ env.GAIA_TEST_SECRET_HOST }}:" + port +
+                                             "/hello.txt\"\n[jobs.wait]\nkind = \"process\"\ncommand = [\"sleep\", \"2\"]\n");
+    BackgroundGaia gaia({"run", file, "--env-file", (dir.path() / "host.env").string(), "--listen", listen.address}, dir.path());
+    REQUIRE_MESSAGE(wait_until_up(listen.base), gaia.err());
+    std::string metrics;
+    CHECK(eventually([&] {
+        metrics = curl({listen.base + "/metrics"}).out;
+        return metrics.find("gaia_api_requests_total{") != std::string::npos;
+    }));
+    CHECK(metrics.find("gaia_api_requests_total{host=\"***\",method=\"GET\",code=\"200\"} 1") != std::string::npos);
+    CHECK(metrics.find("localhost") == std::string::npos);
+    CHECK(gaia.wait(20) == 0);
 }
