@@ -6,6 +6,7 @@
 
 #include <arpa/inet.h>
 
+#include <cmath>
 #include <ctime>
 
 namespace gaia::net {
@@ -155,17 +156,39 @@ std::string TlsSession::take_output() {
     return out;
 }
 
-std::string TlsSession::version() const { return ssl_ ? SSL_get_version(ssl_) : ""; }
+namespace {
 
-std::optional<std::int64_t> TlsSession::certificate_expiry() const {
-    if (!ssl_) return std::nullopt;
-    X509* cert = SSL_get1_peer_certificate(ssl_);
-    if (cert == nullptr) return std::nullopt;
+std::string one_line(const X509_NAME* name) {
+    BIO* out = BIO_new(BIO_s_mem());
+    if (out == nullptr) return {};
+    X509_NAME_print_ex(out, name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
+    char* data = nullptr;
+    const long length = BIO_ctrl(out, BIO_CTRL_INFO, 0, &data);  // BIO_get_mem_data, without its C cast
+    std::string text(data != nullptr && length > 0 ? std::string(data, static_cast<std::size_t>(length)) : std::string());
+    BIO_free(out);
+    return text;
+}
+
+}  // namespace
+
+std::optional<double> days_left(std::optional<std::int64_t> expiry, std::int64_t now) {
+    if (!expiry) return std::nullopt;
+    return std::round(static_cast<double>(*expiry - now) / 864.0) / 100.0;
+}
+
+TlsFacts tls_facts(const ssl_st* ssl) {
+    TlsFacts facts;
+    if (ssl == nullptr) return facts;
+    facts.version = SSL_get_version(ssl);
+    if (const char* cipher = SSL_get_cipher_name(ssl)) facts.cipher = cipher;
+    X509* cert = SSL_get1_peer_certificate(ssl);
+    if (cert == nullptr) return facts;
+    facts.subject = one_line(X509_get_subject_name(cert));
+    facts.issuer = one_line(X509_get_issuer_name(cert));
     std::tm tm{};
-    const bool ok = ASN1_TIME_to_tm(X509_get0_notAfter(cert), &tm) == 1;
+    if (ASN1_TIME_to_tm(X509_get0_notAfter(cert), &tm) == 1) facts.expiry = static_cast<std::int64_t>(timegm(&tm));
     X509_free(cert);
-    if (!ok) return std::nullopt;
-    return static_cast<std::int64_t>(timegm(&tm));
+    return facts;
 }
 
 }  // namespace gaia::net

@@ -17,6 +17,21 @@ struct bio_st;
 
 namespace gaia::net {
 
+// What a TLS connection showed: for reports, captures and the certificate-expiry metric.
+struct TlsFacts {
+    std::string version;  // "TLSv1.3"
+    std::string cipher;   // "TLS_AES_256_GCM_SHA384"
+    std::string subject;  // the peer certificate's, one line as RFC 2253 writes it: "CN=localhost,O=Example"
+    std::string issuer;
+    std::optional<std::int64_t> expiry;  // its notAfter, seconds since the epoch
+};
+
+// Days from `now` until `expiry`, to two decimals (negative once expired).
+std::optional<double> days_left(std::optional<std::int64_t> expiry, std::int64_t now);
+
+// The facts of an established session (OpenSSL's SSL*, also libcurl's CURLINFO_TLS_SSL_PTR).
+TlsFacts tls_facts(const ssl_st* ssl);
+
 // What sessions of one kind of connection share: the trust store is read once.
 class TlsContext {
 public:
@@ -66,9 +81,8 @@ public:
     // Why the session failed: the certificate's verification error in words, or OpenSSL's.
     const std::string& error() const noexcept { return error_; }
 
-    // After the handshake: "TLSv1.3"; the peer certificate's notAfter, seconds since the epoch.
-    std::string version() const;
-    std::optional<std::int64_t> certificate_expiry() const;
+    // After the handshake: the protocol, the cipher and the peer's certificate.
+    TlsFacts facts() const { return tls_facts(ssl_); }
 
 private:
     void fail(int ssl_error);

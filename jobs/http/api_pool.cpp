@@ -16,6 +16,10 @@ ApiPool::ApiPool(run::RunEnv& env, const ApiConfig& config)
                                     {"host", "method", "code"})),
       duration_(env.metrics.histogram("gaia_api_request_duration_seconds", "Duration of HTTP requests.", {"host"})),
       in_flight_(env.metrics.gauge("gaia_api_requests_in_flight", "HTTP requests in flight.").with(metrics::LabelValues{})),
+      cert_expiry_(env.metrics.gauge("gaia_api_tls_cert_expiry_timestamp_seconds",
+                                     "When the certificate an https host showed last expires (its notAfter), in seconds "
+                                     "since the epoch.",
+                                     {"host"})),
       admission_(env.loop, config_, env.metrics) {
     if (const char* choice = std::getenv("GAIA_HTTP_ENGINE"); choice && std::string_view(choice) == "curl") {
         lean_allowed_ = false;
@@ -50,12 +54,12 @@ void ApiPool::on_finished(const std::string& host, const std::string& method, lo
     duration_.with({host}).observe(seconds);
 }
 
-}  // namespace gaia::jobs::http
-
-namespace gaia::jobs::http {
-
 void ApiPool::on_dns_failure(const std::string& host, const std::string& method) {
     requests_.with({host, method, "0"}).inc();
+}
+
+void ApiPool::on_tls(const std::string& host, const net::TlsFacts& facts) {
+    if (facts.expiry) cert_expiry_.with({host}).set(static_cast<double>(*facts.expiry));
 }
 
 }  // namespace gaia::jobs::http

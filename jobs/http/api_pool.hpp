@@ -37,6 +37,8 @@ public:
     void on_finished(const std::string& host, const std::string& method, long status, double seconds);
     // A request that never started because its host did not resolve: counted as code 0.
     void on_dns_failure(const std::string& host, const std::string& method);
+    // An https response: its host's certificate expiry for gaia_api_tls_cert_expiry_timestamp_seconds.
+    void on_tls(const std::string& host, const net::TlsFacts& facts);
 
 private:
     run::RunEnv& env_;
@@ -49,6 +51,7 @@ private:
     metrics::Family<metrics::Counter>& requests_;
     metrics::Family<metrics::Histogram>& duration_;
     metrics::Gauge& in_flight_;
+    metrics::Family<metrics::Gauge>& cert_expiry_;
     Admission admission_;
 };
 

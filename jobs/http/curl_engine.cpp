@@ -14,7 +14,21 @@
 
 namespace gaia::jobs::http {
 namespace {
+
 const CurlLibrary& curl() { return CurlLibrary::get(); }
+
+// What the TLS connection of a transfer showed; nothing over plain HTTP, or with a TLS
+// library other than OpenSSL. Read while the transfer has its connection: once it is
+// done, libcurl no longer says which connection it used.
+std::optional<net::TlsFacts> tls_facts(CURL* easy) {
+    curl_tlssessioninfo* info = nullptr;
+    if (curl().easy_getinfo(easy, CURLINFO_TLS_SSL_PTR, &info) != CURLE_OK || info == nullptr ||
+        info->backend != CURLSSLBACKEND_OPENSSL || info->internals == nullptr) {
+        return std::nullopt;
+    }
+    return net::tls_facts(static_cast<const ssl_st*>(info->internals));
+}
+
 }  // namespace
 
 struct CurlEngine::Transfer {
@@ -366,6 +380,7 @@ std::size_t CurlEngine::on_curl_header(char* data, std::size_t size, std::size_t
         headers.clear();
         t->encoded = false;
         t->header_bytes = 0;
+        if (!t->response.tls) t->response.tls = tls_facts(t->easy);
     }
     t->header_bytes += n;
     if (t->header_bytes > kMaxHeaderBytes) {

@@ -23,10 +23,10 @@ struct HeaderExpectation {
 };
 
 struct HttpCapture {
-    enum class Source { status, body, url, header, json, regex };
+    enum class Source { status, body, url, header, json, regex, tls };
     std::string name;
     Source source = Source::status;
-    std::string header;                       // header:NAME
+    std::string header;                       // header:NAME; tls:FACT (version, cipher, …)
     std::optional<jsonpath::Path> path;       // json:$.path
     std::shared_ptr<const RE2> regex;         // regex:PATTERN (group 1)
 };
@@ -55,6 +55,7 @@ struct HttpJobConfig final : jobfile::KindConfig {
     std::vector<std::shared_ptr<const RE2>> body_matches;
     std::vector<std::pair<jsonpath::Path, nlohmann::json>> expect_json;
     std::optional<jobfile::Duration> max_latency;
+    std::optional<double> min_cert_days;  // https: the server's certificate is valid this much longer
     std::vector<HttpCapture> captures;
 };
 

@@ -8,6 +8,7 @@
 // whichever engine the next URL needs.
 
 #include "core/loop/atomic_writer.hpp"
+#include "core/net/tls.hpp"
 #include "jobs/http/body_file.hpp"
 
 #include <sys/socket.h>
@@ -17,6 +18,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -69,6 +71,7 @@ struct HttpResponse {
     std::uint64_t bytes_received = 0;
     double total_s = 0;
     std::string http_version;            // of the final response: "1.1", "2"
+    std::optional<net::TlsFacts> tls;    // https: what the connection showed
 
     // The first header of that name (any case), or null.
     const std::string* header(std::string_view name) const {

@@ -119,6 +119,7 @@ void compile_expect(const toml::table& e, HttpJobConfig& config, CompileContext&
         }
     }
     if (const auto* n = e.get("max_latency")) config.max_latency = ctx.duration(*n, "expect.max_latency");
+    if (const auto* n = e.get("min_cert_days")) config.min_cert_days = ctx.number(*n, "expect.min_cert_days", 0, 100'000);
 }
 
 // The `capture` table (its specs were checked by check_capture).
@@ -136,6 +137,9 @@ void compile_captures(const toml::table& capture, HttpJobConfig& config) {
         else if (text.rfind("header:", 0) == 0) {
             c.source = HttpCapture::Source::header;
             c.header = text.substr(7);
+        } else if (text.rfind("tls:", 0) == 0) {
+            c.source = HttpCapture::Source::tls;
+            c.header = text.substr(4);
         } else if (text.rfind("json:", 0) == 0) {
             c.source = HttpCapture::Source::json;
             c.path = jsonpath::Path::parse(std::string_view(text).substr(5), &error);
@@ -155,7 +159,7 @@ const jobfile::KindSchema& HttpKind::schema() const {
         "api",
         {"method", "url", "headers", "query", "body", "json", "form", "body_file", "follow_redirects",
          "trust_redirect_auth", "http_version", "save_body", "insecure"},
-        {"status", "headers", "body_contains", "body_matches", "json", "max_latency"},
+        {"status", "headers", "body_contains", "body_matches", "json", "max_latency", "min_cert_days"},
         {"max_clients", "timeout", "max_body", "rate", "burst", "circuit_breaker", "hosts"},
         {{"success_rate", jobfile::SloKey::Unit::ratio, 0.99},
          {"p95", jobfile::SloKey::Unit::duration, 0.100},
@@ -171,6 +175,14 @@ std::optional<std::string> HttpKind::check_capture(std::string_view spec) const 
         if (spec.size() == 7) return std::string("`header:` needs a header name");
         return std::nullopt;
     }
+    if (spec.rfind("tls:", 0) == 0) {
+        const auto fact = spec.substr(4);
+        for (const char* known : {"version", "cipher", "subject", "issuer", "expiry", "days_left"}) {
+            if (fact == known) return std::nullopt;
+        }
+        return "a TLS capture is tls:version, tls:cipher, tls:subject, tls:issuer, tls:expiry or tls:days_left, not \"" +
+               std::string(spec) + "\"";
+    }
     std::string error;
     if (spec.rfind("json:", 0) == 0) {
         if (!jsonpath::Path::parse(spec.substr(5), &error)) return error;
@@ -180,7 +192,7 @@ std::optional<std::string> HttpKind::check_capture(std::string_view spec) const 
         if (!text::compile_regex(spec.substr(6), false, &error)) return error;
         return std::nullopt;
     }
-    return "an http capture is \"status\", \"body\", \"url\", \"header:NAME\", \"json:$.path\" or \"regex:PATTERN\", not \"" +
+    return "an http capture is \"status\", \"body\", \"url\", \"header:NAME\", \"tls:FACT\", \"json:$.path\" or \"regex:PATTERN\", not \"" +
            std::string(spec) + "\"";
 }
 

@@ -218,6 +218,7 @@ void HttpTask::on_response(HttpResponse response) {
     // For the host's circuit breaker: the host failed, not our expectations of it.
     ticket_.release(response.error.empty() && response.status < 500);
     pool_.network().transfer_finished(!response.error.empty());
+    if (response.tls) pool_.on_tls(host_, *response.tls);
     if (follow(response)) return;
     if (!redirects_.empty()) {
         // As libcurl's total time: from the first request to the last response.

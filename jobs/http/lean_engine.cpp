@@ -507,7 +507,7 @@ void LeanEngine::complete(Transfer* t) {
     owned->gate.reset();  // out of the bandwidth queue now, not when deleted
     if (owned->timer) owned->timer->stop();
     owned->response.total_s = static_cast<double>(loop::Loop::hrtime_ns() - owned->started_ns) / 1e9;
-    owned->response.url = owned->request.url;
+    owned->response.url = std::move(owned->request.url);  // the transfer is over: no copy
     auto done = std::move(owned->done);
     HttpResponse response = std::move(owned->response);
     // Possibly inside the transfer's own timer callback: it goes a turn later.

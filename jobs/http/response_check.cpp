@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 
 namespace gaia::jobs::http {
 namespace {
@@ -62,6 +63,15 @@ run::TaskOutcome ResponseCheck::judge() && {
     o_.details["bytes"] = r_.bytes_received;
     o_.details["body_truncated"] = r_.body_truncated;
     if (!r_.http_version.empty()) o_.details["http_version"] = r_.http_version;
+    if (r_.tls) {
+        nlohmann::json tls = {{"version", r_.tls->version}, {"cipher", r_.tls->cipher}, {"subject", r_.tls->subject},
+                              {"issuer", r_.tls->issuer}};
+        if (r_.tls->expiry) {
+            tls["expiry"] = *r_.tls->expiry;
+            tls["days_left"] = *net::days_left(r_.tls->expiry, now_);
+        }
+        o_.details["tls"] = std::move(tls);
+    }
     if (!r_.error.empty()) {
         o_.error = what_ + ": " + r_.error;
         return std::move(o_);  // connection errors and timeouts are worth another attempt
@@ -72,6 +82,7 @@ run::TaskOutcome ResponseCheck::judge() && {
     check_headers_and_body();
     check_json();
     check_latency();
+    check_certificate();
     return std::move(o_);
 }
 
@@ -95,6 +106,7 @@ void ResponseCheck::capture() {
         switch (c.source) {
         case HttpCapture::Source::status: o_.captures[c.name] = r_.status; break;
         case HttpCapture::Source::url: o_.captures[c.name] = r_.url; break;
+        case HttpCapture::Source::tls: capture_tls(c); break;
         case HttpCapture::Source::body:
             // A capture is all of the body or an error: never its first max_body bytes.
             if (r_.body_truncated) fail("capture `" + c.name + "`: " + too_big_);
@@ -195,6 +207,31 @@ void ResponseCheck::check_json() {
         if (!jsonpath::same_value(*found.front(), wanted)) {
             fail(path.text() + " is " + jobfile::json_dump(*found.front()) + ", expected " + jobfile::json_dump(wanted));
         }
+    }
+}
+
+void ResponseCheck::capture_tls(const HttpCapture& c) {
+    if (!r_.tls) return fail("capture `" + c.name + "`: the response did not come over TLS");
+    const auto& tls = *r_.tls;
+    const auto& fact = c.header;
+    if (fact == "version") o_.captures[c.name] = tls.version;
+    else if (fact == "cipher") o_.captures[c.name] = tls.cipher;
+    else if (fact == "subject") o_.captures[c.name] = tls.subject;
+    else if (fact == "issuer") o_.captures[c.name] = tls.issuer;
+    else if (!tls.expiry) fail("capture `" + c.name + "`: the server showed no certificate");
+    else if (fact == "expiry") o_.captures[c.name] = *tls.expiry;
+    else o_.captures[c.name] = *net::days_left(tls.expiry, now_);
+}
+
+// expect.min_cert_days, as the tcp kind and blackbox_exporter's probe_ssl_earliest_cert_expiry judge it.
+void ResponseCheck::check_certificate() {
+    if (!config_.min_cert_days) return;
+    const auto days = r_.tls ? net::days_left(r_.tls->expiry, now_) : std::nullopt;
+    if (!days) return fail(what_ + ": expect.min_cert_days: the response did not come over TLS with a certificate");
+    if (*days < *config_.min_cert_days) {
+        char text[96];
+        std::snprintf(text, sizeof text, "expires in %.2f days (expected at least %g)", *days, *config_.min_cert_days);
+        fail(what_ + ": the server's certificate " + text);
     }
 }
 

@@ -32,6 +32,8 @@ private:
     void check_headers_and_body();
     void check_json();
     void check_latency();
+    void check_certificate();
+    void capture_tls(const HttpCapture& c);
     void fail(std::string error);
     const nlohmann::json* json_body();
 

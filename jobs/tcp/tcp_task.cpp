@@ -159,8 +159,9 @@ void TcpTask::on_ciphertext(std::string_view data) {
         flush_tls();
         if (tls_->state() != net::TlsSession::State::established) return;
         connect_s_ = static_cast<double>(loop::Loop::hrtime_ns() - connect_started_ns_) / 1e9;
-        tls_version_ = tls_->version();
-        cert_expiry_ = tls_->certificate_expiry();
+        const auto facts = tls_->facts();
+        tls_version_ = facts.version;
+        cert_expiry_ = facts.expiry;
         established();
         if (phase_ == Phase::done) return;
     }
@@ -232,8 +233,7 @@ void TcpTask::succeed() {
         return fail("connecting to " + where() + " took " + seconds_text(*connect_s_) + " (expected at most " +
                     seconds_text(std::chrono::duration<double>(*config_.max_latency).count()) + ")");
     }
-    std::optional<double> days_left;
-    if (cert_expiry_) days_left = std::round((static_cast<double>(*cert_expiry_) - now) / 864.0) / 100.0;
+    const auto days_left = net::days_left(cert_expiry_, static_cast<std::int64_t>(now));
     if (config_.min_cert_days) {
         if (!days_left) return fail("the server at " + where() + " showed no certificate");
         if (*days_left < *config_.min_cert_days) {

@@ -17,7 +17,7 @@ namespace {
 
 struct Handshake {
     net::TlsSession::State state = net::TlsSession::State::handshaking;
-    std::string error, version, reply;
+    std::string error, version, reply, subject, issuer, cipher;
     std::optional<std::int64_t> expiry;
 };
 
@@ -45,8 +45,12 @@ Handshake shake(const test::NginxServer& nginx, std::shared_ptr<net::TlsContext>
         tls.advance();
         if (tls.state() == net::TlsSession::State::failed) return done();
         if (was_handshaking && tls.state() == net::TlsSession::State::established) {
-            out.version = tls.version();
-            out.expiry = tls.certificate_expiry();
+            const auto facts = tls.facts();
+            out.version = facts.version;
+            out.expiry = facts.expiry;
+            out.subject = facts.subject;
+            out.issuer = facts.issuer;
+            out.cipher = facts.cipher;
             tls.write("GET /hello.txt HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
         }
         out.reply += tls.read();
@@ -66,7 +70,7 @@ Handshake shake(const test::NginxServer& nginx, std::shared_ptr<net::TlsContext>
 
 }  // namespace
 
-TEST_CASE("tls: a handshake verified against the test's CA, its version and the certificate's expiry") {
+TEST_CASE("tls: a handshake verified against the test's CA, its version, cipher and the certificate's names and expiry") {
     test::NginxServer nginx;
     std::string error;
     auto trusting = net::TlsContext::create({true, nginx.certificate()}, &error);
@@ -79,6 +83,14 @@ TEST_CASE("tls: a handshake verified against the test's CA, its version and the 
     const auto in = *ok.expiry - std::time(nullptr);
     CHECK(in > 23 * 3600);  // the test's certificate is made for one day
     CHECK(in <= 24 * 3600 + 60);
+    // Self-signed: the subject is its own issuer.
+    CHECK(ok.subject == "CN=localhost");
+    CHECK(ok.issuer == "CN=localhost");
+    CHECK_FALSE(ok.cipher.empty());
+    const std::int64_t expiry = 1'000'000 + 86'400 * 3 / 2;
+    CHECK(*net::days_left(expiry, 1'000'000) == doctest::Approx(1.5));
+    CHECK(*net::days_left(expiry, 1'000'000 + 86'400 * 2) == doctest::Approx(-0.5));
+    CHECK_FALSE(net::days_left(std::nullopt, 0));
     CHECK(shake(nginx, trusting, "127.0.0.1").error.empty());  // the certificate names the IP address too
 
     // Another name than the certificate's, and the system's trust store: refused, and said why.
