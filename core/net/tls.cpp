@@ -1,13 +1,17 @@
 #include "core/net/tls.hpp"
 
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
 #include <arpa/inet.h>
 
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <ctime>
+#include <memory>
 
 namespace gaia::net {
 namespace {
@@ -174,6 +178,42 @@ std::string one_line(const X509_NAME* name) {
 std::optional<double> days_left(std::optional<std::int64_t> expiry, std::int64_t now) {
     if (!expiry) return std::nullopt;
     return std::round(static_cast<double>(*expiry - now) / 864.0) / 100.0;
+}
+
+std::string check_client_certificate(const std::string& cert_file, const std::string& key_file,
+                                     const std::string& password) {
+    ERR_clear_error();
+    std::unique_ptr<BIO, decltype(&BIO_free)> cert_in(BIO_new_file(cert_file.c_str(), "r"), &BIO_free);
+    if (!cert_in) return "cannot read the certificate " + cert_file + ": " + std::strerror(errno);
+    std::unique_ptr<X509, decltype(&X509_free)> cert(PEM_read_bio_X509(cert_in.get(), nullptr, nullptr, nullptr), &X509_free);
+    if (!cert) return "the certificate " + cert_file + " is not a PEM certificate (" + openssl_error("unreadable") + ")";
+    std::unique_ptr<BIO, decltype(&BIO_free)> key_in(BIO_new_file(key_file.c_str(), "r"), &BIO_free);
+    if (!key_in) return "cannot read the key " + key_file + ": " + std::strerror(errno);
+    // Without a password, an encrypted key must fail, not prompt on the terminal.
+    struct Password {
+        const std::string* text;
+        bool asked = false;
+    } given{&password};
+    auto callback = [](char* buffer, int size, int, void* user) -> int {
+        auto* p = static_cast<Password*>(user);
+        p->asked = true;
+        if (p->text->empty() || p->text->size() > static_cast<std::size_t>(size)) return -1;
+        std::memcpy(buffer, p->text->data(), p->text->size());
+        return static_cast<int>(p->text->size());
+    };
+    std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(PEM_read_bio_PrivateKey(key_in.get(), nullptr, callback, &given),
+                                                           &EVP_PKEY_free);
+    if (!key) {
+        ERR_clear_error();
+        if (given.asked && password.empty()) return "the key " + key_file + " is encrypted: set key_password";
+        if (given.asked) return "the key " + key_file + " does not open with key_password (a wrong password?)";
+        return "the key " + key_file + " is not a PEM private key";
+    }
+    if (X509_check_private_key(cert.get(), key.get()) != 1) {
+        ERR_clear_error();
+        return "the key " + key_file + " does not match the certificate " + cert_file;
+    }
+    return {};
 }
 
 TlsFacts tls_facts(const ssl_st* ssl) {

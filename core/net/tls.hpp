@@ -32,6 +32,12 @@ std::optional<double> days_left(std::optional<std::int64_t> expiry, std::int64_t
 // The facts of an established session (OpenSSL's SSL*, also libcurl's CURLINFO_TLS_SSL_PTR).
 TlsFacts tls_facts(const ssl_st* ssl);
 
+// Whether a client certificate and its key (PEM files; the key maybe encrypted with
+// `password`) can be used together: empty, or what is wrong in words a user can act on
+// (a file that cannot be read, a wrong or missing password, a key of another certificate).
+std::string check_client_certificate(const std::string& cert_file, const std::string& key_file,
+                                     const std::string& password);
+
 // What sessions of one kind of connection share: the trust store is read once.
 class TlsContext {
 public:

@@ -1,9 +1,8 @@
 #include "jobs/browser/browser_task.hpp"
 
 #include "core/jobfile/template.hpp"
-
 #include "core/loop/atomic_writer.hpp"
-#include "jobs/browser/base64.hpp"
+#include "core/text/base64.hpp"
 #include "jobs/browser/browser_pool.hpp"
 
 #include <algorithm>
@@ -263,7 +262,7 @@ void BrowserTask::run_step(const Step& step) {
 void BrowserTask::save(const std::string& path, PageResult result) {
     if (finished_) return;
     if (!result.ok()) return step_done(std::move(result));
-    auto bytes = result.value.is_string() ? decode_base64(result.value.get_ref<const std::string&>()) : std::nullopt;
+    auto bytes = result.value.is_string() ? text::decode_base64(result.value.get_ref<const std::string&>()) : std::nullopt;
     if (!bytes || bytes->empty()) return step_done({"the browser sent no image data", nullptr});
     // Written beside the target and renamed: a reader never sees half a PNG.
     auto writer = loop::AtomicWriter::create(pool_.loop(), path);

@@ -263,6 +263,18 @@ std::uint64_t CurlEngine::start(HttpRequest request, Done done) {
     if (!q.proxy.empty()) curl().easy_setopt(e, CURLOPT_PROXY, q.proxy.c_str());
     if (!q.ca_file.empty()) curl().easy_setopt(e, CURLOPT_CAINFO, q.ca_file.c_str());
     if (!q.accept_encoding.empty()) curl().easy_setopt(e, CURLOPT_ACCEPT_ENCODING, q.accept_encoding.c_str());
+    if (!q.cert.empty()) {
+        curl().easy_setopt(e, CURLOPT_SSLCERT, q.cert.c_str());
+        curl().easy_setopt(e, CURLOPT_SSLCERTTYPE, "PEM");
+        curl().easy_setopt(e, CURLOPT_SSLKEY, q.key.c_str());
+        if (!q.key_password.empty()) curl().easy_setopt(e, CURLOPT_KEYPASSWD, q.key_password.c_str());
+    }
+    if (q.auth.scheme != HttpRequest::Auth::Scheme::none) {
+        curl().easy_setopt(e, CURLOPT_USERNAME, q.auth.user.c_str());
+        curl().easy_setopt(e, CURLOPT_PASSWORD, q.auth.password.c_str());
+        if (q.auth.scheme == HttpRequest::Auth::Scheme::digest) curl().easy_setopt(e, CURLOPT_HTTPAUTH, static_cast<long>(CURLAUTH_DIGEST));
+        else curl().easy_setopt(e, CURLOPT_AWS_SIGV4, q.auth.provider.c_str());
+    }
     curl().easy_setopt(e, CURLOPT_SSL_VERIFYPEER, q.insecure ? 0L : 1L);
     curl().easy_setopt(e, CURLOPT_SSL_VERIFYHOST, q.insecure ? 0L : 2L);
     if (q.timeout_ms > 0) curl().easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(q.timeout_ms));

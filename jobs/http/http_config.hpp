@@ -3,6 +3,7 @@
 
 #include "core/jobfile/model.hpp"
 #include "core/jsonpath/jsonpath.hpp"
+#include "jobs/http/auth.hpp"
 #include "jobs/http/http_engine.hpp"
 
 #include <re2/re2.h>
@@ -47,6 +48,8 @@ struct HttpJobConfig final : jobfile::KindConfig {
     // --location-trusted); by default they stay with the first one.
     bool trust_redirect_auth = false;
     bool insecure = false;
+    std::optional<AuthConfig> auth;
+    std::optional<jobfile::Template> cert, key, key_password;  // a client certificate (PEM)
 
     // expect.status: a list of accepted codes and classes ("2xx" is 200..299).
     std::vector<std::pair<long, long>> status_ranges{{200, 299}};

@@ -59,6 +59,17 @@ struct HttpRequest {
     std::vector<sockaddr_storage> addresses;
     std::string proxy;
     std::string ca_file;
+    // Authentication libcurl does itself (Basic and Bearer are plain headers): Digest
+    // answers the server's challenge, AWS SigV4 signs the request (`provider` is
+    // libcurl's "aws:amz:REGION:SERVICE"; user and password are the key and the secret).
+    struct Auth {
+        enum class Scheme { none, digest, aws_sigv4 };
+        Scheme scheme = Scheme::none;
+        std::string user, password, provider;
+    };
+    Auth auth;
+    // A client certificate for https (PEM files; the key maybe encrypted).
+    std::string cert, key, key_password;
 };
 
 struct HttpResponse {

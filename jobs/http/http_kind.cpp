@@ -1,5 +1,6 @@
 #include "jobs/http/http_kind.hpp"
 
+#include "core/net/tls.hpp"
 #include "core/text/regex.hpp"
 #include "jobs/http/api_pool.hpp"
 #include "jobs/http/curl_library.hpp"
@@ -151,6 +152,41 @@ void compile_captures(const toml::table& capture, HttpJobConfig& config) {
     }
 }
 
+// Renders a template that reads nothing a run makes (literal text, env.*), to check what
+// it names when the job file is loaded; nullopt when it needs the run.
+std::optional<std::string> known_at_load(const jobfile::Template& t) {
+    for (const auto& part : t.parts()) {
+        if (part.ref && part.ref->kind != jobfile::TemplateRef::Kind::env) return std::nullopt;
+    }
+    try {
+        return t.render(jobfile::RenderScope{});
+    } catch (const jobfile::RenderError&) {
+        return std::nullopt;  // an unset env.*: reported on its own
+    }
+}
+
+// `cert`, `key` (default: the cert file, which then holds both) and `key_password`. When
+// the files and the password are known at load, they are checked then: a wrong password
+// or a key of another certificate is an error of the job file, not of every attempt.
+void compile_client_certificate(const toml::table& job, HttpJobConfig& config, CompileContext& ctx) {
+    const auto* cert = job.get("cert");
+    if (cert) config.cert = ctx.templ(*cert, "cert", jobfile::TextRule::no_nul);
+    if (const auto* n = job.get("key")) config.key = ctx.templ(*n, "key", jobfile::TextRule::no_nul);
+    if (const auto* n = job.get("key_password")) config.key_password = ctx.templ(*n, "key_password", jobfile::TextRule::no_nul);
+    if (!cert) {
+        for (const char* key : {"key", "key_password"}) {
+            if (const auto* n = job.get(key)) ctx.error(*n, "`" + std::string(key) + "` goes with `cert`, the client certificate");
+        }
+        return;
+    }
+    if (!config.cert) return;
+    const auto cert_file = known_at_load(*config.cert);
+    const auto key_file = config.key ? known_at_load(*config.key) : cert_file;
+    const auto password = config.key_password ? known_at_load(*config.key_password) : std::optional<std::string>("");
+    if (!cert_file || !key_file || !password) return;
+    if (auto problem = net::check_client_certificate(*cert_file, *key_file, *password); !problem.empty()) ctx.error(*cert, problem);
+}
+
 }  // namespace
 
 const jobfile::KindSchema& HttpKind::schema() const {
@@ -158,7 +194,7 @@ const jobfile::KindSchema& HttpKind::schema() const {
         "http",
         "api",
         {"method", "url", "headers", "query", "body", "json", "form", "body_file", "follow_redirects",
-         "trust_redirect_auth", "http_version", "save_body", "insecure"},
+         "trust_redirect_auth", "http_version", "save_body", "insecure", "auth", "cert", "key", "key_password"},
         {"status", "headers", "body_contains", "body_matches", "json", "max_latency", "min_cert_days"},
         {"max_clients", "timeout", "max_body", "rate", "burst", "circuit_breaker", "hosts"},
         {{"success_rate", jobfile::SloKey::Unit::ratio, 0.99},
@@ -238,6 +274,13 @@ std::shared_ptr<const jobfile::KindConfig> HttpKind::compile_job(const toml::tab
         config->trust_redirect_auth = ctx.boolean(*n, "trust_redirect_auth").value_or(false);
     }
     if (const auto* n = job.get("insecure")) config->insecure = ctx.boolean(*n, "insecure").value_or(false);
+    compile_client_certificate(job, *config, ctx);
+    if (const auto* n = job.get("auth")) {
+        config->auth = compile_auth(*n, ctx);
+        const bool own_header = std::any_of(config->headers.begin(), config->headers.end(),
+                                            [](const auto& h) { return iequals(h.first, "Authorization"); });
+        if (config->auth && own_header) ctx.error(*n, "`auth` and an Authorization header: keep one of them");
+    }
 
     if (const auto* expect = job.get("expect"); expect && expect->is_table()) {
         compile_expect(*expect->as_table(), *config, ctx);

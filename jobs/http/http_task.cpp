@@ -101,6 +101,15 @@ bool HttpTask::render(HttpRequest& request) {
                 request.headers.emplace_back("Content-Type: application/x-www-form-urlencoded");
             }
         }
+        if (config_.auth) apply_auth(*config_.auth, scope, request, pool_.env().redactor);
+        if (config_.cert) {
+            request.cert = config_.cert->render(scope);
+            request.key = config_.key ? config_.key->render(scope) : request.cert;
+            if (config_.key_password) {
+                request.key_password = config_.key_password->render(scope);
+                pool_.env().redactor.add_secret(request.key_password);
+            }
+        }
         if (config_.save_body) save_path_ = config_.save_body->render(scope);
         if (config_.body_file) request.body = config_.body_file->render(scope);  // the path, until opened
     } catch (const jobfile::RenderError& e) {
@@ -291,7 +300,10 @@ bool HttpTask::follow(const HttpResponse& response) {
     method_ = hop->method;
     request.url = url_;
     request.method = method_;
-    if (hop->other_origin && !config_.trust_redirect_auth) drop_credentials(request.headers);
+    if (hop->other_origin && !config_.trust_redirect_auth) {
+        drop_credentials(request.headers);
+        request.auth = {};  // Digest and SigV4 credentials stay with their origin too
+    }
     if (hop->drop_body) {
         request.body.clear();
     } else if (config_.body_file) {

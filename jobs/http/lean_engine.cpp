@@ -297,7 +297,8 @@ LeanEngine::~LeanEngine() { close(); }
 
 bool LeanEngine::handles(const HttpRequest& request) {
     if (request.body_file || request.save_to || !request.accept_encoding.empty() || !request.proxy.empty() ||
-        request.version == HttpVersion::http2) {
+        request.version == HttpVersion::http2 || request.auth.scheme != HttpRequest::Auth::Scheme::none ||
+        !request.cert.empty()) {
         return false;
     }
     // A proxy from the environment is libcurl's business.

@@ -6,6 +6,7 @@
 #include "tests/support/file_server.hpp"
 #include "tests/support/report_helpers.hpp"
 #include "tests/support/subprocess.hpp"
+#include "tests/support/test_ca.hpp"
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
@@ -25,30 +26,18 @@ namespace {
 // 127.0.0.1 that a CA of the test's own signed, valid for 30 days.
 class TlsNginx {
 public:
-    TlsNginx() : http_port_(free_port()), https_port_(free_port()) {
+    TlsNginx() : http_port_(free_port()), https_port_(free_port()), ca_(dir_) {
         const auto d = dir_.path().string();
         std::filesystem::create_directories(dir_.path() / "www");
         dir_.file("www/hello.txt", "hello, gaia\n");
-        auto openssl = [](const std::vector<std::string>& args) {
-            std::vector<std::string> argv{"openssl"};
-            argv.insert(argv.end(), args.begin(), args.end());
-            auto out = run_program(argv);
-            if (out.exit_code != 0) throw std::runtime_error("openssl failed: " + out.err);
-        };
-        openssl({"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=gaia test CA", "-keyout",
-                 d + "/ca.key", "-out", d + "/ca.pem"});
-        openssl({"req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-keyout", d + "/server.key", "-out",
-                 d + "/server.csr"});
-        dir_.file("san.ext", "subjectAltName=DNS:localhost,IP:127.0.0.1\n");
-        openssl({"x509", "-req", "-in", d + "/server.csr", "-CA", d + "/ca.pem", "-CAkey", d + "/ca.key",
-                 "-CAcreateserial", "-days", "30", "-extfile", d + "/san.ext", "-out", d + "/server.pem"});
+        const auto server = ca_.issue("server", "/CN=localhost", 30, true);
         dir_.file("nginx.conf", "daemon off;\nmaster_process off;\nworker_processes 1;\npid " + d + "/nginx.pid;\n"
                                 "error_log " + d + "/error.log;\nevents { worker_connections 256; }\n"
                                 "http {\n  access_log off;\n  client_body_temp_path " + d + "/www;\n"
                                 "  server {\n    listen 127.0.0.1:" + std::to_string(http_port_) + ";\n"
                                 "    listen 127.0.0.1:" + std::to_string(https_port_) + " ssl;\n"
-                                "    ssl_certificate " + d + "/server.pem;\n    ssl_certificate_key " + d +
-                                "/server.key;\n    root " + d + "/www;\n  }\n}\n");
+                                "    ssl_certificate " + server + ";\n    ssl_certificate_key " + ca_.key("server") +
+                                ";\n    root " + d + "/www;\n  }\n}\n");
         pid_ = start_loopback_server({"nginx", "-p", d, "-e", d + "/error.log", "-c", d + "/nginx.conf"}, http_port_);
     }
     ~TlsNginx() { stop_loopback_server(pid_); }
@@ -57,11 +46,12 @@ public:
 
     int http_port() const noexcept { return http_port_; }
     int https_port() const noexcept { return https_port_; }
-    std::string ca() const { return (dir_.path() / "ca.pem").string(); }
+    std::string ca() const { return ca_.ca(); }
 
 private:
     TempDir dir_;
     int http_port_, https_port_;
+    TestCa ca_;
     pid_t pid_ = 0;
 };
 
