@@ -1,8 +1,15 @@
 #include "jobs/http/api_pool.hpp"
 
+#include "core/report/atomic_file.hpp"
 #include "jobs/http/http_task.hpp"
 
+#include <spdlog/spdlog.h>
+
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
 #include <string_view>
 
 namespace gaia::jobs::http {
@@ -24,6 +31,29 @@ ApiPool::ApiPool(run::RunEnv& env, const ApiConfig& config)
     if (const char* choice = std::getenv("GAIA_HTTP_ENGINE"); choice && std::string_view(choice) == "curl") {
         lean_allowed_ = false;
     }
+    if (config_.cookies) load_cookies();
+}
+
+// Read as the run starts, before any request: a small file, and every job may need it.
+void ApiPool::load_cookies() {
+    jar_ = std::make_unique<CookieJar>();
+    if (config_.cookie_file.empty()) return;
+    std::ifstream in(config_.cookie_file, std::ios::binary);
+    if (!in) {
+        if (errno != ENOENT) spdlog::warn("[api].cookie_file {}: {}; starting with no cookies", config_.cookie_file, std::strerror(errno));
+        return;  // a first run: the file is written at the end
+    }
+    std::ostringstream text;
+    text << in.rdbuf();
+    const auto read = jar_->load(text.str(), std::chrono::system_clock::to_time_t(env_.clock->wall()));
+    spdlog::debug("[api].cookie_file {}: {} cookie(s)", config_.cookie_file, read);
+}
+
+void ApiPool::save_cookies() {
+    if (!jar_ || config_.cookie_file.empty()) return;
+    const auto error = report::write_file_atomically(
+        config_.cookie_file, jar_->save(std::chrono::system_clock::to_time_t(env_.clock->wall())));
+    if (!error.empty()) spdlog::error("[api].cookie_file {}: {}", config_.cookie_file, error);
 }
 
 ApiPool::~ApiPool() { close(); }
@@ -38,6 +68,9 @@ HttpEngine& ApiPool::engine_for(const HttpRequest& request) {
 }
 
 void ApiPool::close() {
+    if (closed_) return;
+    closed_ = true;
+    save_cookies();
     admission_.close();
     if (curl_) curl_->close();
     if (lean_) lean_->close();

@@ -4,6 +4,7 @@
 
 #include "core/run/task.hpp"
 #include "jobs/http/admission.hpp"
+#include "jobs/http/cookie_jar.hpp"
 #include "jobs/http/curl_engine.hpp"
 #include "jobs/http/lean_engine.hpp"
 #include "jobs/http/http_config.hpp"
@@ -24,6 +25,8 @@ public:
     void close() override;
 
     Admission& admission() noexcept { return admission_; }
+    // The run's cookie jar; null unless [api].cookies or [api].cookie_file.
+    CookieJar* cookie_jar() noexcept { return jar_.get(); }
     net::Network& network() noexcept { return *network_; }
 
     run::RunEnv& env() noexcept { return env_; }
@@ -41,7 +44,11 @@ public:
     void on_tls(const std::string& host, const net::TlsFacts& facts);
 
 private:
+    void load_cookies();
+    void save_cookies();  // at close(): the jar as the run left it
+
     run::RunEnv& env_;
+    bool closed_ = false;
     ApiConfig config_;
     std::unique_ptr<net::Network> own_network_;  // when the run gave none (unit tests)
     net::Network* network_;
@@ -53,6 +60,7 @@ private:
     metrics::Gauge& in_flight_;
     metrics::Family<metrics::Gauge>& cert_expiry_;
     Admission admission_;
+    std::unique_ptr<CookieJar> jar_;
 };
 
 }  // namespace gaia::jobs::http

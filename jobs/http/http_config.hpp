@@ -24,10 +24,10 @@ struct HeaderExpectation {
 };
 
 struct HttpCapture {
-    enum class Source { status, body, url, header, json, regex, tls };
+    enum class Source { status, body, url, header, json, regex, tls, cookie };
     std::string name;
     Source source = Source::status;
-    std::string header;                       // header:NAME; tls:FACT (version, cipher, …)
+    std::string header;                       // header:NAME; tls:FACT (version, cipher, …); cookie:NAME
     std::optional<jsonpath::Path> path;       // json:$.path
     std::shared_ptr<const RE2> regex;         // regex:PATTERN (group 1)
 };
@@ -50,6 +50,7 @@ struct HttpJobConfig final : jobfile::KindConfig {
     bool insecure = false;
     std::optional<AuthConfig> auth;
     std::optional<jobfile::Template> cert, key, key_password;  // a client certificate (PEM)
+    bool cookies = true;  // uses the run's cookie jar, when [api] has one
 
     // expect.status: a list of accepted codes and classes ("2xx" is 200..299).
     std::vector<std::pair<long, long>> status_ranges{{200, 299}};
@@ -80,6 +81,8 @@ struct ApiConfig final : jobfile::KindConfig {
     std::optional<CircuitBreakerConfig> circuit_breaker;  // off unless set
     std::optional<jobfile::Duration> timeout;   // default attempt timeout of http jobs
     std::uint64_t body_cap = 1u << 20;          // response bytes held in memory
+    bool cookies = false;                       // one cookie jar for the run's requests
+    std::string cookie_file;                    // loaded at the start, saved at the end (turns the jar on)
 };
 
 }  // namespace gaia::jobs::http

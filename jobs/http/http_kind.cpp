@@ -141,6 +141,9 @@ void compile_captures(const toml::table& capture, HttpJobConfig& config) {
         } else if (text.rfind("tls:", 0) == 0) {
             c.source = HttpCapture::Source::tls;
             c.header = text.substr(4);
+        } else if (text.rfind("cookie:", 0) == 0) {
+            c.source = HttpCapture::Source::cookie;
+            c.header = text.substr(7);
         } else if (text.rfind("json:", 0) == 0) {
             c.source = HttpCapture::Source::json;
             c.path = jsonpath::Path::parse(std::string_view(text).substr(5), &error);
@@ -194,9 +197,10 @@ const jobfile::KindSchema& HttpKind::schema() const {
         "http",
         "api",
         {"method", "url", "headers", "query", "body", "json", "form", "body_file", "follow_redirects",
-         "trust_redirect_auth", "http_version", "save_body", "insecure", "auth", "cert", "key", "key_password"},
+         "trust_redirect_auth", "http_version", "save_body", "insecure", "auth", "cert", "key", "key_password",
+         "cookies"},
         {"status", "headers", "body_contains", "body_matches", "json", "max_latency", "min_cert_days"},
-        {"max_clients", "timeout", "max_body", "rate", "burst", "circuit_breaker", "hosts"},
+        {"max_clients", "timeout", "max_body", "rate", "burst", "circuit_breaker", "hosts", "cookies", "cookie_file"},
         {{"success_rate", jobfile::SloKey::Unit::ratio, 0.99},
          {"p95", jobfile::SloKey::Unit::duration, 0.100},
          {"max_active", jobfile::SloKey::Unit::count, 450}},
@@ -209,6 +213,10 @@ std::optional<std::string> HttpKind::check_capture(std::string_view spec) const 
     if (spec == "status" || spec == "body" || spec == "url") return std::nullopt;
     if (spec.rfind("header:", 0) == 0) {
         if (spec.size() == 7) return std::string("`header:` needs a header name");
+        return std::nullopt;
+    }
+    if (spec.rfind("cookie:", 0) == 0) {
+        if (spec.size() == 7) return std::string("`cookie:` needs a cookie name");
         return std::nullopt;
     }
     if (spec.rfind("tls:", 0) == 0) {
@@ -228,7 +236,7 @@ std::optional<std::string> HttpKind::check_capture(std::string_view spec) const 
         if (!text::compile_regex(spec.substr(6), false, &error)) return error;
         return std::nullopt;
     }
-    return "an http capture is \"status\", \"body\", \"url\", \"header:NAME\", \"tls:FACT\", \"json:$.path\" or \"regex:PATTERN\", not \"" +
+    return "an http capture is \"status\", \"body\", \"url\", \"header:NAME\", \"cookie:NAME\", \"tls:FACT\", \"json:$.path\" or \"regex:PATTERN\", not \"" +
            std::string(spec) + "\"";
 }
 
@@ -275,6 +283,7 @@ std::shared_ptr<const jobfile::KindConfig> HttpKind::compile_job(const toml::tab
     }
     if (const auto* n = job.get("insecure")) config->insecure = ctx.boolean(*n, "insecure").value_or(false);
     compile_client_certificate(job, *config, ctx);
+    if (const auto* n = job.get("cookies")) config->cookies = ctx.boolean(*n, "cookies").value_or(true);
     if (const auto* n = job.get("auth")) {
         config->auth = compile_auth(*n, ctx);
         const bool own_header = std::any_of(config->headers.begin(), config->headers.end(),
@@ -313,6 +322,13 @@ std::shared_ptr<const jobfile::KindConfig> HttpKind::compile_subsystem(const std
         compile_limits(*t, config->limits, "api", ctx);
         if (const auto* n = t->get("timeout")) config->timeout = ctx.duration(*n, "api.timeout");
         if (const auto* n = t->get("max_body")) config->body_cap = ctx.size(*n, "api.max_body").value_or(config->body_cap);
+        if (const auto* n = t->get("cookies")) config->cookies = ctx.boolean(*n, "api.cookies").value_or(false);
+        if (const auto* n = t->get("cookie_file")) {
+            if (auto path = ctx.static_text(*n, "api.cookie_file")) {
+                config->cookie_file = *path;
+                config->cookies = true;
+            }
+        }
         if (const auto* n = t->get("circuit_breaker")) {
             if (const auto* cb = ctx.table(*n, "api.circuit_breaker")) {
                 ctx.check_keys(*cb, {"failures", "open_for"}, "api.circuit_breaker");

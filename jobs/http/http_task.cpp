@@ -213,6 +213,7 @@ void HttpTask::launch(HttpRequest request) {
         fail_soon(e.what());
         return;
     }
+    if (config_.cookies) add_jar_cookies(request);
     started_ns_ = pool_.env().clock->monotonic_ns();
     if (first_started_ns_ == 0) first_started_ns_ = started_ns_;
     running_ = true;
@@ -228,6 +229,7 @@ void HttpTask::on_response(HttpResponse response) {
     ticket_.release(response.error.empty() && response.status < 500);
     pool_.network().transfer_finished(!response.error.empty());
     if (response.tls) pool_.on_tls(host_, *response.tls);
+    if (config_.cookies) keep_cookies(response);  // every hop's, as a browser keeps them
     if (follow(response)) return;
     if (!redirects_.empty()) {
         // As libcurl's total time: from the first request to the last response.
@@ -255,6 +257,36 @@ void HttpTask::on_response(HttpResponse response) {
         }
         complete(std::move(result));
     }));
+}
+
+std::time_t HttpTask::now() const { return std::chrono::system_clock::to_time_t(pool_.env().clock->wall()); }
+
+// The jar's cookies for this hop's URL join the job's own Cookie header, if it has one:
+// a request carries one Cookie header.
+void HttpTask::add_jar_cookies(HttpRequest& request) {
+    auto* jar = pool_.cookie_jar();
+    if (jar == nullptr) return;
+    const auto url = parse_url(request.url);
+    if (!url) return;
+    const auto cookies = jar->header_for(*url, now());
+    if (cookies.empty()) return;
+    for (auto& header : request.headers) {
+        if (iequals(std::string_view(header).substr(0, header.find(':')), "Cookie")) {
+            header += "; " + cookies;
+            return;
+        }
+    }
+    request.headers.push_back("Cookie: " + cookies);
+}
+
+void HttpTask::keep_cookies(const HttpResponse& response) {
+    auto* jar = pool_.cookie_jar();
+    if (jar == nullptr || !response.error.empty()) return;
+    const auto url = parse_url(response.url);
+    if (!url) return;
+    for (const auto& [name, value] : response.headers) {
+        if (iequals(name, "Set-Cookie")) jar->store(*url, value, now());
+    }
 }
 
 // A redirect goes on as a new request of the same attempt: admitted to its own host,
@@ -340,8 +372,8 @@ void HttpTask::cancel() {
 }
 
 run::TaskOutcome HttpTask::outcome(const HttpResponse& r) {
-    return ResponseCheck(config_, r, ctx_->scope, method_ + " " + url_, pool_.config().body_cap,
-                         std::chrono::system_clock::to_time_t(pool_.env().clock->wall()))
+    return ResponseCheck(config_, r, ctx_->scope, method_ + " " + url_, pool_.config().body_cap, now(),
+                         config_.cookies ? pool_.cookie_jar() : nullptr)
         .judge();
 }
 

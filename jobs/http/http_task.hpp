@@ -28,6 +28,9 @@ private:
     void launch(HttpRequest request);     // hands the request to an engine
     void on_response(HttpResponse response);
     bool follow(const HttpResponse& response);  // true when it took the redirect on
+    void add_jar_cookies(HttpRequest& request);
+    void keep_cookies(const HttpResponse& response);
+    std::time_t now() const;  // the wall clock, for cookies and Retry-After dates
     void complete(run::TaskOutcome outcome);
     void fail_soon(std::string error, bool retryable = false);
     run::TaskOutcome outcome(const HttpResponse& response);

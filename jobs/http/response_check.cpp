@@ -3,6 +3,7 @@
 #include "core/jobfile/values.hpp"
 #include "core/jsonpath/jsonpath.hpp"
 #include "jobs/http/retry_after.hpp"
+#include "jobs/http/url.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -47,12 +48,13 @@ nlohmann::json render_json(const nlohmann::json& value, const jobfile::RenderSco
 }
 
 ResponseCheck::ResponseCheck(const HttpJobConfig& config, const HttpResponse& response, const jobfile::RenderScope& scope,
-                             std::string what, std::uint64_t body_cap, std::time_t now)
+                             std::string what, std::uint64_t body_cap, std::time_t now, const CookieJar* jar)
     : config_(config),
       r_(response),
       scope_(scope),
       what_(std::move(what)),
       now_(now),
+      jar_(jar),
       too_big_("the response body is larger than [api].max_body (" + std::to_string(body_cap) +
                " bytes), which this check needs") {}
 
@@ -107,6 +109,7 @@ void ResponseCheck::capture() {
         case HttpCapture::Source::status: o_.captures[c.name] = r_.status; break;
         case HttpCapture::Source::url: o_.captures[c.name] = r_.url; break;
         case HttpCapture::Source::tls: capture_tls(c); break;
+        case HttpCapture::Source::cookie: capture_cookie(c); break;
         case HttpCapture::Source::body:
             // A capture is all of the body or an error: never its first max_body bytes.
             if (r_.body_truncated) fail("capture `" + c.name + "`: " + too_big_);
@@ -221,6 +224,33 @@ void ResponseCheck::capture_tls(const HttpCapture& c) {
     else if (!tls.expiry) fail("capture `" + c.name + "`: the server showed no certificate");
     else if (fact == "expiry") o_.captures[c.name] = *tls.expiry;
     else o_.captures[c.name] = *net::days_left(tls.expiry, now_);
+}
+
+// With the jar, what it holds for the URL that answered (cookies of every hop count);
+// without, what this response's Set-Cookie headers say.
+void ResponseCheck::capture_cookie(const HttpCapture& c) {
+    const auto& name = c.header;
+    if (jar_) {
+        if (const auto url = parse_url(r_.url)) {
+            if (auto value = jar_->value_for(*url, name, now_)) {
+                o_.captures[c.name] = *value;
+                return;
+            }
+        }
+    } else {
+        std::optional<std::string> value;
+        for (const auto& [key, header] : r_.headers) {
+            if (!iequals(key, "Set-Cookie")) continue;
+            const auto pair = std::string_view(header).substr(0, header.find(';'));
+            const auto eq = pair.find('=');
+            if (eq != std::string_view::npos && pair.substr(0, eq) == name) value = std::string(pair.substr(eq + 1));
+        }
+        if (value) {
+            o_.captures[c.name] = *value;
+            return;
+        }
+    }
+    fail("capture `" + c.name + "`: no cookie `" + name + "`" + (jar_ ? " for " + r_.url : " in the response"));
 }
 
 // expect.min_cert_days, as the tcp kind and blackbox_exporter's probe_ssl_earliest_cert_expiry judge it.

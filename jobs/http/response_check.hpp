@@ -5,6 +5,7 @@
 
 #include "core/jobfile/template.hpp"
 #include "core/run/task.hpp"
+#include "jobs/http/cookie_jar.hpp"
 #include "jobs/http/http_config.hpp"
 #include "jobs/http/http_engine.hpp"
 
@@ -21,8 +22,9 @@ class ResponseCheck {
 public:
     // `what` is "GET https://…" for messages; `body_cap` is [api].max_body; `now` the wall
     // clock's time (a Retry-After date is counted from it).
+    // `jar`: the run's cookie jar, when [api].cookies is on (cookie:NAME captures read it).
     ResponseCheck(const HttpJobConfig& config, const HttpResponse& response, const jobfile::RenderScope& scope,
-                  std::string what, std::uint64_t body_cap, std::time_t now);
+                  std::string what, std::uint64_t body_cap, std::time_t now, const CookieJar* jar = nullptr);
 
     run::TaskOutcome judge() &&;
 
@@ -34,6 +36,7 @@ private:
     void check_latency();
     void check_certificate();
     void capture_tls(const HttpCapture& c);
+    void capture_cookie(const HttpCapture& c);
     void fail(std::string error);
     const nlohmann::json* json_body();
 
@@ -42,6 +45,7 @@ private:
     const jobfile::RenderScope& scope_;
     std::string what_;
     std::time_t now_;
+    const CookieJar* jar_;
     std::string too_big_;
     run::TaskOutcome o_;
     std::optional<nlohmann::json> json_doc_;

@@ -1,8 +1,9 @@
 #include "jobs/http/retry_after.hpp"
 
+#include "jobs/http/http_date.hpp"
+
 #include <algorithm>
 #include <cctype>
-#include <cstring>
 #include <string>
 
 namespace gaia::jobs::http {
@@ -15,15 +16,7 @@ std::optional<double> parse_retry_after(std::string_view value, std::time_t now)
         if (value.size() > 9) return 1e9;  // absurdly far: max_backoff caps it anyway
         return static_cast<double>(std::stol(std::string(value)));
     }
-    // IMF-fixdate, and the two obsolete forms recipients must still accept.
-    const std::string text(value);
-    for (const char* format : {"%a, %d %b %Y %H:%M:%S GMT", "%A, %d-%b-%y %H:%M:%S GMT", "%a %b %e %H:%M:%S %Y"}) {
-        std::tm tm{};
-        const char* end = ::strptime(text.c_str(), format, &tm);
-        if (end == nullptr || *end != '\0') continue;
-        const std::time_t when = ::timegm(&tm);
-        return when > now ? static_cast<double>(when - now) : 0.0;
-    }
+    if (const auto when = parse_http_date(value)) return *when > now ? static_cast<double>(*when - now) : 0.0;
     return std::nullopt;
 }
 

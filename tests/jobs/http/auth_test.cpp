@@ -32,7 +32,8 @@ TEST_CASE("auth: basic, bearer, digest and aws_sigv4 against httpbin, on either 
         "expect = { body_matches = \"AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/[0-9]{8}/us-east-1/s3/aws4_request\" }\n";
     const std::vector<std::vector<std::string>> environments{{}, {"GAIA_HTTP_ENGINE=curl"}};
     for (const auto& env : environments) {
-        INFO((env.empty() ? "the default engines" : "libcurl alone"));
+        const std::string engines = env.empty() ? "the default engines" : "libcurl alone";
+        INFO(engines);
         TempDir dir;
         auto ran = run_with_metrics(dir, jobs, {"-v"}, env);
         INFO(ran.out.err);
