@@ -14,8 +14,8 @@ namespace {
 constexpr std::size_t kChunk = 256 * 1024;
 }
 
-std::shared_ptr<BodyFile> BodyFile::create(loop::Loop& loop, std::string path) {
-    return std::shared_ptr<BodyFile>(new BodyFile(loop, std::move(path)));
+std::shared_ptr<BodyFile> BodyFile::create(loop::Loop& loop, std::string path, std::string what) {
+    return std::shared_ptr<BodyFile>(new BodyFile(loop, std::move(path), std::move(what)));
 }
 
 BodyFile::~BodyFile() {
@@ -26,13 +26,13 @@ void BodyFile::open(std::function<void(const std::string&)> done) {
     namespace fs = loop::fs;
     fs::open(loop_, path_, O_RDONLY, 0, [self = shared_from_this(), done = std::move(done)](std::int64_t fd) {
         if (fd < 0) {
-            self->error_ = loop::uv_message(static_cast<int>(fd), "body_file " + self->path_);
+            self->error_ = loop::uv_message(static_cast<int>(fd), self->what_ + " " + self->path_);
             return done(self->error_);
         }
         self->fd_ = static_cast<uv_file>(fd);
         fs::fstat(self->loop_, self->fd_, [self, done](std::int64_t rc, const uv_stat_t& st) {
-            if (rc < 0) self->error_ = loop::uv_message(static_cast<int>(rc), "body_file " + self->path_);
-            else if (!S_ISREG(st.st_mode)) self->error_ = "body_file " + self->path_ + " is not a regular file";
+            if (rc < 0) self->error_ = loop::uv_message(static_cast<int>(rc), self->what_ + " " + self->path_);
+            else if (!S_ISREG(st.st_mode)) self->error_ = self->what_ + " " + self->path_ + " is not a regular file";
             else self->size_ = st.st_size;
             if (self->error_.empty()) self->read_next();
             done(self->error_);
@@ -49,8 +49,8 @@ void BodyFile::read_next() {
                    [self = shared_from_this()](std::int64_t n) {
                        self->reading_ = false;
                        if (self->closed_) return;
-                       if (n < 0) self->error_ = loop::uv_message(static_cast<int>(n), "cannot read body_file " + self->path_);
-                       else if (n == 0) self->error_ = "body_file " + self->path_ + " shrank while it was being sent";
+                       if (n < 0) self->error_ = loop::uv_message(static_cast<int>(n), "cannot read " + self->what_ + " " + self->path_);
+                       else if (n == 0) self->error_ = self->what_ + " " + self->path_ + " shrank while it was being sent";
                        else {
                            self->begin_ = 0;
                            self->end_ = static_cast<std::size_t>(n);

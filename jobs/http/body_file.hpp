@@ -5,6 +5,7 @@
 // on_ready().
 
 #include "core/loop/loop.hpp"
+#include "jobs/http/body_stream.hpp"
 
 #include <cstdint>
 #include <functional>
@@ -14,32 +15,31 @@
 
 namespace gaia::jobs::http {
 
-class BodyFile : public std::enable_shared_from_this<BodyFile> {
+class BodyFile final : public BodyStream, public std::enable_shared_from_this<BodyFile> {
 public:
-    static std::shared_ptr<BodyFile> create(loop::Loop& loop, std::string path);
-    ~BodyFile();
+    // `what` names the file in messages: "body_file", "multipart upload".
+    static std::shared_ptr<BodyFile> create(loop::Loop& loop, std::string path, std::string what = "body_file");
+    ~BodyFile() override;
     BodyFile(const BodyFile&) = delete;
     BodyFile& operator=(const BodyFile&) = delete;
 
     // Opens the file and learns its size (sent as Content-Length).
     void open(std::function<void(const std::string& error)> done);
-    std::uint64_t size() const noexcept { return size_; }
+    std::uint64_t size() const noexcept override { return size_; }
 
-    enum class Take { data, wait, end, error };
-    // Copies up to `max` buffered bytes into dst and sets *n. `wait`: nothing buffered
-    // yet, on_ready() will say when; `end`: the whole file was sent.
-    Take take(char* dst, std::size_t max, std::size_t* n);
-    void on_ready(std::function<void()> fn) { ready_ = std::move(fn); }
-    const std::string& error() const noexcept { return error_; }
-    // No more callbacks; the file is closed once no read is in flight.
-    void close();
+    Take take(char* dst, std::size_t max, std::size_t* n) override;
+    void on_ready(std::function<void()> fn) override { ready_ = std::move(fn); }
+    const std::string& error() const noexcept override { return error_; }
+    void close() override;
 
 private:
-    BodyFile(loop::Loop& loop, std::string path) : loop_(loop), path_(std::move(path)) {}
+    BodyFile(loop::Loop& loop, std::string path, std::string what)
+        : loop_(loop), path_(std::move(path)), what_(std::move(what)) {}
     void read_next();
 
     loop::Loop& loop_;
     std::string path_;
+    std::string what_;
     uv_file fd_ = -1;
     std::uint64_t size_ = 0;
     std::uint64_t offset_ = 0;       // of the next read

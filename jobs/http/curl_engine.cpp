@@ -50,7 +50,7 @@ struct CurlEngine::Transfer {
     // No callback of the body file or the writer may reach this transfer any more.
     void detach() {
         done = nullptr;
-        if (request.body_file) request.body_file->on_ready(nullptr);
+        if (request.body_stream) request.body_stream->on_ready(nullptr);
         if (request.save_to) request.save_to->on_drain(0, nullptr);
         gate.reset();
     }
@@ -281,12 +281,12 @@ std::uint64_t CurlEngine::start(HttpRequest request, Done done) {
     if (q.method == "HEAD") curl().easy_setopt(e, CURLOPT_NOBODY, 1L);
     // POSTFIELDS alone makes a POST; a custom "POST" would stay POST after a 303.
     else if (q.method != "GET" && q.method != "POST") curl().easy_setopt(e, CURLOPT_CUSTOMREQUEST, q.method.c_str());
-    if (q.body_file) {
+    if (q.body_stream) {
         // POST with a read callback sends any method's body with a Content-Length.
         curl().easy_setopt(e, CURLOPT_POST, 1L);
         curl().easy_setopt(e, CURLOPT_READFUNCTION, &CurlEngine::on_curl_read);
         curl().easy_setopt(e, CURLOPT_READDATA, t.get());
-        curl().easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(q.body_file->size()));
+        curl().easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(q.body_stream->size()));
         curl().easy_setopt(e, CURLOPT_CUSTOMREQUEST, q.method.c_str());
     } else if (!q.body.empty() || q.method == "POST") {
         curl().easy_setopt(e, CURLOPT_POSTFIELDS, q.body.data());
@@ -410,23 +410,23 @@ std::size_t CurlEngine::on_curl_header(char* data, std::size_t size, std::size_t
 
 std::size_t CurlEngine::on_curl_read(char* buffer, std::size_t size, std::size_t count, void* user) {
     auto* t = static_cast<Transfer*>(user);
-    auto& file = *t->request.body_file;
+    auto& body = *t->request.body_stream;
     if (t->gate && !t->gate->may_proceed()) {
         t->gate->wait([engine = t->engine, id = t->id] { engine->resume(id); });
         return CURL_READFUNC_PAUSE;
     }
     std::size_t n = 0;
-    switch (file.take(buffer, size * count, &n)) {
-    case BodyFile::Take::data:
+    switch (body.take(buffer, size * count, &n)) {
+    case BodyStream::Take::data:
         if (t->gate) t->gate->consumed(n, true);
         return n;
-    case BodyFile::Take::end: return 0;
-    case BodyFile::Take::wait:
-        file.on_ready([engine = t->engine, id = t->id] { engine->resume(id); });
+    case BodyStream::Take::end: return 0;
+    case BodyStream::Take::wait:
+        body.on_ready([engine = t->engine, id = t->id] { engine->resume(id); });
         return CURL_READFUNC_PAUSE;
-    case BodyFile::Take::error: break;
+    case BodyStream::Take::error: break;
     }
-    t->failure = file.error();
+    t->failure = body.error();
     return CURL_READFUNC_ABORT;
 }
 

@@ -32,6 +32,14 @@ struct HttpCapture {
     std::shared_ptr<const RE2> regex;         // regex:PATTERN (group 1)
 };
 
+// One part of `multipart`: a field's text, or a file upload.
+struct MultipartField {
+    std::string name;
+    jobfile::Template value;                 // a field
+    std::optional<jobfile::Template> file;   // an upload: its path, and what the server is told
+    std::optional<jobfile::Template> type, filename;
+};
+
 struct HttpJobConfig final : jobfile::KindConfig {
     jobfile::Template method = jobfile::Template::literal("GET");
     jobfile::Template url;
@@ -41,6 +49,7 @@ struct HttpJobConfig final : jobfile::KindConfig {
     std::optional<nlohmann::json> json_body;  // strings inside are templates, rendered per task
     std::vector<std::pair<std::string, jobfile::Template>> form;  // application/x-www-form-urlencoded
     std::optional<jobfile::Template> body_file;                   // streamed from this path
+    std::vector<MultipartField> multipart;                        // multipart/form-data, files streamed
     std::optional<jobfile::Template> save_body;                   // the response body goes here
     HttpVersion version = HttpVersion::any;
     bool follow_redirects = true;

@@ -9,7 +9,7 @@
 
 #include "core/loop/atomic_writer.hpp"
 #include "core/net/tls.hpp"
-#include "jobs/http/body_file.hpp"
+#include "jobs/http/body_stream.hpp"
 
 #include <sys/socket.h>
 
@@ -43,7 +43,7 @@ struct HttpRequest {
     std::string url;
     std::vector<std::string> headers;  // "Name: value"
     std::string body;
-    std::shared_ptr<BodyFile> body_file;             // streamed instead of `body`, already open
+    std::shared_ptr<BodyStream> body_stream;         // streamed instead of `body`, already open
     std::shared_ptr<loop::AtomicWriter> save_to;     // the response body also streams here
     HttpVersion version = HttpVersion::any;
     bool insecure = false;               // TLS verification stays on unless asked

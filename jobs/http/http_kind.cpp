@@ -155,6 +155,46 @@ void compile_captures(const toml::table& capture, HttpJobConfig& config) {
     }
 }
 
+// `multipart = { name = "value", upload = { file = "path", type = "image/png", filename = "x.png" } }`.
+std::vector<MultipartField> compile_multipart(const toml::node& node, CompileContext& ctx) {
+    std::vector<MultipartField> out;
+    const auto* table = ctx.table(node, "multipart");
+    if (!table) return out;
+    for (auto&& [key, value] : *table) {
+        MultipartField field;
+        field.name = std::string(key.str());
+        const std::string what = "multipart." + field.name;
+        if (auto problem = jobfile::text_rule_problem(field.name, jobfile::TextRule::header_value)) {
+            ctx.diags().error(jobfile::pos_of(key), "the name `" + what + "` holds " + problem->character);
+            continue;
+        }
+        if (const auto* upload = value.as_table()) {
+            ctx.check_keys(*upload, {"file", "type", "filename"}, "`" + what + "`");
+            const auto* file = upload->get("file");
+            if (!file) {
+                ctx.error(value, "`" + what + "` is an upload: it needs `file`, the path to send");
+                continue;
+            }
+            field.file = ctx.templ(*file, what + ".file", jobfile::TextRule::no_nul);
+            if (const auto* t = upload->get("type")) field.type = ctx.templ(*t, what + ".type", jobfile::TextRule::header_value);
+            if (const auto* f = upload->get("filename")) {
+                field.filename = ctx.templ(*f, what + ".filename", jobfile::TextRule::header_value);
+            }
+            if (!field.file) continue;
+        } else if (value.is_integer() || value.is_floating_point() || value.is_boolean()) {
+            std::ostringstream text;
+            value.visit([&](auto&& v) { text << v; });
+            field.value = jobfile::Template::literal(text.str());
+        } else if (auto t = ctx.templ(value, what)) {
+            field.value = std::move(*t);
+        } else {
+            continue;
+        }
+        out.push_back(std::move(field));
+    }
+    return out;
+}
+
 // Renders a template that reads nothing a run makes (literal text, env.*), to check what
 // it names when the job file is loaded; nullopt when it needs the run.
 std::optional<std::string> known_at_load(const jobfile::Template& t) {
@@ -196,7 +236,7 @@ const jobfile::KindSchema& HttpKind::schema() const {
     static const jobfile::KindSchema schema{
         "http",
         "api",
-        {"method", "url", "headers", "query", "body", "json", "form", "body_file", "follow_redirects",
+        {"method", "url", "headers", "query", "body", "json", "form", "body_file", "multipart", "follow_redirects",
          "trust_redirect_auth", "http_version", "save_body", "insecure", "auth", "cert", "key", "key_password",
          "cookies"},
         {"status", "headers", "body_contains", "body_matches", "json", "max_latency", "min_cert_days"},
@@ -254,7 +294,7 @@ std::shared_ptr<const jobfile::KindConfig> HttpKind::compile_job(const toml::tab
     if (const auto* n = job.get("query")) config->query = template_table(*n, "query", ctx);
     // One body: the second one named is the error, pointing at the first.
     const char* body_key = nullptr;
-    for (const char* key : {"body", "json", "form", "body_file"}) {
+    for (const char* key : {"body", "json", "form", "body_file", "multipart"}) {
         const auto* n = job.get(key);
         if (!n) continue;
         if (body_key) {
@@ -267,6 +307,7 @@ std::shared_ptr<const jobfile::KindConfig> HttpKind::compile_job(const toml::tab
         if (k == "body") config->body = ctx.templ(*n, "body");
         else if (k == "json") config->json_body = ctx.json_value(*n, "json", false);
         else if (k == "form") config->form = template_table(*n, "form", ctx);
+        else if (k == "multipart") config->multipart = compile_multipart(*n, ctx);
         else config->body_file = ctx.templ(*n, "body_file", jobfile::TextRule::no_nul);
     }
     if (const auto* n = job.get("save_body")) config->save_body = ctx.templ(*n, "save_body", jobfile::TextRule::no_nul);
@@ -283,6 +324,11 @@ std::shared_ptr<const jobfile::KindConfig> HttpKind::compile_job(const toml::tab
     }
     if (const auto* n = job.get("insecure")) config->insecure = ctx.boolean(*n, "insecure").value_or(false);
     compile_client_certificate(job, *config, ctx);
+    if (const auto* n = job.get("multipart"); n && !config->multipart.empty()) {
+        const bool own_type = std::any_of(config->headers.begin(), config->headers.end(),
+                                          [](const auto& h) { return iequals(h.first, "Content-Type"); });
+        if (own_type) ctx.error(*n, "`multipart` writes its own Content-Type (it carries the boundary): drop the header");
+    }
     if (const auto* n = job.get("cookies")) config->cookies = ctx.boolean(*n, "cookies").value_or(true);
     if (const auto* n = job.get("auth")) {
         config->auth = compile_auth(*n, ctx);

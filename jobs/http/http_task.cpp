@@ -3,6 +3,8 @@
 #include "core/jobfile/template.hpp"
 
 #include "jobs/http/api_pool.hpp"
+#include "jobs/http/body_file.hpp"
+#include "jobs/http/multipart_body.hpp"
 #include "jobs/http/redirect.hpp"
 #include "jobs/http/response_check.hpp"
 #include "jobs/http/retry_after.hpp"
@@ -112,6 +114,19 @@ bool HttpTask::render(HttpRequest& request) {
         }
         if (config_.save_body) save_path_ = config_.save_body->render(scope);
         if (config_.body_file) request.body = config_.body_file->render(scope);  // the path, until opened
+        multipart_.clear();
+        for (const auto& field : config_.multipart) {
+            MultipartPart part;
+            part.name = field.name;
+            if (field.file) {
+                part.file = field.file->render(scope);
+                if (field.type) part.type = field.type->render(scope);
+                if (field.filename) part.filename = field.filename->render(scope);
+            } else {
+                part.value = field.value.render(scope);
+            }
+            multipart_.push_back(std::move(part));
+        }
     } catch (const jobfile::RenderError& e) {
         fail_soon(e.what());
         return false;
@@ -135,15 +150,28 @@ void HttpTask::start(const run::TaskContext& ctx, run::Completion done) {
     done_ = std::move(done);
     HttpRequest request;
     if (!render(request)) return;
-    if (config_.body_file) open_body_file(std::move(request));
-    else send(std::move(request));
+    open_body(std::move(request));
 }
 
-void HttpTask::open_body_file(HttpRequest request) {
-    auto file = BodyFile::create(pool_.env().loop, std::move(request.body));
-    request.body.clear();
-    request.body_file = file;
-    file->open(life_.guard([this, request = std::move(request)](const std::string& error) mutable {
+// A streamed body — a file, or a multipart form with files — is opened (its size is the
+// Content-Length) before the request queues for the pool's limits.
+void HttpTask::open_body(HttpRequest request) {
+    std::function<void(std::function<void(const std::string&)>)> open;
+    if (config_.body_file) {
+        auto file = BodyFile::create(pool_.env().loop, std::move(request.body));
+        request.body.clear();
+        request.body_stream = file;
+        open = [file](auto done) { file->open(std::move(done)); };
+    } else if (!config_.multipart.empty()) {
+        auto form = MultipartBody::create(pool_.env().loop, std::move(multipart_));
+        multipart_.clear();
+        request.headers.push_back("Content-Type: " + form->content_type());
+        request.body_stream = form;
+        open = [form](auto done) { form->open(std::move(done)); };
+    } else {
+        return send(std::move(request));
+    }
+    open(life_.guard([this, request = std::move(request)](const std::string& error) mutable {
         if (cancelled_) return;
         if (!error.empty()) {
             run::TaskOutcome o;
@@ -338,11 +366,10 @@ bool HttpTask::follow(const HttpResponse& response) {
     }
     if (hop->drop_body) {
         request.body.clear();
-    } else if (config_.body_file) {
-        open_body_file(std::move(request));  // a 307 or 308 sends the file again, from its start
-        return true;
+        send(std::move(request));
+    } else {
+        open_body(std::move(request));  // a 307 or 308 sends a streamed body again, from its start
     }
-    send(std::move(request));
     return true;
 }
 

@@ -7,6 +7,7 @@
 #include "jobs/http/admission.hpp"
 #include "jobs/http/http_engine.hpp"
 #include "jobs/http/http_config.hpp"
+#include "jobs/http/multipart_body.hpp"
 
 namespace gaia::jobs::http {
 
@@ -22,7 +23,7 @@ public:
 private:
     // The steps of an attempt, in order; each may wait on the loop.
     bool render(HttpRequest& request);
-    void open_body_file(HttpRequest request);
+    void open_body(HttpRequest request);   // then send()
     void send(HttpRequest request);
     void transfer(HttpRequest request);   // resolves the host through the coordinator
     void launch(HttpRequest request);     // hands the request to an engine
@@ -47,6 +48,7 @@ private:
     bool running_ = false;     // a transfer is in the engine
     bool cancelled_ = false;
     std::string method_, url_, host_, save_path_;
+    std::vector<MultipartPart> multipart_;  // rendered, until open_body() opens their files
     std::shared_ptr<loop::AtomicWriter> save_to_;
     std::uint64_t started_ns_ = 0;        // of the hop in flight
     std::uint64_t first_started_ns_ = 0;  // of the first hop: the response's latency counts from it

@@ -296,7 +296,7 @@ LeanEngine::LeanEngine(loop::Loop& loop, net::Network* network) : loop_(loop), n
 LeanEngine::~LeanEngine() { close(); }
 
 bool LeanEngine::handles(const HttpRequest& request) {
-    if (request.body_file || request.save_to || !request.accept_encoding.empty() || !request.proxy.empty() ||
+    if (request.body_stream || request.save_to || !request.accept_encoding.empty() || !request.proxy.empty() ||
         request.version == HttpVersion::http2 || request.auth.scheme != HttpRequest::Auth::Scheme::none ||
         !request.cert.empty()) {
         return false;
