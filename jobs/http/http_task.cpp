@@ -103,30 +103,10 @@ bool HttpTask::render(HttpRequest& request) {
                 request.headers.emplace_back("Content-Type: application/x-www-form-urlencoded");
             }
         }
-        if (config_.auth) apply_auth(*config_.auth, scope, request, pool_.env().redactor);
-        if (config_.cert) {
-            request.cert = config_.cert->render(scope);
-            request.key = config_.key ? config_.key->render(scope) : request.cert;
-            if (config_.key_password) {
-                request.key_password = config_.key_password->render(scope);
-                pool_.env().redactor.add_secret(request.key_password);
-            }
-        }
+        render_credentials(request);
         if (config_.save_body) save_path_ = config_.save_body->render(scope);
         if (config_.body_file) request.body = config_.body_file->render(scope);  // the path, until opened
-        multipart_.clear();
-        for (const auto& field : config_.multipart) {
-            MultipartPart part;
-            part.name = field.name;
-            if (field.file) {
-                part.file = field.file->render(scope);
-                if (field.type) part.type = field.type->render(scope);
-                if (field.filename) part.filename = field.filename->render(scope);
-            } else {
-                part.value = field.value.render(scope);
-            }
-            multipart_.push_back(std::move(part));
-        }
+        render_multipart();
     } catch (const jobfile::RenderError& e) {
         fail_soon(e.what());
         return false;
@@ -143,6 +123,37 @@ bool HttpTask::render(HttpRequest& request) {
             std::chrono::duration_cast<std::chrono::milliseconds>(*pool_.config().timeout).count());
     }
     return true;
+}
+
+// `auth` and the client certificate; every credential joins the run's redactor.
+void HttpTask::render_credentials(HttpRequest& request) {
+    const auto& scope = ctx_->scope;
+    if (config_.auth) apply_auth(*config_.auth, scope, request, pool_.env().redactor);
+    if (!config_.cert) return;
+    request.cert = config_.cert->render(scope);
+    request.key = config_.key ? config_.key->render(scope) : request.cert;
+    if (config_.key_password) {
+        request.key_password = config_.key_password->render(scope);
+        pool_.env().redactor.add_secret(request.key_password);
+    }
+}
+
+// The parts of `multipart`, until open_body() opens their files.
+void HttpTask::render_multipart() {
+    const auto& scope = ctx_->scope;
+    multipart_.clear();
+    for (const auto& field : config_.multipart) {
+        MultipartPart part;
+        part.name = field.name;
+        if (field.file) {
+            part.file = field.file->render(scope);
+            if (field.type) part.type = field.type->render(scope);
+            if (field.filename) part.filename = field.filename->render(scope);
+        } else {
+            part.value = field.value.render(scope);
+        }
+        multipart_.push_back(std::move(part));
+    }
 }
 
 void HttpTask::start(const run::TaskContext& ctx, run::Completion done) {

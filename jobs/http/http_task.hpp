@@ -23,6 +23,8 @@ public:
 private:
     // The steps of an attempt, in order; each may wait on the loop.
     bool render(HttpRequest& request);
+    void render_credentials(HttpRequest& request);  // these two throw RenderError as render()'s parts
+    void render_multipart();
     void open_body(HttpRequest request);   // then send()
     void send(HttpRequest request);
     void transfer(HttpRequest request);   // resolves the host through the coordinator

@@ -78,3 +78,24 @@ TEST_CASE("multipart: a 200 MiB upload streams through at bounded memory") {
     CHECK(std::stol(last_line) < 64 * 1024);  // KiB
 #endif
 }
+
+TEST_CASE("multipart: uploads are paced by [network].bandwidth, as body_file is") {
+    MisbehavingServer server;
+    TempDir dir;
+    const auto data = dir.file("data.bin", std::string(3 << 20, 'u'));
+    // 3 MiB at 1 MiB/s: about 3 s (unpaced, 0.05 s on loopback).
+    auto ran = run_with_metrics(dir, "[network]\nbandwidth = \"1MiB/s\"\n"
+                                     "[jobs.form]\nkind = \"http\"\nmethod = \"POST\"\nurl = \"" + server.url("/echo") + "\"\n"
+                                     "multipart = { data = { file = \"" + data + "\" } }\n"
+                                     "[jobs.file]\nkind = \"http\"\nmethod = \"POST\"\nurl = \"" + server.url("/echo") + "\"\n"
+                                     "needs = [\"form\"]\nbody_file = \"" + data + "\"\n");
+    INFO(ran.out.err);
+    for (const char* name : {"form", "file"}) {
+        INFO(name);
+        const auto& j = job(ran.report, name);
+        CHECK(j["status"] == "passed");
+        const double seconds = j["duration_s"].get<double>();
+        CHECK(seconds > 1.5);
+        CHECK(seconds < 6.0);
+    }
+}
