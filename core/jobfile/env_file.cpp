@@ -9,7 +9,6 @@
 #include <memory>
 #include <optional>
 #include <set>
-#include <sstream>
 #include <string_view>
 
 namespace gaia::jobfile {
@@ -115,13 +114,15 @@ EnvEntries read_env_file(const std::string& path, const SourcePos& where, Diagno
         diags.error(where, "cannot read the env file " + path + ": " + std::strerror(errno));
         return {};
     }
-    std::ostringstream text;
-    text << in.rdbuf();
-    if (text.str().size() > kMaxEnvFileBytes) {
+    // Read no further than the limit: a wrong path (/dev/zero, a disk image) fails fast.
+    std::string text;
+    char chunk[64 * 1024];
+    while (text.size() <= kMaxEnvFileBytes && in.read(chunk, sizeof chunk).gcount() > 0) text.append(chunk, in.gcount());
+    if (text.size() > kMaxEnvFileBytes) {
         diags.error(where, "the env file " + path + " is larger than 1 MiB");
         return {};
     }
-    return parse_env_file(text.str(), path, diags);
+    return parse_env_file(text, path, diags);
 }
 
 std::vector<std::string> apply_env(const EnvEntries& entries) {

@@ -9,7 +9,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
-#include <sstream>
 #include <string_view>
 
 namespace gaia::jobs::http {
@@ -40,17 +39,32 @@ void ApiPool::load_cookies() {
     if (config_.cookie_file.empty()) return;
     std::ifstream in(config_.cookie_file, std::ios::binary);
     if (!in) {
-        if (errno != ENOENT) spdlog::warn("[api].cookie_file {}: {}; starting with no cookies", config_.cookie_file, std::strerror(errno));
-        return;  // a first run: the file is written at the end
+        if (errno != ENOENT) {
+            spdlog::warn("[api].cookie_file {}: {}; starting with no cookies, and leaving the file as it is",
+                         config_.cookie_file, std::strerror(errno));
+            return;
+        }
+        cookie_file_writable_ = true;  // a first run: the file is written at the end
+        return;
     }
-    std::ostringstream text;
-    text << in.rdbuf();
-    const auto read = jar_->load(text.str(), std::chrono::system_clock::to_time_t(env_.clock->wall()));
+    // Bounded: a wrong path (/dev/zero, a disk image) is refused, not read forever.
+    constexpr std::size_t kMaxCookieFile = 16u << 20;
+    std::string text;
+    char chunk[64 * 1024];
+    while (text.size() <= kMaxCookieFile && in.read(chunk, sizeof chunk).gcount() > 0) text.append(chunk, in.gcount());
+    if (text.size() > kMaxCookieFile) {
+        spdlog::warn("[api].cookie_file {} is larger than 16 MiB: not read (nor overwritten); starting with no cookies",
+                     config_.cookie_file);
+        return;
+    }
+    cookie_file_writable_ = true;
+    const auto read = jar_->load(text, std::chrono::system_clock::to_time_t(env_.clock->wall()));
     spdlog::debug("[api].cookie_file {}: {} cookie(s)", config_.cookie_file, read);
 }
 
 void ApiPool::save_cookies() {
-    if (!jar_ || config_.cookie_file.empty()) return;
+    // A file that could not be read is not replaced by what this run knows.
+    if (!jar_ || config_.cookie_file.empty() || !cookie_file_writable_) return;
     const auto error = report::write_file_atomically(
         config_.cookie_file, jar_->save(std::chrono::system_clock::to_time_t(env_.clock->wall())));
     if (!error.empty()) spdlog::error("[api].cookie_file {}: {}", config_.cookie_file, error);

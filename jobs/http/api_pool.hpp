@@ -49,6 +49,7 @@ private:
 
     run::RunEnv& env_;
     bool closed_ = false;
+    bool cookie_file_writable_ = false;  // read (or absent): save_cookies() may replace it
     ApiConfig config_;
     std::unique_ptr<net::Network> own_network_;  // when the run gave none (unit tests)
     net::Network* network_;

@@ -76,6 +76,9 @@ TEST_CASE("env files: the environment keeps what it has, and every name is retur
     Diagnostics diags;
     CHECK(read_env_file("/nonexistent/gaia.env", SourcePos{}, diags).empty());
     CHECK(errors_of(diags) == "gaia: cannot read the env file /nonexistent/gaia.env: No such file or directory\n");
+    Diagnostics endless;
+    CHECK(read_env_file("/dev/zero", SourcePos{}, endless).empty());  // read up to the limit, not forever
+    CHECK(errors_of(endless) == "gaia: the env file /dev/zero is larger than 1 MiB\n");
 }
 
 TEST_SUITE_END();

@@ -54,6 +54,13 @@ TEST_CASE("cookies: a run-wide jar, per-job opt-out, cookie captures, and a cook
         CHECK(next.out.exit_code == 0);
     }
 
+    // A cookie file that cannot be read is neither read forever nor overwritten.
+    TempDir odd_dir;
+    auto odd = run_with_metrics(odd_dir, "[api]\ncookie_file = \"/dev/zero\"\n[jobs.a]\nkind = \"http\"\nurl = \"" +
+                                             httpbin.url("/cookies/set?k=v") + "\"\n");
+    CHECK(odd.out.exit_code == 0);
+    CHECK(odd.out.err.find("[api].cookie_file /dev/zero is larger than 16 MiB: not read (nor overwritten)") != std::string::npos);
+
     // Without a jar, cookies are neither kept nor sent; cookie:NAME reads the response.
     TempDir plain_dir;
     auto plain = run_with_metrics(plain_dir, "[jobs.set]\nkind = \"http\"\nurl = \"" + httpbin.url("/cookies/set?k=v") +
