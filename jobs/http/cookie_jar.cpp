@@ -120,7 +120,8 @@ void CookieJar::store(const Url& url, std::string_view set_cookie, std::int64_t 
     if (!expired(c, now)) cookies_.push_back(std::move(c));
 }
 
-std::string CookieJar::header_for(const Url& url, std::int64_t now) const {
+// §5.4: the cookies a request to `url` sends, longer paths first, then the older cookie.
+std::vector<const Cookie*> CookieJar::matching(const Url& url, std::int64_t now) const {
     const std::string host = lower(url.host), path = request_path(url);
     std::vector<const Cookie*> sent;
     for (const auto& c : cookies_) {
@@ -128,25 +129,21 @@ std::string CookieJar::header_for(const Url& url, std::int64_t now) const {
         if (c.host_only ? host != c.domain : !domain_matches(host, c.domain)) continue;
         if (path_matches(path, c.path)) sent.push_back(&c);
     }
-    // §5.4: longer paths first, then the older cookie.
     std::stable_sort(sent.begin(), sent.end(), [](const Cookie* a, const Cookie* b) {
         return a->path.size() != b->path.size() ? a->path.size() > b->path.size() : a->created < b->created;
     });
+    return sent;
+}
+
+std::string CookieJar::header_for(const Url& url, std::int64_t now) const {
     std::string out;
-    for (const auto* c : sent) out += (out.empty() ? "" : "; ") + c->name + "=" + c->value;
+    for (const auto* c : matching(url, now)) out += (out.empty() ? "" : "; ") + c->name + "=" + c->value;
     return out;
 }
 
 std::optional<std::string> CookieJar::value_for(const Url& url, std::string_view name, std::int64_t now) const {
-    const std::string header = header_for(url, now);
-    // The first (most specific) cookie of that name in what would be sent.
-    std::string_view rest = header;
-    while (!rest.empty()) {
-        const auto end = rest.find("; ");
-        const auto pair = rest.substr(0, end);
-        const auto eq = pair.find('=');
-        if (pair.substr(0, eq) == name) return std::string(pair.substr(eq + 1));
-        rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 2);
+    for (const auto* c : matching(url, now)) {
+        if (c->name == name) return c->value;  // the most specific one
     }
     return std::nullopt;
 }

@@ -46,6 +46,8 @@ public:
     std::size_t size() const noexcept { return cookies_.size(); }
 
 private:
+    std::vector<const Cookie*> matching(const Url& url, std::int64_t now) const;
+
     std::vector<Cookie> cookies_;
     std::uint64_t next_created_ = 1;
 };

@@ -37,6 +37,17 @@ void add_status(const toml::node& node, HttpJobConfig& config, CompileContext& c
     }
 }
 
+// A value written as a number or a boolean is its text; a string is a template.
+std::optional<jobfile::Template> scalar_template(const toml::node& value, const std::string& what, CompileContext& ctx,
+                                                 jobfile::TextRule rule = jobfile::TextRule::any) {
+    if (value.is_integer() || value.is_floating_point() || value.is_boolean()) {
+        std::ostringstream text;
+        value.visit([&](auto&& v) { text << v; });
+        return jobfile::Template::literal(text.str());
+    }
+    return ctx.templ(value, what, rule);
+}
+
 // `headers`, `query` and `form`: names to templates. Header names must be tokens and their
 // values may not break the header line; query and form are percent-encoded when sent.
 std::vector<std::pair<std::string, jobfile::Template>> template_table(const toml::node& node, std::string_view what,
@@ -53,13 +64,7 @@ std::vector<std::pair<std::string, jobfile::Template>> template_table(const toml
                                                         std::string(jobfile::text_rule_summary(name_rule)) + ")");
             continue;
         }
-        if (value.is_integer() || value.is_floating_point() || value.is_boolean()) {
-            std::ostringstream text;
-            value.visit([&](auto&& v) { text << v; });
-            out.emplace_back(std::string(key.str()), jobfile::Template::literal(text.str()));
-        } else if (auto v = ctx.templ(value, name, value_rule)) {
-            out.emplace_back(std::string(key.str()), std::move(*v));
-        }
+        if (auto v = scalar_template(value, name, ctx, value_rule)) out.emplace_back(std::string(key.str()), std::move(*v));
     }
     return out;
 }
@@ -181,11 +186,7 @@ std::vector<MultipartField> compile_multipart(const toml::node& node, CompileCon
                 field.filename = ctx.templ(*f, what + ".filename", jobfile::TextRule::header_value);
             }
             if (!field.file) continue;
-        } else if (value.is_integer() || value.is_floating_point() || value.is_boolean()) {
-            std::ostringstream text;
-            value.visit([&](auto&& v) { text << v; });
-            field.value = jobfile::Template::literal(text.str());
-        } else if (auto t = ctx.templ(value, what)) {
+        } else if (auto t = scalar_template(value, what, ctx)) {
             field.value = std::move(*t);
         } else {
             continue;
