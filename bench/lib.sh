@@ -34,12 +34,65 @@ for r in results:
 PY
 }
 
-# start_nginx: nginx (one worker process, keep-alive without a request limit) serving a
-# 100-byte file, $work/www/100b, on a free loopback port. Sets url to that file and
-# nginx_port; nginx stops with the script.
+# settle: a pause between two measured commands. Right after hey's 100,000 requests, wrk
+# over TLS measured half its rate (32k against 60k req/s three seconds later): the
+# previous client's connections are still being torn down. Every tool gets the same pause.
+settle() {
+    sleep "${SETTLE:-3}"
+}
+
+# measure_gaia_engines TOML REQUESTS WORKLOAD RESULTS: runs the job file twice — gaia as
+# it is, and gaia-curl (GAIA_HTTP_ENGINE=curl: every request through libcurl) — and
+# appends bench/http_measure.py's result line of each to RESULTS.
+measure_gaia_engines() {
+    for engine in auto curl; do
+        tool=gaia
+        [ "$engine" = curl ] && tool=gaia-curl
+        settle
+        GAIA_HTTP_ENGINE=$engine /usr/bin/time -f "%e %U %S %M" -o "$work/time" \
+            "$gaia" run -q "$1" --report-json "$work/report.json" >/dev/null
+        python3 "$root/bench/http_measure.py" gaia "$work/time" "$work/report.json" "$2" "$3" "$tool" >>"$4"
+    done
+}
+
+# measure_hey CONCURRENCY REQUESTS URL WORKLOAD RESULTS [HEY OPTION...] and
+# measure_wrk CONCURRENCY SECONDS URL WORKLOAD RESULTS: the peers, measured the same way.
+measure_hey() {
+    c=$1 n=$2 target=$3 workload=$4 out=$5
+    shift 5
+    settle
+    /usr/bin/time -f "%e %U %S %M" -o "$work/time" hey -n "$n" -c "$c" "$@" "$target" >"$work/hey.out"
+    python3 "$root/bench/http_measure.py" hey "$work/time" "$work/hey.out" "$n" "$workload" hey >>"$out"
+}
+measure_wrk() {
+    settle
+    /usr/bin/time -f "%e %U %S %M" -o "$work/time" wrk -c "$1" -t 2 -d "$2s" --latency "$3" >"$work/wrk.out"
+    python3 "$root/bench/http_measure.py" wrk "$work/time" "$work/wrk.out" "$4" wrk >>"$5"
+}
+
+# free_port: a loopback port nothing listens on now.
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# start_nginx [tls]: nginx (one worker process, keep-alive without a request limit) serving
+# a 100-byte file, $work/www/100b, on a free loopback port. Sets url to that file and
+# nginx_port; nginx stops with the script. With "tls", also HTTPS (TLS 1.3 only, an RSA
+# 2048 certificate for 127.0.0.1 made here, session tickets on as nginx has them by
+# default) on another port: sets https_url and ca_file (the certificate, to trust).
 start_nginx() {
-    nginx_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    nginx_port=$(free_port)
     mkdir -p "$work/www" "$work/tmp"
+    tls_server=""
+    if [ "${1:-}" = tls ]; then
+        https_port=$(free_port)
+        ca_file="$work/cert.pem"
+        openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
+            -keyout "$work/key.pem" -out "$ca_file" 2>/dev/null
+        tls_server="server { listen 127.0.0.1:$https_port ssl backlog=4096; ssl_certificate $ca_file;
+    ssl_certificate_key $work/key.pem; ssl_protocols TLSv1.3; root $work/www; }"
+        https_url="https://127.0.0.1:$https_port/100b"
+    fi
     head -c 100 /dev/zero | tr '\0' 'x' >"$work/www/100b"
     cat >"$work/nginx.conf" <<CONF
 daemon off;
@@ -53,6 +106,7 @@ http {
   client_body_temp_path $work/tmp;
   keepalive_requests 10000000;
   server { listen 127.0.0.1:$nginx_port backlog=4096; root $work/www; }
+  $tls_server
 }
 CONF
     nginx -p "$work" -e "$work/nginx.err" -c "$work/nginx.conf" &

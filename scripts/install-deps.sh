@@ -12,7 +12,7 @@ test="doctest-dev prometheus zsh fish bash-completion procps python3 time
 nginx-light openssl dnsmasq-base chromium zlib1g-dev curl prometheus-node-exporter python3-yaml google-perftools tmux
 clang libclang-rt-14-dev slowhttptest faketime systemd man-db dpkg-dev lintian python3-httpbin"
 package="dpkg-dev lintian debootstrap man-db"
-bench="hyperfine parallel findutils time python3 nginx-light wrk hey jq openssl nodejs npm prometheus-node-exporter curl"
+bench="hyperfine parallel findutils time python3 nginx-light wrk hey apache2-utils stress-ng jq openssl nodejs npm prometheus-node-exporter curl"
 
 want="$build $test"
 for arg in "$@"; do

@@ -275,6 +275,9 @@ std::uint64_t CurlEngine::start(HttpRequest request, Done done) {
         if (q.auth.scheme == HttpRequest::Auth::Scheme::digest) curl().easy_setopt(e, CURLOPT_HTTPAUTH, static_cast<long>(CURLAUTH_DIGEST));
         else curl().easy_setopt(e, CURLOPT_AWS_SIGV4, q.auth.provider.c_str());
     }
+    // The same TLS rules as the lean engine's (no renegotiation); libcurl built on another
+    // TLS library refuses the option, and keeps its own rules.
+    curl().easy_setopt(e, CURLOPT_SSL_CTX_FUNCTION, &CurlEngine::on_curl_ssl_context);
     curl().easy_setopt(e, CURLOPT_SSL_VERIFYPEER, q.insecure ? 0L : 1L);
     curl().easy_setopt(e, CURLOPT_SSL_VERIFYHOST, q.insecure ? 0L : 2L);
     if (q.timeout_ms > 0) curl().easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(q.timeout_ms));
@@ -332,6 +335,11 @@ curl_socket_t CurlEngine::on_curl_open_socket(void* network, curlsocktype, curl_
     const curl_socket_t fd = ::socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
     if (fd >= 0) static_cast<net::Network*>(network)->connection_opened();
     return fd < 0 ? CURL_SOCKET_BAD : fd;
+}
+
+CURLcode CurlEngine::on_curl_ssl_context(CURL*, void* ssl_ctx, void*) {
+    net::apply_client_policy(static_cast<ssl_ctx_st*>(ssl_ctx));
+    return CURLE_OK;
 }
 
 int CurlEngine::on_curl_close_socket(void* network, curl_socket_t fd) {

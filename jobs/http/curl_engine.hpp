@@ -50,6 +50,7 @@ private:
     void resume(std::uint64_t id);
     static std::size_t on_curl_write(char* data, std::size_t size, std::size_t count, void* transfer);
     static curl_socket_t on_curl_open_socket(void* network, curlsocktype purpose, curl_sockaddr* address);
+    static CURLcode on_curl_ssl_context(CURL* easy, void* ssl_ctx, void* user);
     static int on_curl_close_socket(void* network, curl_socket_t fd);
     static std::size_t on_curl_header(char* data, std::size_t size, std::size_t count, void* transfer);
     static std::size_t on_curl_read(char* buffer, std::size_t size, std::size_t count, void* transfer);

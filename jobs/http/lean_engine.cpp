@@ -1,13 +1,8 @@
 #include "jobs/http/lean_engine.hpp"
 
-#include "core/loop/tcp.hpp"
-
-#include <http_parser.h>
+#include "jobs/http/lean_connection.hpp"
 
 #include <algorithm>
-#include <array>
-#include <cctype>
-#include <climits>
 #include <cstdlib>
 #include <cstring>
 
@@ -46,247 +41,19 @@ std::string wire_request(const HttpRequest& q, const Url& url) {
     return out;
 }
 
-// libc's words for a socket error ("Connection reset by peer"), as libcurl prints them.
-std::string system_error(int uv_status) { return uv_status < 0 && uv_status > -4096 ? std::strerror(-uv_status) : uv_strerror(uv_status); }
-
-std::string parse_error_text(http_errno err, bool headers_done) {
-    switch (err) {
-    case HPE_HEADER_OVERFLOW:
-        return "the response headers are larger than " + std::to_string(HTTP_MAX_HEADER_SIZE >> 10) + " KiB";
-    case HPE_INVALID_CHUNK_SIZE: return "Illegal or missing hexadecimal sequence in chunked-encoding";
-    default: break;
-    }
-    if (!headers_done) return std::string("invalid HTTP response: not an HTTP/1.x status line and headers (") + http_errno_description(err) + ")";
-    return std::string("invalid HTTP response: ") + http_errno_description(err);
+// What every https connection of the engine offers: HTTP/1.1 by ALPN (HTTP/2 is
+// libcurl's), and a session to resume for the next connection to the same host.
+net::TlsContext::Options shared_tls_options() {
+    net::TlsContext::Options options;
+    options.alpn = {"http/1.1"};
+    options.resume = true;
+    return options;
 }
 
 }  // namespace
 
-struct LeanEngine::Transfer {
-    std::uint64_t id = 0;
-    HttpRequest request;
-    HttpResponse response;
-    Done done;
-    Url url;
-    std::string wire;
-    Connection* conn = nullptr;
-    loop::HandlePtr<loop::Timer> timer;
-    std::uint64_t started_ns = 0;
-    bool retried = false;  // once, on a fresh connection, when a reused one was stale
-    std::vector<sockaddr_storage> addresses;
-    std::size_t next_address = 0;
-    int connect_error = 0;
-    std::unique_ptr<net::Gate> gate;  // the network's bandwidth budget
-};
-
-class LeanEngine::Connection {
-public:
-    Connection(LeanEngine& engine, std::string key)
-        : engine_(&engine), key_(std::move(key)), tcp_(loop::Tcp::create(engine.loop_)) {}
-
-    int connect(const sockaddr_storage& address) {
-        return tcp_->connect(reinterpret_cast<const sockaddr&>(address), [this](int status) {
-            if (status == 0) tcp_->no_delay();
-            engine_->on_connected(this, status);
-        });
-    }
-
-    // Writes the transfer's request and reads its response.
-    int send(Transfer* t) {
-        tcp_->ref();  // busy: the loop runs until the response is in
-        transfer_ = t;
-        t->conn = this;
-        http_parser_init(&parser_, HTTP_RESPONSE);
-        parser_.data = this;
-        got_bytes_ = headers_done_ = message_done_ = keep_alive_ = false;
-        field_.clear();
-        value_.clear();
-        in_value_ = false;
-        int rc = tcp_->write(t->wire, [this](int status) {
-            if (status < 0) engine_->on_connection_lost(this, status);
-        });
-        if (rc == 0 && !reading_) rc = start_reading();
-        return rc;
-    }
-
-    // Closes the socket: no callback of it comes after this.
-    void close() noexcept { tcp_.reset(); }
-
-    const std::string& key() const noexcept { return key_; }
-    Transfer* transfer() const noexcept { return transfer_; }
-    // The transfer that waits for this connection to be established.
-    void await(Transfer* t) noexcept {
-        connecting_ = t;
-        t->conn = this;
-    }
-    Transfer* connecting() const noexcept { return connecting_; }
-    void detach() noexcept {
-        if (transfer_) transfer_->conn = nullptr;
-        if (connecting_) connecting_->conn = nullptr;
-        transfer_ = connecting_ = nullptr;
-    }
-    // After a pause for the bandwidth budget.
-    void resume_reading() {
-        if (tcp_ && !reading_) start_reading();
-    }
-    // Idle: it waits for the next request without keeping the loop (and gaia) running.
-    void idle() noexcept { tcp_->unref(); }
-    bool reused() const noexcept { return reused_; }
-    bool keep_alive() const noexcept { return keep_alive_; }
-    void mark_reused() noexcept { reused_ = true; }
-    bool got_bytes() const noexcept { return got_bytes_; }
-    const std::string& parse_error() const noexcept { return parse_error_; }
-
-    // Why a response that stopped early is incomplete, in libcurl's words where it has them.
-    std::string incomplete_reason(int status) const {
-        if (headers_done_ && parser_.content_length != ULLONG_MAX && parser_.content_length > 0) {
-            return "transfer closed with " + std::to_string(parser_.content_length) + " bytes remaining to read";
-        }
-        if (headers_done_) return "transfer closed with outstanding read data remaining";
-        if (!got_bytes_ && status == UV_EOF) return "Empty reply from server";
-        if (status == UV_EOF) return "the connection closed in the middle of the response headers";
-        return "Recv failure: " + system_error(status);
-    }
-
-private:
-    int start_reading() {
-        const int rc = tcp_->read_start([this](std::string_view data) { on_data(data); },
-                                        [this](int status) { on_end(status == 0 ? UV_EOF : status); });
-        reading_ = rc == 0;
-        return rc;
-    }
-
-    void on_data(std::string_view data) {
-        LeanEngine& engine = *engine_;
-        if (transfer_ == nullptr) {
-            // Idle: the server sent what nobody asked for. The connection goes.
-            engine.drop(this);
-            return;
-        }
-        got_bytes_ = true;
-        const std::size_t parsed = http_parser_execute(&parser_, &settings(), data.data(), data.size());
-        const auto err = HTTP_PARSER_ERRNO(&parser_);
-        net::Gate* gate = transfer_->gate.get();
-        if (gate) gate->consumed(data.size());
-        if (message_done_) {
-            if (parsed < data.size()) keep_alive_ = false;  // bytes after the response: not to be trusted
-            engine.on_response(this);
-        } else if (err != HPE_OK) {
-            parse_error_ = parse_error_text(err, headers_done_);
-            engine.on_connection_lost(this, UV_EPROTO);
-        } else if (gate && !gate->may_proceed()) {
-            // The run's bandwidth is spent: stop reading until this transfer gets a grant.
-            tcp_->read_stop();
-            reading_ = false;
-            gate->wait([engine = &engine, id = transfer_->id] {
-                auto it = engine->transfers_.find(id);
-                if (it != engine->transfers_.end() && it->second->conn) it->second->conn->resume_reading();
-            });
-        }
-    }
-
-    // The server closed the connection (UV_EOF) or it failed.
-    void on_end(int status) {
-        reading_ = false;
-        LeanEngine& engine = *engine_;
-        if (transfer_ == nullptr) {
-            engine.drop(this);  // idle, and closed by the server: it goes
-            return;
-        }
-        if (status == UV_EOF && headers_done_) {
-            // A body that ends when the connection does (no length, not chunked).
-            http_parser_execute(&parser_, &settings(), nullptr, 0);
-        }
-        if (message_done_) {
-            keep_alive_ = false;
-            engine.on_response(this);
-        } else {
-            engine.on_connection_lost(this, status);
-        }
-    }
-
-    static Connection& of(http_parser* p) { return *static_cast<Connection*>(p->data); }
-
-    void push_header() {
-        if (!in_value_) return;
-        auto& headers = transfer_->response.headers;
-        if (headers.size() < kMaxResponseHeaders) headers.emplace_back(std::move(field_), std::move(value_));
-        field_.clear();
-        value_.clear();
-        in_value_ = false;
-    }
-
-    static const http_parser_settings& settings() {
-        static const http_parser_settings s = [] {
-            http_parser_settings x{};
-            x.on_message_begin = [](http_parser* p) {
-                auto& c = of(p);
-                c.transfer_->response.headers.clear();
-                c.headers_done_ = false;
-                return 0;
-            };
-            x.on_header_field = [](http_parser* p, const char* at, std::size_t len) {
-                auto& c = of(p);
-                c.push_header();
-                c.field_.append(at, len);
-                return 0;
-            };
-            x.on_header_value = [](http_parser* p, const char* at, std::size_t len) {
-                auto& c = of(p);
-                c.in_value_ = true;
-                c.value_.append(at, len);
-                return 0;
-            };
-            x.on_headers_complete = [](http_parser* p) {
-                auto& c = of(p);
-                c.push_header();
-                c.headers_done_ = true;
-                auto& r = c.transfer_->response;
-                r.status = p->status_code;
-                r.http_version = p->http_minor == 0 ? "1.0" : "1.1";
-                // A HEAD response has headers only, whatever its Content-Length says.
-                return c.transfer_->request.method == "HEAD" ? 1 : 0;
-            };
-            x.on_body = [](http_parser* p, const char* at, std::size_t len) {
-                auto& t = *of(p).transfer_;
-                auto& r = t.response;
-                r.bytes_received += len;
-                const std::size_t room = t.request.body_cap > r.body.size() ? t.request.body_cap - r.body.size() : 0;
-                r.body.append(at, std::min(len, room));
-                if (len > room) r.body_truncated = true;
-                return 0;
-            };
-            x.on_message_complete = [](http_parser* p) {
-                auto& c = of(p);
-                if (p->status_code < 200) return 0;  // 1xx: the real response follows
-                c.message_done_ = true;
-                c.keep_alive_ = http_should_keep_alive(p) != 0;
-                http_parser_pause(p, 1);  // nothing after it belongs to this transfer
-                return 0;
-            };
-            return x;
-        }();
-        return s;
-    }
-
-    LeanEngine* engine_;
-    std::string key_;
-    loop::HandlePtr<loop::Tcp> tcp_;  // null once closed
-    Transfer* transfer_ = nullptr;
-    Transfer* connecting_ = nullptr;
-    http_parser parser_{};
-    std::string field_, value_;
-    bool in_value_ = false;
-    bool got_bytes_ = false;
-    bool headers_done_ = false;
-    bool message_done_ = false;
-    bool keep_alive_ = false;
-    bool reused_ = false;
-    bool reading_ = false;
-    std::string parse_error_;
-};
-
-LeanEngine::LeanEngine(loop::Loop& loop, net::Network* network) : loop_(loop), network_(network) {
+LeanEngine::LeanEngine(loop::Loop& loop, net::Network* network)
+    : loop_(loop), network_(network), tls_(shared_tls_options()) {
     if (network_) {
         max_connections_ = network_->settings().max_connections;
         max_per_host_ = network_->settings().max_connections_per_host;
@@ -306,7 +73,19 @@ bool LeanEngine::handles(const HttpRequest& request) {
         if (const char* v = std::getenv(name); v && *v) return false;
     }
     const auto url = parse_url(request.url);
-    return url && url->scheme == "http" && !url->has_userinfo;
+    return url && (url->scheme == "http" || url->scheme == "https") && !url->has_userinfo;
+}
+
+// Connections are shared by requests to one scheme, host and port — and, for https, with
+// one trust setting: a connection made without verification must not carry a request
+// that asked for it.
+std::string LeanEngine::pool_key(const HttpRequest& request, const Url& url) {
+    std::string key = url.scheme + "://" + url.host + ":" + std::to_string(url.port);
+    if (url.scheme == "https") {
+        if (request.insecure) key += " insecure";
+        if (!request.ca_file.empty()) key += " ca=" + request.ca_file;
+    }
+    return key;
 }
 
 void LeanEngine::close() {
@@ -343,11 +122,12 @@ std::uint64_t LeanEngine::start(HttpRequest request, Done done) {
     if (network_) t->gate = network_->bandwidth().gate();
     transfers_.emplace(t->id, std::move(owned));
     auto url = parse_url(t->request.url);
-    if (!url || url->scheme != "http") {
-        fail_soon(t->id, "not a plain http:// URL: " + t->request.url);
+    if (!url || (url->scheme != "http" && url->scheme != "https")) {
+        fail_soon(t->id, "not an http:// or https:// URL: " + t->request.url);
         return t->id;
     }
     t->url = std::move(*url);
+    t->pool_key = pool_key(t->request, t->url);
     t->wire = wire_request(t->request, t->url);
     for (auto address : t->request.addresses) {
         // The coordinator's answer has port 0: this URL's port goes in.
@@ -358,8 +138,11 @@ std::uint64_t LeanEngine::start(HttpRequest request, Done done) {
     if (t->request.timeout_ms > 0) {
         t->timer = loop::Timer::create(loop_);
         t->timer->start(std::chrono::milliseconds(t->request.timeout_ms), [this, t] {
+            const bool handshaking = t->conn && t->conn->handshaking();
             finish(t, "Operation timed out after " + std::to_string(t->request.timeout_ms) + " milliseconds with " +
-                          std::to_string(t->response.bytes_received) + " bytes received");
+                          std::to_string(t->response.bytes_received) + " bytes received" +
+                          (handshaking ? " (in the TLS handshake with " + t->url.host + ":" + std::to_string(t->url.port) + ")"
+                                       : std::string()));
         });
     }
     // Even an idle connection is used on the next turn: nothing completes inside start().
@@ -372,7 +155,7 @@ std::uint64_t LeanEngine::start(HttpRequest request, Done done) {
 }
 
 void LeanEngine::dispatch(Transfer* t) {
-    const std::string key = t->url.host + ":" + std::to_string(t->url.port);
+    const std::string& key = t->pool_key;
     auto idle = idle_.find(key);
     if (!t->retried && idle != idle_.end() && !idle->second.empty()) {
         Connection* c = idle->second.back();  // the most recently used: the least likely stale
@@ -435,10 +218,18 @@ void LeanEngine::dispatch(Transfer* t) {
     }
     if (t->next_address >= t->addresses.size()) {
         finish(t, "Failed to connect to " + t->url.host + " port " + std::to_string(t->url.port) +
-                      ": Couldn't connect to server (" + system_error(t->connect_error) + ")");
+                      ": Couldn't connect to server (" + socket_error_text(t->connect_error) + ")");
         return;
     }
-    auto c = std::make_unique<Connection>(*this, key);
+    const std::string peer = t->url.host + ":" + std::to_string(t->url.port);
+    std::unique_ptr<net::TlsSession> tls;
+    if (t->url.scheme == "https") {
+        std::string error;
+        auto context = tls_.get(!t->request.insecure, t->request.ca_file, &error);
+        if (!context) return finish(t, error);
+        tls = std::make_unique<net::TlsSession>(std::move(context), t->url.host, peer);
+    }
+    auto c = std::make_unique<Connection>(*this, key, peer, std::move(tls));
     Connection* raw = c.get();
     connections_.emplace(raw, std::move(c));
     ++per_host_[key];
@@ -466,6 +257,7 @@ void LeanEngine::on_connected(Connection* c, int status) {
 
 void LeanEngine::on_response(Connection* c) {
     Transfer* t = c->transfer();
+    t->response.tls = c->tls_facts();
     c->detach();
     c->mark_reused();
     if (c->keep_alive()) park(c);
@@ -476,7 +268,7 @@ void LeanEngine::on_response(Connection* c) {
 void LeanEngine::on_connection_lost(Connection* c, int status) {
     Transfer* t = c->transfer();
     const bool stale = c->reused() && !c->got_bytes() && status != UV_EPROTO;
-    std::string reason = c->parse_error().empty() ? c->incomplete_reason(status) : c->parse_error();
+    std::string reason = c->failure_reason(status);
     c->detach();
     drop(c);
     if (t == nullptr) return;
@@ -524,17 +316,17 @@ void LeanEngine::park(Connection* c) {
 }
 
 void LeanEngine::drop(Connection* c) {
+    auto it = connections_.find(c);
+    if (it == connections_.end()) return;  // dropped already
     if (auto idle = idle_.find(c->key()); idle != idle_.end()) {
         auto& list = idle->second;
         list.erase(std::remove(list.begin(), list.end(), c), list.end());
     }
     if (auto n = per_host_.find(c->key()); n != per_host_.end() && --n->second == 0) per_host_.erase(n);
-    if (auto it = connections_.find(c); it != connections_.end()) {
-        c->close();
-        if (network_) network_->connection_closed();
-        loop_.defer_delete(std::move(it->second));  // drop() comes from inside its callbacks
-        connections_.erase(it);
-    }
+    c->close();
+    if (network_) network_->connection_closed();
+    loop_.defer_delete(std::move(it->second));  // drop() comes from inside its callbacks
+    connections_.erase(it);
     wake_waiting();
 }
 

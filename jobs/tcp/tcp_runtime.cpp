@@ -44,9 +44,7 @@ std::shared_ptr<net::TlsContext> TcpRuntime::tls_context(const TcpJobConfig& job
     const auto& settings = network().settings();
     const bool verify = !job.insecure.value_or(settings.insecure);
     const std::string ca_file = job.ca_file.empty() ? settings.ca_file : job.ca_file;
-    auto& context = tls_[{verify, ca_file}];
-    if (!context) context = net::TlsContext::create({verify, ca_file}, error);
-    return context;
+    return tls_.get(verify, ca_file, error);
 }
 
 void TcpRuntime::opened() {

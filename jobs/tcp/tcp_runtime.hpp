@@ -39,7 +39,7 @@ private:
     run::RunEnv& env_;
     TcpSubsystemConfig config_;
     std::unique_ptr<net::Network> own_network_;  // tests that run without a coordinator
-    std::map<std::pair<bool, std::string>, std::shared_ptr<net::TlsContext>> tls_;  // by (verify, CA file)
+    net::TlsContexts tls_;
     metrics::Family<metrics::Counter>& probes_;
     metrics::Family<metrics::Histogram>& connect_;
     metrics::Gauge& active_;

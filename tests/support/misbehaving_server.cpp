@@ -1,21 +1,25 @@
 #include "tests/support/misbehaving_server.hpp"
 
 #include "tests/support/file_server.hpp"
+#include "tests/support/test_ca.hpp"
 
 #include <sstream>
 
 namespace gaia::test {
 
-MisbehavingServer::MisbehavingServer() : port_(free_port()) {
-    pid_ = start_loopback_server({"python3", std::string(GAIA_SOURCE_DIR) + "/tests/support/misbehaving_server.py",
-                                  std::to_string(port_), (dir_.path() / "requests.log").string()},
-                                 port_);
+MisbehavingServer::MisbehavingServer(bool tls) : port_(free_port()), tls_(tls) {
+    std::vector<std::string> argv{"python3", std::string(GAIA_SOURCE_DIR) + "/tests/support/misbehaving_server.py",
+                                  std::to_string(port_), (dir_.path() / "requests.log").string()};
+    if (tls_) argv.insert(argv.end(), {loopback_certificate().cert, loopback_certificate().key});
+    pid_ = start_loopback_server(argv, port_);
 }
+
+std::string MisbehavingServer::ca_file() const { return loopback_certificate().ca; }
 
 MisbehavingServer::~MisbehavingServer() { stop_loopback_server(pid_); }
 
 std::string MisbehavingServer::url(const std::string& path) const {
-    return "http://127.0.0.1:" + std::to_string(port_) + path;
+    return (tls_ ? "https://127.0.0.1:" : "http://127.0.0.1:") + std::to_string(port_) + path;
 }
 
 std::vector<double> MisbehavingServer::arrivals(const std::string& prefix) const {

@@ -2,7 +2,8 @@
 """An HTTP/1.1 server for gaia's tests, on loopback: well-behaved routes to check what
 gaia sends, and misbehaving ones to check that gaia survives what servers do wrong.
 
-usage: misbehaving_server.py PORT LOG_FILE
+usage: misbehaving_server.py PORT LOG_FILE [CERT KEY]
+With CERT and KEY (PEM files) it speaks TLS: the same routes over https.
 Each request appends "<monotonic seconds> <method> <path>" to LOG_FILE, so a test can
 measure at the server what rate gaia achieved.
 """
@@ -11,8 +12,10 @@ import email.utils
 import hashlib
 import http.server
 import json
+import os
 import socket
 import socketserver
+import ssl
 import struct
 import sys
 import threading
@@ -195,7 +198,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         """Closes the connection with a TCP reset instead of answering."""
         self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         self.close_connection = True
-        self.connection.close()
+        # Closed now, by its descriptor: socket.close() waits for the handler's files, and
+        # the server's shutdown(SHUT_WR) would send a FIN (over TLS, too) before the reset.
+        os.close(self.connection.detach())
 
     def route_stall_headers(self):
         time.sleep(30)
@@ -266,6 +271,12 @@ def main():
     port, log_path = int(sys.argv[1]), sys.argv[2]
     server = Server(("127.0.0.1", port), Handler)
     server.log_path = log_path
+    if len(sys.argv) == 5:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(sys.argv[3], sys.argv[4])
+        # The handshake happens in the request's thread, on its first read: a client that
+        # stalls it holds up no one else.
+        server.socket = context.wrap_socket(server.socket, server_side=True, do_handshake_on_connect=False)
     threading.Thread(target=make_bomb, daemon=True).start()
     server.serve_forever()
 

@@ -7,7 +7,7 @@
 
 namespace gaia::test {
 
-NginxServer::NginxServer() : http_port_(free_port()), https_port_(free_port()) {
+NginxServer::NginxServer(std::vector<TlsSite> sites) : http_port_(free_port()), https_port_(free_port()) {
     const auto d = dir_.path().string();
     std::filesystem::create_directories(dir_.path() / "www");
     std::filesystem::create_directories(dir_.path() / "tmp");
@@ -19,6 +19,20 @@ NginxServer::NginxServer() : http_port_(free_port()), https_port_(free_port()) {
                              "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout",
                              d + "/key.pem", "-out", d + "/cert.pem"});
     if (cert.exit_code != 0) throw std::runtime_error("openssl could not make a certificate: " + cert.err);
+    const std::string locations =
+        "    root " + d + "/www;\n"
+        // Redirects anywhere, and what a request carried, for the redirect tests.
+        "    location = /redirect-to { return 302 $arg_url; }\n"
+        "    location = /redirect-307 { return 307 $arg_url; }\n"
+        "    location = /echo { default_type text/plain; return 200 \"host=$host "
+        "auth=[$http_authorization] cookie=[$http_cookie] method=$request_method\\n\"; }\n";
+    std::string more;
+    for (const auto& site : sites) {
+        site_ports_.push_back(free_port());
+        more += "  server {\n    listen 127.0.0.1:" + std::to_string(site_ports_.back()) + " ssl;\n"
+                "    ssl_certificate " + site.cert + ";\n    ssl_certificate_key " + site.key + ";\n"
+                "    ssl_protocols " + site.protocols + ";\n" + locations + "  }\n";
+    }
     // One process, no master: nothing to switch users for, nothing left behind.
     dir_.file("nginx.conf", "daemon off;\nmaster_process off;\nworker_processes 1;\npid " + d +
                                 "/nginx.pid;\nerror_log " + d + "/error.log;\nevents { worker_connections 4096; }\n"
@@ -29,13 +43,9 @@ NginxServer::NginxServer() : http_port_(free_port()), https_port_(free_port()) {
                                 "  server {\n    listen 127.0.0.1:" + std::to_string(http_port_) + ";\n"
                                 "    listen 127.0.0.1:" + std::to_string(https_port_) + " ssl http2;\n"
                                 "    ssl_certificate " + d + "/cert.pem;\n    ssl_certificate_key " + d + "/key.pem;\n"
-                                "    root " + d + "/www;\n"
-                                // Redirects anywhere, and what a request carried, for the redirect tests.
-                                "    location = /redirect-to { return 302 $arg_url; }\n"
-                                "    location = /redirect-307 { return 307 $arg_url; }\n"
-                                "    location = /echo { default_type text/plain; return 200 \"host=$host "
-                                "auth=[$http_authorization] cookie=[$http_cookie] method=$request_method\\n\"; }\n"
-                                "  }\n}\n");
+                                // nginx 1.22 leaves TLS 1.3 out unless asked.
+                                "    ssl_protocols TLSv1.2 TLSv1.3;\n" +
+                                locations + "  }\n" + more + "}\n");
     pid_ = start_loopback_server({"nginx", "-p", d, "-e", d + "/error.log", "-c", d + "/nginx.conf"}, http_port_);
 }
 
@@ -47,6 +57,10 @@ std::string NginxServer::http_url(const std::string& path) const {
 
 std::string NginxServer::https_url(const std::string& path) const {
     return "https://localhost:" + std::to_string(https_port_) + path;
+}
+
+std::string NginxServer::site_url(std::size_t i, const std::string& path, const std::string& host) const {
+    return "https://" + host + ":" + std::to_string(site_ports_.at(i)) + path;
 }
 
 }  // namespace gaia::test

@@ -17,10 +17,21 @@ public:
     // Writes NAME.pem (signed by the CA, valid `days`) and NAME.key; returns NAME.pem's path.
     std::string issue(const std::string& name, const std::string& subject, int days, bool server,
                       const std::string& key_password = "") const;
+    // A server certificate for other names (`san`, as openssl writes subjectAltName), or
+    // one whose validity began `days_ago` days back (made under faketime): with days_ago
+    // > days, an expired one.
+    std::string issue_server(const std::string& name, const std::string& san, int days, int days_ago = 0) const;
     std::string key(const std::string& name) const { return dir_ + "/" + name + ".key"; }
 
 private:
     std::string dir_;
 };
+
+// The CA of this test process and a server certificate it issued for localhost and
+// 127.0.0.1 — made once, on first use, for the test servers that speak TLS.
+struct LoopbackCertificate {
+    std::string ca, cert, key;
+};
+const LoopbackCertificate& loopback_certificate();
 
 }  // namespace gaia::test

@@ -25,7 +25,8 @@ TEST_CASE("tls facts: version, cipher, names and expiry of an https server, min_
                                 "expect = { min_cert_days = 0.5 }\n"
                                 "[jobs.too_soon]\nkind = \"http\"\nurl = \"" + https + "\"\nexpect = { min_cert_days = 30 }\n"
                                 "[jobs.plain]\nkind = \"http\"\nurl = \"" + nginx.http_url("/hello.txt") + "\"\n"
-                                "capture = { version = \"tls:version\" }\n");
+                                "capture = { version = \"tls:version\" }\n"
+                                "[jobs.h2]\nkind = \"http\"\nurl = \"" + https + "\"\nhttp_version = \"2\"\n" + captures);
     INFO(ran.out.err);
     CHECK(ran.out.exit_code == 1);
     const auto& facts = job(ran.report, "facts");
@@ -42,6 +43,15 @@ TEST_CASE("tls facts: version, cipher, names and expiry of an https server, min_
     CHECK(c["days"].get<double>() <= 1.0);
     CHECK(facts["details"]["tls"]["subject"] == "CN=localhost");
     CHECK(facts["details"]["tls"]["expiry"] == c["expiry"]);
+    // https on gaia's own engine, HTTP/1.1; HTTP/2 asked for goes to libcurl, same facts.
+    CHECK(facts["details"]["engine"] == "lean");
+    CHECK(facts["details"]["http_version"] == "1.1");
+    const auto& h2 = job(ran.report, "h2");
+    CHECK(h2["status"] == "passed");
+    CHECK(h2["details"]["engine"] == "curl");
+    CHECK(h2["details"]["http_version"] == "2");
+    CHECK(h2["captures"]["subject"] == c["subject"]);
+    CHECK(h2["captures"]["expiry"] == c["expiry"]);
 
     CHECK(job(ran.report, "too_soon")["status"] == "failed");
     CHECK(ran.out.err.find("GET " + https + ": the server's certificate expires in ") != std::string::npos);
