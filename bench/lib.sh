@@ -7,6 +7,12 @@ work=$(mktemp -d)
 on_exit=":"
 # set +e: a stop command that fails (its process already gone) must not skip the others.
 trap 'set +e; eval "$on_exit"; rm -rf "$work"' EXIT
+# Killed or cut off (a pipe into head), the EXIT trap must still stop what was started: a
+# shell that dies of a signal runs no EXIT trap.
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 141' PIPE
+trap 'exit 143' TERM
 
 need() {
     for tool in "$@"; do
