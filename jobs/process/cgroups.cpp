@@ -180,7 +180,7 @@ Cgroups Cgroups::detect() {
 
 Cgroups::Cgroups(Cgroups&& other) noexcept
     : version_(other.version_), memory_base_(std::move(other.memory_base_)), pids_base_(std::move(other.pids_base_)),
-      pids_home_(std::move(other.pids_home_)), stranded_(other.stranded_.load()), counter_(other.counter_) {
+      pids_home_(std::move(other.pids_home_)), counter_(other.counter_) {
     other.memory_base_.clear();
     other.pids_base_.clear();
 }

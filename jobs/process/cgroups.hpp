@@ -7,7 +7,6 @@
 
 #include <sys/types.h>
 
-#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -65,8 +64,7 @@ private:
     int version_ = 0;  // 1 or 2
     std::string memory_base_, pids_base_;  // gaia-PID directories
     std::string pids_home_;                // the pids cgroup gaia's threads are in (v1)
-    // A thread could not be moved back: track no more. Set on a pool thread (spawn_inside).
-    mutable std::atomic<bool> stranded_{false};
+    mutable bool stranded_ = false;        // a thread could not be moved back: track no more
     std::uint64_t counter_ = 0;
 };
 
