@@ -3,6 +3,7 @@
 #include "jobs/http/lean_connection.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstdlib>
 #include <cstring>
 
@@ -68,12 +69,18 @@ bool LeanEngine::handles(const HttpRequest& request) {
         !request.cert.empty()) {
         return false;
     }
-    // A proxy from the environment is libcurl's business.
-    for (const char* name : {"http_proxy", "all_proxy", "ALL_PROXY"}) {
-        if (const char* v = std::getenv(name); v && *v) return false;
-    }
     const auto url = parse_url(request.url);
-    return url && (url->scheme == "http" || url->scheme == "https") && !url->has_userinfo;
+    if (!url || (url->scheme != "http" && url->scheme != "https") || url->has_userinfo) return false;
+    // A proxy from the environment is libcurl's business: the variables libcurl reads for
+    // this scheme (it reads http_proxy only in lower case).
+    static constexpr std::array<const char*, 3> kHttp{"http_proxy", "all_proxy", "ALL_PROXY"};
+    static constexpr std::array<const char*, 4> kHttps{"https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"};
+    auto set = [](const char* name) {
+        const char* v = std::getenv(name);
+        return v != nullptr && *v != '\0';
+    };
+    return url->scheme == "https" ? std::none_of(kHttps.begin(), kHttps.end(), set)
+                                  : std::none_of(kHttp.begin(), kHttp.end(), set);
 }
 
 // Connections are shared by requests to one scheme, host and port — and, for https, with

@@ -7,6 +7,8 @@
 
 #include <doctest/doctest.h>
 
+#include <filesystem>
+
 #include <signal.h>
 
 #include <chrono>
@@ -66,11 +68,13 @@ TEST_CASE("gaia run --listen: readiness turns 503 while an interrupted run drain
     TempDir dir;
     const ListenAddress listen;
     const std::string& base = listen.base;
-    const auto file = dir.file("jobs.toml",
-                               "[jobs.slow]\nkind = \"process\"\ncommand = [\"sh\", \"-c\", \"trap '' TERM; sleep 3\"]\n"
-                               "kill_grace = \"2s\"\n");
+    const auto trapped = dir.path() / "trapped";
+    const auto file = dir.file("jobs.toml", "[jobs.slow]\nkind = \"process\"\ncommand = [\"sh\", \"-c\", \"trap '' TERM; touch " +
+                                                trapped.string() + "; sleep 3\"]\nkill_grace = \"2s\"\n");
     BackgroundGaia gaia({"run", file, "--listen", listen.address}, dir.path());
     REQUIRE_MESSAGE(wait_until_up(base), gaia.err());
+    // Interrupted once the job ignores SIGTERM: its drain then lasts kill_grace.
+    REQUIRE(eventually([&] { return std::filesystem::exists(trapped); }, 5));
     gaia.signal(SIGINT);
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     auto draining = curl({"-i", base + "/readiness"});

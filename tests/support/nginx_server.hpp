@@ -35,7 +35,7 @@ public:
 
 private:
     TempDir dir_;
-    int http_port_, https_port_;
+    int http_port_ = 0, https_port_ = 0;
     std::vector<int> site_ports_;
     pid_t pid_ = 0;
 };
