@@ -2,9 +2,25 @@
 # 5,000 /bin/true at concurrency 200: gaia vs xargs -P 200 vs GNU parallel -j 200,
 # side by side in one hyperfine run, then gaia's peak RSS. Run from anywhere:
 #   bench/process_fanout.sh            (RUNS=5 by default)
+#   bench/process_fanout.sh busy       the same while two CPU-bound processes
+#                                      (stress-ng --cpu 2) compete for the CPUs: a CI
+#                                      runner or a server is rarely quiet
 . "$(dirname "$0")/lib.sh"
 need hyperfine parallel python3 /usr/bin/time
 runs="${RUNS:-5}"
+mode=quiet
+case "${1:-}" in
+    "") ;;
+    busy)
+        need stress-ng
+        mode="busy: 2 x stress-ng --cpu"
+        stress-ng --cpu 2 --quiet &
+        stress_pid=$!
+        on_exit="kill $stress_pid 2>/dev/null; wait $stress_pid 2>/dev/null; $on_exit"
+        sleep 1
+        ;;
+    *) echo "usage: $0 [busy]" >&2; exit 2 ;;
+esac
 
 cat > "$work/capture.toml" <<TOML
 [process]
@@ -31,7 +47,7 @@ hyperfine --runs "$runs" --warmup 1 --export-json "$work/fanout.json" \
     -n "gaia run (discard output)" "$gaia run -q --concurrency 200 $work/discard.toml" \
     -n "xargs -P 200" "xargs -P 200 -n 1 /bin/true < $work/items" \
     -n "parallel -j 200" "parallel -j 200 /bin/true :::: $work/items" >/dev/null
-echo "5,000 x /bin/true at concurrency 200"
+echo "5,000 x /bin/true at concurrency 200 ($mode)"
 ratio_table "$work/fanout.json"
 echo "gaia peak RSS (capture): $(peak_rss_kib "$gaia" run -q --concurrency 200 "$work/capture.toml") KiB"
 echo "xargs peak RSS:          $(peak_rss_kib sh -c "xargs -P 200 -n 1 /bin/true < $work/items") KiB"
