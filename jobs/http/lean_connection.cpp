@@ -86,6 +86,13 @@ void LeanEngine::Connection::tls_failed() {
     tls_error_ = (handshaking() || !facts_ ? "TLS handshake with " : "TLS with ") + peer_ + ": " + tls_->error();
 }
 
+// The session failed while reading: the transfer fails with why, or an idle connection goes.
+void LeanEngine::Connection::end_in_tls_failure() {
+    tls_failed();
+    if (transfer_) engine_->on_connection_lost(this, UV_EPROTO);
+    else engine_->drop(this);
+}
+
 int LeanEngine::Connection::start_reading() {
     const int rc = tcp_->read_start([this](std::string_view data) { on_data(data); },
                                     [this](int status) { on_end(status == 0 ? UV_EOF : status); });
@@ -109,12 +116,7 @@ void LeanEngine::Connection::on_tls(std::string_view ciphertext) {
     if (handshaking()) {
         tls_->advance();
         flush_tls();
-        if (tls_->state() == net::TlsSession::State::failed) {
-            tls_failed();
-            if (transfer_) engine.on_connection_lost(this, UV_EPROTO);
-            else engine.drop(this);
-            return;
-        }
+        if (tls_->state() == net::TlsSession::State::failed) return end_in_tls_failure();
         if (handshaking()) return;
         facts_ = tls_->facts();  // once per connection, not per response
         if (tls_->resumed()) ++engine.tls_resumptions_;
@@ -128,12 +130,7 @@ void LeanEngine::Connection::on_tls(std::string_view ciphertext) {
     tls_->read_into(plain);
     flush_tls();  // an alert, a key update
     const auto state = tls_->state();
-    if (state == net::TlsSession::State::failed) {
-        tls_failed();
-        if (transfer_) engine.on_connection_lost(this, UV_EPROTO);
-        else engine.drop(this);
-        return;
-    }
+    if (state == net::TlsSession::State::failed) return end_in_tls_failure();
     if (transfer_ == nullptr) {
         // Idle: session tickets and key updates are TLS's own; anything else goes.
         if (!plain.empty() || state == net::TlsSession::State::closed) engine.drop(this);

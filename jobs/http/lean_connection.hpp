@@ -93,6 +93,7 @@ private:
     int write_request();
     int flush_tls();                       // what the TLS session has to send, to the socket
     void tls_failed();
+    void end_in_tls_failure();
     std::string incomplete_reason(int status) const;
 
     static Connection& of(http_parser* p) { return *static_cast<Connection*>(p->data); }
