@@ -13,7 +13,7 @@
 namespace gaia::loop {
 
 ChildWatcher::ChildWatcher(Loop& loop)
-    : sigchld_(SignalWatcher::create(loop, SIGCHLD, [this](int) { reap(); })) {
+    : loop_(loop), sigchld_(SignalWatcher::create(loop, SIGCHLD, [this](int) { reap(); })) {
     // Orphans of a job (a shell's background children) are re-parented to gaia instead
     // of to init, so that they are reaped here and process groups can be proven empty.
     ::prctl(PR_SET_CHILD_SUBREAPER, 1);
@@ -28,6 +28,29 @@ void ChildWatcher::update_ref() {
 void ChildWatcher::watch(pid_t pid, ExitCallback on_exit) {
     watched_[pid] = std::move(on_exit);
     update_ref();
+}
+
+void ChildWatcher::watch(pid_t pid, std::uint64_t mark, ExitCallback on_exit) {
+    auto it = unclaimed_.find(pid);
+    if (it == unclaimed_.end() || it->second.number <= mark) {
+        // Not reaped yet — or what was reaped is an earlier process that had this pid.
+        if (it != unclaimed_.end()) unclaimed_.erase(it);
+        return watch(pid, std::move(on_exit));
+    }
+    Exit exit = it->second;
+    unclaimed_.erase(it);
+    loop_.post([exit, on_exit = std::move(on_exit)] { on_exit(exit.status, exit.usage); });
+}
+
+void ChildWatcher::keep_unclaimed(pid_t pid, int status, const rusage& usage) {
+    unclaimed_.insert_or_assign(pid, Exit{status, usage, reaped_});
+    unclaimed_order_.emplace_back(pid, reaped_);
+    while (unclaimed_order_.size() > kMaxUnclaimed) {
+        const auto [old_pid, number] = unclaimed_order_.front();
+        unclaimed_order_.pop_front();
+        // Only if it is that exit still, not a later one of a process that reused the pid.
+        if (auto it = unclaimed_.find(old_pid); it != unclaimed_.end() && it->second.number == number) unclaimed_.erase(it);
+    }
 }
 
 void ChildWatcher::unwatch(pid_t pid) {
@@ -45,8 +68,13 @@ void ChildWatcher::reap() {
             if (errno == EINTR) continue;
             return;  // ECHILD: no children at all
         }
+        ++reaped_;
         auto it = watched_.find(pid);
-        if (it == watched_.end()) continue;  // an orphan of some job: reaped, nothing to report
+        if (it == watched_.end()) {
+            // An orphan of some job, or a child whose spawn has not come back to the loop yet.
+            keep_unclaimed(pid, status, usage);
+            continue;
+        }
         auto on_exit = std::move(it->second);
         watched_.erase(it);
         update_ref();
@@ -63,6 +91,8 @@ void ChildWatcher::kill_adopted() {
 
 void ChildWatcher::close() {
     watched_.clear();
+    unclaimed_.clear();
+    unclaimed_order_.clear();
     sigchld_.reset();
 }
 

@@ -3,15 +3,20 @@
 // reaps them: on SIGCHLD, wait4() collects every child that ended — with its rusage, the
 // exact user and system CPU time and peak RSS — and hands it to whoever watches that
 // pid. gaia is a child subreaper, so the orphans of its jobs end up here too and are
-// reaped instead of lingering as zombies.
+// reaped instead of lingering as zombies. A child spawned off the loop thread may end
+// before its pid is known to the loop: the exits nobody watched are kept for a while, and
+// a watch() that says when its spawn began gets the exit that came after that.
 
 #include "core/loop/signal_watcher.hpp"
 
 #include <sys/resource.h>
 #include <sys/types.h>
 
+#include <cstdint>
+#include <deque>
 #include <functional>
 #include <unordered_map>
+#include <utility>
 
 namespace gaia::loop {
 
@@ -25,6 +30,12 @@ public:
 
     // While a watched child runs, the loop keeps running.
     void watch(pid_t pid, ExitCallback on_exit);
+    // Where the count of reaped children stands: taken before a spawn that completes off
+    // the loop, and given to watch() once its pid is known.
+    std::uint64_t mark() const noexcept { return reaped_; }
+    // As watch(), for a child spawned after `mark`: if it has already been reaped, on_exit
+    // comes on a later loop turn.
+    void watch(pid_t pid, std::uint64_t mark, ExitCallback on_exit);
     void unwatch(pid_t pid);
     std::size_t watched() const noexcept { return watched_.size(); }
 
@@ -40,9 +51,22 @@ public:
 
 private:
     void update_ref();
+    void keep_unclaimed(pid_t pid, int status, const rusage& usage);
 
+    struct Exit {
+        int status = 0;
+        rusage usage{};
+        std::uint64_t number = 0;  // reaped_ when it was reaped
+    };
+    // Enough for every spawn in flight at once, and orphans besides.
+    static constexpr std::size_t kMaxUnclaimed = 65536;
+
+    Loop& loop_;
     HandlePtr<SignalWatcher> sigchld_;
     std::unordered_map<pid_t, ExitCallback> watched_;
+    std::uint64_t reaped_ = 0;
+    std::unordered_map<pid_t, Exit> unclaimed_;
+    std::deque<std::pair<pid_t, std::uint64_t>> unclaimed_order_;  // oldest first, to forget beyond kMaxUnclaimed
 };
 
 }  // namespace gaia::loop

@@ -1,6 +1,8 @@
 #include "core/loop/proc_scan.hpp"
 
 #include <dirent.h>
+#include <linux/kcmp.h>
+#include <sys/syscall.h>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -13,6 +15,14 @@
 
 namespace gaia::loop {
 namespace {
+
+// True for a child of gaia between its clone and its exec (a spawn on the thread pool,
+// glibc's CLONE_VM): it shares gaia's address space, and holds a copy of every gaia
+// descriptor until its exec closes them. kcmp compares the two address spaces; where it
+// is missing (a kernel without CONFIG_CHECKPOINT_RESTORE), nothing is taken for one.
+bool spawn_in_progress(pid_t pid) {
+    return ::syscall(SYS_kcmp, ::getpid(), pid, KCMP_VM, 0, 0) == 0;
+}
 
 // Calls fn(pid) for every process directory in /proc.
 template <class Fn>
@@ -94,7 +104,9 @@ std::vector<pid_t> pipe_holders(const std::vector<ino_t>& inodes) {
     std::vector<pid_t> out;
     const pid_t self = ::getpid();
     for_each_pid([&](pid_t pid) {
-        if (pid == self) return;  // gaia holds the reading ends
+        // gaia holds the reading ends, and so does each of its spawns still in progress:
+        // a holder found there would be another job's process, killed before its exec.
+        if (pid == self || spawn_in_progress(pid)) return;
         const std::string dir = "/proc/" + std::to_string(pid) + "/fd";
         DIR* fds = ::opendir(dir.c_str());
         if (!fds) return;

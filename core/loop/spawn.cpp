@@ -1,15 +1,42 @@
 #include "core/loop/spawn.hpp"
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <spawn.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <csignal>
 
 namespace gaia::loop {
 
-bool make_pipe(int fds[2]) { return ::pipe2(fds, O_CLOEXEC) == 0; }
+bool make_pipe(int fds[2]) {
+    if (::pipe2(fds, O_CLOEXEC) != 0) return false;
+    // The kernel hands out the lowest free numbers, so every descriptor below the higher
+    // end is taken: that number tells how full the table is, without counting it.
+    rlimit limit{};
+    const int top = std::max(fds[0], fds[1]);
+    if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY &&
+        static_cast<rlim_t>(top) + kDescriptorReserve >= limit.rlim_cur) {
+        ::close(fds[0]);
+        ::close(fds[1]);
+        errno = EMFILE;
+        return false;
+    }
+    return true;
+}
+
+std::string pipe_failure(int err) {
+    std::string text = std::strerror(err);
+    rlimit limit{};
+    if (err == EMFILE && ::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY) {
+        text += " (the limit is " + std::to_string(limit.rlim_cur) + " descriptors, " +
+                std::to_string(kDescriptorReserve) + " of them kept for gaia)";
+    }
+    return text;
+}
 
 std::optional<std::string> find_program(std::string_view name, std::string_view path, int* error) {
     if (name.empty()) {
@@ -73,6 +100,16 @@ pid_t spawn_process(const SpawnRequest& request) {
         step(posix_spawn_file_actions_adddup2(&actions, copy, to));
     }
     if (!request.cwd.empty()) step(posix_spawn_file_actions_addchdir_np(&actions, request.cwd.c_str()));
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
+    // Everything above the child's own descriptors is closed right after the clone, not
+    // at the exec: a child that waits for a CPU before its exec would otherwise hold a
+    // copy of every pipe gaia has open, keeping other jobs' output from its end of file
+    // (and looking like one of its holders). One close_range instead of one close per
+    // close-on-exec descriptor at the exec.
+    int first_unused = 3;
+    for (const auto& [from, to] : request.extra_fds) first_unused = std::max(first_unused, to + 1);
+    step(posix_spawn_file_actions_addclosefrom_np(&actions, first_unused));
+#endif
 
     // Signals gaia handles or ignores go back to their defaults in the child (an ignored
     // SIGPIPE would otherwise be inherited through exec); the mask is emptied.

@@ -38,7 +38,15 @@ pid_t spawn_process(const SpawnRequest& request);
 std::optional<std::string> find_program(std::string_view name, std::string_view path, int* error);
 
 // A pipe whose both ends are close-on-exec; the child's end is given to spawn_process,
-// which makes it its stdio. Returns false and sets errno on failure.
+// which makes it its stdio. Returns false and sets errno on failure — EMFILE also when
+// the pipe would leave fewer than kDescriptorReserve descriptors free under
+// RLIMIT_NOFILE. Children's pipes never take gaia's last descriptors: those stay for
+// its report, its log, a connection to the metrics endpoint — and for the sanitizers,
+// whose runtime probes memory through a pipe of its own.
 bool make_pipe(int fds[2]);
+inline constexpr int kDescriptorReserve = 16;
+// Why make_pipe failed, for an error message: strerror, and for EMFILE the limit and the
+// reserve ("Too many open files (the limit is 64 descriptors, 16 of them kept for gaia)").
+std::string pipe_failure(int err);
 
 }  // namespace gaia::loop

@@ -110,7 +110,7 @@ public:
     // Tasks of this kind that may run at once (0: no limit of the subsystem's own).
     virtual std::uint32_t capacity() const = 0;
     // How many of its tasks may start in one loop turn: few when a start blocks the loop
-    // for a while (a spawn waits for the child's exec), many when it only queues work.
+    // for a while, many when it only queues work.
     virtual unsigned starts_per_turn() const { return 8; }
     // True when tasks call TaskContext::start_deadline() themselves once they really begin;
     // otherwise the attempt's timeout runs from start().

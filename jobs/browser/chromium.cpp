@@ -143,9 +143,14 @@ void Chromium::launch(std::function<void(std::string)> ready, std::function<void
         return;
     }
     user_data_dir_ = dir;
-    int to_browser[2], from_browser[2], err[2];
+    int to_browser[2] = {-1, -1}, from_browser[2] = {-1, -1}, err[2] = {-1, -1};
     if (!loop::make_pipe(to_browser) || !loop::make_pipe(from_browser) || !loop::make_pipe(err)) {
-        fail_later(std::string("cannot make pipes for the browser: ") + std::strerror(errno));
+        const int code = errno;
+        // The pipes made before the one that failed are not left open.
+        for (int fd : {to_browser[0], to_browser[1], from_browser[0], from_browser[1], err[0], err[1]}) {
+            if (fd >= 0) ::close(fd);
+        }
+        fail_later("cannot make pipes for the browser: " + loop::pipe_failure(code));
         return;
     }
     loop::SpawnRequest request;

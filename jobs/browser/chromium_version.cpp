@@ -54,7 +54,7 @@ std::string chromium_version() {
     const auto path = find_chromium(&error);
     if (!path) return error;
     int out[2];
-    if (!loop::make_pipe(out)) return *path + ": cannot make a pipe: " + std::strerror(errno);
+    if (!loop::make_pipe(out)) return *path + ": cannot make a pipe: " + loop::pipe_failure(errno);
     loop::SpawnRequest request;
     request.program = *path;
     request.argv = {*path, "--version"};

@@ -7,6 +7,7 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -50,13 +51,16 @@ public:
     // Tracking without limits: a pids leaf (cgroup v1) with no pids.max, which a job's
     // first process is born into (spawn_inside). No extra exec, unlike the launcher's join.
     bool can_track() const noexcept {
-        return version_ == 1 && !pids_base_.empty() && !pids_home_.empty() && !stranded_;
+        return version_ == 1 && !pids_base_.empty() && home_tasks_ >= 0 && !stranded_;
     }
     std::optional<Leaf> create_tracking(const std::string& name, std::string* error);
     // Runs `spawn` with the calling thread moved into the leaf (v1 moves single threads
     // through `tasks`), so that the child starts there, and moves the thread back. False
-    // in *inside when the move failed and the child was started outside the leaf.
-    pid_t spawn_inside(const Leaf& leaf, const std::function<pid_t()>& spawn, bool* inside) const;
+    // in *inside when the move failed and the child was started outside the leaf. Runs on
+    // a pool thread, which must not log: a thread that could not be moved back is told in
+    // *stranded, for the loop thread to report (tracking stops from then on).
+    pid_t spawn_inside(const Leaf& leaf, const std::function<pid_t()>& spawn, bool* inside,
+                       std::string* stranded) const;
 
 private:
     Cgroups() = default;
@@ -64,7 +68,9 @@ private:
     int version_ = 0;  // 1 or 2
     std::string memory_base_, pids_base_;  // gaia-PID directories
     std::string pids_home_;                // the pids cgroup gaia's threads are in (v1)
-    mutable bool stranded_ = false;        // a thread could not be moved back: track no more
+    int home_tasks_ = -1;                  // its `tasks`, open for writing
+    // A thread could not be moved back: track no more. Set on a pool thread (spawn_inside).
+    mutable std::atomic<bool> stranded_{false};
     std::uint64_t counter_ = 0;
 };
 

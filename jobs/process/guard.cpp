@@ -36,7 +36,7 @@ void empty_cgroup(const std::string& dir) {
 std::unique_ptr<Guard> Guard::start(const std::string& gaia_exe, std::string* error) {
     int fds[2];
     if (!loop::make_pipe(fds)) {
-        *error = std::string("cannot create the guard's pipe: ") + std::strerror(errno);
+        *error = "cannot create the guard's pipe: " + loop::pipe_failure(errno);
         return nullptr;
     }
     loop::SpawnRequest request;

@@ -1,6 +1,7 @@
 #include "jobs/process/process_manager.hpp"
 
 #include "core/loop/spawn.hpp"
+#include "core/loop/work.hpp"
 #include "jobs/process/launcher.hpp"
 #include "core/loop/proc_scan.hpp"
 #include "jobs/process/process_task.hpp"
@@ -58,7 +59,12 @@ ProcessManager::ProcessManager(run::RunEnv& env, const ProcessSubsystemConfig& c
     if (n > 0) gaia_exe_.assign(exe, static_cast<std::size_t>(n));
 }
 
-ProcessManager::~ProcessManager() { kill_now(); }
+ProcessManager::~ProcessManager() {
+    kill_now();
+    if (cgroups_) {
+        for (const auto& leaf : spare_leaves_) cgroups_->remove(leaf);
+    }
+}
 
 std::optional<std::string> ProcessManager::find_program(const std::string& name, const std::string& path,
                                                          int* error) {
@@ -126,36 +132,59 @@ void ProcessManager::remember_leaf(const std::string& key, const Cgroups::Leaf& 
     }
 }
 
-pid_t ProcessManager::spawn(const jobfile::Job& job, const run::TaskContext& ctx, const loop::SpawnRequest& request,
-                            std::string& cgroup) {
+void ProcessManager::spawn(const jobfile::Job& job, const run::TaskContext& ctx, loop::SpawnRequest request,
+                           std::string cgroup, Spawned done) {
     // The guard starts before the first process, and hears of a cgroup before anything is
     // born in it: a gaia killed right after a spawn leaves nothing the guard does not know.
     // (A process group can be named only once it exists: there, a window of one write.)
     Guard* g = guard();
-    const pid_t pid = spawn_tracked(job, ctx, request, cgroup);
-    if (pid > 0 && g) g->watch_group(pid);
-    return pid;
-}
-
-pid_t ProcessManager::spawn_tracked(const jobfile::Job& job, const run::TaskContext& ctx,
-                                    const loop::SpawnRequest& request, std::string& cgroup) {
-    if (!cgroup.empty() || !cgroups().can_track()) return loop::spawn_process(request);
-    std::string error;
-    auto leaf = cgroups_->create_tracking(job.name + "-" + std::to_string(ctx.index), &error);
-    if (!leaf) {
-        spdlog::debug("{}: started without a cgroup: {}", job.name, error);
-        return loop::spawn_process(request);
+    std::optional<Cgroups::Leaf> leaf;
+    if (cgroup.empty() && cgroups().can_track()) {
+        std::string error;
+        const bool spare = !spare_leaves_.empty();
+        if (spare) {
+            leaf = std::move(spare_leaves_.back());
+            spare_leaves_.pop_back();
+        } else {
+            leaf = cgroups_->create_tracking(job.name + "-" + std::to_string(ctx.index), &error);
+        }
+        if (leaf) {
+            tracking_.insert(leaf->key());
+            if (spare) leaves_[leaf->key()] = *leaf;  // the guard still watches it
+            else remember_leaf(leaf->key(), *leaf);
+        } else {
+            spdlog::debug("{}: started without a cgroup: {}", job.name, error);
+        }
     }
-    const std::string key = leaf->key();
-    remember_leaf(key, *leaf);
-    bool inside = false;
-    const pid_t pid = cgroups_->spawn_inside(*leaf, [&] { return loop::spawn_process(request); }, &inside);
-    if (!inside) {
-        release_cgroup(key);
-        return pid;
-    }
-    cgroup = key;
-    return pid;
+    struct Result {
+        pid_t pid = 0;
+        bool inside = false;
+        std::string stranded;  // the pool thread could not leave the leaf
+    };
+    auto result = std::make_shared<Result>();
+    const Cgroups* cgroups = leaf ? &*cgroups_ : nullptr;
+    loop::queue_work(
+        env_.loop,
+        [result, cgroups, leaf, request = std::move(request)] {
+            // On a pool thread: the thread that spawns moves itself into the leaf (cgroup v1
+            // moves single threads), so the child is born there.
+            if (cgroups) {
+                result->pid = cgroups->spawn_inside(
+                    *leaf, [&] { return loop::spawn_process(request); }, &result->inside, &result->stranded);
+            } else {
+                result->pid = loop::spawn_process(request);
+            }
+        },
+        [this, g, result, leaf, cgroup = std::move(cgroup), done = std::move(done)](bool cancelled) mutable {
+            if (cancelled) result->pid = -ECANCELED;  // the pool refused the work
+            if (!result->stranded.empty()) spdlog::error("{}", result->stranded);
+            if (leaf) {
+                if (result->inside) cgroup = leaf->key();
+                else release_cgroup(leaf->key());
+            }
+            if (result->pid > 0 && g) g->watch_group(result->pid);
+            done(result->pid, std::move(cgroup));
+        });
 }
 
 void ProcessManager::signal_job(pid_t pgid, const std::string& cgroup, int signum) {
@@ -327,10 +356,22 @@ std::uint64_t ProcessManager::cgroup_peak_memory(const std::string& cgroup) cons
     return it == leaves_.end() || !cgroups_ ? 0 : cgroups_->peak_memory(it->second);
 }
 
-void ProcessManager::release_cgroup(const std::string& cgroup) {
+void ProcessManager::release_cgroup(const std::string& cgroup, bool empty) {
     auto it = leaves_.find(cgroup);
     if (it == leaves_.end()) return;
-    if (cgroups_) cgroups_->remove(it->second);
+    const bool tracking = tracking_.erase(cgroup) > 0;
+    if (cgroups_) {
+        // An empty tracking leaf serves the next spawn; anything else (limits, or processes
+        // still inside) is removed — what is inside, killed. The guard keeps watching a
+        // spare leaf (killing the members of an empty cgroup does nothing): no message
+        // to it for each reuse.
+        if (tracking && spare_leaves_.size() < kMaxSpareLeaves && (empty || cgroups_->members(it->second).empty())) {
+            spare_leaves_.push_back(it->second);
+            leaves_.erase(it);
+            return;
+        }
+        cgroups_->remove(it->second);
+    }
     if (guard_) {
         for (const auto& dir : {it->second.memory_dir, it->second.pids_dir}) {
             if (!dir.empty()) guard_->forget_cgroup(dir);

@@ -58,7 +58,7 @@ ProcessTask::~ProcessTask() {
         manager_.env().children.unwatch(pid_);
     }
     close_child_ends();
-    if (!cgroup_.empty()) manager_.release_cgroup(cgroup_);
+    if (!cgroup_.empty()) manager_.release_cgroup(cgroup_, job_emptied_);
 }
 
 void ProcessTask::signal_group(int signum) {
@@ -107,7 +107,7 @@ bool ProcessTask::prepare_stream(Stream& s, const char* name, const run::TaskCon
     case StreamMode::inherit: {
         int fds[2];
         if (!loop::make_pipe(fds)) {
-            fail_soon(std::string("cannot create a pipe for ") + name + ": " + std::strerror(errno), true);
+            fail_soon(std::string("cannot create a pipe for ") + name + ": " + loop::pipe_failure(errno), true);
             return false;
         }
         s.child_fd = fds[1];
@@ -163,7 +163,7 @@ ProcessTask::Command ProcessTask::render_command(const run::TaskContext& ctx) co
 bool ProcessTask::open_stdin() {
     int fds[2];
     if (!loop::make_pipe(fds)) {
-        fail_soon(std::string("cannot create a pipe for stdin: ") + std::strerror(errno), true);
+        fail_soon("cannot create a pipe for stdin: " + loop::pipe_failure(errno), true);
         return false;
     }
     stdin_child_fd_ = fds[0];
@@ -230,7 +230,24 @@ void ProcessTask::start(const run::TaskContext& ctx, run::Completion done) {
     }
 
     started_ns_ = loop::Loop::hrtime_ns();
-    const pid_t pid = manager_.spawn(job_, ctx, request, cgroup_);
+    auto& manager = manager_;
+    spawn_mark_ = manager_.env().children.mark();
+    manager_.spawn(job_, ctx, std::move(request), cgroup_,
+                   [this, &manager, alive = std::weak_ptr<const char>(alive_), stdin_text = std::move(stdin_text)](
+                       pid_t pid, std::string cgroup) mutable {
+                       if (alive.expired()) {
+                           // The scheduler deletes a task only once it has completed, which
+                           // waits for this; should that ever change, nothing is left running.
+                           if (pid > 0) ::kill(-pid, SIGKILL);
+                           if (!cgroup.empty()) manager.release_cgroup(cgroup);
+                           return;
+                       }
+                       cgroup_ = std::move(cgroup);
+                       on_spawned(pid, std::move(stdin_text));
+                   });
+}
+
+void ProcessTask::on_spawned(pid_t pid, std::string stdin_text) {
     close_child_ends();  // the child has its copies
     if (pid < 0) {
         const bool permanent = pid == -ENOENT || pid == -EACCES || pid == -ENOTDIR || pid == -ENOEXEC;
@@ -239,10 +256,14 @@ void ProcessTask::start(const run::TaskContext& ctx, run::Completion done) {
     }
     pid_ = pid;
     manager_.on_spawned(pid_);
-    manager_.env().children.watch(pid_, [this](int status, const rusage& usage) { on_exit(status, usage); });
+    // The child may have ended already: spawned on a pool thread, it was reaped before its
+    // pid came back to the loop.
+    manager_.env().children.watch(pid_, spawn_mark_, [this](int status, const rusage& usage) { on_exit(status, usage); });
     if (stdin_) stdin_.release()->write_and_close(std::move(stdin_text));
     start_reading(out_, false);
     start_reading(err_, true);
+    // Cancelled while the spawn was under way: stopped now that there is a group to stop.
+    if (cancelled_) return stop_group();
     if (config_.background) watch_readiness();
 }
 
@@ -346,6 +367,10 @@ void ProcessTask::start_reading(Stream& s, bool is_stderr) {
             if (s.lines) s.lines->finish();
             s.pipe.reset();
             --open_streams_;
+            // The exit usually comes first, and then the group is checked every 5 ms until
+            // the pipes close: the last one closing is the moment to look again, not the
+            // next tick (which held each of 5,000 short processes' slots up to 5 ms longer).
+            if (exited_ && !group_gone_ && open_streams_ == 0) return wait_for_group();
             maybe_complete();
         });
     if (rc < 0) {
@@ -361,8 +386,9 @@ void ProcessTask::on_exit(int wait_status, const rusage& usage) {
     seconds_ = static_cast<double>(loop::Loop::hrtime_ns() - started_ns_) / 1e9;
     if (timer_) timer_->stop();
     // A job's process group does not outlive its leader: whatever it left running would
-    // be an orphan (and would hold its output pipes open).
-    signal_group(SIGKILL);
+    // be an orphan (and would hold its output pipes open). Usually nothing is left.
+    job_emptied_ = manager_.job_gone(pid_, cgroup_);
+    if (!job_emptied_) signal_group(SIGKILL);
     const char* status = WIFSIGNALED(wait_status) ? "killed" : (WEXITSTATUS(wait_status) == 0 ? "success" : "failure");
     manager_.on_exited(job_, status, seconds_, seconds_of(usage.ru_utime) + seconds_of(usage.ru_stime));
     ready_deadline_.reset();
@@ -384,7 +410,11 @@ void ProcessTask::wait_for_group() {
     // them on SIGCHLD: gaia is a child subreaper). The attempt ends only when nothing of
     // the job is left: its group and its cgroup are empty and its output pipes closed —
     // a child that left the group and kept them open is found and killed too.
-    const bool gone = manager_.job_gone(pid_, cgroup_) && open_streams_ == 0;
+    // An empty group and cgroup stay empty (nothing is left to fork or to join them), so
+    // one look that found them so is enough; and while output is still open, the look can
+    // wait for its end.
+    if (!job_emptied_ && open_streams_ == 0) job_emptied_ = manager_.job_gone(pid_, cgroup_);
+    const bool gone = job_emptied_ && open_streams_ == 0;
     if (gone || ++group_polls_ > 400) {
         if (!gone && open_streams_ > 0) {
             // Something gaia cannot find holds the output open: stop reading rather than
@@ -413,7 +443,11 @@ void ProcessTask::wait_for_group() {
 void ProcessTask::cancel() {
     if (cancelled_ || completed_) return;
     cancelled_ = true;
-    if (pid_ == 0 || exited_) return;
+    if (pid_ == 0 || exited_) return;  // not started yet, or a spawn under way: on_spawned stops it
+    stop_group();
+}
+
+void ProcessTask::stop_group() {
     signal_group(config_.kill_signal);
     if (config_.kill_signal == SIGKILL) return;
     const auto grace = config_.kill_grace.value_or(manager_.config().kill_grace);
@@ -432,8 +466,15 @@ void ProcessTask::maybe_complete() {
     if (completed_ || !group_gone_ || open_streams_ > 0) return;
     completed_ = true;
     timer_.reset();
+    auto outcome_now = outcome();
+    // An empty cgroup serves the next process at once, not once this task is deleted (a
+    // loop turn later, when the scheduler has started the next one and made it another).
+    if (!cgroup_.empty() && job_emptied_) {
+        manager_.release_cgroup(cgroup_, true);
+        cgroup_.clear();
+    }
     auto done = std::move(done_);
-    if (done) done(outcome());
+    if (done) done(std::move(outcome_now));
 }
 
 run::TaskOutcome ProcessTask::outcome() {

@@ -43,6 +43,8 @@ private:
     };
 
     void fail_soon(std::string error, bool retryable);
+    void on_spawned(pid_t pid, std::string stdin_text);  // pid, or -errno
+    void stop_group();  // kill_signal, then SIGKILL after kill_grace
     void watch_readiness();
     void probe_once();
     void become_ready();
@@ -90,8 +92,11 @@ private:
     int open_streams_ = 0;
     bool exited_ = false;
     bool group_gone_ = false;
+    bool job_emptied_ = false;  // a look after the exit found its group and cgroup empty
     int group_polls_ = 0;
     bool cancelled_ = false;
+    std::uint64_t spawn_mark_ = 0;  // the child watcher's mark() as the spawn began
+    std::shared_ptr<const char> alive_ = std::make_shared<const char>(0);  // expires with the task
     bool completed_ = false;
     int wait_status_ = 0;
     rusage usage_{};

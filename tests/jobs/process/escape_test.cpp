@@ -133,3 +133,28 @@ shell = ")T" + escapee(dir, marker + "-escaped-{{ index }}") + R"T( exec bash -c
                                                          " -e __gaia_guard | grep -v grep"}).out);
     sweep(marker);
 }
+
+TEST_CASE("looking for what holds a job's output never takes another job's spawn in progress for it") {
+    // Without a cgroup, a job whose output stays open after its exit has the holders found
+    // in /proc and killed. Spawns run on the thread pool meanwhile, and a child between its
+    // clone and its exec holds a copy of every descriptor gaia has: it was once taken for a
+    // holder and killed (a /bin/true "killed by SIGKILL" now and then).
+    TempDir dir;
+    const std::string marker = "gaia-escapee-holder";
+    auto t = run_timed(dir, R"T([jobs.holders]
+kind = "process"
+repeat = 12
+concurrency = 2
+shell = "setsid bash -c 'exec -a )T" + marker + R"T( sleep 5' & exit 0"
+[jobs.many]
+kind = "process"
+command = ["true"]
+repeat = 3000
+)T", "off");
+    INFO(t.out.err);
+    CHECK(job(t.report, "holders")["status"] == "passed");
+    CHECK(job(t.report, "many")["passed"] == 3000);
+    CHECK(job(t.report, "many")["first_error"] == nullptr);
+    CHECK(count_processes(marker) == 0);
+    sweep(marker);
+}

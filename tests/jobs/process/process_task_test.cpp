@@ -117,6 +117,17 @@ TEST_CASE("cancel signals the group, waits kill_grace, then kills") {
     CHECK(seconds < 5);
 }
 
+TEST_CASE("a cancel that comes while the spawn is on the thread pool stops the process once it exists") {
+    Fixture f("[jobs.a]\nkind = \"process\"\ncommand = [\"sleep\", \"30\"]\nkill_grace = \"100ms\"\n");
+    const auto start = loop::Loop::hrtime_ns();
+    // Right after start(): the spawn has not come back to the loop yet.
+    auto o = f.run_one([](run::Task& task) { task.cancel(); });
+    const double seconds = static_cast<double>(loop::Loop::hrtime_ns() - start) / 1e9;
+    CHECK(o.status == run::TaskStatus::cancelled);
+    CHECK(o.details["signal"] == "SIGTERM");
+    CHECK(seconds < 5);
+}
+
 TEST_CASE("inherit sends prefixed lines to the output sink") {
     Fixture f("[jobs.talk]\nkind = \"process\"\nshell = \"echo one; echo two >&2\"\nstdout = \"inherit\"\nstderr = \"inherit\"\n");
     auto o = f.run_one();
