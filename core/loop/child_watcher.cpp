@@ -2,6 +2,7 @@
 
 #include "core/loop/proc_scan.hpp"
 
+#include <optional>
 #include <unordered_set>
 
 #include <sys/prctl.h>
@@ -30,16 +31,37 @@ void ChildWatcher::watch(pid_t pid, ExitCallback on_exit) {
     update_ref();
 }
 
-void ChildWatcher::watch(pid_t pid, std::uint64_t mark, ExitCallback on_exit) {
-    auto it = unclaimed_.find(pid);
-    if (it == unclaimed_.end() || it->second.number <= mark) {
-        // Not reaped yet — or what was reaped is an earlier process that had this pid.
-        if (it != unclaimed_.end()) unclaimed_.erase(it);
-        return watch(pid, std::move(on_exit));
+std::uint64_t ChildWatcher::begin_spawn() {
+    spawning_.insert(reaped_);
+    return reaped_;
+}
+
+void ChildWatcher::end_spawn(std::uint64_t mark) {
+    if (auto it = spawning_.find(mark); it != spawning_.end()) spawning_.erase(it);
+    forget_unclaimable();
+}
+
+// An exit reaped before the oldest spawn under way began is no spawn's: an orphan's, or
+// one whose watch has come and gone. Without spawns under way, none is kept.
+void ChildWatcher::forget_unclaimable() {
+    while (!unclaimed_order_.empty() &&
+           (spawning_.empty() || unclaimed_order_.front().second <= *spawning_.begin())) {
+        const auto [pid, number] = unclaimed_order_.front();
+        unclaimed_order_.pop_front();
+        if (auto it = unclaimed_.find(pid); it != unclaimed_.end() && it->second.number == number) unclaimed_.erase(it);
     }
-    Exit exit = it->second;
-    unclaimed_.erase(it);
-    loop_.post([exit, on_exit = std::move(on_exit)] { on_exit(exit.status, exit.usage); });
+}
+
+void ChildWatcher::watch(pid_t pid, std::uint64_t mark, ExitCallback on_exit) {
+    std::optional<Exit> exit;
+    if (auto it = unclaimed_.find(pid); it != unclaimed_.end()) {
+        // What was reaped before the mark is an earlier process that had this pid.
+        if (it->second.number > mark) exit = it->second;
+        unclaimed_.erase(it);
+    }
+    end_spawn(mark);  // after the lookup: it may forget what this spawn came for
+    if (!exit) return watch(pid, std::move(on_exit));  // not reaped yet
+    loop_.post([exit = *exit, on_exit = std::move(on_exit)] { on_exit(exit.status, exit.usage); });
 }
 
 void ChildWatcher::keep_unclaimed(pid_t pid, int status, const rusage& usage) {
@@ -71,8 +93,9 @@ void ChildWatcher::reap() {
         ++reaped_;
         auto it = watched_.find(pid);
         if (it == watched_.end()) {
-            // An orphan of some job, or a child whose spawn has not come back to the loop yet.
-            keep_unclaimed(pid, status, usage);
+            // A child whose spawn has not come back to the loop yet — or an orphan of some
+            // job, which is kept only while spawns are under way.
+            if (!spawning_.empty()) keep_unclaimed(pid, status, usage);
             continue;
         }
         auto on_exit = std::move(it->second);
@@ -91,6 +114,7 @@ void ChildWatcher::kill_adopted() {
 
 void ChildWatcher::close() {
     watched_.clear();
+    spawning_.clear();
     unclaimed_.clear();
     unclaimed_order_.clear();
     sigchld_.reset();

@@ -4,7 +4,7 @@
 // exact user and system CPU time and peak RSS — and hands it to whoever watches that
 // pid. gaia is a child subreaper, so the orphans of its jobs end up here too and are
 // reaped instead of lingering as zombies. A child spawned off the loop thread may end
-// before its pid is known to the loop: the exits nobody watched are kept for a while, and
+// before its pid is known to the loop: while spawns are under way, the exits nobody watches are kept, and
 // a watch() that says when its spawn began gets the exit that came after that.
 
 #include "core/loop/signal_watcher.hpp"
@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <set>
 #include <unordered_map>
 #include <utility>
 
@@ -30,12 +31,16 @@ public:
 
     // While a watched child runs, the loop keeps running.
     void watch(pid_t pid, ExitCallback on_exit);
-    // Where the count of reaped children stands: taken before a spawn that completes off
-    // the loop, and given to watch() once its pid is known.
-    std::uint64_t mark() const noexcept { return reaped_; }
+    // A spawn that completes off the loop thread: begin_spawn() as it starts, returning
+    // where the count of reaped children stands (its mark); then watch(pid, mark, …) once
+    // the pid is known, or end_spawn(mark) when the spawn failed.
+    std::uint64_t begin_spawn();
+    void end_spawn(std::uint64_t mark);
     // As watch(), for a child spawned after `mark`: if it has already been reaped, on_exit
-    // comes on a later loop turn.
+    // comes on a later loop turn. Ends the spawn.
     void watch(pid_t pid, std::uint64_t mark, ExitCallback on_exit);
+    // Exits reaped while spawns were under way and not claimed yet.
+    std::size_t unclaimed() const noexcept { return unclaimed_.size(); }
     void unwatch(pid_t pid);
     std::size_t watched() const noexcept { return watched_.size(); }
 
@@ -52,19 +57,22 @@ public:
 private:
     void update_ref();
     void keep_unclaimed(pid_t pid, int status, const rusage& usage);
+    void forget_unclaimable();
 
     struct Exit {
         int status = 0;
         rusage usage{};
         std::uint64_t number = 0;  // reaped_ when it was reaped
     };
-    // Enough for every spawn in flight at once, and orphans besides.
+    // A bound that only a pathological burst could reach: exits are kept only while a
+    // spawn is under way, and only those reaped after the oldest one began.
     static constexpr std::size_t kMaxUnclaimed = 65536;
 
     Loop& loop_;
     HandlePtr<SignalWatcher> sigchld_;
     std::unordered_map<pid_t, ExitCallback> watched_;
     std::uint64_t reaped_ = 0;
+    std::multiset<std::uint64_t> spawning_;  // the marks of spawns under way
     std::unordered_map<pid_t, Exit> unclaimed_;
     std::deque<std::pair<pid_t, std::uint64_t>> unclaimed_order_;  // oldest first, to forget beyond kMaxUnclaimed
 };

@@ -231,13 +231,14 @@ void ProcessTask::start(const run::TaskContext& ctx, run::Completion done) {
 
     started_ns_ = loop::Loop::hrtime_ns();
     auto& manager = manager_;
-    spawn_mark_ = manager_.env().children.mark();
+    spawn_mark_ = manager_.env().children.begin_spawn();
     manager_.spawn(job_, ctx, std::move(request), cgroup_,
-                   [this, &manager, alive = std::weak_ptr<const char>(alive_), stdin_text = std::move(stdin_text)](
-                       pid_t pid, std::string cgroup) mutable {
+                   [this, &manager, alive = std::weak_ptr<const char>(alive_), mark = spawn_mark_,
+                    stdin_text = std::move(stdin_text)](pid_t pid, std::string cgroup) mutable {
                        if (alive.expired()) {
                            // The scheduler deletes a task only once it has completed, which
                            // waits for this; should that ever change, nothing is left running.
+                           manager.env().children.end_spawn(mark);
                            if (pid > 0) ::kill(-pid, SIGKILL);
                            if (!cgroup.empty()) manager.release_cgroup(cgroup);
                            return;
@@ -250,6 +251,7 @@ void ProcessTask::start(const run::TaskContext& ctx, run::Completion done) {
 void ProcessTask::on_spawned(pid_t pid, std::string stdin_text) {
     close_child_ends();  // the child has its copies
     if (pid < 0) {
+        manager_.env().children.end_spawn(spawn_mark_);
         const bool permanent = pid == -ENOENT || pid == -EACCES || pid == -ENOTDIR || pid == -ENOEXEC;
         fail_soon(loop::uv_message(pid, "cannot start `" + program_ + "`"), !permanent);
         return;

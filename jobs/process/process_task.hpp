@@ -95,7 +95,7 @@ private:
     bool job_emptied_ = false;  // a look after the exit found its group and cgroup empty
     int group_polls_ = 0;
     bool cancelled_ = false;
-    std::uint64_t spawn_mark_ = 0;  // the child watcher's mark() as the spawn began
+    std::uint64_t spawn_mark_ = 0;  // from the child watcher's begin_spawn()
     std::shared_ptr<const char> alive_ = std::make_shared<const char>(0);  // expires with the task
     bool completed_ = false;
     int wait_status_ = 0;

@@ -42,10 +42,10 @@ void reap_until_gone(ChildWatcher& children, pid_t pid) {
 TEST_CASE("child watcher: a child reaped before its pid is watched reports its exit to the watch that follows its spawn") {
     Loop loop;
     ChildWatcher children(loop);
-    const auto mark = children.mark();
+    const auto mark = children.begin_spawn();
     const pid_t pid = start_true();
     reap_until_gone(children, pid);
-    CHECK(children.mark() == mark + 1);
+    CHECK(children.unclaimed() == 1);
     int status = -1;
     bool inside_watch = true;
     children.watch(pid, mark, [&](int wait_status, const rusage&) {
@@ -53,13 +53,14 @@ TEST_CASE("child watcher: a child reaped before its pid is watched reports its e
         status = wait_status;
     });
     inside_watch = false;
+    CHECK(children.unclaimed() == 0);
     loop.run();
     REQUIRE(status != -1);
     CHECK(WIFEXITED(status));
     CHECK(WEXITSTATUS(status) == 0);
-    // Claimed once: watching the pid again waits for a process that has it next.
+    // Claimed once: a later spawn that gets this pid waits for its own process's exit.
     bool again = false;
-    children.watch(pid, mark, [&](int, const rusage&) { again = true; });
+    children.watch(pid, children.begin_spawn(), [&](int, const rusage&) { again = true; });
     CHECK(children.watched() == 1);
     children.unwatch(pid);
     children.close();
@@ -70,17 +71,38 @@ TEST_CASE("child watcher: a child reaped before its pid is watched reports its e
 TEST_CASE("child watcher: an exit reaped before the mark belongs to an earlier process of that pid") {
     Loop loop;
     ChildWatcher children(loop);
+    const auto first = children.begin_spawn();
     const pid_t pid = start_true();
     reap_until_gone(children, pid);
     // A spawn that begins now and (as if the pid were reused) gets the same pid: the exit
-    // kept from before is not its.
-    const auto mark = children.mark();
+    // kept for the first spawn is not its.
+    const auto mark = children.begin_spawn();
     bool called = false;
     children.watch(pid, mark, [&](int, const rusage&) { called = true; });
     CHECK(children.watched() == 1);
     children.unwatch(pid);
+    children.end_spawn(first);
     loop.run();
     CHECK_FALSE(called);
+    children.close();
+    CHECK(loop.close() == 0);
+}
+
+TEST_CASE("child watcher: exits nobody watches are kept only while a spawn is under way") {
+    Loop loop;
+    ChildWatcher children(loop);
+    // An orphan's exit with no spawn under way: nothing could ever claim it.
+    const pid_t orphan = start_true();
+    reap_until_gone(children, orphan);
+    CHECK(children.unclaimed() == 0);
+    // During a spawn that then fails, the exits reaped meanwhile wait for it, and are
+    // forgotten when it ends.
+    const auto mark = children.begin_spawn();
+    const pid_t other = start_true();
+    reap_until_gone(children, other);
+    CHECK(children.unclaimed() == 1);
+    children.end_spawn(mark);
+    CHECK(children.unclaimed() == 0);
     children.close();
     CHECK(loop.close() == 0);
 }
