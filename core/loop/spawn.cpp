@@ -136,4 +136,42 @@ pid_t spawn_process(const SpawnRequest& request) {
     return rc == 0 ? pid : -rc;
 }
 
+pid_t spawn_piped(SpawnRequest request, const std::array<bool, 3>& pipes, std::array<int, 3>& ends, int* failed_pipe) {
+    ends = {-1, -1, -1};
+    *failed_pipe = -1;
+    std::array<int, 3> child_ends = {-1, -1, -1};
+    auto close_all = [&] {
+        for (auto* set : {&ends, &child_ends}) {
+            for (int& fd : *set) {
+                if (fd >= 0) ::close(fd);
+                fd = -1;
+            }
+        }
+    };
+    for (int n = 0; n < 3; ++n) {
+        if (!pipes[n]) continue;
+        int fds[2];
+        if (!make_pipe(fds)) {
+            const int error = errno;
+            close_all();
+            *failed_pipe = n;
+            return -error;
+        }
+        // The child reads its stdin and writes its output.
+        ends[n] = n == 0 ? fds[1] : fds[0];
+        child_ends[n] = n == 0 ? fds[0] : fds[1];
+    }
+    int* targets[3] = {&request.stdin_fd, &request.stdout_fd, &request.stderr_fd};
+    for (int n = 0; n < 3; ++n) {
+        if (pipes[n]) *targets[n] = child_ends[n];
+    }
+    const pid_t pid = spawn_process(request);
+    for (int& fd : child_ends) {
+        if (fd >= 0) ::close(fd);
+        fd = -1;
+    }
+    if (pid < 0) close_all();
+    return pid;
+}
+
 }  // namespace gaia::loop

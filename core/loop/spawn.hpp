@@ -8,6 +8,7 @@
 
 #include <sys/types.h>
 
+#include <array>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -31,6 +32,14 @@ struct SpawnRequest {
 
 // Starts the child; returns its pid, or -errno (the exec's error too: ENOENT, EACCES…).
 pid_t spawn_process(const SpawnRequest& request);
+
+// As spawn_process, with a new pipe for each of the child's descriptors 0-2 marked in
+// `pipes` (the request's own descriptor for it is ignored), made just before the child
+// starts and its end closed right after: a spawn that waits for its turn holds no
+// descriptor, and each child copies a smaller descriptor table. ends[n] gets gaia's end
+// (for 0 the one to write, for 1 and 2 the ones to read), or -1. On failure: -errno and no
+// descriptor left open; *failed_pipe is the number whose pipe could not be made, else -1.
+pid_t spawn_piped(SpawnRequest request, const std::array<bool, 3>& pipes, std::array<int, 3>& ends, int* failed_pipe);
 
 // The program as execve needs it: a name without '/' is looked up in `path` (the child's
 // PATH; the default search path when empty). Sets *error (ENOENT, EACCES) when nothing

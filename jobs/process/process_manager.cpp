@@ -133,7 +133,7 @@ void ProcessManager::remember_leaf(const std::string& key, const Cgroups::Leaf& 
 }
 
 void ProcessManager::spawn(const jobfile::Job& job, const run::TaskContext& ctx, loop::SpawnRequest request,
-                           std::string cgroup, Spawned done) {
+                           std::array<bool, 3> pipes, std::string cgroup, Spawned done) {
     // The guard starts before the first process, and hears of a cgroup before anything is
     // born in it: a gaia killed right after a spawn leaves nothing the guard does not know.
     // (A process group can be named only once it exists: there, a window of one write.)
@@ -157,33 +157,33 @@ void ProcessManager::spawn(const jobfile::Job& job, const run::TaskContext& ctx,
         }
     }
     struct Result {
-        pid_t pid = 0;
+        Spawn spawn;
         bool inside = false;
         std::string stranded;  // the pool thread could not leave the leaf
     };
     auto result = std::make_shared<Result>();
+    result->spawn.cgroup = std::move(cgroup);
     const Cgroups* cgroups = leaf ? &*cgroups_ : nullptr;
     loop::queue_work(
         env_.loop,
-        [result, cgroups, leaf, request = std::move(request)] {
+        [result, cgroups, leaf, pipes, request = std::move(request)]() mutable {
             // On a pool thread: the thread that spawns moves itself into the leaf (cgroup v1
             // moves single threads), so the child is born there.
-            if (cgroups) {
-                result->pid = cgroups->spawn_inside(
-                    *leaf, [&] { return loop::spawn_process(request); }, &result->inside, &result->stranded);
-            } else {
-                result->pid = loop::spawn_process(request);
-            }
+            auto& spawn = result->spawn;
+            auto start = [&] { return loop::spawn_piped(std::move(request), pipes, spawn.ends, &spawn.failed_pipe); };
+            if (cgroups) spawn.pid = cgroups->spawn_inside(*leaf, start, &result->inside, &result->stranded);
+            else spawn.pid = start();
         },
-        [this, g, result, leaf, cgroup = std::move(cgroup), done = std::move(done)](bool cancelled) mutable {
-            if (cancelled) result->pid = -ECANCELED;  // the pool refused the work
+        [this, g, result, leaf, done = std::move(done)](bool cancelled) mutable {
+            auto& spawn = result->spawn;
+            if (cancelled) spawn.pid = -ECANCELED;  // the pool refused the work
             if (!result->stranded.empty()) spdlog::error("{}", result->stranded);
             if (leaf) {
-                if (result->inside) cgroup = leaf->key();
+                if (result->inside) spawn.cgroup = leaf->key();
                 else release_cgroup(leaf->key());
             }
-            if (result->pid > 0 && g) g->watch_group(result->pid);
-            done(result->pid, std::move(cgroup));
+            if (spawn.pid > 0 && g) g->watch_group(spawn.pid);
+            done(std::move(spawn));
         });
 }
 

@@ -57,9 +57,17 @@ public:
     // group. Off the loop because posix_spawn returns only once the child has called
     // exec: 0.2 ms on a quiet machine, 3.5 ms while two CPU hogs held both cores (the
     // child waits for a CPU), and the loop thread waited with it, 3,000 times in a row.
-    using Spawned = std::function<void(pid_t pid, std::string cgroup)>;
-    void spawn(const jobfile::Job& job, const run::TaskContext& ctx, loop::SpawnRequest request, std::string cgroup,
-               Spawned done);
+    // The pipes marked in `pipes` (stdin, stdout, stderr) are made on the pool too, just
+    // before the spawn (loop::spawn_piped): done gets gaia's ends.
+    struct Spawn {
+        pid_t pid = 0;  // or -errno
+        std::string cgroup;
+        std::array<int, 3> ends{-1, -1, -1};
+        int failed_pipe = -1;  // the descriptor whose pipe could not be made
+    };
+    using Spawned = std::function<void(Spawn)>;
+    void spawn(const jobfile::Job& job, const run::TaskContext& ctx, loop::SpawnRequest request,
+               std::array<bool, 3> pipes, std::string cgroup, Spawned done);
     // Sends `signum` to all of a job: its process group and, with a cgroup, every process
     // in it; without one, the leader's descendants while it lives (found in /proc).
     void signal_job(pid_t pgid, const std::string& cgroup, int signum);

@@ -66,7 +66,7 @@ void ProcessTask::signal_group(int signum) {
 }
 
 void ProcessTask::close_child_ends() {
-    for (int* fd : {&out_.child_fd, &err_.child_fd, &stdin_child_fd_}) {
+    for (int* fd : {&out_.child_fd, &err_.child_fd}) {
         if (*fd >= 0) ::close(*fd);
         *fd = -1;
     }
@@ -89,12 +89,15 @@ void ProcessTask::fail_soon(std::string error, bool retryable) {
     });
 }
 
+// Watches gaia's end of an output pipe; false when libuv cannot take it (the fd closed).
 bool ProcessTask::open_parent_end(Stream& s, int parent_fd) {
+    struct stat st {};
+    if (::fstat(parent_fd, &st) == 0) pipe_inodes_.push_back(st.st_ino);
     int error = 0;
     s.pipe = loop::Pipe::open(manager_.env().loop, parent_fd, &error);
     if (!s.pipe) {
         ::close(parent_fd);
-        fail_soon(loop::uv_message(error, "cannot watch the output of `" + program_ + "`"), true);
+        watch_error_ = loop::uv_message(error, "cannot watch the output of `" + program_ + "`");
         return false;
     }
     return true;
@@ -104,17 +107,10 @@ bool ProcessTask::prepare_stream(Stream& s, const char* name, const run::TaskCon
     switch (s.spec.mode) {
     case StreamMode::discard: return true;  // the spawner connects /dev/null
     case StreamMode::capture:
-    case StreamMode::inherit: {
-        int fds[2];
-        if (!loop::make_pipe(fds)) {
-            fail_soon(std::string("cannot create a pipe for ") + name + ": " + loop::pipe_failure(errno), true);
-            return false;
-        }
-        s.child_fd = fds[1];
-        struct stat st {};
-        if (::fstat(fds[0], &st) == 0) pipe_inodes_.push_back(st.st_ino);
-        return open_parent_end(s, fds[0]);
-    }
+    case StreamMode::inherit:
+        // Made on the thread pool right before the spawn (ProcessManager::spawn).
+        pipes_[&s == &out_ ? 1 : 2] = true;
+        return true;
     case StreamMode::file: {
         std::string path;
         try {
@@ -159,24 +155,6 @@ ProcessTask::Command ProcessTask::render_command(const run::TaskContext& ctx) co
     return c;
 }
 
-// The pipe the child reads its stdin from; false (the task failing) when it cannot be made.
-bool ProcessTask::open_stdin() {
-    int fds[2];
-    if (!loop::make_pipe(fds)) {
-        fail_soon("cannot create a pipe for stdin: " + loop::pipe_failure(errno), true);
-        return false;
-    }
-    stdin_child_fd_ = fds[0];
-    int error = 0;
-    stdin_ = loop::Pipe::open(manager_.env().loop, fds[1], &error);
-    if (!stdin_) {
-        ::close(fds[1]);
-        fail_soon(loop::uv_message(error, "cannot write the stdin of `" + program_ + "`"), true);
-        return false;
-    }
-    return true;
-}
-
 void ProcessTask::start(const run::TaskContext& ctx, run::Completion done) {
     ctx_ = &ctx;
     done_ = std::move(done);
@@ -212,7 +190,7 @@ void ProcessTask::start(const run::TaskContext& ctx, run::Completion done) {
         }
     }
 
-    if (config_.stdin_text && !open_stdin()) return;
+    pipes_[0] = config_.stdin_text.has_value();
     if (!prepare_stream(out_, "stdout", ctx) || !prepare_stream(err_, "stderr", ctx)) return;
 
     loop::SpawnRequest request;
@@ -220,7 +198,6 @@ void ProcessTask::start(const run::TaskContext& ctx, run::Completion done) {
     request.argv = std::move(argv);
     request.env = std::move(env);
     request.cwd = cwd;
-    request.stdin_fd = stdin_child_fd_;
     request.stdout_fd = out_.child_fd;
     request.stderr_fd = err_.child_fd;
     std::string limit_error;
@@ -232,30 +209,55 @@ void ProcessTask::start(const run::TaskContext& ctx, run::Completion done) {
     started_ns_ = loop::Loop::hrtime_ns();
     auto& manager = manager_;
     spawn_mark_ = manager_.env().children.begin_spawn();
-    manager_.spawn(job_, ctx, std::move(request), cgroup_,
+    manager_.spawn(job_, ctx, std::move(request), pipes_, cgroup_,
                    [this, &manager, alive = std::weak_ptr<const char>(alive_), mark = spawn_mark_,
-                    stdin_text = std::move(stdin_text)](pid_t pid, std::string cgroup) mutable {
+                    stdin_text = std::move(stdin_text)](ProcessManager::Spawn spawn) mutable {
                        if (alive.expired()) {
                            // The scheduler deletes a task only once it has completed, which
                            // waits for this; should that ever change, nothing is left running.
                            manager.env().children.end_spawn(mark);
-                           if (pid > 0) ::kill(-pid, SIGKILL);
-                           if (!cgroup.empty()) manager.release_cgroup(cgroup);
+                           for (int fd : spawn.ends) {
+                               if (fd >= 0) ::close(fd);
+                           }
+                           if (spawn.pid > 0) ::kill(-spawn.pid, SIGKILL);
+                           if (!spawn.cgroup.empty()) manager.release_cgroup(spawn.cgroup);
                            return;
                        }
-                       cgroup_ = std::move(cgroup);
-                       on_spawned(pid, std::move(stdin_text));
+                       cgroup_ = std::move(spawn.cgroup);
+                       on_spawned(spawn, std::move(stdin_text));
                    });
 }
 
-void ProcessTask::on_spawned(pid_t pid, std::string stdin_text) {
+void ProcessTask::on_spawned(const ProcessManager::Spawn& spawn, std::string stdin_text) {
     close_child_ends();  // the child has its copies
+    const pid_t pid = spawn.pid;
     if (pid < 0) {
         manager_.env().children.end_spawn(spawn_mark_);
+        if (spawn.failed_pipe >= 0) {
+            static constexpr const char* kNames[] = {"stdin", "stdout", "stderr"};
+            fail_soon(std::string("cannot create a pipe for ") + kNames[spawn.failed_pipe] + ": " +
+                          loop::pipe_failure(-pid),
+                      true);
+            return;
+        }
         const bool permanent = pid == -ENOENT || pid == -EACCES || pid == -ENOTDIR || pid == -ENOEXEC;
         fail_soon(loop::uv_message(pid, "cannot start `" + program_ + "`"), !permanent);
         return;
     }
+    // gaia's ends of the pipes. Should libuv refuse one, the process is stopped and the
+    // attempt fails with why once it has ended (watch_error_).
+    bool watched = true;
+    if (spawn.ends[0] >= 0) {
+        int error = 0;
+        stdin_ = loop::Pipe::open(manager_.env().loop, spawn.ends[0], &error);
+        if (!stdin_) {
+            ::close(spawn.ends[0]);
+            watch_error_ = loop::uv_message(error, "cannot write the stdin of `" + program_ + "`");
+            watched = false;
+        }
+    }
+    if (spawn.ends[1] >= 0) watched = open_parent_end(out_, spawn.ends[1]) && watched;
+    if (spawn.ends[2] >= 0) watched = open_parent_end(err_, spawn.ends[2]) && watched;
     pid_ = pid;
     manager_.on_spawned(pid_);
     // The child may have ended already: spawned on a pool thread, it was reaped before its
@@ -264,6 +266,7 @@ void ProcessTask::on_spawned(pid_t pid, std::string stdin_text) {
     if (stdin_) stdin_.release()->write_and_close(std::move(stdin_text));
     start_reading(out_, false);
     start_reading(err_, true);
+    if (!watched) return signal_group(SIGKILL);
     // Cancelled while the spawn was under way: stopped now that there is a group to stop.
     if (cancelled_) return stop_group();
     if (config_.background) watch_readiness();
@@ -505,6 +508,12 @@ run::TaskOutcome ProcessTask::outcome() {
     o.details["stderr_bytes"] = err_.tail.total_bytes();
     const std::string out_text = out_.tail.str();
     add_captures(o, exit, out_text);
+    if (!watch_error_.empty()) {
+        o.status = run::TaskStatus::failed;
+        o.error = watch_error_;
+        o.retryable = true;
+        return o;
+    }
     if (!not_ready_.empty()) {
         o.status = run::TaskStatus::failed;
         o.error = not_ready_;

@@ -9,15 +9,15 @@
 #include "core/run/task.hpp"
 #include "jobs/process/output_tail.hpp"
 #include "jobs/process/process_config.hpp"
+#include "jobs/process/process_manager.hpp"
 #include "jobs/process/readiness_probe.hpp"
 
 #include <sys/resource.h>
 
+#include <array>
 #include <optional>
 
 namespace gaia::jobs::process {
-
-class ProcessManager;
 
 class ProcessTask final : public run::Task {
 public:
@@ -43,7 +43,7 @@ private:
     };
 
     void fail_soon(std::string error, bool retryable);
-    void on_spawned(pid_t pid, std::string stdin_text);  // pid, or -errno
+    void on_spawned(const ProcessManager::Spawn& spawn, std::string stdin_text);
     void stop_group();  // kill_signal, then SIGKILL after kill_grace
     void watch_readiness();
     void probe_once();
@@ -69,7 +69,6 @@ private:
         std::string cwd, stdin_text;
     };
     Command render_command(const run::TaskContext& ctx) const;
-    bool open_stdin();
     void add_captures(run::TaskOutcome& o, const Exit& exit, const std::string& out_text) const;
     void check_expectations(run::TaskOutcome& o, const Exit& exit, const std::string& out_text) const;
     // `signum` to all of the job: its group, and what left it (see ProcessManager::signal_job).
@@ -81,7 +80,8 @@ private:
     const run::TaskContext* ctx_ = nullptr;
     run::Completion done_;
     loop::HandlePtr<loop::Pipe> stdin_;
-    int stdin_child_fd_ = -1;
+    std::array<bool, 3> pipes_{};  // stdin, stdout, stderr: a pipe made with the spawn
+    std::string watch_error_;       // gaia could not watch a pipe it made: the attempt fails
     loop::HandlePtr<loop::Timer> timer_;  // kill grace, then polling for an empty group
     Stream out_, err_;
     std::string program_;
