@@ -14,7 +14,8 @@
 namespace gaia::cli {
 
 // Exit statuses (gaia(1), EXIT STATUS).
-enum ExitCode : int { kPassed = 0, kFailed = 1, kUsage = 2, kInterrupted = 130, kTerminated = 143 };
+// kLocked is sysexits' EX_TEMPFAIL: another run holds the --lock, try again later.
+enum ExitCode : int { kPassed = 0, kFailed = 1, kUsage = 2, kLocked = 75, kInterrupted = 130, kTerminated = 143 };
 
 // Options every subcommand takes.
 struct GlobalOptions {

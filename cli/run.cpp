@@ -2,6 +2,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/progress.hpp"
+#include "cli/run_lock.hpp"
 #include "cli/setup.hpp"
 #include "core/loop/child_watcher.hpp"
 #include "core/report/atomic_file.hpp"
@@ -18,10 +19,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <csignal>
 #include <cstdlib>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 
 namespace gaia::cli {
 namespace {
@@ -38,6 +41,8 @@ struct RunCommandOptions {
     std::string progress = "auto";
     std::string shard;  // K/N
     std::string listen;  // serve /metrics, /liveness, /readiness here while the run lasts
+    std::string lock;       // one run at a time per lock file
+    std::string lock_wait;  // how long to wait for it
 };
 
 std::string run_status(const run::Scheduler& scheduler, bool any_failed) {
@@ -273,10 +278,38 @@ int RunSession::execute() {
     return exit_status(failed, reports_ok);
 }
 
+// The run's lock, when --lock or [settings].lock names one; nullopt with the exit status
+// when it cannot be had.
+std::optional<RunLock> take_lock(const RunCommandOptions& options, const jobfile::JobSet& set, int* status) {
+    const std::string path = options.lock.empty() ? set.settings.lock : options.lock;
+    jobfile::Duration wait = set.settings.lock_wait.value_or(jobfile::Duration(0));
+    if (!options.lock_wait.empty()) {
+        std::string error;
+        auto t = jobfile::parse_duration(options.lock_wait, &error);
+        if (!t) throw UsageError("--lock-wait: " + error);
+        wait = *t;
+    }
+    if (path.empty()) {
+        if (!options.lock_wait.empty()) throw UsageError("--lock-wait needs --lock (or [settings].lock)");
+        return std::nullopt;
+    }
+    RunLock::Failure failure = RunLock::Failure::none;
+    std::string message;
+    auto lock = RunLock::acquire(path, std::chrono::duration_cast<std::chrono::milliseconds>(wait), &failure, &message);
+    if (!lock) {
+        spdlog::error("{}", message);
+        *status = failure == RunLock::Failure::busy ? kLocked : kUsage;
+    }
+    return lock;
+}
+
 int run_command(const GlobalOptions& globals, const RunCommandOptions& options) {
     jobfile::Diagnostics diags;
     auto set = load_files(globals, options.files, true, diags);
     if (!set) return kUsage;
+    int status = kPassed;
+    const auto lock = take_lock(options, *set, &status);
+    if (status != kPassed) return status;
     size_thread_pool(*set);
     RunSession session(globals, options, *set);
     return session.execute();
@@ -299,6 +332,8 @@ void add_run_command(CLI::App& app, GlobalOptions& globals, Action& action) {
     cmd->add_option("--listen", o->listen, "While the run lasts, serve gaia serve's endpoints on HOST:PORT: the dashboard, /metrics, /health, /liveness, /readiness, /api/v1/jobs");
     cmd->add_option("--progress", o->progress, "Live progress: auto (on a terminal), always, never")
         ->check(CLI::IsMember({"auto", "always", "never"}));
+    cmd->add_option("--lock", o->lock, "Hold this file locked for the run; exit 75 if another run holds it");
+    cmd->add_option("--lock-wait", o->lock_wait, "Wait this long for the --lock (e.g. 5m) instead of exiting");
     cmd->callback([&globals, &action, o] { action = [&globals, o] { return run_command(globals, *o); }; });
 }
 

@@ -29,7 +29,8 @@ namespace fs = std::filesystem;
 // Beside these, the top level holds one table per subsystem: each kind's, and [network].
 const std::vector<std::string_view> kTopLevelKeys = {"version", "name", "include", "settings", "vars", "jobs", "slo"};
 const std::vector<std::string_view> kCaptureKeys = {"from", "secret"};
-const std::vector<std::string_view> kSettingsKeys = {"concurrency", "fail_fast", "timeout", "env_file"};
+const std::vector<std::string_view> kSettingsKeys = {"concurrency", "fail_fast", "timeout", "env_file", "lock",
+                                                     "lock_wait"};
 const std::vector<std::string_view> kCommonJobKeys = {
     "kind", "needs", "repeat", "for_each", "concurrency", "rate", "timeout", "retries", "thresholds",
     "allow_failure", "tags", "schedule", "expect", "capture", "export"};
@@ -414,6 +415,18 @@ void Loader::compile_settings() {
         }
         if (const auto* n = table->get("timeout")) {
             if (auto v = ctx_.duration(*n, "settings.timeout")) set_.settings.timeout = *v;
+        }
+        if (const auto* n = table->get("lock")) {
+            if (auto text = ctx_.static_text(*n, "settings.lock")) {
+                // Relative to the job file that names it, as env_file is.
+                fs::path path(*text);
+                const auto& source = n->source().path;
+                if (path.is_relative() && source && *source != "<stdin>") path = fs::path(*source).parent_path() / path;
+                set_.settings.lock = path.string();
+            }
+        }
+        if (const auto* n = table->get("lock_wait")) {
+            if (auto v = ctx_.duration(*n, "settings.lock_wait")) set_.settings.lock_wait = *v;
         }
     }
 }

@@ -98,6 +98,8 @@ struct Settings {
     std::uint32_t concurrency = 256;
     bool fail_fast = false;
     std::optional<Duration> timeout;
+    std::string lock;                  // gaia run holds this file locked (relative paths: to the job file)
+    std::optional<Duration> lock_wait;  // how long a run waits for it
 };
 
 struct JobSet {
