@@ -76,7 +76,7 @@ TEST_CASE("--lock: the lock of a run killed with SIGKILL is free at once") {
     CHECK(next.exit_code == 0);
 }
 
-TEST_CASE("[settings].lock is relative to its job file; --lock-wait without a lock, or a lock that cannot be opened, is an error") {
+TEST_CASE("[settings].lock is relative to its job file, and --lock-wait without a lock or a lock that cannot be opened is an error") {
     TempDir dir;
     const auto file = sleeper(dir, "0", "[settings]\nlock = \"gaia.lock\"\nlock_wait = \"1s\"\n");
     auto out = run_gaia({"run", file});
