@@ -46,10 +46,15 @@ void ChildWatcher::end_spawn(std::uint64_t mark) {
 void ChildWatcher::forget_unclaimable() {
     while (!unclaimed_order_.empty() &&
            (spawning_.empty() || unclaimed_order_.front().second <= *spawning_.begin())) {
-        const auto [pid, number] = unclaimed_order_.front();
-        unclaimed_order_.pop_front();
-        if (auto it = unclaimed_.find(pid); it != unclaimed_.end() && it->second.number == number) unclaimed_.erase(it);
+        forget_oldest_unclaimed();
     }
+}
+
+void ChildWatcher::forget_oldest_unclaimed() {
+    const auto [pid, number] = unclaimed_order_.front();
+    unclaimed_order_.pop_front();
+    // Only if it is that exit still, not a later one of a process that reused the pid.
+    if (auto it = unclaimed_.find(pid); it != unclaimed_.end() && it->second.number == number) unclaimed_.erase(it);
 }
 
 void ChildWatcher::watch(pid_t pid, std::uint64_t mark, ExitCallback on_exit) {
@@ -67,12 +72,7 @@ void ChildWatcher::watch(pid_t pid, std::uint64_t mark, ExitCallback on_exit) {
 void ChildWatcher::keep_unclaimed(pid_t pid, int status, const rusage& usage) {
     unclaimed_.insert_or_assign(pid, Exit{status, usage, reaped_});
     unclaimed_order_.emplace_back(pid, reaped_);
-    while (unclaimed_order_.size() > kMaxUnclaimed) {
-        const auto [old_pid, number] = unclaimed_order_.front();
-        unclaimed_order_.pop_front();
-        // Only if it is that exit still, not a later one of a process that reused the pid.
-        if (auto it = unclaimed_.find(old_pid); it != unclaimed_.end() && it->second.number == number) unclaimed_.erase(it);
-    }
+    while (unclaimed_order_.size() > kMaxUnclaimed) forget_oldest_unclaimed();
 }
 
 void ChildWatcher::unwatch(pid_t pid) {

@@ -58,6 +58,7 @@ private:
     void update_ref();
     void keep_unclaimed(pid_t pid, int status, const rusage& usage);
     void forget_unclaimable();
+    void forget_oldest_unclaimed();
 
     struct Exit {
         int status = 0;

@@ -140,12 +140,10 @@ pid_t spawn_piped(SpawnRequest request, const std::array<bool, 3>& pipes, std::a
     ends = {-1, -1, -1};
     *failed_pipe = -1;
     std::array<int, 3> child_ends = {-1, -1, -1};
-    auto close_all = [&] {
-        for (auto* set : {&ends, &child_ends}) {
-            for (int& fd : *set) {
-                if (fd >= 0) ::close(fd);
-                fd = -1;
-            }
+    auto close_each = [](std::array<int, 3>& fds) {
+        for (int& fd : fds) {
+            if (fd >= 0) ::close(fd);
+            fd = -1;
         }
     };
     for (int n = 0; n < 3; ++n) {
@@ -153,7 +151,8 @@ pid_t spawn_piped(SpawnRequest request, const std::array<bool, 3>& pipes, std::a
         int fds[2];
         if (!make_pipe(fds)) {
             const int error = errno;
-            close_all();
+            close_each(ends);
+            close_each(child_ends);
             *failed_pipe = n;
             return -error;
         }
@@ -166,11 +165,8 @@ pid_t spawn_piped(SpawnRequest request, const std::array<bool, 3>& pipes, std::a
         if (pipes[n]) *targets[n] = child_ends[n];
     }
     const pid_t pid = spawn_process(request);
-    for (int& fd : child_ends) {
-        if (fd >= 0) ::close(fd);
-        fd = -1;
-    }
-    if (pid < 0) close_all();
+    close_each(child_ends);  // the child has its copies
+    if (pid < 0) close_each(ends);
     return pid;
 }
 
