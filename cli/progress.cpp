@@ -52,8 +52,8 @@ std::string human_bytes(std::uint64_t bytes) {
     return buf;
 }
 
-Progress::Progress(Mode mode, bool color, bool quiet, const text::Redactor& redactor)
-    : mode_(mode), color_(color), quiet_(quiet), redactor_(redactor) {}
+Progress::Progress(Mode mode, bool color, bool quiet, const text::Redactor& redactor, HeldOutput* held)
+    : mode_(mode), color_(color), quiet_(quiet), redactor_(redactor), held_(held) {}
 
 Progress::~Progress() { finish(); }
 
@@ -86,10 +86,14 @@ void Progress::clear() {
 
 void Progress::write_line(bool to_stderr, std::string_view prefix, std::string_view line) {
     clear();
-    FILE* out = to_stderr ? stderr : stdout;
     std::string text = redactor_.scrub(line);
-    if (color_) std::fprintf(out, "\x1b[2m%.*s |\x1b[0m %s\n", static_cast<int>(prefix.size()), prefix.data(), text.c_str());
-    else std::fprintf(out, "%.*s | %s\n", static_cast<int>(prefix.size()), prefix.data(), text.c_str());
+    text = color_ ? "\x1b[2m" + std::string(prefix) + " |\x1b[0m " + text + "\n" : std::string(prefix) + " | " + text + "\n";
+    if (held_) {
+        held_->add(to_stderr, std::move(text));
+        return;
+    }
+    FILE* out = to_stderr ? stderr : stdout;
+    std::fwrite(text.data(), 1, text.size(), out);
     std::fflush(out);
 }
 

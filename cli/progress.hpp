@@ -3,6 +3,7 @@
 // otherwise, and the output of jobs with stdout = "inherit", which must not tear the
 // live display.
 
+#include "cli/held_output.hpp"
 #include "core/loop/timer.hpp"
 #include "core/text/redactor.hpp"
 #include "core/run/scheduler.hpp"
@@ -15,7 +16,8 @@ class Progress final : public run::OutputSink {
 public:
     enum class Mode { live, lines };
 
-    Progress(Mode mode, bool color, bool quiet, const text::Redactor& redactor);
+    // `held`, when given (--quiet-success), takes the jobs' inherited output.
+    Progress(Mode mode, bool color, bool quiet, const text::Redactor& redactor, HeldOutput* held = nullptr);
     ~Progress() override;
 
     void start(loop::Loop& loop, const run::Scheduler& scheduler);
@@ -32,6 +34,7 @@ private:
     bool color_;
     bool quiet_;
     const text::Redactor& redactor_;
+    HeldOutput* held_;
     const run::Scheduler* scheduler_ = nullptr;
     loop::HandlePtr<loop::Timer> timer_;
     std::size_t drawn_lines_ = 0;

@@ -1,11 +1,13 @@
 // gaia run FILE...: run the jobs once, report, exit with the status gaia(1) promises.
 
 #include "cli/commands.hpp"
+#include "cli/held_output.hpp"
 #include "cli/progress.hpp"
 #include "cli/run_lock.hpp"
 #include "cli/setup.hpp"
 #include "core/loop/child_watcher.hpp"
 #include "core/report/atomic_file.hpp"
+#include "core/report/joblog.hpp"
 #include "core/report/run_report.hpp"
 #include "core/run/scheduler.hpp"
 #include "core/run/selection.hpp"
@@ -25,6 +27,7 @@
 #include <cstdio>
 #include <iostream>
 #include <optional>
+#include <sstream>
 
 namespace gaia::cli {
 namespace {
@@ -43,6 +46,10 @@ struct RunCommandOptions {
     std::string listen;  // serve /metrics, /liveness, /readiness here while the run lasts
     std::string lock;       // one run at a time per lock file
     std::string lock_wait;  // how long to wait for it
+    std::string report_instances = "failed";  // which instances the JSON report lists
+    bool junit_instances = false;             // a JUnit testcase per instance
+    std::string joblog;                       // GNU parallel's --joblog format
+    bool quiet_success = false;               // print nothing when every job passed
 };
 
 std::string run_status(const run::Scheduler& scheduler, bool any_failed) {
@@ -57,14 +64,15 @@ std::string run_status(const run::Scheduler& scheduler, bool any_failed) {
 // Everything that exists for the duration of one run, in the order it must be torn down.
 class RunSession {
 public:
-    RunSession(const GlobalOptions& globals, const RunCommandOptions& options, jobfile::JobSet& set)
-        : globals_(globals), options_(options), set_(set) {}
+    RunSession(const GlobalOptions& globals, const RunCommandOptions& options, jobfile::JobSet& set, HeldOutput* held)
+        : globals_(globals), options_(options), set_(set), held_(held) {}
 
     int execute();
 
 private:
     run::RunOptions run_options() const;
     void listen();
+    void observe_instances();
     void on_signal(int signum);
     [[noreturn]] void kill_now_and_exit(int code);
     bool any_failed() const;
@@ -75,6 +83,7 @@ private:
     const GlobalOptions& globals_;
     const RunCommandOptions& options_;
     jobfile::JobSet& set_;
+    HeldOutput* held_;  // --quiet-success
     text::Redactor redactor_;
     loop::Loop loop_;
     metrics::Registry registry_;
@@ -84,6 +93,7 @@ private:
     std::unique_ptr<run::Subsystems> subsystems_;
     std::unique_ptr<run::Scheduler> scheduler_;
     std::unique_ptr<run::StopSignals> stop_signals_;
+    std::unique_ptr<report::Joblog> joblog_;
     std::chrono::system_clock::time_point started_;
     std::string run_id_ = run::new_run_id();
 };
@@ -98,7 +108,9 @@ void RunSession::on_signal(int signum) {
 void RunSession::kill_now_and_exit(int code) {
     subsystems_->kill_now();
     if (progress_) progress_->finish();
+    if (joblog_) joblog_->finish();
     write_reports(true);
+    if (held_) held_->release();
     std::fflush(stdout);
     std::fflush(stderr);
     // Everything the loop still holds dies with the process: no clean-up to wait for.
@@ -118,18 +130,26 @@ bool RunSession::write_reports(bool any_failed) {
         if (scheduler_->selected(i)) rep.jobs.push_back(&scheduler_->results()[i]);
     }
     rep.subsystems = subsystems_->report();
+    rep.instances = options_.report_instances == "all" ? run::InstanceScope::all : run::InstanceScope::failed;
+    rep.junit_instances = options_.junit_instances;
     bool ok = true;
-    auto write = [&](const std::string& path, const std::string& content, const char* what) {
+    // Each report is streamed into its file: one of a million instances is never one string.
+    auto write = [&](const std::string& path, const char* what, const std::function<void(const report::ReportOut&)>& produce) {
         if (path.empty()) return;
-        auto error = report::write_file_atomically(path, content);
+        report::AtomicFile file;
+        auto error = file.open(path);
+        if (error.empty()) {
+            produce([&file](std::string_view piece) { file.append(piece); });
+            error = file.commit();
+        }
         if (!error.empty()) {
             spdlog::error("cannot write the {}: {}", what, error);
             ok = false;
         }
     };
-    write(options_.report_json, report::to_json_text(rep, redactor_), "JSON report");
-    write(options_.report_junit, report::to_junit(rep, redactor_), "JUnit report");
-    if (!options_.metrics_file.empty()) write(options_.metrics_file, redactor_.scrub(registry_.expose()), "metrics file");
+    write(options_.report_json, "JSON report", [&](const report::ReportOut& out) { report::write_json(rep, redactor_, out); });
+    write(options_.report_junit, "JUnit report", [&](const report::ReportOut& out) { report::write_junit(rep, redactor_, out); });
+    write(options_.metrics_file, "metrics file", [&](const report::ReportOut& out) { out(redactor_.scrub(registry_.expose())); });
     return ok;
 }
 
@@ -181,6 +201,10 @@ run::RunOptions RunSession::run_options() const {
         run_options.shard_count = n;
     }
     run_options.run_id = run_id_;
+    // A testcase for each instance needs the passed ones too.
+    if (options_.report_instances == "all" || options_.junit_instances) {
+        run_options.record_instances = run::InstanceScope::all;
+    }
     return run_options;
 }
 
@@ -189,9 +213,6 @@ void RunSession::listen() {
     auto& health = monitoring_->health();
     health.set_objectives(set_.slo);
     health.set_unavailable([this](std::string_view subsystem) { return subsystems_->unavailable(subsystem); });
-    scheduler_->on_task_finished = [&health](const jobfile::Job& job, run::TaskStatus status, double seconds) {
-        health.on_task_finished(job, status, seconds);
-    };
     serve::EndpointOptions endpoint_options;
     endpoint_options.redactor = &redactor_;
     endpoint_options.jobs = [this] { return jobs_json(); };
@@ -202,6 +223,20 @@ void RunSession::listen() {
         spdlog::warn("--listen {}: the endpoints answer anyone who can reach this address", options_.listen);
     }
     spdlog::info("serving the monitoring endpoints on http://{}/", options_.listen);
+}
+
+// Who hears of each instance's end: the health verdict of --listen, the --joblog.
+void RunSession::observe_instances() {
+    if (!options_.joblog.empty()) {
+        std::string error;
+        joblog_ = report::Joblog::open(loop_, options_.joblog, redactor_, &error);
+        if (!joblog_) throw UsageError("--joblog: " + error);
+    }
+    if (options_.listen.empty() && !joblog_) return;
+    scheduler_->on_instance_finished = [this](const jobfile::Job& job, const run::InstanceEnd& end) {
+        if (!options_.listen.empty()) monitoring_->health().on_task_finished(job, end.status, end.seconds);
+        if (joblog_) joblog_->add(job, end);
+    };
 }
 
 bool RunSession::any_failed() const {
@@ -229,9 +264,10 @@ int RunSession::execute() {
     auto options = run_options();
 
     const bool tty = ::isatty(STDERR_FILENO) == 1;
-    const bool live = options_.progress == "always" || (options_.progress == "auto" && tty && !globals_.quiet);
+    // A held run draws no live display: nothing would show it until the run had ended.
+    const bool live = !held_ && (options_.progress == "always" || (options_.progress == "auto" && tty && !globals_.quiet));
     progress_ = std::make_unique<Progress>(live ? Progress::Mode::live : Progress::Mode::lines, use_color(globals_, 2),
-                                           globals_.quiet, redactor_);
+                                           globals_.quiet, redactor_, held_);
     monitoring_ = std::make_unique<serve::Monitoring>(loop_, registry_, jobs::all_kinds());
     children_ = std::make_unique<loop::ChildWatcher>(loop_);
     subsystems_ = std::make_unique<run::Subsystems>(
@@ -240,10 +276,12 @@ int RunSession::execute() {
                                                   monitoring_->run_metrics());
     scheduler_->on_job_finished = [this](const run::JobResult& r) { progress_->on_job_finished(r); };
     if (!options_.listen.empty()) listen();
+    observe_instances();
     stop_signals_ = std::make_unique<run::StopSignals>(
         loop_, [this](int s) { on_signal(s); }, [this] { kill_now_and_exit(kInterrupted); });
 
     started_ = std::chrono::system_clock::now();
+    if (joblog_) joblog_->set_run_started(started_);
     bool done = false;
     monitoring_->set_readiness(serve::Readiness::ready);
     scheduler_->start([&] {
@@ -261,12 +299,24 @@ int RunSession::execute() {
 
     const bool failed = any_failed();
     if (!globals_.quiet) {
-        std::cout << summary_table(*scheduler_, use_color(globals_, 1));
-        std::cout << "run " << set_.name << ": " << run_status(*scheduler_, failed) << " in "
-                  << human_seconds(scheduler_->elapsed_s()) << '\n';
-        std::cout.flush();
+        std::string summary = summary_table(*scheduler_, use_color(globals_, 1));
+        summary += "run " + set_.name + ": " + run_status(*scheduler_, failed) + " in " +
+                   human_seconds(scheduler_->elapsed_s()) + "\n";
+        if (held_) {
+            held_->add(false, std::move(summary));
+        } else {
+            std::cout << summary;
+            std::cout.flush();
+        }
     }
-    const bool reports_ok = write_reports(failed);
+    bool reports_ok = true;
+    if (joblog_) {
+        if (auto error = joblog_->finish(); !error.empty()) {
+            spdlog::error("{}", error);
+            reports_ok = false;
+        }
+    }
+    reports_ok = write_reports(failed) && reports_ok;
 
     // Tear down in order: handles first, then the loop proves nothing was left open.
     stop_signals_->close();
@@ -304,15 +354,28 @@ std::optional<RunLock> take_lock(const RunCommandOptions& options, const jobfile
 }
 
 int run_command(const GlobalOptions& globals, const RunCommandOptions& options) {
+    // --quiet-success: everything is held from here on and printed at the end unless the
+    // run passed (the destructors restore the log and print, in that order, also when an
+    // error leaves by an exception).
+    std::optional<HeldOutput> held;
+    std::optional<LogRedirect> held_logs;
+    if (options.quiet_success) {
+        held.emplace();
+        held_logs.emplace(globals, held->log_sink());
+    }
     jobfile::Diagnostics diags;
-    auto set = load_files(globals, options.files, true, diags);
+    std::ostringstream diagnostics;
+    auto set = load_files(globals, options.files, true, diags, held ? diagnostics : std::cerr);
+    if (held) held->add(true, diagnostics.str());
     if (!set) return kUsage;
     int status = kPassed;
     const auto lock = take_lock(options, *set, &status);
     if (status != kPassed) return status;
     size_thread_pool(*set);
-    RunSession session(globals, options, *set);
-    return session.execute();
+    RunSession session(globals, options, *set, held ? &*held : nullptr);
+    status = session.execute();
+    if (held && status == kPassed) held->discard();
+    return status;
 }
 
 }  // namespace
@@ -327,11 +390,18 @@ void add_run_command(CLI::App& app, GlobalOptions& globals, Action& action) {
     cmd->add_option("--timeout", o->timeout, "Deadline of the whole run (e.g. 30m)");
     cmd->add_option("--report-json", o->report_json, "Write the JSON report here");
     cmd->add_option("--report-junit", o->report_junit, "Write a JUnit XML report here");
+    cmd->add_option("--report-instances", o->report_instances,
+                    "Instances the JSON report lists one by one: failed (those that did not pass) or all")
+        ->check(CLI::IsMember({"failed", "all"}));
+    cmd->add_flag("--junit-instances", o->junit_instances, "In the JUnit report, a testcase for each instance of a fan-out");
+    cmd->add_option("--joblog", o->joblog, "Write a line per instance as it ends, in GNU parallel's --joblog format");
     cmd->add_option("--metrics-file", o->metrics_file, "Write the final metrics here (Prometheus text, atomically)");
     cmd->add_option("--shard", o->shard, "Run only the K-th of N equal slices of every fan-out (K/N)");
     cmd->add_option("--listen", o->listen, "While the run lasts, serve gaia serve's endpoints on HOST:PORT: the dashboard, /metrics, /health, /liveness, /readiness, /api/v1/jobs");
     cmd->add_option("--progress", o->progress, "Live progress: auto (on a terminal), always, never")
         ->check(CLI::IsMember({"auto", "always", "never"}));
+    cmd->add_flag("--quiet-success", o->quiet_success,
+                  "Print nothing if every job passed; everything (logs, summary) if one did not");
     cmd->add_option("--lock", o->lock, "Hold this file locked for the run; exit 75 if another run holds it");
     cmd->add_option("--lock-wait", o->lock_wait, "Wait this long for the --lock (e.g. 5m) instead of exiting");
     cmd->callback([&globals, &action, o] { action = [&globals, o] { return run_command(globals, *o); }; });

@@ -75,15 +75,28 @@ bool use_color(const GlobalOptions& globals, int fd) {
     return ::isatty(fd) == 1;
 }
 
+namespace {
+
+std::unique_ptr<spdlog::formatter> log_formatter(const GlobalOptions& globals) {
+    if (globals.log_format == "json") return std::make_unique<JsonFormatter>();
+    return std::make_unique<PrintableFormatter>(use_color(globals, 2) ? "gaia: %^%l%$: %v" : "gaia: %l: %v");
+}
+
+}  // namespace
+
+LogRedirect::LogRedirect(const GlobalOptions& globals, spdlog::sink_ptr sink) {
+    auto& sinks = spdlog::default_logger()->sinks();
+    saved_ = sinks;
+    sink->set_formatter(log_formatter(globals));
+    sinks.assign(1, std::move(sink));
+}
+
+LogRedirect::~LogRedirect() { spdlog::default_logger()->sinks() = saved_; }
+
 void setup_logging(const GlobalOptions& globals) {
     auto logger = spdlog::stderr_logger_st("gaia");
     spdlog::set_default_logger(logger);
-    if (globals.log_format == "json") {
-        logger->set_formatter(std::make_unique<JsonFormatter>());
-    } else {
-        logger->set_formatter(
-            std::make_unique<PrintableFormatter>(use_color(globals, 2) ? "gaia: %^%l%$: %v" : "gaia: %l: %v"));
-    }
+    logger->set_formatter(log_formatter(globals));
     auto level = spdlog::level::info;
     if (globals.quiet) level = spdlog::level::warn;
     if (globals.verbose == 1) level = spdlog::level::debug;
@@ -103,7 +116,7 @@ std::vector<std::pair<std::string, std::string>> parse_vars(const std::vector<st
 }
 
 std::unique_ptr<jobfile::JobSet> load_files(const GlobalOptions& globals, const std::vector<std::string>& files,
-                                            bool require_env, jobfile::Diagnostics& diags) {
+                                            bool require_env, jobfile::Diagnostics& diags, std::ostream& out) {
     jobfile::LoadOptions options;
     options.files = files;
     options.vars = parse_vars(globals.vars);
@@ -111,7 +124,7 @@ std::unique_ptr<jobfile::JobSet> load_files(const GlobalOptions& globals, const 
     options.require_env = require_env;
     for (const auto* kind : jobs::all_kinds()) options.kinds.push_back(kind);
     auto set = jobfile::load_job_files(options, diags);
-    diags.print(std::cerr, use_color(globals, 2));
+    diags.print(out, use_color(globals, 2));
     return set;
 }
 

@@ -7,20 +7,36 @@
 #include "core/loop/loop.hpp"
 #include "core/text/redactor.hpp"
 
+#include <spdlog/spdlog.h>
+
+#include <iostream>
 #include <memory>
 
 namespace gaia::cli {
 
 void setup_logging(const GlobalOptions& globals);
 
+// Sends gaia's log lines to `sink` instead (formatted as setup_logging chose) while it
+// lives: --quiet-success holds them.
+class LogRedirect {
+public:
+    LogRedirect(const GlobalOptions& globals, spdlog::sink_ptr sink);
+    ~LogRedirect();
+    LogRedirect(const LogRedirect&) = delete;
+    LogRedirect& operator=(const LogRedirect&) = delete;
+
+private:
+    std::vector<spdlog::sink_ptr> saved_;
+};
+
 // Whether to colour output written to this stream (--color, NO_COLOR, a terminal).
 bool use_color(const GlobalOptions& globals, int fd);
 
 std::vector<std::pair<std::string, std::string>> parse_vars(const std::vector<std::string>& vars);
 
-// Loads and checks the files; prints every diagnostic to stderr. Null when invalid.
+// Loads and checks the files; prints every diagnostic to `out`. Null when invalid.
 std::unique_ptr<jobfile::JobSet> load_files(const GlobalOptions& globals, const std::vector<std::string>& files,
-                                            bool require_env, jobfile::Diagnostics& diags);
+                                            bool require_env, jobfile::Diagnostics& diags, std::ostream& out = std::cerr);
 
 // Masks the values of the env.* variables the jobs read and of env files, and warns, by
 // name, about a value too short to mask inside other words (text::Redactor).

@@ -1,7 +1,5 @@
 #include "core/report/atomic_file.hpp"
 
-#include "core/loop/staged_file.hpp"
-
 #include <unistd.h>
 
 #include <cerrno>
@@ -9,21 +7,54 @@
 
 namespace gaia::report {
 
-std::string write_file_atomically(const std::string& path, std::string_view content) {
-    loop::StagedFile staged;
-    if (auto error = staged.open(path, 0644); !error.empty()) return error;
+namespace {
+constexpr std::size_t kBufferBytes = 1 << 16;
+}  // namespace
+
+std::string AtomicFile::open(const std::string& path) {
+    path_ = path;
+    buffer_.reserve(kBufferBytes);
+    return staged_.open(path, 0644);
+}
+
+void AtomicFile::append(std::string_view text) {
+    if (!error_.empty()) return;
+    if (buffer_.size() + text.size() > kBufferBytes) flush();
+    if (text.size() >= kBufferBytes) {
+        buffer_ = text;
+        flush();
+    } else {
+        buffer_.append(text);
+    }
+}
+
+void AtomicFile::flush() {
     std::size_t written = 0;
-    while (written < content.size()) {
-        const ssize_t n = ::write(staged.fd(), content.data() + written, content.size() - written);
+    while (error_.empty() && written < buffer_.size()) {
+        const ssize_t n = ::write(staged_.fd(), buffer_.data() + written, buffer_.size() - written);
         if (n < 0) {
             if (errno == EINTR) continue;
-            return "cannot write " + path + ": " + std::strerror(errno);
+            error_ = "cannot write " + path_ + ": " + std::strerror(errno);
+        } else {
+            written += static_cast<std::size_t>(n);
         }
-        written += static_cast<std::size_t>(n);
     }
+    buffer_.clear();
+}
+
+std::string AtomicFile::commit() {
+    flush();
+    if (!error_.empty()) return error_;
     // Exactly 0644, whatever the umask: reports are read by other tools (node_exporter).
-    if (auto error = staged.set_mode(0644); !error.empty()) return error;
-    return staged.commit(true);
+    if (auto error = staged_.set_mode(0644); !error.empty()) return error;
+    return staged_.commit(true);
+}
+
+std::string write_file_atomically(const std::string& path, std::string_view content) {
+    AtomicFile file;
+    if (auto error = file.open(path); !error.empty()) return error;
+    file.append(content);
+    return file.commit();
 }
 
 }  // namespace gaia::report

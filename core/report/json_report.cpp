@@ -1,5 +1,9 @@
+#include "core/report/instance_rows.hpp"
 #include "core/report/run_report.hpp"
+#include "core/text/signal_names.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <ctime>
 
 namespace gaia::report {
@@ -14,6 +18,70 @@ void scrub_strings(nlohmann::ordered_json& value, const text::Redactor& redactor
     }
 }
 
+// Masks a secret capture's value whole, numbers too (the redactor sees only strings).
+void mask(nlohmann::ordered_json& value) {
+    if (value.is_array()) {
+        for (auto& v : value) mask(v);
+    } else if (!value.is_null()) {
+        value = text::Redactor::kMask;
+    }
+}
+
+nlohmann::ordered_json copy(const nlohmann::json& value) {
+    // Through text, so invalid UTF-8 in captured output is replaced, not thrown on.
+    return nlohmann::ordered_json::parse(value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+// Seconds as the report prints them: to the microsecond, not float noise.
+double micros(double seconds) { return std::round(seconds * 1e6) / 1e6; }
+
+// One line of "instances": what one instance ended with, its item and its captures.
+nlohmann::ordered_json instance_json(const run::JobResult& r, const InstanceRow& row) {
+    const auto& job = *r.job;
+    nlohmann::ordered_json o = {{"job", job.name}, {"index", row.index}};
+    if (const auto* item = item_of(r, row.index)) o["item"] = copy(*item);
+    o["status"] = std::string(run::to_string(row.status));
+    o["attempts"] = row.attempts;
+    if (row.attempts > 0) {
+        o["started_s"] = micros(row.started_s);
+        o["duration_s"] = micros(row.seconds);
+    }
+    if (row.code_kind == run::CodeKind::exit_code) o["exit_code"] = row.code;
+    if (row.code_kind == run::CodeKind::http_status) o["http_status"] = row.code;
+    if (row.signal != 0) o["signal"] = text::signal_name(row.signal);
+    o["error"] = row.error.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(row.error);
+    if (row.attempts > 0 && !job.captures.empty()) {
+        nlohmann::ordered_json captures = nlohmann::ordered_json::object();
+        for (const auto& name : job.captures) {
+            const auto it = r.captures.find(name);
+            if (it == r.captures.end()) continue;
+            const nlohmann::json* value = &*it;
+            if (job.fan_out) value = it->is_array() && row.index < it->size() ? &(*it)[row.index] : nullptr;
+            if (!value || value->is_null()) continue;
+            auto& slot = captures[name] = copy(*value);
+            const auto& secret = job.secret_captures;
+            if (std::find(secret.begin(), secret.end(), name) != secret.end()) mask(slot);
+        }
+        if (!captures.empty()) o["captures"] = std::move(captures);
+    }
+    return o;
+}
+
+// Text indented one level deeper, to sit inside the top-level object.
+std::string indented(std::string text) {
+    std::string out;
+    out.reserve(text.size() + 64);
+    for (char c : text) {
+        out += c;
+        if (c == '\n') out += "  ";
+    }
+    return out;
+}
+
+std::string dump(const nlohmann::ordered_json& value, int indent) {
+    return value.dump(indent, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
 }  // namespace
 
 std::string iso8601_utc(std::chrono::system_clock::time_point t) {
@@ -25,7 +93,9 @@ std::string iso8601_utc(std::chrono::system_clock::time_point t) {
     return buf;
 }
 
-nlohmann::ordered_json to_json(const RunReport& report, const text::Redactor& redactor) {
+namespace {
+
+nlohmann::ordered_json head_json(const RunReport& report) {
     nlohmann::ordered_json jobs = nlohmann::ordered_json::array();
     for (const auto* r : report.jobs) {
         const auto latency = r->latency();
@@ -45,23 +115,15 @@ nlohmann::ordered_json to_json(const RunReport& report, const text::Redactor& re
             {"cpu_s", r->cpu_s},
             {"peak_rss_bytes", r->peak_rss_bytes},
             {"first_error", r->first_error.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(r->first_error)},
-            {"captures", nlohmann::ordered_json::parse(r->captures.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))},
+            {"captures", copy(r->captures)},
             {"allow_failure", r->job->allow_failure},
             {"duration_s", r->finished_s > r->started_s ? r->finished_s - r->started_s : 0.0},
         };
-        // Secret captures are masked whole, numbers too (the redactor sees only strings).
         for (const auto& name : r->job->secret_captures) {
             auto it = job["captures"].find(name);
-            if (it == job["captures"].end()) continue;
-            if (it->is_array()) {
-                for (auto& value : *it) value = value.is_null() ? value : nlohmann::ordered_json(text::Redactor::kMask);
-            } else if (!it->is_null()) {
-                *it = text::Redactor::kMask;
-            }
+            if (it != job["captures"].end()) mask(*it);
         }
-        if (!r->details.empty()) {
-            job["details"] = nlohmann::ordered_json::parse(r->details.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-        }
+        if (!r->details.empty()) job["details"] = copy(r->details);
         jobs.push_back(std::move(job));
     }
     nlohmann::ordered_json out = {
@@ -72,18 +134,45 @@ nlohmann::ordered_json to_json(const RunReport& report, const text::Redactor& re
           {"duration_s", report.duration_s},
           {"status", report.status},
           {"loop_lag_max_s", report.loop_lag_max_s},
-          {"files", report.files}}},
+          {"files", report.files},
+          {"instances_listed", report.instances == run::InstanceScope::all ? "all" : "failed"}}},
         {"jobs", std::move(jobs)},
     };
-    if (!report.subsystems.empty()) {
-        out["subsystems"] = nlohmann::ordered_json::parse(report.subsystems.dump());
-    }
-    scrub_strings(out, redactor);
     return out;
 }
 
+}  // namespace
+
+void write_json(const RunReport& report, const text::Redactor& redactor, const ReportOut& out) {
+    auto head = head_json(report);
+    scrub_strings(head, redactor);
+    std::string text = dump(head, 2);
+    text.resize(text.size() - 2);  // "\n}": the object goes on
+    text += ",\n  \"instances\": [";
+    out(text);
+    const char* separator = "\n    ";
+    for (const auto* r : report.jobs) {
+        for_each_instance(*r, report.instances, [&](const InstanceRow& row) {
+            auto line = instance_json(*r, row);
+            scrub_strings(line, redactor);
+            out(separator);
+            out(dump(line, -1));
+            separator = ",\n    ";
+        });
+    }
+    out(separator[0] == ',' ? "\n  ]" : "]");
+    if (!report.subsystems.empty()) {
+        auto subsystems = copy(report.subsystems);
+        scrub_strings(subsystems, redactor);
+        out(",\n  \"subsystems\": " + indented(dump(subsystems, 2)));
+    }
+    out("\n}\n");
+}
+
 std::string to_json_text(const RunReport& report, const text::Redactor& redactor) {
-    return to_json(report, redactor).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
+    std::string text;
+    write_json(report, redactor, [&text](std::string_view piece) { text += piece; });
+    return text;
 }
 
 }  // namespace gaia::report

@@ -8,7 +8,9 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace gaia::report {
@@ -23,10 +25,17 @@ struct RunReport {
     double loop_lag_max_s = 0;        // the event loop's worst lateness during the run
     std::vector<const run::JobResult*> jobs;  // the selected jobs, in file order
     nlohmann::json subsystems = nlohmann::json::object();  // what each subsystem adds (per-op latency…)
+    run::InstanceScope instances = run::InstanceScope::failed;  // what the JSON report's "instances" lists
+    bool junit_instances = false;  // JUnit: a testcase per instance as well as per job
 };
 
-nlohmann::ordered_json to_json(const RunReport& report, const text::Redactor& redactor);
-// JSON text that never throws on invalid UTF-8 in captured output (it is replaced).
+// Where a report's text goes, piece by piece (a file, a string).
+using ReportOut = std::function<void(std::string_view)>;
+
+// JSON that never throws on invalid UTF-8 in captured output (it is replaced): the run,
+// its jobs, then one line per listed instance.
+void write_json(const RunReport& report, const text::Redactor& redactor, const ReportOut& out);
+void write_junit(const RunReport& report, const text::Redactor& redactor, const ReportOut& out);
 std::string to_json_text(const RunReport& report, const text::Redactor& redactor);
 std::string to_junit(const RunReport& report, const text::Redactor& redactor);
 

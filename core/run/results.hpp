@@ -2,6 +2,7 @@
 // What a run produced, job by job: the input of every report.
 
 #include "core/jobfile/model.hpp"
+#include "core/run/instance_log.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -34,6 +35,9 @@ struct JobResult {
     nlohmann::json details = nlohmann::json::object();  // of the first failed (or only) instance
     double started_s = 0, finished_s = 0;               // seconds since the run started
     bool instances_known = false;
+    std::vector<nlohmann::json> items;  // each instance's {{ item }} (for_each, a glob's matches)
+    InstanceLog instance_log;           // the instances the run chose to record, by index
+    NotLaunched not_launched;           // what a stop left unlaunched
 
     std::uint64_t done() const noexcept { return passed + failed + cancelled; }
     LatencySummary latency() const;

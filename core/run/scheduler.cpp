@@ -25,7 +25,6 @@ struct Scheduler::JobState {
     std::uint64_t fan_size = 0;  // instances of the whole fan-out (more than total under --shard)
     std::uint32_t in_flight = 0;
     std::optional<TokenBucket> bucket;
-    std::vector<nlohmann::json> items;  // for_each values
     bool selected = true;
     bool active = false;
     bool expanding = false;    // its kind is finding its instances
@@ -37,6 +36,8 @@ struct Scheduler::Attempt {
     Attempt(JobState& s, std::uint64_t i) : state(&s), index(i), ctx{*s.job, i, 1, {}, {}} {}
     JobState* state;
     std::uint64_t index;
+    std::uint64_t seq = 0;               // its place in the run's launch order, from 1
+    std::uint64_t first_started_ns = 0;  // its first attempt's start
     TaskContext ctx;
     std::unique_ptr<Task> task;
     loop::HandlePtr<loop::Timer> timer;  // attempt timeout, then retry backoff
@@ -149,8 +150,9 @@ void Scheduler::activate(JobState& s) {
             } else if (!found.error.empty()) {
                 fail_before_instances(s, std::move(found.error));
             } else {
-                s.items = std::move(found.items);
-                s.total = s.items.size();
+                auto& items = results_[s.index].items;
+                items = std::move(found.items);
+                s.total = items.size();
                 begin_instances(s);
             }
             pump();
@@ -171,11 +173,13 @@ void Scheduler::activate(JobState& s) {
                                          "` is not a JSON array");
             return;
         }
-        s.items.assign(list.begin(), list.end());
-        s.total = s.items.size();
+        auto& items = results_[s.index].items;
+        items.assign(list.begin(), list.end());
+        s.total = items.size();
     } else if (job.for_each) {
-        s.items = job.for_each->items;
-        s.total = s.items.size();
+        auto& items = results_[s.index].items;
+        items = job.for_each->items;
+        s.total = items.size();
     } else {
         s.total = job.repeat;
     }
@@ -323,6 +327,7 @@ void Scheduler::pump() {
 void Scheduler::launch(JobState& s, std::uint64_t index) {
     auto owned = std::make_unique<Attempt>(s, index);
     Attempt* a = owned.get();
+    a->seq = ++launched_;
     live_.emplace(a, std::move(owned));
     ++in_flight_;
     ++s.in_flight;
@@ -332,7 +337,8 @@ void Scheduler::launch(JobState& s, std::uint64_t index) {
     auto& scope = a->ctx.scope;
     scope = job_scope();
     scope.index = index;
-    scope.item = s.items.empty() ? nullptr : &s.items[index];
+    const auto& items = results_[s.index].items;
+    scope.item = items.empty() ? nullptr : &items[index];
     begin_attempt(a);
 }
 
@@ -340,6 +346,7 @@ void Scheduler::begin_attempt(Attempt* a) {
     auto& s = *a->state;
     ++results_[s.index].attempts;
     a->started_ns = env_.clock->monotonic_ns();
+    if (a->first_started_ns == 0) a->first_started_ns = a->started_ns;
     a->timed_out = false;
     a->task = s.runtime->make_task(*s.job);
     a->ctx.start_deadline = nullptr;
@@ -393,6 +400,7 @@ void Scheduler::on_attempt_done(Attempt* a, TaskOutcome outcome) {
         outcome.status = TaskStatus::failed;
         outcome.error = "timed out after " + jobfile::format_duration(*s.job->timeout);
         outcome.retryable = true;
+        outcome.killed = true;
         if (outcome.details.is_object()) outcome.details["killed_by"] = "timeout";
     }
     const auto& retries = s.job->retries;
@@ -447,7 +455,7 @@ void Scheduler::finish_instance(Attempt* a, TaskOutcome outcome, double seconds)
         metrics_.task_duration.with({job.name, job.kind}).observe(seconds);
     }
     metrics_.tasks.with({job.name, job.kind, status}).inc();
-    if (on_task_finished) on_task_finished(job, outcome.status, seconds);
+    record_instance(*a, outcome, seconds);
     r.bytes += outcome.bytes;
     r.cpu_s += outcome.cpu_s;
     r.peak_rss_bytes = std::max(r.peak_rss_bytes, outcome.peak_rss_bytes);
@@ -482,6 +490,28 @@ void Scheduler::finish_instance(Attempt* a, TaskOutcome outcome, double seconds)
     maybe_finish();
 }
 
+void Scheduler::record_instance(const Attempt& a, const TaskOutcome& outcome, double seconds) {
+    auto& r = results_[a.state->index];
+    InstanceEnd end;
+    end.index = a.index;
+    end.seq = a.seq;
+    end.status = outcome.status;
+    end.attempts = a.ctx.attempt;
+    end.started_s = a.first_started_ns == 0 ? 0 : static_cast<double>(a.first_started_ns - started_ns_) / 1e9;
+    end.seconds = seconds;
+    end.code_kind = outcome.code_kind;
+    end.code = outcome.code;
+    end.signal = outcome.signal;
+    end.killed = outcome.killed || a.stopped;
+    end.bytes = outcome.bytes;
+    if (outcome.status != TaskStatus::passed) end.error = outcome.error;
+    end.item = a.ctx.scope.item;
+    if (outcome.status != TaskStatus::passed || options_.record_instances == InstanceScope::all) {
+        r.instance_log.record(end);
+    }
+    if (on_instance_finished) on_instance_finished(*a.state->job, end);
+}
+
 void Scheduler::check_job_done(JobState& s) {
     if (!s.active || s.expanding || s.next < s.total || s.in_flight > 0) return;
     s.active = false;
@@ -498,6 +528,7 @@ void Scheduler::finalize_job(JobState& s) {
     auto& r = results_[s.index];
     const Job& job = *s.job;
     r.finished_s = elapsed_s();
+    r.instance_log.sort();
     std::string problem;
     if (r.cancelled > 0) {
         r.status = JobStatus::cancelled;
@@ -604,7 +635,9 @@ void Scheduler::stop(StopCause cause) {
     // Instances not launched yet will never be.
     for (auto& s : states_) {
         if (!s.active) continue;
-        results_[s.index].cancelled += s.total - s.next;
+        auto& r = results_[s.index];
+        r.cancelled += s.total - s.next;
+        if (s.next < s.total) r.not_launched = {s.next, s.total, TaskStatus::cancelled, stop_reason()};
         s.next = s.total;
     }
     std::vector<Attempt*> attempts;
@@ -698,6 +731,7 @@ void Scheduler::service_lost(const Job& service, const std::string& reason) {
         }
         // Running: what has not started fails, what runs is stopped and fails.
         r.failed += s.total - s.next;
+        if (s.next < s.total) r.not_launched = {s.next, s.total, TaskStatus::failed, reason};
         s.next = s.total;
         if (r.first_error.empty()) r.first_error = reason;
         for (auto& [a, owned] : live_) {

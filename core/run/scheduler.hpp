@@ -31,6 +31,8 @@ struct RunOptions {
     std::string run_id;
     std::uint64_t shard_index = 1;  // --shard K/N: run the K-th of N slices of every fan-out
     std::uint64_t shard_count = 1;
+    // Which instances the results keep one by one (JobResult::instance_log).
+    InstanceScope record_instances = InstanceScope::failed;
 };
 
 // A fresh run id: 16 random hex digits (`{{ run.id }}`, reports, gaia serve's runs).
@@ -63,8 +65,8 @@ public:
 
     // Called as each job reaches its final status.
     std::function<void(const JobResult&)> on_job_finished;
-    // Called as each task instance ends (after its retries), with its last attempt's time.
-    std::function<void(const jobfile::Job&, TaskStatus, double seconds)> on_task_finished;
+    // Called as each instance ends (after its retries).
+    std::function<void(const jobfile::Job&, const InstanceEnd&)> on_instance_finished;
 
     // A service that jobs of this run need has gone away: fail them.
     void service_lost(const jobfile::Job& service, const std::string& reason);
@@ -86,6 +88,7 @@ private:
     void on_attempt_done(Attempt* a, TaskOutcome outcome);
     void protect_secret_captures(const jobfile::Job& job, const TaskOutcome& outcome);
     void finish_instance(Attempt* a, TaskOutcome outcome, double seconds);
+    void record_instance(const Attempt& a, const TaskOutcome& outcome, double seconds);
     void check_job_done(JobState& s);
     void finalize_job(JobState& s);
     void publish_exports(const jobfile::Job& job, const JobResult& r);
@@ -109,6 +112,7 @@ private:
     std::map<Attempt*, std::unique_ptr<Attempt>> live_;
     std::map<KindRuntime*, std::uint32_t> runtime_in_flight_;
     std::size_t in_flight_ = 0;
+    std::uint64_t launched_ = 0;  // instances launched so far in the run
     loop::HandlePtr<loop::Timer> rate_timer_;
     std::uint64_t rate_deadline_ns_ = 0;
     loop::HandlePtr<loop::Timer> run_timer_;

@@ -11,6 +11,7 @@
 #include "core/loop/loop.hpp"
 #include "core/metrics/registry.hpp"
 #include "core/run/health_check.hpp"
+#include "core/run/instance_log.hpp"
 #include "core/net/network.hpp"
 #include "core/text/redactor.hpp"
 
@@ -25,8 +26,6 @@
 #include <vector>
 
 namespace gaia::run {
-
-enum class TaskStatus { passed, failed, cancelled };
 
 struct TaskOutcome {
     TaskStatus status = TaskStatus::failed;
@@ -43,6 +42,13 @@ struct TaskOutcome {
     // retried at once, up to this many times for the instance, without spending the job's retries.
     std::uint32_t free_retries = 0;
     nlohmann::json details = nlohmann::json::object();  // kind-specific facts for the report
+    // The number it ended with (a process's exit status, an HTTP status), the signal that
+    // ended its process, and whether a limit of gaia's did: for the per-instance reports
+    // and the joblog, which name them whatever the kind.
+    CodeKind code_kind = CodeKind::none;
+    std::int32_t code = 0;
+    int signal = 0;
+    bool killed = false;
 };
 
 using Completion = std::function<void(TaskOutcome)>;

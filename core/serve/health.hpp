@@ -37,7 +37,7 @@ public:
 
     // A task of this kind ended (after its retries) and took this long.
     void record_task(std::string_view kind, bool passed, double seconds);
-    // The same, as a Scheduler reports a task's end (Scheduler::on_task_finished): a
+    // The same, as a Scheduler reports an instance's end (Scheduler::on_instance_finished): a
     // cancelled task says nothing about the subsystem and is not counted.
     void on_task_finished(const jobfile::Job& job, run::TaskStatus status, double seconds);
 

@@ -175,8 +175,8 @@ JobRunner::Run* JobRunner::start_run(JobState& state, const char* why) {
     // The subsystems (browsers) stay up between runs; the generation drains them once.
     run->scheduler = std::make_unique<run::Scheduler>(gen->subsystems->env(), *gen->set, options,
                                                       gen->subsystems->by_kind(), env_.metrics);
-    run->scheduler->on_task_finished = [this](const jobfile::Job& j, run::TaskStatus status, double seconds) {
-        env_.health.on_task_finished(j, status, seconds);
+    run->scheduler->on_instance_finished = [this](const jobfile::Job& j, const run::InstanceEnd& end) {
+        env_.health.on_task_finished(j, end.status, end.seconds);
     };
 
     Run* raw = run.get();

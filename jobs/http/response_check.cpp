@@ -60,6 +60,8 @@ ResponseCheck::ResponseCheck(const HttpJobConfig& config, const HttpResponse& re
 
 run::TaskOutcome ResponseCheck::judge() && {
     o_.bytes = r_.bytes_received;
+    o_.code_kind = run::CodeKind::http_status;
+    o_.code = static_cast<std::int32_t>(r_.status);
     o_.details["status"] = r_.status;
     o_.details["latency_s"] = r_.total_s;
     o_.details["bytes"] = r_.bytes_received;

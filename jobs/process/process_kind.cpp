@@ -6,7 +6,7 @@
 #include "jobs/process/process_config.hpp"
 #include "jobs/process/process_manager.hpp"
 #include "jobs/process/readiness_probe.hpp"
-#include "jobs/process/signal_names.hpp"
+#include "core/text/signal_names.hpp"
 
 namespace gaia::jobs::process {
 namespace {
@@ -247,7 +247,7 @@ std::shared_ptr<const jobfile::KindConfig> ProcessKind::compile_job(const toml::
     }
     if (const auto* n = job.get("kill_signal")) {
         if (auto s = ctx.string(*n, "kill_signal")) {
-            if (auto sig = parse_signal(*s)) config->kill_signal = *sig;
+            if (auto sig = text::parse_signal(*s)) config->kill_signal = *sig;
             else ctx.error(*n, "unknown signal `" + *s + "` (e.g. \"SIGTERM\", \"SIGINT\", \"SIGKILL\")");
         }
     }

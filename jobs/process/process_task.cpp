@@ -5,7 +5,7 @@
 #include "core/text/regex.hpp"
 #include "jobs/process/process_manager.hpp"
 #include "jobs/process/readiness_probe.hpp"
-#include "jobs/process/signal_names.hpp"
+#include "core/text/signal_names.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -400,7 +400,7 @@ void ProcessTask::on_exit(int wait_status, const rusage& usage) {
     probe_timer_.reset();
     probe_.reset();
     if (ready_ && !stopping_) {
-        const std::string how = WIFSIGNALED(wait_status) ? "was killed by " + signal_name(WTERMSIG(wait_status))
+        const std::string how = WIFSIGNALED(wait_status) ? "was killed by " + text::signal_name(WTERMSIG(wait_status))
                                                          : "exited with code " + std::to_string(WEXITSTATUS(wait_status));
         std::string reason = "service `" + job_.name + "` " + how + " while jobs that need it were pending or running";
         auto context = last_line(err_.tail.str());
@@ -497,8 +497,14 @@ run::TaskOutcome ProcessTask::outcome() {
     o.bytes = out_.tail.total_bytes() + err_.tail.total_bytes();
     o.cpu_s = user + system;
     o.peak_rss_bytes = exit.peak_rss;
+    if (exit.term_signal == 0) {
+        o.code_kind = run::CodeKind::exit_code;
+        o.code = exit.status;
+    }
+    o.signal = exit.term_signal;
+    o.killed = exit.killed_by.has_value();
     o.details["exit_code"] = exit.term_signal != 0 ? nlohmann::json(nullptr) : nlohmann::json(exit.status);
-    o.details["signal"] = exit.term_signal != 0 ? nlohmann::json(signal_name(exit.term_signal)) : nlohmann::json(nullptr);
+    o.details["signal"] = exit.term_signal != 0 ? nlohmann::json(text::signal_name(exit.term_signal)) : nlohmann::json(nullptr);
     o.details["wall_s"] = seconds_;
     o.details["user_cpu_s"] = user;
     o.details["system_cpu_s"] = system;
@@ -522,7 +528,7 @@ run::TaskOutcome ProcessTask::outcome() {
     if (config_.background && !cancelled_) {
         o.status = run::TaskStatus::failed;
         o.error = "service exited before it was ready (" +
-                  (exit.term_signal != 0 ? "killed by " + signal_name(exit.term_signal)
+                  (exit.term_signal != 0 ? "killed by " + text::signal_name(exit.term_signal)
                                          : "exit code " + std::to_string(exit.status)) + ")";
         auto context = last_line(err_.tail.str());
         if (!context.empty()) o.error += ": " + context;
@@ -576,7 +582,7 @@ void ProcessTask::check_expectations(run::TaskOutcome& o, const Exit& exit, cons
     if (exit.killed_by) {
         fail("killed by the " + exit.killed_by->second);
     } else if (exit.term_signal != 0) {
-        fail("killed by " + signal_name(exit.term_signal));
+        fail("killed by " + text::signal_name(exit.term_signal));
     } else if (std::find(config_.expect_exit_codes.begin(), config_.expect_exit_codes.end(), exit.status) ==
                config_.expect_exit_codes.end()) {
         std::string expected;

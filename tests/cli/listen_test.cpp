@@ -21,7 +21,11 @@ TEST_CASE("gaia run --listen serves /metrics, /liveness and /readiness while the
     TempDir dir;
     const ListenAddress listen;
     const std::string& base = listen.base;
-    const auto file = dir.file("jobs.toml", "[jobs.wait]\nkind = \"process\"\ncommand = [\"sleep\", \"2\"]\n");
+    // The job runs until the test is done with the endpoints (a fixed sleep was too short
+    // on a loaded machine).
+    const auto done = dir.path() / "done";
+    const auto file = dir.file("jobs.toml", "[jobs.wait]\nkind = \"process\"\ncommand = [\"sh\", \"-c\", \"while [ ! -e " +
+                                                done.string() + " ]; do sleep 0.05; done\"]\n");
     BackgroundGaia gaia({"run", file, "--listen", listen.address}, dir.path());
     REQUIRE_MESSAGE(wait_until_up(base), gaia.err());
 
@@ -59,6 +63,7 @@ TEST_CASE("gaia run --listen serves /metrics, /liveness and /readiness while the
         CHECK(r.out == "404");
     }
 
+    dir.file("done", "");
     CHECK(gaia.wait(20) == 0);
     // The run is over: so are the endpoints.
     CHECK(curl({base + "/liveness"}).exit_code != 0);

@@ -92,7 +92,7 @@ TEST_CASE("the bash completion offers the subcommands and the run options") {
     auto out = run_program({"bash", "-c", script});
     INFO(out.err);
     CHECK(out.out.find("run validate plan serve top version") != std::string::npos);
-    CHECK(out.out.find("--report-json --report-junit") != std::string::npos);
+    CHECK(out.out.find("--report-json --report-instances --report-junit") != std::string::npos);
 }
 
 TEST_CASE("the fish completion offers the subcommands") {

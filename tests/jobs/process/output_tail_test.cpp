@@ -1,5 +1,5 @@
 #include "jobs/process/output_tail.hpp"
-#include "jobs/process/signal_names.hpp"
+#include "core/text/signal_names.hpp"
 
 #include <doctest/doctest.h>
 
@@ -33,12 +33,12 @@ TEST_CASE("LineSplitter passes whole lines, splits very long ones, flushes the r
 }
 
 TEST_CASE("signal names parse in every spelling") {
-    CHECK(parse_signal("SIGTERM") == SIGTERM);
-    CHECK(parse_signal("TERM") == SIGTERM);
-    CHECK(parse_signal("9") == SIGKILL);
-    CHECK_FALSE(parse_signal("SIGFOO"));
-    CHECK_FALSE(parse_signal("99"));
-    CHECK(signal_name(SIGINT) == "SIGINT");
+    CHECK(gaia::text::parse_signal("SIGTERM") == SIGTERM);
+    CHECK(gaia::text::parse_signal("TERM") == SIGTERM);
+    CHECK(gaia::text::parse_signal("9") == SIGKILL);
+    CHECK_FALSE(gaia::text::parse_signal("SIGFOO"));
+    CHECK_FALSE(gaia::text::parse_signal("99"));
+    CHECK(gaia::text::signal_name(SIGINT) == "SIGINT");
 }
 
 TEST_SUITE_END();

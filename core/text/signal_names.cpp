@@ -1,10 +1,10 @@
-#include "jobs/process/signal_names.hpp"
+#include "core/text/signal_names.hpp"
 
 #include <csignal>
 #include <cstdlib>
 #include <utility>
 
-namespace gaia::jobs::process {
+namespace gaia::text {
 namespace {
 
 constexpr std::pair<std::string_view, int> kSignals[] = {
@@ -37,4 +37,4 @@ std::string signal_name(int signum) {
     return "signal " + std::to_string(signum);
 }
 
-}  // namespace gaia::jobs::process
+}  // namespace gaia::text

@@ -5,9 +5,9 @@
 #include <string>
 #include <string_view>
 
-namespace gaia::jobs::process {
+namespace gaia::text {
 
 std::optional<int> parse_signal(std::string_view name);
 std::string signal_name(int signum);
 
-}  // namespace gaia::jobs::process
+}  // namespace gaia::text

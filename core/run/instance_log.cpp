@@ -1,0 +1,56 @@
+#include "core/run/instance_log.hpp"
+
+#include <algorithm>
+#include <climits>
+
+namespace gaia::run {
+
+std::uint32_t InstanceLog::intern(std::string_view error) {
+    if (error.empty()) return 0;
+    std::string text(error.substr(0, kMaxErrorBytes));
+    if (error.size() > kMaxErrorBytes) {
+        // Cut on a UTF-8 boundary, so the report never carries half a character.
+        while (!text.empty() && (static_cast<unsigned char>(text.back()) & 0xC0) == 0x80) text.pop_back();
+        if (!text.empty() && static_cast<unsigned char>(text.back()) >= 0xC0) text.pop_back();
+        text += "… (cut)";
+    }
+    const auto [it, added] = error_ids_.try_emplace(std::move(text), 0);
+    if (added) {
+        errors_.push_back(&it->first);
+        it->second = static_cast<std::uint32_t>(errors_.size());
+        error_bytes_ += it->first.capacity() + sizeof(*it) + sizeof(void*);
+    }
+    return it->second;
+}
+
+void InstanceLog::record(const InstanceEnd& end) {
+    InstanceRecord r;
+    r.index = end.index;
+    r.started_s = static_cast<float>(end.started_s);
+    r.seconds = static_cast<float>(end.seconds);
+    r.attempts = end.attempts;
+    r.error = intern(end.error);
+    r.code = end.code;
+    r.code_kind = end.code_kind;
+    r.signal = static_cast<std::uint8_t>(std::clamp(end.signal, 0, UCHAR_MAX));
+    r.status = end.status;
+    r.killed = end.killed;
+    records_.push_back(r);
+}
+
+void InstanceLog::sort() {
+    std::sort(records_.begin(), records_.end(),
+              [](const InstanceRecord& a, const InstanceRecord& b) { return a.index < b.index; });
+}
+
+std::string_view InstanceLog::error(const InstanceRecord& r) const noexcept {
+    if (r.error == 0 || r.error > errors_.size()) return {};
+    return *errors_[r.error - 1];
+}
+
+std::size_t InstanceLog::bytes_used() const noexcept {
+    return records_.size() * sizeof(InstanceRecord) + error_bytes_ +
+           error_ids_.bucket_count() * sizeof(void*) + errors_.capacity() * sizeof(void*);
+}
+
+}  // namespace gaia::run
