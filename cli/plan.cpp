@@ -6,6 +6,7 @@
 #include "core/jobfile/graph.hpp"
 #include "core/run/selection.hpp"
 
+#include <algorithm>
 #include <iostream>
 
 namespace gaia::cli {
@@ -24,7 +25,10 @@ int plan(const GlobalOptions& globals, const PlanOptions& options) {
     auto selected = run::select_jobs(*set, options.only, &unknown);
     if (!unknown.empty()) throw UsageError("--only: no job or tag named `" + unknown.front() + "`");
 
-    TextTable table({"#", "job", "kind", "needs", "tasks"});
+    // An `if` column only when a job has a condition: it decides whether the job runs at all.
+    const bool conditions = std::any_of(set->jobs.begin(), set->jobs.end(), [](const auto& j) { return j.condition != nullptr; });
+    TextTable table(conditions ? std::vector<std::string>{"#", "job", "kind", "needs", "if", "tasks"}
+                               : std::vector<std::string>{"#", "job", "kind", "needs", "tasks"});
     std::uint64_t tasks = 0;
     std::size_t jobs = 0, dynamic = 0, n = 0;
     for (auto i : jobfile::topological_order(jobfile::need_indices(*set))) {
@@ -42,7 +46,9 @@ int plan(const GlobalOptions& globals, const PlanOptions& options) {
             count = std::to_string(c);
         }
         ++jobs;
-        table.add({std::to_string(++n), job.name, job.kind, needs.empty() ? "-" : needs, count});
+        std::vector<std::string> row = {std::to_string(++n), job.name, job.kind, needs.empty() ? "-" : needs, count};
+        if (conditions) row.insert(row.begin() + 4, job.condition ? job.condition->source() : "-");
+        table.add(std::move(row));
     }
     std::cout << table.render(use_color(globals, 1));
     std::cout << jobs << (jobs == 1 ? " job, " : " jobs, ") << tasks << (tasks == 1 ? " task" : " tasks");

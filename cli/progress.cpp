@@ -68,7 +68,9 @@ void Progress::start(loop::Loop& loop, const run::Scheduler& scheduler) {
 void Progress::on_job_finished(const run::JobResult& r) {
     if (mode_ == Mode::live || quiet_) return;
     std::string line = "job " + r.job->name + " " + std::string(run::to_string(r.status));
-    if (r.instances_known && r.status != run::JobStatus::skipped) {
+    if (r.restored) {
+        line += " in the run resumed: not run again";
+    } else if (r.instances_known && r.status != run::JobStatus::skipped) {
         line += " (" + std::to_string(r.passed) + "/" + std::to_string(r.instances) + " passed in " +
                 human_seconds(r.finished_s - r.started_s) + ")";
     }

@@ -50,6 +50,7 @@ struct RunCommandOptions {
     bool junit_instances = false;             // a JUnit testcase per instance
     std::string joblog;                       // GNU parallel's --joblog format
     bool quiet_success = false;               // print nothing when every job passed
+    std::string resume_failed;                // a JSON report: run only what did not pass there
 };
 
 std::string run_status(const run::Scheduler& scheduler, bool any_failed) {
@@ -70,7 +71,7 @@ public:
     int execute();
 
 private:
-    run::RunOptions run_options() const;
+    run::RunOptions run_options();
     void listen();
     void observe_instances();
     void on_signal(int signum);
@@ -94,6 +95,7 @@ private:
     std::unique_ptr<run::Scheduler> scheduler_;
     std::unique_ptr<run::StopSignals> stop_signals_;
     std::unique_ptr<report::Joblog> joblog_;
+    std::optional<run::ResumePlan> resume_;
     std::chrono::system_clock::time_point started_;
     std::string run_id_ = run::new_run_id();
 };
@@ -132,6 +134,11 @@ bool RunSession::write_reports(bool any_failed) {
     rep.subsystems = subsystems_->report();
     rep.instances = options_.report_instances == "all" ? run::InstanceScope::all : run::InstanceScope::failed;
     rep.junit_instances = options_.junit_instances;
+    rep.shard = options_.shard;
+    if (resume_) {
+        rep.resumed_report = resume_->report_path;
+        rep.resumed_run_id = resume_->run_id;
+    }
     bool ok = true;
     // Each report is streamed into its file: one of a million instances is never one string.
     auto write = [&](const std::string& path, const char* what, const std::function<void(const report::ReportOut&)>& produce) {
@@ -175,7 +182,7 @@ nlohmann::json RunSession::jobs_json() const {
 }
 
 // The run's options from the command line over [settings].
-run::RunOptions RunSession::run_options() const {
+run::RunOptions RunSession::run_options() {
     std::vector<std::string> unknown;
     auto selected = run::select_jobs(set_, options_.only, &unknown);
     if (!unknown.empty()) throw UsageError("--only: no job or tag named `" + unknown.front() + "`");
@@ -199,6 +206,12 @@ run::RunOptions RunSession::run_options() const {
         }
         run_options.shard_index = k;
         run_options.shard_count = n;
+    }
+    if (!options_.resume_failed.empty()) {
+        std::string error;
+        resume_ = run::ResumePlan::from_report(set_, options_.resume_failed, options_.shard, &error);
+        if (!resume_) throw UsageError("--resume-failed: " + error);
+        run_options.resume = &*resume_;
     }
     run_options.run_id = run_id_;
     // A testcase for each instance needs the passed ones too.
@@ -395,6 +408,8 @@ void add_run_command(CLI::App& app, GlobalOptions& globals, Action& action) {
         ->check(CLI::IsMember({"failed", "all"}));
     cmd->add_flag("--junit-instances", o->junit_instances, "In the JUnit report, a testcase for each instance of a fan-out");
     cmd->add_option("--joblog", o->joblog, "Write a line per instance as it ends, in GNU parallel's --joblog format");
+    cmd->add_option("--resume-failed", o->resume_failed,
+                    "Run only what did not pass in this JSON report of an earlier run, and report both as one");
     cmd->add_option("--metrics-file", o->metrics_file, "Write the final metrics here (Prometheus text, atomically)");
     cmd->add_option("--shard", o->shard, "Run only the K-th of N equal slices of every fan-out (K/N)");
     cmd->add_option("--listen", o->listen, "While the run lasts, serve gaia serve's endpoints on HOST:PORT: the dashboard, /metrics, /health, /liveness, /readiness, /api/v1/jobs");

@@ -33,7 +33,7 @@ const std::vector<std::string_view> kSettingsKeys = {"concurrency", "fail_fast",
                                                      "lock_wait"};
 const std::vector<std::string_view> kCommonJobKeys = {
     "kind", "needs", "repeat", "for_each", "concurrency", "rate", "timeout", "retries", "thresholds",
-    "allow_failure", "tags", "schedule", "expect", "capture", "export"};
+    "allow_failure", "tags", "schedule", "expect", "capture", "export", "if"};
 // [network] belongs to no kind: the coordinator in core/net serves every transfer.
 constexpr std::string_view kNetwork = "network";
 const std::vector<std::string_view> kRetryKeys = {"attempts", "backoff", "max_backoff"};
@@ -125,6 +125,7 @@ private:
     void compile_for_each(Job& job, const toml::node& value);
     void compile_retries(Job& job, const toml::node& value);
     void compile_thresholds(Job& job, const toml::node& value);
+    void compile_condition(Job& job, const toml::node& value);
     void check_graph();
     void check_templates();
     // Every template reference in the strings under `node`, with its position; syntax
@@ -617,6 +618,18 @@ void Loader::compile_thresholds(Job& job, const toml::node& value) {
     }
 }
 
+// `if`: compiled now; the names it reads are checked with the templates' (check_templates).
+void Loader::compile_condition(Job& job, const toml::node& value) {
+    const auto text = ctx_.string(value, "if");
+    if (!text) return;
+    ConditionError error;
+    if (auto condition = Condition::compile(*text, &error)) {
+        job.condition = std::make_shared<const Condition>(std::move(*condition));
+    } else {
+        diags_.error(template_pos(value, error.offset), "`if`: " + error.message);
+    }
+}
+
 void Loader::compile_common_key(Job& job, const toml::table& table, std::string_view key, const toml::node& value) {
     if (key == "needs") {
         if (auto names = ctx_.string_list(value, "needs", true)) job.needs = *names;
@@ -645,6 +658,8 @@ void Loader::compile_common_key(Job& job, const toml::table& table, std::string_
         if (auto b = ctx_.boolean(value, "allow_failure")) job.allow_failure = *b;
     } else if (key == "tags") {
         if (auto tags = ctx_.string_list(value, "tags")) job.tags = *tags;
+    } else if (key == "if") {
+        compile_condition(job, value);
     } else if (key == "schedule") {
         if (auto s = ctx_.string(value, "schedule")) {
             std::string error;
@@ -898,6 +913,10 @@ void Loader::warn_unused_overrides() {
 void Loader::check_templates() {
     for (std::size_t i = 0; i < set_.jobs.size(); ++i) {
         for_each_ref(*job_tables_[i], [&](const TemplateRef& ref, const SourcePos& pos) { check_ref(set_.jobs[i], i, ref, pos); });
+        if (const auto& condition = set_.jobs[i].condition) {
+            const auto* node = job_tables_[i]->as_table()->get("if");
+            for (const auto& ref : condition->refs()) check_ref(set_.jobs[i], i, ref, template_pos(*node, ref.offset));
+        }
     }
     // [settings], the subsystem tables and [slo.*] are read once, at load (CompileContext::
     // static_text), where only vars.* and env.* can be used: static_text reports other

@@ -1,6 +1,7 @@
 #pragma once
 // The job model: what a set of job files means once it is loaded and checked.
 
+#include "core/jobfile/condition.hpp"
 #include "core/jobfile/diagnostics.hpp"
 #include "core/jobfile/template.hpp"
 #include "core/jobfile/network_settings.hpp"
@@ -67,6 +68,8 @@ struct Job {
     bool allow_failure = false;
     std::vector<std::string> tags;
     std::string schedule;
+    // `if`: run only when it holds, once the jobs it needs have ended; else skipped.
+    std::shared_ptr<const Condition> condition;
     std::vector<std::string> captures;  // declared capture names, in file order
     // Captures written { from = "…", secret = true }: their values are masked in every
     // output once captured; templates still get them as they are.

@@ -21,13 +21,15 @@ void for_each_instance(const run::JobResult& r, run::InstanceScope scope, const 
         fn(row);
     }
     const auto& rest = r.not_launched;
-    for (auto index = rest.from; index < rest.to; ++index) {
+    auto unlaunched = [&](std::uint64_t index) {
         InstanceRow row;
         row.index = index;
         row.status = rest.status;
         row.error = rest.reason;
         fn(row);
-    }
+    };
+    for (auto index = rest.from; index < rest.to; ++index) unlaunched(index);
+    for (auto index : rest.indices) unlaunched(index);
 }
 
 const nlohmann::json* item_of(const run::JobResult& r, std::uint64_t index) {

@@ -124,6 +124,10 @@ nlohmann::ordered_json head_json(const RunReport& report) {
             if (it != job["captures"].end()) mask(*it);
         }
         if (!r->details.empty()) job["details"] = copy(r->details);
+        if (!report.resumed_report.empty()) {
+            job["passed_before"] = r->passed_before;
+            job["restored"] = r->restored;
+        }
         jobs.push_back(std::move(job));
     }
     nlohmann::ordered_json out = {
@@ -135,9 +139,13 @@ nlohmann::ordered_json head_json(const RunReport& report) {
           {"status", report.status},
           {"loop_lag_max_s", report.loop_lag_max_s},
           {"files", report.files},
-          {"instances_listed", report.instances == run::InstanceScope::all ? "all" : "failed"}}},
+          {"instances_listed", report.instances == run::InstanceScope::all ? "all" : "failed"},
+          {"shard", report.shard.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(report.shard)}}},
         {"jobs", std::move(jobs)},
     };
+    if (!report.resumed_report.empty()) {
+        out["run"]["resumed_from"] = {{"report", report.resumed_report}, {"run_id", report.resumed_run_id}};
+    }
     return out;
 }
 

@@ -27,6 +27,9 @@ struct RunReport {
     nlohmann::json subsystems = nlohmann::json::object();  // what each subsystem adds (per-op latency…)
     run::InstanceScope instances = run::InstanceScope::failed;  // what the JSON report's "instances" lists
     bool junit_instances = false;  // JUnit: a testcase per instance as well as per job
+    std::string shard;             // "K/N" under --shard
+    // --resume-failed: the report this run resumed, and that run's id.
+    std::string resumed_report, resumed_run_id;
 };
 
 // Where a report's text goes, piece by piece (a file, a string).

@@ -88,10 +88,10 @@ private:
 // needed went away): listed in the reports with this status and reason, never stored one
 // by one.
 struct NotLaunched {
-    std::uint64_t from = 0, to = 0;  // [from, to)
+    std::uint64_t from = 0, to = 0;       // [from, to)
+    std::vector<std::uint64_t> indices;  // instead, when only some were to run (--resume-failed)
     TaskStatus status = TaskStatus::cancelled;
     std::string reason;
-    bool empty() const noexcept { return from >= to; }
 };
 
 }  // namespace gaia::run

@@ -38,6 +38,10 @@ struct JobResult {
     std::vector<nlohmann::json> items;  // each instance's {{ item }} (for_each, a glob's matches)
     InstanceLog instance_log;           // the instances the run chose to record, by index
     NotLaunched not_launched;           // what a stop left unlaunched
+    // --resume-failed: the instances that passed in the earlier run and did not run again
+    // (all of them for a job that passed there: `restored`).
+    std::uint64_t passed_before = 0;
+    bool restored = false;
 
     std::uint64_t done() const noexcept { return passed + failed + cancelled; }
     LatencySummary latency() const;

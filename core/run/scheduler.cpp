@@ -25,6 +25,9 @@ struct Scheduler::JobState {
     std::uint64_t fan_size = 0;  // instances of the whole fan-out (more than total under --shard)
     std::uint32_t in_flight = 0;
     std::optional<TokenBucket> bucket;
+    // --resume-failed: only these instances run; next and total then count into it.
+    std::vector<std::uint64_t> pick;
+    bool picking = false;
     bool selected = true;
     bool active = false;
     bool expanding = false;    // its kind is finding its instances
@@ -103,8 +106,14 @@ void Scheduler::start(std::function<void()> on_finished) {
         run_timer_->start(std::chrono::duration_cast<std::chrono::milliseconds>(*options_.timeout),
                           [this] { stop(StopCause::timeout); });
     }
+    if (options_.resume) {
+        for (auto i : order_) {
+            const auto& earlier = options_.resume->jobs[i];
+            if (states_[i].selected && earlier.mode == JobResume::Mode::none) restore_passed(states_[i], earlier);
+        }
+    }
     for (auto i : order_) {
-        if (states_[i].selected && states_[i].needs.empty()) activate(states_[i]);
+        if (states_[i].selected) maybe_activate(states_[i]);
     }
     pump();
     // Even a run with nothing to do reports on a later turn, like every completion.
@@ -202,8 +211,72 @@ void Scheduler::begin_instances(JobState& s) {
     if (job.fan_out) {
         for (const auto& name : job.captures) r.captures[name] = nlohmann::json::array();
     }
+    if (options_.resume && options_.resume->jobs[s.index].mode == JobResume::Mode::some) {
+        pick_instances(s, options_.resume->jobs[s.index]);
+    }
     if (job.rate) s.bucket.emplace(job.rate->per_second, 1.0, kTimerCatchUpNs);
     check_job_done(s);
+}
+
+// A job that passed in the run being resumed: it passes again without running, with what
+// it captured then, so that the jobs that need it find its captures.
+void Scheduler::restore_passed(JobState& s, const JobResume& earlier) {
+    auto& r = results_[s.index];
+    r.status = JobStatus::passed;
+    r.restored = true;
+    r.instances = earlier.instances_before;
+    r.instances_known = true;
+    r.passed = r.passed_before = earlier.passed;
+    r.attempts = earlier.attempts;
+    r.bytes = earlier.bytes;
+    r.cpu_s = earlier.cpu_s;
+    r.captures = earlier.captures;
+    publish_exports(*s.job, r);
+    if (on_job_finished) on_job_finished(r);
+    on_job_terminal(s);
+}
+
+// Only the instances that did not pass in the run being resumed (within this shard); the
+// others count as passed, with the values they captured then.
+void Scheduler::pick_instances(JobState& s, const JobResume& earlier) {
+    auto& r = results_[s.index];
+    const Job& job = *s.job;
+    std::vector<std::uint64_t> pick;
+    if (items_found_at_start(job)) {
+        // The items are known only now: the same values again, each as often as it was listed.
+        std::vector<nlohmann::json> wanted = earlier.items;
+        for (auto i = s.next; i < s.total && !wanted.empty(); ++i) {
+            const auto found = std::find(wanted.begin(), wanted.end(), r.items[i]);
+            if (found == wanted.end()) continue;
+            pick.push_back(i);
+            wanted.erase(found);
+        }
+        if (!wanted.empty()) {
+            spdlog::warn("job {}: {} instance(s) to run again are no longer among its items, e.g. {}", job.name,
+                         wanted.size(), env_.redactor.scrub(wanted.front().dump().substr(0, 200)));
+        }
+    } else {
+        for (auto i : earlier.indices) {
+            if (i >= s.next && i < s.total) pick.push_back(i);
+        }
+    }
+    if (job.fan_out) {
+        for (const auto& name : job.captures) {
+            auto list = nlohmann::json::array();
+            const auto before = earlier.captures.find(name);
+            for (std::uint64_t i = 0; i < s.fan_size; ++i) {
+                const bool kept = before != earlier.captures.end() && before->is_array() && i < before->size() &&
+                                  !std::binary_search(pick.begin(), pick.end(), i);
+                list.push_back(kept ? (*before)[i] : nlohmann::json(nullptr));
+            }
+            r.captures[name] = std::move(list);
+        }
+    }
+    r.passed = r.passed_before = r.instances - pick.size();
+    s.pick = std::move(pick);
+    s.picking = true;
+    s.next = 0;
+    s.total = s.pick.size();
 }
 
 void Scheduler::fail_before_instances(JobState& s, std::string error) {
@@ -251,17 +324,57 @@ void Scheduler::maybe_activate(JobState& s) {
         if (status == JobStatus::pending || status == JobStatus::running) return;
     }
     if (stopping_) return;  // stop() marks pending jobs cancelled
+    std::string unmet;  // the first need that did not pass
     for (auto n : s.needs) {
         const auto& need = results_[n];
         const bool satisfied =
             need.status == JobStatus::passed || (need.status == JobStatus::failed && need.job->allow_failure);
-        if (!satisfied) {
-            skip(s, "needs `" + need.job->name + "`, which " +
-                        (need.status == JobStatus::failed ? std::string("failed") : std::string(to_string(need.status))));
+        if (!satisfied && unmet.empty()) {
+            unmet = "needs `" + need.job->name + "`, which " +
+                    (need.status == JobStatus::failed ? std::string("failed") : std::string(to_string(need.status)));
+        }
+    }
+    const auto* condition = s.job->condition.get();
+    // As in GitHub Actions: a condition that asks for success(), failure() or always()
+    // decides alone; any other also needs every need to have passed.
+    if (!unmet.empty() && !(condition && condition->checks_status())) {
+        skip(s, std::move(unmet));
+        return;
+    }
+    if (condition) {
+        jobfile::Condition::Scope scope;
+        scope.vars = &set_.vars;
+        scope.capture = [this](std::string_view job, std::string_view capture) { return capture_of(job, capture); };
+        scope.needs_succeeded = unmet.empty();
+        scope.needs_failed = upstream_failed(s);
+        try {
+            if (!condition->evaluate(scope)) {
+                skip(s, "if: `" + condition->source() + "` is false");
+                return;
+            }
+        } catch (const jobfile::ConditionEvalError& e) {
+            results_[s.index].started_s = elapsed_s();
+            fail_before_instances(s, std::string("if: ") + e.what());
             return;
         }
     }
     activate(s);
+}
+
+// failure(): a job this one needs failed, directly or further up.
+bool Scheduler::upstream_failed(const JobState& s) const {
+    std::vector<std::size_t> todo(s.needs.begin(), s.needs.end());
+    std::vector<bool> seen(states_.size(), false);
+    while (!todo.empty()) {
+        const auto n = todo.back();
+        todo.pop_back();
+        if (seen[n]) continue;
+        seen[n] = true;
+        const auto& r = results_[n];
+        if (r.status == JobStatus::failed && !r.job->allow_failure) return true;
+        todo.insert(todo.end(), states_[n].needs.begin(), states_[n].needs.end());
+    }
+    return false;
 }
 
 void Scheduler::release_dependents(JobState& s) {
@@ -316,7 +429,8 @@ void Scheduler::pump() {
                 pumping_ = false;
                 return;
             }
-            launch(s, s.next++);
+            const auto position = s.next++;
+            launch(s, s.picking ? s.pick[position] : position);
             spent += kTurnBudget / std::max(1u, s.runtime->starts_per_turn());
             if (stopping_) break;
         }
@@ -634,11 +748,7 @@ void Scheduler::stop(StopCause cause) {
     if (run_timer_) run_timer_->stop();
     // Instances not launched yet will never be.
     for (auto& s : states_) {
-        if (!s.active) continue;
-        auto& r = results_[s.index];
-        r.cancelled += s.total - s.next;
-        if (s.next < s.total) r.not_launched = {s.next, s.total, TaskStatus::cancelled, stop_reason()};
-        s.next = s.total;
+        if (s.active) leave_unlaunched(s, TaskStatus::cancelled, stop_reason());
     }
     std::vector<Attempt*> attempts;
     for (auto& [a, owned] : live_) attempts.push_back(a);
@@ -666,6 +776,23 @@ void Scheduler::stop(StopCause cause) {
         check_job_done(s);
     }
     maybe_finish();
+}
+
+// The instances not launched yet never will be: counted, and listed as one span.
+void Scheduler::leave_unlaunched(JobState& s, TaskStatus status, const std::string& reason) {
+    if (s.next >= s.total) return;
+    auto& r = results_[s.index];
+    (status == TaskStatus::failed ? r.failed : r.cancelled) += s.total - s.next;
+    r.not_launched = {};
+    if (s.picking) {
+        r.not_launched.indices.assign(s.pick.begin() + static_cast<std::ptrdiff_t>(s.next), s.pick.end());
+    } else {
+        r.not_launched.from = s.next;
+        r.not_launched.to = s.total;
+    }
+    r.not_launched.status = status;
+    r.not_launched.reason = reason;
+    s.next = s.total;
 }
 
 void Scheduler::maybe_finish() {
@@ -730,9 +857,7 @@ void Scheduler::service_lost(const Job& service, const std::string& reason) {
             continue;
         }
         // Running: what has not started fails, what runs is stopped and fails.
-        r.failed += s.total - s.next;
-        if (s.next < s.total) r.not_launched = {s.next, s.total, TaskStatus::failed, reason};
-        s.next = s.total;
+        leave_unlaunched(s, TaskStatus::failed, reason);
         if (r.first_error.empty()) r.first_error = reason;
         for (auto& [a, owned] : live_) {
             if (a->state != &s) continue;

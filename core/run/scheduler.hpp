@@ -8,6 +8,7 @@
 #include "core/jobfile/model.hpp"
 #include "core/loop/timer.hpp"
 #include "core/run/results.hpp"
+#include "core/run/resume.hpp"
 #include "core/run/run_metrics.hpp"
 #include "core/run/task.hpp"
 #include "core/run/token_bucket.hpp"
@@ -33,6 +34,8 @@ struct RunOptions {
     std::uint64_t shard_count = 1;
     // Which instances the results keep one by one (JobResult::instance_log).
     InstanceScope record_instances = InstanceScope::failed;
+    // --resume-failed: what an earlier run left to do (outlives the scheduler).
+    const ResumePlan* resume = nullptr;
 };
 
 // A fresh run id: 16 random hex digits (`{{ run.id }}`, reports, gaia serve's runs).
@@ -81,7 +84,11 @@ private:
     void cancel_before_instances(JobState& s);
     jobfile::RenderScope job_scope() const;
     void maybe_activate(JobState& s);
+    bool upstream_failed(const JobState& s) const;
     void skip(JobState& s, std::string reason);
+    void restore_passed(JobState& s, const JobResume& earlier);
+    void pick_instances(JobState& s, const JobResume& earlier);
+    void leave_unlaunched(JobState& s, TaskStatus status, const std::string& reason);
     void pump();
     void launch(JobState& s, std::uint64_t index);
     void begin_attempt(Attempt* a);
