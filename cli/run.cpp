@@ -8,7 +8,9 @@
 #include "core/loop/child_watcher.hpp"
 #include "core/report/atomic_file.hpp"
 #include "core/report/joblog.hpp"
+#include "core/report/previous_metrics.hpp"
 #include "core/report/run_report.hpp"
+#include "core/run/hooks.hpp"
 #include "core/run/scheduler.hpp"
 #include "core/run/selection.hpp"
 #include "core/run/stop_signals.hpp"
@@ -25,6 +27,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <optional>
 #include <sstream>
@@ -51,6 +54,7 @@ struct RunCommandOptions {
     std::string joblog;                       // GNU parallel's --joblog format
     bool quiet_success = false;               // print nothing when every job passed
     std::string resume_failed;                // a JSON report: run only what did not pass there
+    std::string heartbeat;                    // a URL to GET when the run passes (a dead man's switch)
 };
 
 std::string run_status(const run::Scheduler& scheduler, bool any_failed) {
@@ -77,6 +81,12 @@ private:
     void on_signal(int signum);
     [[noreturn]] void kill_now_and_exit(int code);
     bool any_failed() const;
+    void after_run(bool& done);
+    void start_hooks(const std::vector<bool>& hooks, const std::vector<bool>& ran, bool failed,
+                     const std::function<void()>& then);
+    bool hook_failed() const;
+    void restore_staleness();
+    void mark_run_end(bool passed);
     bool write_reports(bool any_failed);
     nlohmann::json jobs_json() const;
     int exit_status(bool any_failed, bool reports_ok) const;
@@ -93,6 +103,8 @@ private:
     std::unique_ptr<loop::ChildWatcher> children_;
     std::unique_ptr<run::Subsystems> subsystems_;
     std::unique_ptr<run::Scheduler> scheduler_;
+    std::unique_ptr<run::Scheduler> hooks_;  // on_failure / on_success, once the run has ended
+    jobfile::RunOutcome outcome_;            // what the hooks see of it
     std::unique_ptr<run::StopSignals> stop_signals_;
     std::unique_ptr<report::Joblog> joblog_;
     std::optional<run::ResumePlan> resume_;
@@ -104,11 +116,14 @@ void RunSession::on_signal(int signum) {
     spdlog::warn("{}: stopping — cancelling running tasks{}", signum == SIGINT ? "interrupted" : "terminated",
                  signum == SIGINT ? " (interrupt again to kill at once)" : "");
     monitoring_->set_readiness(serve::Readiness::draining);
-    scheduler_->stop(signum == SIGINT ? run::StopCause::interrupted : run::StopCause::terminated);
+    // During the hooks a signal stops them; before, the run (whose hooks then still run).
+    auto& target = hooks_ ? *hooks_ : *scheduler_;
+    target.stop(signum == SIGINT ? run::StopCause::interrupted : run::StopCause::terminated);
 }
 
 void RunSession::kill_now_and_exit(int code) {
     subsystems_->kill_now();
+    mark_run_end(false);
     if (progress_) progress_->finish();
     if (joblog_) joblog_->finish();
     write_reports(true);
@@ -128,8 +143,11 @@ bool RunSession::write_reports(bool any_failed) {
     rep.status = run_status(*scheduler_, any_failed);
     rep.files = set_.files;
     rep.loop_lag_max_s = monitoring_->max_loop_lag_s();
-    for (std::size_t i = 0; i < scheduler_->results().size(); ++i) {
-        if (scheduler_->selected(i)) rep.jobs.push_back(&scheduler_->results()[i]);
+    for (const auto* run : {scheduler_.get(), hooks_.get()}) {
+        if (!run) continue;
+        for (std::size_t i = 0; i < run->results().size(); ++i) {
+            if (run->selected(i)) rep.jobs.push_back(&run->results()[i]);
+        }
     }
     rep.subsystems = subsystems_->report();
     rep.instances = options_.report_instances == "all" ? run::InstanceScope::all : run::InstanceScope::failed;
@@ -197,6 +215,10 @@ run::RunOptions RunSession::run_options() {
         if (!t) throw UsageError("--timeout: " + error);
         run_options.timeout = t;
     }
+    // Hook jobs run only once the run has ended (start_hooks).
+    for (std::size_t i = 0; i < set_.jobs.size(); ++i) {
+        if (set_.jobs[i].hook) selected[i] = false;
+    }
     run_options.selected = std::move(selected);
     if (!options_.shard.empty()) {
         unsigned long long k = 0, n = 0;
@@ -263,13 +285,90 @@ bool RunSession::any_failed() const {
     return false;
 }
 
+// The run is over: its hooks, if it calls for any, then the subsystems stop what they keep
+// (browsers), then the endpoints go too, so that the loop can end.
+void RunSession::after_run(bool& done) {
+    auto finish = [this, &done] {
+        subsystems_->drain([this, &done] {
+            done = true;
+            monitoring_->close();
+            progress_->finish();
+        });
+    };
+    std::vector<bool> ran(set_.jobs.size());
+    for (std::size_t i = 0; i < ran.size(); ++i) ran[i] = scheduler_->selected(i);
+    const bool failed = any_failed();
+    const bool passed = run_status(*scheduler_, failed) == "passed";
+    mark_run_end(passed);
+    const auto hooks = run::hooks_to_run(set_, scheduler_->results(), ran, passed);
+    if (std::find(hooks.begin(), hooks.end(), true) == hooks.end()) return finish();
+    start_hooks(hooks, ran, failed, finish);
+}
+
+void RunSession::start_hooks(const std::vector<bool>& hooks, const std::vector<bool>& ran, bool failed,
+                             const std::function<void()>& then) {
+    // A hook may send the report: it is written now, as the run left it, and again at the end.
+    write_reports(failed);
+    std::string report;
+    if (!options_.report_json.empty()) {
+        std::error_code ec;
+        report = std::filesystem::absolute(options_.report_json, ec).string();
+    }
+    outcome_ = run::run_outcome(scheduler_->results(), ran, run_status(*scheduler_, failed), std::move(report));
+    run::RunOptions options;
+    options.concurrency = options_.concurrency ? options_.concurrency : set_.settings.concurrency;
+    options.selected = hooks;
+    options.run_id = run_id_;
+    options.outcome = &outcome_;
+    hooks_ = std::make_unique<run::Scheduler>(subsystems_->env(), set_, std::move(options), subsystems_->by_kind(),
+                                              monitoring_->run_metrics());
+    hooks_->on_job_finished = scheduler_->on_job_finished;
+    hooks_->on_instance_finished = scheduler_->on_instance_finished;
+    std::string names;
+    for (std::size_t i = 0; i < hooks.size(); ++i) {
+        if (hooks[i]) names += (names.empty() ? "" : ", ") + set_.jobs[i].name;
+    }
+    spdlog::info("run {}: {}; running its hooks: {}", set_.name, outcome_.status, names);
+    hooks_->start(then);
+}
+
+// The last successes an earlier --metrics-file recorded: they stand until something passes
+// again, and [settings].stale_after says how old is too old.
+void RunSession::restore_staleness() {
+    auto& m = monitoring_->run_metrics();
+    if (set_.settings.stale_after) m.run_stale_after.with({set_.name}).set(jobfile::to_seconds(*set_.settings.stale_after));
+    if (options_.metrics_file.empty()) return;
+    const auto previous = report::read_previous_successes(options_.metrics_file, set_.name);
+    if (previous.run) m.run_last_success.with({set_.name}).set(*previous.run);
+    for (const auto& [job, seconds] : previous.jobs) {
+        if (set_.find(job)) m.job_last_success.with({job}).set(seconds);  // a job since removed is forgotten
+    }
+}
+
+void RunSession::mark_run_end(bool passed) {
+    auto& m = monitoring_->run_metrics();
+    const double now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+    m.run_last.with({set_.name}).set(now);
+    if (passed) m.run_last_success.with({set_.name}).set(now);
+}
+
+bool RunSession::hook_failed() const {
+    if (!hooks_) return false;
+    for (std::size_t i = 0; i < hooks_->results().size(); ++i) {
+        const auto status = hooks_->results()[i].status;
+        if (hooks_->selected(i) && (status == run::JobStatus::failed || status == run::JobStatus::cancelled)) return true;
+    }
+    return false;
+}
+
 int RunSession::exit_status(bool any_failed, bool reports_ok) const {
     switch (scheduler_->stop_cause()) {
     case run::StopCause::interrupted: return kInterrupted;
     case run::StopCause::terminated: return kTerminated;
     default: break;
     }
-    return any_failed || !reports_ok ? kFailed : kPassed;
+    // A hook that fails fails a run that passed; it never changes how a failed run ended.
+    return any_failed || hook_failed() || !reports_ok ? kFailed : kPassed;
 }
 
 int RunSession::execute() {
@@ -282,6 +381,7 @@ int RunSession::execute() {
     progress_ = std::make_unique<Progress>(live ? Progress::Mode::live : Progress::Mode::lines, use_color(globals_, 2),
                                            globals_.quiet, redactor_, held_);
     monitoring_ = std::make_unique<serve::Monitoring>(loop_, registry_, jobs::all_kinds());
+    restore_staleness();
     children_ = std::make_unique<loop::ChildWatcher>(loop_);
     subsystems_ = std::make_unique<run::Subsystems>(
         run::RunEnv{loop_, *children_, registry_, redactor_, *progress_, nullptr, nullptr}, jobs::all_kinds(), set_);
@@ -297,15 +397,7 @@ int RunSession::execute() {
     if (joblog_) joblog_->set_run_started(started_);
     bool done = false;
     monitoring_->set_readiness(serve::Readiness::ready);
-    scheduler_->start([&] {
-        // The run is over: the subsystems stop what they keep (browsers), then the endpoints
-        // go too, so that the loop can end.
-        subsystems_->drain([&] {
-            done = true;
-            monitoring_->close();
-            progress_->finish();
-        });
-    });
+    scheduler_->start([this, &done] { after_run(done); });
     progress_->start(loop_, *scheduler_);
     loop_.run();
     if (!done) throw std::logic_error("the event loop ended before the run did");
@@ -315,6 +407,15 @@ int RunSession::execute() {
         std::string summary = summary_table(*scheduler_, use_color(globals_, 1));
         summary += "run " + set_.name + ": " + run_status(*scheduler_, failed) + " in " +
                    human_seconds(scheduler_->elapsed_s()) + "\n";
+        if (hooks_) {
+            std::string hooks;
+            for (std::size_t i = 0; i < hooks_->results().size(); ++i) {
+                if (!hooks_->selected(i)) continue;
+                const auto& r = hooks_->results()[i];
+                hooks += (hooks.empty() ? "" : ", ") + r.job->name + " " + std::string(run::to_string(r.status));
+            }
+            summary += "hooks: " + hooks + "\n";
+        }
         if (held_) {
             held_->add(false, std::move(summary));
         } else {
@@ -366,6 +467,23 @@ std::optional<RunLock> take_lock(const RunCommandOptions& options, const jobfile
     return lock;
 }
 
+// --heartbeat URL: an on_success hook that GETs the URL (healthchecks.io, Dead Man's
+// Snitch, Cronitor…), written as the job file text a user would write for it.
+std::vector<std::pair<std::string, std::string>> heartbeat_job(const std::string& url) {
+    if (url.empty()) return {};
+    if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
+        throw UsageError("--heartbeat takes an http:// or https:// URL, not `" + url + "`");
+    }
+    std::string quoted;
+    for (char c : url) {
+        if (c == '"' || c == '\\') quoted += '\\';
+        if (static_cast<unsigned char>(c) < 0x20) throw UsageError("--heartbeat: the URL holds a control character");
+        quoted += c;
+    }
+    return {{"--heartbeat", "[settings]\non_success = [\"gaia-heartbeat\"]\n\n[jobs.gaia-heartbeat]\nkind = \"http\"\nurl = \"" +
+                                quoted + "\"\ntimeout = \"10s\"\nretries = 2\n"}};
+}
+
 int run_command(const GlobalOptions& globals, const RunCommandOptions& options) {
     // --quiet-success: everything is held from here on and printed at the end unless the
     // run passed (the destructors restore the log and print, in that order, also when an
@@ -378,7 +496,7 @@ int run_command(const GlobalOptions& globals, const RunCommandOptions& options) 
     }
     jobfile::Diagnostics diags;
     std::ostringstream diagnostics;
-    auto set = load_files(globals, options.files, true, diags, held ? diagnostics : std::cerr);
+    auto set = load_files(globals, options.files, true, diags, held ? diagnostics : std::cerr, heartbeat_job(options.heartbeat));
     if (held) held->add(true, diagnostics.str());
     if (!set) return kUsage;
     int status = kPassed;
@@ -410,6 +528,7 @@ void add_run_command(CLI::App& app, GlobalOptions& globals, Action& action) {
     cmd->add_option("--joblog", o->joblog, "Write a line per instance as it ends, in GNU parallel's --joblog format");
     cmd->add_option("--resume-failed", o->resume_failed,
                     "Run only what did not pass in this JSON report of an earlier run, and report both as one");
+    cmd->add_option("--heartbeat", o->heartbeat, "GET this URL when the run passes (a dead man's switch: healthchecks.io…)");
     cmd->add_option("--metrics-file", o->metrics_file, "Write the final metrics here (Prometheus text, atomically)");
     cmd->add_option("--shard", o->shard, "Run only the K-th of N equal slices of every fan-out (K/N)");
     cmd->add_option("--listen", o->listen, "While the run lasts, serve gaia serve's endpoints on HOST:PORT: the dashboard, /metrics, /health, /liveness, /readiness, /api/v1/jobs");

@@ -116,12 +116,14 @@ std::vector<std::pair<std::string, std::string>> parse_vars(const std::vector<st
 }
 
 std::unique_ptr<jobfile::JobSet> load_files(const GlobalOptions& globals, const std::vector<std::string>& files,
-                                            bool require_env, jobfile::Diagnostics& diags, std::ostream& out) {
+                                            bool require_env, jobfile::Diagnostics& diags, std::ostream& out,
+                                            const std::vector<std::pair<std::string, std::string>>& generated) {
     jobfile::LoadOptions options;
     options.files = files;
     options.vars = parse_vars(globals.vars);
     options.env_files = globals.env_files;
     options.require_env = require_env;
+    options.generated = generated;
     for (const auto* kind : jobs::all_kinds()) options.kinds.push_back(kind);
     auto set = jobfile::load_job_files(options, diags);
     diags.print(out, use_color(globals, 2));

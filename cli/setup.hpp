@@ -35,8 +35,10 @@ bool use_color(const GlobalOptions& globals, int fd);
 std::vector<std::pair<std::string, std::string>> parse_vars(const std::vector<std::string>& vars);
 
 // Loads and checks the files; prints every diagnostic to `out`. Null when invalid.
+// `generated`: job-file text gaia makes itself ({name, text}), read after the files.
 std::unique_ptr<jobfile::JobSet> load_files(const GlobalOptions& globals, const std::vector<std::string>& files,
-                                            bool require_env, jobfile::Diagnostics& diags, std::ostream& out = std::cerr);
+                                            bool require_env, jobfile::Diagnostics& diags, std::ostream& out = std::cerr,
+                                            const std::vector<std::pair<std::string, std::string>>& generated = {});
 
 // Masks the values of the env.* variables the jobs read and of env files, and warns, by
 // name, about a value too short to mask inside other words (text::Redactor).

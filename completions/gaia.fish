@@ -31,6 +31,7 @@ complete -c gaia -n "__fish_seen_subcommand_from run" -l junit-instances -d 'A J
 complete -c gaia -n "__fish_seen_subcommand_from run" -l joblog -r -F -d 'GNU parallel joblog of the instances'
 complete -c gaia -n "__fish_seen_subcommand_from run" -l quiet-success -d 'Print nothing if every job passed'
 complete -c gaia -n "__fish_seen_subcommand_from run" -l resume-failed -r -F -d 'Run only what did not pass in this JSON report'
+complete -c gaia -n "__fish_seen_subcommand_from run" -l heartbeat -x -d 'GET this URL when the run passes'
 complete -c gaia -n "__fish_seen_subcommand_from run" -l metrics-file -r -F -d 'Prometheus metrics file'
 complete -c gaia -n "__fish_seen_subcommand_from run" -l shard -x -d 'Run the K-th of N slices of every fan-out (K/N)'
 complete -c gaia -n "__fish_seen_subcommand_from run" -l listen -x -d 'Serve the monitoring endpoints on HOST:PORT while the run lasts'

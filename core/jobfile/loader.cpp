@@ -30,10 +30,10 @@ namespace fs = std::filesystem;
 const std::vector<std::string_view> kTopLevelKeys = {"version", "name", "include", "settings", "vars", "jobs", "slo"};
 const std::vector<std::string_view> kCaptureKeys = {"from", "secret"};
 const std::vector<std::string_view> kSettingsKeys = {"concurrency", "fail_fast", "timeout", "env_file", "lock",
-                                                     "lock_wait"};
+                                                     "lock_wait", "on_failure", "on_success", "stale_after"};
 const std::vector<std::string_view> kCommonJobKeys = {
     "kind", "needs", "repeat", "for_each", "concurrency", "rate", "timeout", "retries", "thresholds",
-    "allow_failure", "tags", "schedule", "expect", "capture", "export", "if"};
+    "allow_failure", "tags", "schedule", "expect", "capture", "export", "if", "on_failure", "on_success"};
 // [network] belongs to no kind: the coordinator in core/net serves every transfer.
 constexpr std::string_view kNetwork = "network";
 const std::vector<std::string_view> kRetryKeys = {"attempts", "backoff", "max_backoff"};
@@ -126,6 +126,8 @@ private:
     void compile_retries(Job& job, const toml::node& value);
     void compile_thresholds(Job& job, const toml::node& value);
     void compile_condition(Job& job, const toml::node& value);
+    std::vector<std::string> compile_hooks(const std::string& owner, const toml::node& value, const std::string& what);
+    void check_hooks();
     void check_graph();
     void check_templates();
     // Every template reference in the strings under `node`, with its position; syntax
@@ -159,6 +161,13 @@ private:
     std::unordered_map<std::string_view, std::size_t> job_index_;  // names point into set_.jobs
     std::set<std::string> secret_env_;
     std::set<std::string> used_vars_;  // every vars.NAME a template reads
+    struct HookList {
+        std::string owner;  // the job, or "" for [settings]
+        SourcePos pos;
+        std::vector<std::string> names;
+        std::string what;   // the key, for messages
+    };
+    std::vector<HookList> hook_lists_;
     bool name_set_ = false;
 };
 
@@ -173,6 +182,12 @@ void read_bounded(std::istream& in, std::string& text) {
 
 bool Loader::read_text(const std::string& display, std::string& text) {
     SourcePos where{std::make_shared<const std::string>(display), 1, 1};
+    for (const auto& [name, generated] : options_.generated) {
+        if (name == display) {
+            text = generated;
+            return true;
+        }
+    }
     if (display == "<stdin>") {
         read_bounded(options_.standard_input ? *options_.standard_input : std::cin, text);
     } else {
@@ -429,6 +444,63 @@ void Loader::compile_settings() {
         if (const auto* n = table->get("lock_wait")) {
             if (auto v = ctx_.duration(*n, "settings.lock_wait")) set_.settings.lock_wait = *v;
         }
+        if (const auto* n = table->get("stale_after")) {
+            if (auto v = ctx_.duration(*n, "settings.stale_after")) set_.settings.stale_after = *v;
+        }
+        for (const char* key : {"on_failure", "on_success"}) {
+            if (const auto* n = table->get(key)) compile_hooks("", *n, std::string("settings.") + key);
+        }
+    }
+}
+
+// An on_failure / on_success list, kept with its place for check_hooks().
+std::vector<std::string> Loader::compile_hooks(const std::string& owner, const toml::node& value, const std::string& what) {
+    auto names = ctx_.string_list(value, what, true);
+    if (!names) return {};
+    hook_lists_.push_back({owner, pos_of(value), *names, what});
+    if (owner.empty()) {
+        // Every file's [settings] adds its hooks (and --heartbeat its own).
+        auto& list = what == "settings.on_failure" ? set_.settings.on_failure : set_.settings.on_success;
+        list.insert(list.end(), names->begin(), names->end());
+    }
+    return *names;
+}
+
+// Hook jobs run once the run has ended, never in it: each named one must exist, and none
+// can need a job, be needed, or have hooks of its own.
+void Loader::check_hooks() {
+    std::vector<std::string_view> names;
+    for (const auto& job : set_.jobs) names.push_back(job.name);
+    for (const auto& list : hook_lists_) {
+        for (const auto& name : list.names) {
+            const auto found = job_index_.find(name);
+            if (found == job_index_.end()) {
+                diags_.error(list.pos, "`" + list.what + "`: no job named `" + name + "`" + did_you_mean(name, names));
+            } else if (name == list.owner) {
+                diags_.error(list.pos, "job `" + name + "` cannot be its own hook");
+            } else {
+                set_.jobs[found->second].hook = true;
+            }
+        }
+    }
+    for (const auto& job : set_.jobs) {
+        if (!job.hook) {
+            for (const auto& need : job.needs) {
+                const auto found = job_index_.find(need);
+                if (found != job_index_.end() && set_.jobs[found->second].hook) {
+                    diags_.error(job.needs_pos, "job `" + job.name + "` needs `" + need +
+                                                    "`, a hook job (on_failure, on_success), which runs only once the run has ended");
+                }
+            }
+            continue;
+        }
+        if (!job.needs.empty()) {
+            diags_.error(job.needs_pos, "job `" + job.name + "` is a hook (on_failure, on_success): it runs once the run "
+                                        "has ended and cannot need other jobs");
+        }
+        if (!job.on_failure.empty() || !job.on_success.empty()) {
+            diags_.error(job.pos, "job `" + job.name + "` is a hook (on_failure, on_success) and cannot have hooks of its own");
+        }
     }
 }
 
@@ -660,6 +732,10 @@ void Loader::compile_common_key(Job& job, const toml::table& table, std::string_
         if (auto tags = ctx_.string_list(value, "tags")) job.tags = *tags;
     } else if (key == "if") {
         compile_condition(job, value);
+    } else if (key == "on_failure") {
+        job.on_failure = compile_hooks(job.name, value, "on_failure");
+    } else if (key == "on_success") {
+        job.on_success = compile_hooks(job.name, value, "on_success");
     } else if (key == "schedule") {
         if (auto s = ctx_.string(value, "schedule")) {
             std::string error;
@@ -871,6 +947,19 @@ void Loader::check_ref(const Job& job, std::size_t job_index, const TemplateRef&
         }
         break;
     }
+    case TemplateRef::Kind::run_status:
+    case TemplateRef::Kind::run_failed_jobs:
+    case TemplateRef::Kind::run_report:
+    case TemplateRef::Kind::failed_error:
+        if (!job.hook) {
+            diags_.error(pos, "`" + ref.text + "` has a value only in a hook job (one named in on_failure or on_success)");
+        }
+        if (ref.kind == TemplateRef::Kind::failed_error && !job_index_.count(ref.name)) {
+            std::vector<std::string_view> names;
+            for (const auto& j : set_.jobs) names.push_back(j.name);
+            diags_.error(pos, "`" + ref.text + "` refers to unknown job `" + ref.name + "`" + did_you_mean(ref.name, names));
+        }
+        break;
     case TemplateRef::Kind::index:
     case TemplateRef::Kind::run_name:
     case TemplateRef::Kind::run_id: break;
@@ -943,6 +1032,7 @@ std::unique_ptr<JobSet> Loader::load() {
             read_file(file, fs::weakly_canonical(file, ec), stack);
         }
     }
+    for (const auto& [name, text] : options_.generated) read_file(name, fs::path(), stack);
     if (!name_set_) {
         const std::string& first = options_.files.empty() ? std::string("gaia") : options_.files.front();
         set_.name = first == "-" ? "stdin" : fs::path(first).stem().string();
@@ -960,6 +1050,7 @@ std::unique_ptr<JobSet> Loader::load() {
     compile_slo();
     for (const auto& entry : job_entries_) compile_job(entry);
     check_graph();
+    check_hooks();
     check_templates();
     warn_unused_overrides();
     if (set_.jobs.empty() && !diags_.has_errors()) {

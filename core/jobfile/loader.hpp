@@ -24,6 +24,8 @@ struct LoadOptions {
     std::vector<const KindCompiler*> kinds;  // every kind of this build, in the order they list
 
     std::istream* standard_input = nullptr;  // defaults to std::cin
+    // Job-file text made by gaia itself (--heartbeat's job), read after the files: {name, text}.
+    std::vector<std::pair<std::string, std::string>> generated;
 };
 
 // Returns the job set, or null when diags has errors.

@@ -70,6 +70,10 @@ struct Job {
     std::string schedule;
     // `if`: run only when it holds, once the jobs it needs have ended; else skipped.
     std::shared_ptr<const Condition> condition;
+    // Jobs to run once the run has ended, if this one failed (or was cancelled) / passed.
+    std::vector<std::string> on_failure, on_success;
+    // Named in an on_failure or on_success list: it runs only as a hook, never in the run.
+    bool hook = false;
     std::vector<std::string> captures;  // declared capture names, in file order
     // Captures written { from = "…", secret = true }: their values are masked in every
     // output once captured; templates still get them as they are.
@@ -103,6 +107,10 @@ struct Settings {
     std::optional<Duration> timeout;
     std::string lock;                  // gaia run holds this file locked (relative paths: to the job file)
     std::optional<Duration> lock_wait;  // how long a run waits for it
+    // Jobs to run once the run has ended, if it did not pass / if it passed.
+    std::vector<std::string> on_failure, on_success;
+    // How long without a passing run is too long (gaia_run_stale_after_seconds, for alerts).
+    std::optional<Duration> stale_after;
 };
 
 struct JobSet {

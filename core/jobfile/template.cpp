@@ -32,7 +32,8 @@ bool split_path(std::string_view expr, std::vector<std::string>& out) {
     }
 }
 
-const char* kNames = "vars.NAME, env.NAME, index, item, item.KEY, jobs.JOB.CAPTURE, run.name or run.id";
+const char* kNames = "vars.NAME, env.NAME, index, item, item.KEY, jobs.JOB.CAPTURE, run.name, run.id, and in hook jobs "
+                     "run.status, run.failed_jobs, run.report, failed.JOB.error";
 
 // Parses one expression between the braces into a reference or a string literal.
 bool parse_expression(std::string_view expr, std::size_t offset, TemplatePart& part, std::string& literal_out,
@@ -73,6 +74,15 @@ bool parse_expression(std::string_view expr, std::size_t offset, TemplatePart& p
         ref.key = path[2];
     } else if (head == "run" && path.size() == 2 && (path[1] == "name" || path[1] == "id")) {
         ref.kind = path[1] == "name" ? TemplateRef::Kind::run_name : TemplateRef::Kind::run_id;
+    } else if (head == "run" && path.size() == 2 && path[1] == "status") {
+        ref.kind = TemplateRef::Kind::run_status;
+    } else if (head == "run" && path.size() == 2 && path[1] == "failed_jobs") {
+        ref.kind = TemplateRef::Kind::run_failed_jobs;
+    } else if (head == "run" && path.size() == 2 && path[1] == "report") {
+        ref.kind = TemplateRef::Kind::run_report;
+    } else if (head == "failed" && path.size() == 3 && path[2] == "error") {
+        ref.kind = TemplateRef::Kind::failed_error;
+        ref.name = path[1];
     } else {
         ok = false;
     }
@@ -209,6 +219,18 @@ std::string Template::render(const RenderScope& scope) const {
         }
         case TemplateRef::Kind::run_name: out += scope.run_name; break;
         case TemplateRef::Kind::run_id: out += scope.run_id; break;
+        case TemplateRef::Kind::run_status:
+        case TemplateRef::Kind::run_failed_jobs:
+        case TemplateRef::Kind::run_report:
+        case TemplateRef::Kind::failed_error: {
+            if (!scope.outcome) throw RenderError("`" + ref.text + "` has a value only in a hook job (on_failure, on_success)");
+            const auto& o = *scope.outcome;
+            if (ref.kind == TemplateRef::Kind::run_status) out += o.status;
+            else if (ref.kind == TemplateRef::Kind::run_failed_jobs) out += o.failed_jobs;
+            else if (ref.kind == TemplateRef::Kind::run_report) out += o.report;
+            else if (const auto it = o.errors.find(ref.name); it != o.errors.end()) out += it->second;  // else: it did not fail
+            break;
+        }
         }
     }
     if (auto problem = text_rule_problem(out, rule_)) {

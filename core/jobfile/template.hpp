@@ -20,7 +20,7 @@
 namespace gaia::jobfile {
 
 struct TemplateRef {
-    enum class Kind { var, env, index, item, job_capture, run_name, run_id };
+    enum class Kind { var, env, index, item, job_capture, run_name, run_id, run_status, run_failed_jobs, run_report, failed_error };
     Kind kind = Kind::var;
     std::string name;      // var/env name, job name for job_capture
     std::string key;       // capture name for job_capture; dotted key path for item.KEY
@@ -35,6 +35,15 @@ struct TemplatePart {
 
 using Vars = std::map<std::string, std::string, std::less<>>;
 
+// How the run ended, for the hook jobs that follow it (on_failure, on_success):
+// {{ run.status }}, {{ run.failed_jobs }}, {{ failed.JOB.error }}, {{ run.report }}.
+struct RunOutcome {
+    std::string status;       // passed, failed, interrupted, terminated, timeout
+    std::string failed_jobs;  // the jobs that failed or were cancelled, comma-separated
+    std::map<std::string, std::string, std::less<>> errors;  // their first errors, by job
+    std::string report;       // the JSON report's path, if there is one
+};
+
 // Everything a render can see. Missing pieces make a render of a reference to them fail.
 struct RenderScope {
     const Vars* vars = nullptr;
@@ -43,6 +52,7 @@ struct RenderScope {
     std::function<const nlohmann::json*(std::string_view job, std::string_view capture)> capture;
     std::string_view run_name;
     std::string_view run_id;
+    const RunOutcome* outcome = nullptr;  // only for hook jobs
 };
 
 class RenderError : public std::runtime_error {

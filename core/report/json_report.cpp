@@ -124,6 +124,7 @@ nlohmann::ordered_json head_json(const RunReport& report) {
             if (it != job["captures"].end()) mask(*it);
         }
         if (!r->details.empty()) job["details"] = copy(r->details);
+        if (r->job->hook) job["hook"] = true;
         if (!report.resumed_report.empty()) {
             job["passed_before"] = r->passed_before;
             job["restored"] = r->restored;

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -135,6 +136,7 @@ jobfile::RenderScope Scheduler::job_scope() const {
     scope.capture = [this](std::string_view job, std::string_view capture) { return capture_of(job, capture); };
     scope.run_name = set_.name;
     scope.run_id = options_.run_id;
+    scope.outcome = options_.outcome;
     return scope;
 }
 
@@ -681,6 +683,9 @@ void Scheduler::finalize_job(JobState& s) {
         }
     }
     metrics_.job_runs.with({job.name, job.kind, std::string(to_string(r.status))}).inc();
+    if (r.status == JobStatus::passed) {
+        metrics_.job_last_success.with({job.name}).set(std::chrono::duration<double>(env_.clock->wall().time_since_epoch()).count());
+    }
     publish_exports(job, r);
     if (on_job_finished) on_job_finished(r);
     on_job_terminal(s);

@@ -36,6 +36,8 @@ struct RunOptions {
     InstanceScope record_instances = InstanceScope::failed;
     // --resume-failed: what an earlier run left to do (outlives the scheduler).
     const ResumePlan* resume = nullptr;
+    // A run of hook jobs: how the run they follow ended (outlives the scheduler).
+    const jobfile::RunOutcome* outcome = nullptr;
 };
 
 // A fresh run id: 16 random hex digits (`{{ run.id }}`, reports, gaia serve's runs).

@@ -196,6 +196,13 @@ void JobRunner::on_run_finished(Run* run) {
     const auto index = set.index_of(run->job);
     const auto& r = run->scheduler->results().at(index);
     nlohmann::json last = last_run_json(r, {run->id, run->trigger, run->started, run->scheduler->elapsed_s()}, env_.redactor);
+    // Staleness, as gaia run's --metrics-file has it: here every job's run is a run of the set.
+    const double now = std::chrono::duration<double>(env_.clock->wall().time_since_epoch()).count();
+    env_.metrics.run_last.with({set.name}).set(now);
+    if (r.status == run::JobStatus::passed) env_.metrics.run_last_success.with({set.name}).set(now);
+    if (set.settings.stale_after) {
+        env_.metrics.run_stale_after.with({set.name}).set(jobfile::to_seconds(*set.settings.stale_after));
+    }
     if (r.status == run::JobStatus::failed) {
         spdlog::warn("job `{}`: run {} failed after {:.3f} s: {}", run->job, run->id, run->scheduler->elapsed_s(),
                      env_.redactor.scrub(r.first_error));

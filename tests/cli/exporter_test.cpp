@@ -9,7 +9,10 @@
 
 #include <signal.h>
 
+#include <chrono>
+#include <ctime>
 #include <filesystem>
+#include <thread>
 #include <string>
 
 using namespace gaia::test;
@@ -84,6 +87,56 @@ TEST_CASE("cron + textfile: gaia run --metrics-file into node_exporter's textfil
     CHECK(metrics.find("gaia_tasks_total{job=\"queue\",kind=\"process\",status=\"passed\"} 1") != std::string::npos);
     CHECK(metrics.find("gaia_build_info{version=") != std::string::npos);
     // node_exporter read the file without complaint.
+    CHECK(metrics.find("node_textfile_scrape_error 0") != std::string::npos);
+    exporter.signal(SIGTERM);
+    CHECK(exporter.wait(20) >= 0);
+}
+
+TEST_CASE("staleness: the last successes survive a failed run in the metrics file, and node_exporter serves them") {
+    TempDir dir;
+    const auto textfiles = dir.path() / "textfile";
+    std::filesystem::create_directories(textfiles);
+    const auto prom = (textfiles / "nightly.prom").string();
+    const auto file = [&](const char* verdict) {
+        return dir.file("nightly.toml", std::string("[settings]\nstale_after = \"26h\"\n[jobs.backup]\nkind = \"process\"\n"
+                                                    "command = [\"") + verdict + "\"]\n[jobs.always]\nkind = \"process\"\ncommand = [\"true\"]\n");
+    };
+    auto value = [&](const std::string& series) {
+        const auto text = read_file(prom);
+        const auto at = text.find("\n" + series + " ");
+        REQUIRE_MESSAGE(at != std::string::npos, series);
+        return std::stod(text.substr(at + series.size() + 2));
+    };
+    const double before = static_cast<double>(std::time(nullptr));
+    REQUIRE(run_gaia({"run", "-q", "--metrics-file", prom, file("true")}).exit_code == 0);
+    const double passed_at = value("gaia_run_last_success_timestamp_seconds{run=\"nightly\"}");
+    CHECK(passed_at >= before - 1);
+    CHECK(value("gaia_run_last_timestamp_seconds{run=\"nightly\"}") == passed_at);
+    const double backup_at = value("gaia_job_last_success_timestamp_seconds{job=\"backup\"}");
+    CHECK(backup_at >= before - 1);
+    CHECK(value("gaia_run_stale_after_seconds{run=\"nightly\"}") == 26 * 3600);
+
+    std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+    REQUIRE(run_gaia({"run", "-q", "--metrics-file", prom, file("false")}).exit_code == 1);
+    // The failed run moved the last run on, and kept the last successes as they were.
+    CHECK(value("gaia_run_last_timestamp_seconds{run=\"nightly\"}") > passed_at);
+    CHECK(value("gaia_run_last_success_timestamp_seconds{run=\"nightly\"}") == passed_at);
+    CHECK(value("gaia_job_last_success_timestamp_seconds{job=\"backup\"}") == backup_at);
+    CHECK(value("gaia_job_last_success_timestamp_seconds{job=\"always\"}") > backup_at);
+
+    const ListenAddress exporter_at;
+    BackgroundProcess exporter({"prometheus-node-exporter", "--collector.disable-defaults", "--collector.textfile",
+                                "--collector.textfile.directory=" + textfiles.string(),
+                                "--web.listen-address=" + exporter_at.address},
+                               dir.path(), "node_exporter");
+    std::string metrics;
+    REQUIRE_MESSAGE(eventually([&] {
+                        metrics = curl({exporter_at.base + "/metrics"}).out;
+                        return metrics.find("gaia_run_last_success_timestamp_seconds") != std::string::npos;
+                    }),
+                    exporter.err());
+    CHECK(metrics.find("gaia_run_last_success_timestamp_seconds{run=\"nightly\"}") != std::string::npos);
+    CHECK(metrics.find("gaia_job_last_success_timestamp_seconds{job=\"backup\"}") != std::string::npos);
     CHECK(metrics.find("node_textfile_scrape_error 0") != std::string::npos);
     exporter.signal(SIGTERM);
     CHECK(exporter.wait(20) >= 0);
