@@ -10,7 +10,7 @@ nlohmann-json3-dev libre2-dev libcurl4-openssl-dev libhttp-parser-dev libc-ares-
 libsimdjson-dev libpugixml-dev libgoogle-perftools-dev"
 test="doctest-dev prometheus zsh fish bash-completion procps python3 time
 nginx-light openssl dnsmasq-base chromium zlib1g-dev curl prometheus-node-exporter python3-yaml google-perftools tmux
-clang libclang-rt-14-dev slowhttptest faketime systemd man-db dpkg-dev lintian python3-httpbin msmtp"
+clang libclang-rt-14-dev slowhttptest faketime systemd man-db dpkg-dev lintian python3-httpbin msmtp python3-croniter"
 package="dpkg-dev lintian debootstrap man-db"
 bench="hyperfine parallel findutils time python3 nginx-light wrk hey apache2-utils stress-ng jq openssl nodejs npm prometheus-node-exporter curl"
 

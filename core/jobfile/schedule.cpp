@@ -129,9 +129,10 @@ std::time_t to_time_t(Clock::time_point t) {
 bool Schedule::Cron::day_matches(int mday, int wday) const {
     const bool dom = (days >> mday) & 1u;
     const bool dow = (weekdays >> wday) & 1u;
-    // Cron's rule: when both are restricted, either one will do.
-    if (any_day) return dow;
-    if (any_weekday) return dom;
+    // Vixie cron's rule: when both fields are restricted, either one will do; a field
+    // written with a leading `*` (`*`, `*/2`) is not a restriction for this, so both must
+    // hold (for `*` that is the other field alone).
+    if (any_day || any_weekday) return dom && dow;
     return dom || dow;
 }
 
@@ -204,8 +205,8 @@ std::optional<Schedule> Schedule::parse(std::string_view text, std::string* erro
     cron.days = static_cast<std::uint32_t>(bits[2]);
     cron.months = static_cast<std::uint32_t>(bits[3]);
     cron.weekdays = static_cast<std::uint32_t>((bits[4] | (bits[4] >> 7)) & 0x7f);  // 7 is Sunday
-    cron.any_day = fields[2] == "*";
-    cron.any_weekday = fields[4] == "*";
+    cron.any_day = fields[2].front() == '*';
+    cron.any_weekday = fields[4].front() == '*';
     // With day-of-week `*` only the day of the month decides (with both set, either one
     // does): "0 0 31 4 *" or "0 0 30 2 *" would never fire, and is an error, not a job
     // that silently never runs.

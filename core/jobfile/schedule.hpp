@@ -40,8 +40,8 @@ private:
         std::uint32_t days = 0;      // bits 1..31
         std::uint32_t months = 0;    // bits 1..12
         std::uint32_t weekdays = 0;  // bits 0..6, Sunday 0
-        bool any_day = true;         // day-of-month was `*`
-        bool any_weekday = true;     // day-of-week was `*`
+        bool any_day = true;         // day-of-month started with `*` (cron's DOM_STAR)
+        bool any_weekday = true;     // day-of-week started with `*`
         bool day_matches(int mday, int wday) const;
     };
     std::optional<Clock::time_point> next_cron(const Cron& cron, Clock::time_point after) const;

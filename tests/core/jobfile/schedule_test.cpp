@@ -79,6 +79,11 @@ TEST_CASE("cron lines and aliases against known next-fire times (UTC)") {
         {"0 0 1 jan *", "2026-03-10 00:00:00", "2027-01-01 00:00:00"},
         {"0 0 29 2 *", "2026-03-01 00:00:00", "2028-02-29 00:00:00"},      // the next leap day
         {"0 0 13 * fri", "2026-01-01 00:00:00", "2026-01-02 00:00:00"},    // either day field
+        // Vixie cron: a day field written with a leading `*` is no restriction for that
+        // rule, so both must hold: odd days that are Fridays (2026-01-09), not every Friday.
+        {"0 0 */2 * fri", "2026-01-01 00:00:00", "2026-01-09 00:00:00"},
+        {"0 0 13 * */2", "2026-01-01 00:00:00", "2026-01-13 00:00:00"},    // a Tuesday; either rule would say the 3rd
+        {"0 0 1-31/2 * fri", "2026-01-01 00:00:00", "2026-01-02 00:00:00"},  // no leading `*`: either
         {"0 0 13 * *", "2026-01-01 00:00:00", "2026-01-13 00:00:00"},
         {"10-30/10 * * * *", "2026-03-10 10:25:00", "2026-03-10 10:30:00"},
         {"10-30/10 * * * *", "2026-03-10 10:30:00", "2026-03-10 11:10:00"},
