@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <memory>
+#include <unordered_map>
 
 namespace gaia::run {
 
@@ -246,16 +247,22 @@ void Scheduler::pick_instances(JobState& s, const JobResume& earlier) {
     std::vector<std::uint64_t> pick;
     if (items_found_at_start(job)) {
         // The items are known only now: the same values again, each as often as it was listed.
-        std::vector<nlohmann::json> wanted = earlier.items;
-        for (auto i = s.next; i < s.total && !wanted.empty(); ++i) {
-            const auto found = std::find(wanted.begin(), wanted.end(), r.items[i]);
-            if (found == wanted.end()) continue;
+        // Counted by their JSON text: one pass over a glob of a million matches, not a
+        // search of the wanted list for each.
+        std::unordered_map<std::string, std::size_t> wanted;
+        for (const auto& item : earlier.items) ++wanted[jobfile::json_dump(item)];
+        std::size_t left = earlier.items.size();
+        for (auto i = s.next; i < s.total && left > 0; ++i) {
+            const auto found = wanted.find(jobfile::json_dump(r.items[i]));
+            if (found == wanted.end() || found->second == 0) continue;
+            --found->second;
+            --left;
             pick.push_back(i);
-            wanted.erase(found);
         }
-        if (!wanted.empty()) {
-            spdlog::warn("job {}: {} instance(s) to run again are no longer among its items, e.g. {}", job.name,
-                         wanted.size(), env_.redactor.scrub(wanted.front().dump().substr(0, 200)));
+        if (left > 0) {
+            const auto example = std::find_if(wanted.begin(), wanted.end(), [](const auto& w) { return w.second > 0; });
+            spdlog::warn("job {}: {} instance(s) to run again are no longer among its items, e.g. {}", job.name, left,
+                         env_.redactor.scrub(example->first.substr(0, 200)));
         }
     } else {
         for (auto i : earlier.indices) {
@@ -365,16 +372,16 @@ void Scheduler::maybe_activate(JobState& s) {
 
 // failure(): a job this one needs failed, directly or further up.
 bool Scheduler::upstream_failed(const JobState& s) const {
-    std::vector<std::size_t> todo(s.needs.begin(), s.needs.end());
+    std::vector<std::size_t> to_visit(s.needs.begin(), s.needs.end());
     std::vector<bool> seen(states_.size(), false);
-    while (!todo.empty()) {
-        const auto n = todo.back();
-        todo.pop_back();
+    while (!to_visit.empty()) {
+        const auto n = to_visit.back();
+        to_visit.pop_back();
         if (seen[n]) continue;
         seen[n] = true;
         const auto& r = results_[n];
         if (r.status == JobStatus::failed && !r.job->allow_failure) return true;
-        todo.insert(todo.end(), states_[n].needs.begin(), states_[n].needs.end());
+        to_visit.insert(to_visit.end(), states_[n].needs.begin(), states_[n].needs.end());
     }
     return false;
 }

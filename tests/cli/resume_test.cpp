@@ -161,3 +161,31 @@ TEST_CASE("--resume-failed refuses a job file that no longer matches the report,
     CHECK(gone.exit_code == 2);
     CHECK(gone.err.find("job `each`: instance 1's item 2 is no longer in its for_each") != std::string::npos);
 }
+
+TEST_CASE("--resume-failed matches items found at run time by value, wherever they are found") {
+    TempDir dir;
+    const auto items = [&](const std::string& list) {
+        // `list` fails (allowed) so that a resume runs it again: a job that passed would
+        // be restored with the list it captured then.
+        return dir.file("found.toml", "[jobs.list]\nkind = \"process\"\ncommand = [\"sh\", \"-c\", \"echo '" + list +
+                                          "'; exit 1\"]\nallow_failure = true\ncapture.items = { from = \"stdout\" }\n\n"
+                                          "[jobs.each]\nkind = \"process\"\n"
+                                          "needs = [\"list\"]\nfor_each = \"{{ jobs.list.items }}\"\ncommand = [\"sh\", \"-c\", "
+                                          "\"[ ! -e " + (dir.path() / "fail-").string() + "{{ item }} ]\"]\n");
+    };
+    seed(dir, {2});
+    const auto report = (dir.path() / "found.json").string();
+    auto first = run_gaia({"run", "--report-json", report, items("[1, 2, 3]")});
+    CHECK(first.exit_code == 1);
+    unseed(dir, {2});
+    const auto joblog = (dir.path() / "found.log").string();
+    auto moved = run_gaia({"run", "--joblog", joblog, "--resume-failed", report, items("[2, 3, 1]")});
+    INFO(moved.err);
+    CHECK(moved.exit_code == 0);
+    CHECK(ran(joblog) == std::multiset<std::string>{"list", "each#0 2"});
+    // Gone from the list: nothing to run again, and a warning that says which.
+    auto gone = run_gaia({"run", "--joblog", joblog, "--resume-failed", report, items("[1, 3]")});
+    CHECK(gone.exit_code == 0);
+    CHECK(ran(joblog) == std::multiset<std::string>{"list"});
+    CHECK(gone.err.find("job each: 1 instance(s) to run again are no longer among its items, e.g. 2") != std::string::npos);
+}
