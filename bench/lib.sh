@@ -123,3 +123,20 @@ CONF
     echo "bench: nginx did not start: $(cat "$work/nginx.err")" >&2
     exit 2
 }
+
+# run_wrk NAME URL: wrk -t 2 -c 50 for $wrk_duration (default 10s); one line
+# "NAME req/s p99_ms errors".
+run_wrk() {
+    wrk -t 2 -c 50 -d "${wrk_duration:-10s}" --latency "$2" >"$work/wrk.out" 2>&1
+    python3 - "$1" "$work/wrk.out" <<'PY'
+import re, sys
+text = open(sys.argv[2]).read()
+rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+m = re.search(r"99%\s+([\d.]+)(us|ms|s)\b", text)
+p99 = float(m.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[m.group(2)]
+errors = sum(int(x) for x in re.findall(r"(?:connect|read|write|timeout) (\d+)", text))
+non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+errors += int(non2xx.group(1)) if non2xx else 0
+print(f"{sys.argv[1]} {rps:.0f} {p99:.2f} {errors}")
+PY
+}

@@ -10,6 +10,7 @@
 . "$(dirname "$0")/lib.sh"
 need wrk curl python3 prometheus-node-exporter nginx
 duration="${DURATION:-10s}"
+wrk_duration=$duration
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 # 40 quick jobs (a counter, a histogram of 14 buckets each…) and one that keeps the run
@@ -36,21 +37,6 @@ sleep 1  # the quick jobs are done: their series are all there
 series() { curl -s "$1" | grep -vc '^#'; }
 echo "gaia /metrics: $(series "http://127.0.0.1:$gaia_port/metrics") series; node_exporter /metrics: $(series "http://127.0.0.1:$ne_port/metrics") series"
 
-# run_wrk NAME URL: one line "NAME req/s p99_ms errors"
-run_wrk() {
-    wrk -t 2 -c 50 -d "$duration" --latency "$2" >"$work/wrk.out" 2>&1
-    python3 - "$1" "$work/wrk.out" <<'PY'
-import re, sys
-text = open(sys.argv[2]).read()
-rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
-m = re.search(r"99%\s+([\d.]+)(us|ms|s)\b", text)
-p99 = float(m.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[m.group(2)]
-errors = sum(int(x) for x in re.findall(r"(?:connect|read|write|timeout) (\d+)", text))
-non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
-errors += int(non2xx.group(1)) if non2xx else 0
-print(f"{sys.argv[1]} {rps:.0f} {p99:.2f} {errors}")
-PY
-}
 
 {
     run_wrk gaia-metrics "http://127.0.0.1:$gaia_port/metrics"

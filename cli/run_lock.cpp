@@ -26,7 +26,7 @@ std::string holder_of(int fd) {
 }  // namespace
 
 std::optional<RunLock> RunLock::acquire(const std::string& path, std::chrono::milliseconds wait, Failure* failure,
-                                        std::string* message) {
+                                        std::string* message, std::string* holder_pid) {
     *failure = Failure::none;
     const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0) {
@@ -47,6 +47,7 @@ std::optional<RunLock> RunLock::acquire(const std::string& path, std::chrono::mi
         }
         if (std::chrono::steady_clock::now() >= deadline) {
             const std::string holder = holder_of(fd);
+            if (holder_pid) *holder_pid = holder;
             *failure = Failure::busy;
             *message = "another run holds the lock " + path + (holder.empty() ? "" : " (pid " + holder + ")") +
                        (wait.count() > 0 ? ", still after the --lock-wait" : "; --lock-wait waits for it");

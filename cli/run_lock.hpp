@@ -17,8 +17,9 @@ public:
     // Takes the lock on `path` (created if missing), trying again until `wait` has passed
     // (zero: once). On failure, *failure says whether another process holds it (busy) or
     // the file could not be used (error), and *message says which, naming the holder's pid.
+    // *holder, if given, gets the holder's pid when it is busy (empty if it is not known).
     static std::optional<RunLock> acquire(const std::string& path, std::chrono::milliseconds wait, Failure* failure,
-                                          std::string* message);
+                                          std::string* message, std::string* holder = nullptr);
 
     RunLock(RunLock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
     RunLock& operator=(RunLock&&) = delete;

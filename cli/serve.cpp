@@ -3,6 +3,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/progress.hpp"
+#include "cli/serve_state.hpp"
 #include "cli/setup.hpp"
 #include "core/jobfile/values.hpp"
 #include "core/loop/child_watcher.hpp"
@@ -10,6 +11,7 @@
 #include "core/run/stop_signals.hpp"
 #include "core/serve/job_runner.hpp"
 #include "core/serve/monitoring.hpp"
+#include "core/serve/run_history.hpp"
 #include "jobs/registry.hpp"
 
 #include <spdlog/spdlog.h>
@@ -30,6 +32,8 @@ struct ServeCommandOptions {
     std::string token_file;
     bool enable_debug = false;
     std::string drain_timeout = "30s";
+    std::string state;      // the state database; empty: the default place
+    bool no_state = false;  // keep nothing between restarts
 };
 
 // The bearer token: the file's first line, without surrounding white space.
@@ -75,7 +79,12 @@ private:
     void reload();
     void on_stop_signal(int signum);
     [[noreturn]] void kill_now_and_exit();
+    void close_all();
     serve::HttpResponse run_job(const std::string& job);
+    serve::HttpResponse pause_job(const std::string& job, bool pause);
+    void answer_history(const serve::HistoryQuery& query, std::function<void(serve::HttpResponse)> respond);
+    // Opens the state database (--state, or the default place) unless --no-state.
+    int open_history();
 
     const GlobalOptions& globals_;
     const ServeCommandOptions& options_;
@@ -85,6 +94,8 @@ private:
     std::unique_ptr<Progress> output_;
     std::unique_ptr<serve::Monitoring> monitoring_;
     std::unique_ptr<loop::ChildWatcher> children_;
+    std::optional<OpenedState> state_;
+    std::unique_ptr<serve::RunHistory> history_;
     std::unique_ptr<serve::JobRunner> runner_;
     std::unique_ptr<run::StopSignals> stop_signals_;
     loop::HandlePtr<loop::SignalWatcher> sighup_;
@@ -133,13 +144,24 @@ void ServeSession::on_stop_signal(int signum) {
                  signum == SIGINT ? " (interrupt again to kill at once)" : "");
     monitoring_->set_readiness(serve::Readiness::draining);
     runner_->shutdown(std::chrono::duration_cast<std::chrono::milliseconds>(grace), [this] {
-        // Every run has ended and every subsystem is closed: the loop may end.
+        // Every run has ended and every subsystem is closed: once what ended is written, the
+        // loop may end.
+        if (history_) {
+            history_->flush([this] { close_all(); });
+        } else {
+            close_all();
+        }
+    });
+}
+
+void ServeSession::close_all() {
+    {
         monitoring_->close();
         stop_signals_->close();
         sighup_.reset();
         children_->kill_adopted();
         children_->close();
-    });
+    }
 }
 
 serve::HttpResponse ServeSession::run_job(const std::string& job) {
@@ -153,9 +175,21 @@ serve::HttpResponse ServeSession::run_job(const std::string& job) {
         r.status = 202;
         body = {{"job", job}, {"run_id", run_id}, {"status", "started"}};
         break;
+    case serve::JobRunner::Trigger::queued:
+        r.status = 202;
+        body = {{"job", job}, {"run_id", run_id}, {"status", "queued"}};
+        break;
+    case serve::JobRunner::Trigger::replacing:
+        r.status = 202;
+        body = {{"job", job}, {"run_id", run_id}, {"status", "replacing"}};
+        break;
     case serve::JobRunner::Trigger::already_running:
         r.status = 409;
-        body = {{"job", job}, {"run_id", run_id}, {"error", "a run of this job is still going"}};
+        body = {{"job", job}, {"run_id", run_id}, {"error", "a run of this job is still going (overlap = \"skip\")"}};
+        break;
+    case serve::JobRunner::Trigger::already_queued:
+        r.status = 409;
+        body = {{"job", job}, {"run_id", run_id}, {"error", "a run of this job is going and another waits for it"}};
         break;
     case serve::JobRunner::Trigger::unknown_job:
         r.status = 404;
@@ -170,6 +204,65 @@ serve::HttpResponse ServeSession::run_job(const std::string& job) {
     return r;
 }
 
+serve::HttpResponse ServeSession::pause_job(const std::string& job, bool pause) {
+    switch (runner_->set_paused(job, pause)) {
+    case serve::JobRunner::Pause::done:
+        return serve::json_answer(200, {{"job", job}, {"paused", pause}});
+    case serve::JobRunner::Pause::unknown_job:
+        return serve::json_answer(404, {{"error", "no job named `" + job + "`"}});
+    case serve::JobRunner::Pause::no_schedule:
+        return serve::json_answer(409, {{"error", "job `" + job + "` has no schedule to pause or resume"}});
+    }
+    return serve::json_answer(500, {{"error", "unknown"}});
+}
+
+void ServeSession::answer_history(const serve::HistoryQuery& query, std::function<void(serve::HttpResponse)> respond) {
+    using What = serve::HistoryQuery::What;
+    const bool job_known = query.what == What::job_runs && runner_->knows(query.name);
+    history_->read(
+        [query](serve::StateStore& store) -> std::string {
+            if (query.what == What::run) return store.run_json(query.name).value_or(std::string());
+            return store.runs_json(query.name, query.limit, query.status);
+        },
+        [query, job_known, respond = std::move(respond)](std::string answer, std::string error) {
+            serve::HttpResponse r;
+            if (!error.empty()) {
+                r = serve::json_answer(503, {{"error", "the state database cannot be read: " + error}});
+            } else if (query.what == What::run && answer.empty()) {
+                r = serve::json_answer(404, {{"error", "no run with id `" + query.name + "` (retention may have dropped it)"}});
+            } else if (query.what == What::job_runs && !job_known && answer.find("\"runs\":[]") != std::string::npos) {
+                r = serve::json_answer(404, {{"error", "no job named `" + query.name + "`, and no runs of one are kept"}});
+            } else {
+                r.status = 200;
+                r.content_type = "application/json";
+                r.body = std::move(answer) + "\n";
+                r.headers.emplace_back("Cache-Control", "no-store");
+            }
+            respond(std::move(r));
+        });
+}
+
+int ServeSession::open_history() {
+    if (options_.no_state) return kPassed;
+    std::string path = options_.state, why;
+    const bool defaulted = path.empty();
+    if (defaulted) {
+        path = default_state_path(&why);
+        if (path.empty()) throw UsageError(why + ": give --state PATH, or --no-state to keep no history");
+    }
+    std::string message;
+    int status = kPassed;
+    auto opened = open_state(path, defaulted, &message, &status);
+    if (!opened) {
+        spdlog::error("{}", message);
+        return status;
+    }
+    state_.emplace(std::move(*opened));
+    history_ = std::make_unique<serve::RunHistory>(loop_, registry_, state_->store);
+    spdlog::info("state database {}: {} job(s) and their runs restored", path, history_->restored().jobs.size());
+    return kPassed;
+}
+
 int ServeSession::execute() {
     std::string error;
     if (!jobfile::parse_duration(options_.drain_timeout, &error)) throw UsageError("--drain-timeout: " + error);
@@ -181,6 +274,7 @@ int ServeSession::execute() {
     auto set = load();
     if (!set) return kUsage;
     add_secret_env(redactor_, set->secret_env);
+    if (const int status = open_history(); status != kPassed) return status;
     size_thread_pool(*set);
     raise_open_file_limit();
 
@@ -192,13 +286,27 @@ int ServeSession::execute() {
     children_ = std::make_unique<loop::ChildWatcher>(loop_);
     runner_ = std::make_unique<serve::JobRunner>(serve::RunnerEnv{loop_, *children_, registry_, redactor_, *output_,
                                                                   monitoring_->run_metrics(), monitoring_->health(),
-                                                                  jobs::all_kinds()});
+                                                                  jobs::all_kinds(), &loop::Clock::system(),
+                                                                  history_.get()});
+    if (history_) {
+        monitoring_->health().add_component("state", [this] {
+            auto body = history_->status();
+            return serve::Health::Verdict{history_->failing() ? serve::HealthStatus::degraded : serve::HealthStatus::healthy,
+                                          std::move(body)};
+        });
+    }
     monitoring_->health().set_unavailable([this](std::string_view subsystem) { return runner_->unavailable(subsystem); });
 
     serve::EndpointOptions endpoint_options;
     endpoint_options.redactor = &redactor_;
     endpoint_options.jobs = [this] { return runner_->jobs_json(); };
     endpoint_options.run_job = [this](const std::string& job) { return run_job(job); };
+    endpoint_options.pause_job = [this](const std::string& job, bool pause) { return pause_job(job, pause); };
+    if (history_) {
+        endpoint_options.history = [this](const serve::HistoryQuery& q, std::function<void(serve::HttpResponse)> respond) {
+            answer_history(q, std::move(respond));
+        };
+    }
     endpoint_options.token = token;
     endpoint_options.debug = options_.enable_debug;
     if (auto problem = monitoring_->listen(options_.listen, std::move(endpoint_options)); !problem.empty()) {
@@ -224,6 +332,7 @@ int ServeSession::execute() {
 
     // shutdown() closed everything it owned; what remains is freed in order.
     runner_.reset();
+    history_.reset();
     stop_signals_.reset();
     monitoring_.reset();
     close_loop(loop_);
@@ -247,6 +356,11 @@ void add_serve_command(CLI::App& app, GlobalOptions& globals, Action& action) {
     cmd->add_flag("--enable-debug", o->enable_debug, "Serve /debug/ endpoints");
     cmd->add_option("--drain-timeout", o->drain_timeout, "On SIGTERM/SIGINT, how long running jobs may finish")
         ->capture_default_str();
+    auto* state = cmd->add_option("--state", o->state,
+                                  "The state database (runs, history, pauses); default $STATE_DIRECTORY/state.db, "
+                                  "$XDG_STATE_HOME/gaia/state.db or ~/.local/state/gaia/state.db");
+    cmd->add_flag("--no-state", o->no_state, "Keep no state database: history and pauses end with the process")
+        ->excludes(state);
     cmd->callback([&globals, &action, o, cmd] {
         o->listen_given = cmd->count("--listen") > 0;
         action = [&globals, o] { return serve_command(globals, *o); };

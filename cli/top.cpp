@@ -1,6 +1,7 @@
 // gaia top [--url URL]: a terminal dashboard of a running gaia serve — health per
-// subsystem, live rates, jobs with their last result and next run — redrawn every
-// --interval on a terminal; one plain snapshot with --once or when stdout is not one.
+// subsystem, live rates, jobs with their last result and next run, and the last runs of
+// the selected job (j/k or the arrow keys move the selection) — redrawn every --interval on
+// a terminal; one plain snapshot with --once or when stdout is not one.
 
 #include "cli/commands.hpp"
 #include "cli/http_get.hpp"
@@ -14,6 +15,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
@@ -30,7 +32,10 @@ struct TopOptions {
     std::string url = "http://127.0.0.1:9190";
     std::string interval = "2s";
     bool once = false;
+    std::string job;  // selected first; default the first job
 };
+
+constexpr int kRunsShown = 10;
 
 constexpr auto kRequestDeadline = std::chrono::seconds(3);
 
@@ -42,6 +47,9 @@ struct Snapshot {
     std::vector<std::string> work;         // the units of the subsystems' work, in their order
     double in_flight = 0;
     std::chrono::steady_clock::time_point taken;
+    std::string selected;   // the job whose runs are shown
+    nlohmann::json runs;    // its last runs, newest first; null when there are none to show
+    std::string runs_note;  // why not, when they are not
 };
 
 // Sums the samples of `name` in a Prometheus text exposition whose labels contain `filter`.
@@ -94,6 +102,34 @@ std::optional<Snapshot> fetch(const HttpUrl& url, std::string* error) {
     }
     s.in_flight = sum_samples(*metrics, "gaia_tasks_in_flight");
     return s;
+}
+
+std::vector<std::string> job_names(const Snapshot& s) {
+    std::vector<std::string> names;
+    for (const auto& j : s.jobs.value("jobs", nlohmann::json::array())) {
+        if (j.value("name", nlohmann::json()).is_string()) names.push_back(j["name"].get<std::string>());
+    }
+    return names;
+}
+
+// The selected job's last runs, from the state database (job names need no escaping in a path).
+void fetch_runs(const HttpUrl& url, Snapshot& s) {
+    if (s.selected.empty()) return;
+    std::string error;
+    const auto path = "/api/v1/jobs/" + s.selected + "/runs?limit=" + std::to_string(kRunsShown);
+    auto answer = http_get(url, path, kRequestDeadline, &error);
+    if (!answer) {
+        s.runs_note = error;
+        return;
+    }
+    auto body = nlohmann::json::parse(answer->body, nullptr, false);
+    if (answer->status == 200 && body.is_object() && body.value("runs", nlohmann::json()).is_array()) {
+        s.runs = body["runs"];
+    } else if (answer->status == 409) {
+        s.runs_note = "this gaia serve keeps no history (--no-state)";
+    } else {
+        s.runs_note = path + " answered " + std::to_string(answer->status);
+    }
 }
 
 std::string text_of(const nlohmann::json& v) {
@@ -178,7 +214,8 @@ std::string render(const std::string& where, const Snapshot& now, const Snapshot
         std::string error = last.is_object() ? text_of(last.value("error", nlohmann::json())) : "";
         if (error == "-") error.clear();
         if (error.size() > 60) error = error.substr(0, 57) + "...";
-        jobs.add({text_of(j.value("name", nlohmann::json())), text_of(j.value("kind", nlohmann::json())),
+        const auto name = text_of(j.value("name", nlohmann::json()));
+        jobs.add({(name == now.selected ? "> " : "  ") + name, text_of(j.value("kind", nlohmann::json())),
                   j.value("schedule", nlohmann::json()).is_string() ? j["schedule"].get<std::string>() : "on request",
                   result, last.is_object() ? relative(last.value("started", nlohmann::json())) : "-",
                   last.is_object() ? human_seconds(last.value("duration_s", 0.0)) : "-", relative(j.value("next_run", nlohmann::json())),
@@ -186,7 +223,31 @@ std::string render(const std::string& where, const Snapshot& now, const Snapshot
         jobs.set_color(jobs.rows() - 1, 3, status_color(result));
     }
     out << jobs.render(color);
+    if (now.selected.empty()) return out.str();
+
+    out << "\nLAST RUNS OF " << now.selected << "\n";
+    if (!now.runs.is_array()) return out.str() + now.runs_note + "\n";
+    if (now.runs.empty()) return out.str() + "none yet\n";
+    TextTable runs({"RUN", "STATUS", "TRIGGER", "STARTED", "TOOK", "PASSED", "FAILED", "ERROR"});
+    for (const auto& r : now.runs) {
+        std::string error = text_of(r.value("error", nlohmann::json()));
+        if (error == "-") error.clear();
+        if (error.size() > 70) error = error.substr(0, 67) + "...";
+        const auto run_status = r.value("status", "-");
+        runs.add({text_of(r.value("run_id", nlohmann::json())), run_status, text_of(r.value("trigger", nlohmann::json())),
+                  relative(r.value("started", nlohmann::json())), human_seconds(r.value("duration_s", 0.0)),
+                  text_of(r.value("passed", nlohmann::json())), text_of(r.value("failed", nlohmann::json())), error});
+        runs.set_color(runs.rows() - 1, 1, status_color(run_status));
+    }
+    out << runs.render(color);
     return out.str();
+}
+
+// The selection after a snapshot: the one asked for if it is still there, else the first job.
+std::string reselect(const Snapshot& s, const std::string& wanted) {
+    const auto names = job_names(s);
+    if (std::find(names.begin(), names.end(), wanted) != names.end()) return wanted;
+    return names.empty() ? std::string() : names.front();
 }
 
 volatile std::sig_atomic_t g_stop = 0;
@@ -224,17 +285,22 @@ private:
     bool raw_ = false;
 };
 
-// Waits up to `wait` for `q` on the keyboard or a signal; true when the user asked to quit.
-bool wait_for_quit(std::chrono::milliseconds wait) {
-    pollfd p{STDIN_FILENO, POLLIN, 0};
+enum class Key { none, quit, up, down };
+
+// Waits up to `wait` for a key (q, j/k or the arrows) on `keyboard` or a signal; none when
+// the time is up.
+Key wait_for_key(pollfd& p, std::chrono::milliseconds wait) {
     const auto until = std::chrono::steady_clock::now() + wait;
     while (!g_stop) {
         const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
-        if (left.count() <= 0) return false;
+        if (left.count() <= 0) return Key::none;
         if (::poll(&p, 1, static_cast<int>(left.count())) > 0) {
-            char c = 0;
-            const auto n = ::read(STDIN_FILENO, &c, 1);
-            if (n == 1 && (c == 'q' || c == 'Q')) return true;
+            char keys[8] = {};
+            const auto n = ::read(STDIN_FILENO, keys, sizeof keys);
+            const std::string_view k(keys, n > 0 ? static_cast<std::size_t>(n) : 0);
+            if (k == "q" || k == "Q") return Key::quit;
+            if (k == "k" || k == "\x1b[A" || k == "\x1bOA") return Key::up;
+            if (k == "j" || k == "\x1b[B" || k == "\x1bOB") return Key::down;
             // Standard input at its end (/dev/null, a closed pipe) is always "readable":
             // stop watching it, or this would spin; Ctrl-C still quits.
             if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN) || (p.revents & (POLLHUP | POLLERR)) != 0) {
@@ -242,7 +308,7 @@ bool wait_for_quit(std::chrono::milliseconds wait) {
             }
         }
     }
-    return true;
+    return Key::quit;
 }
 
 int top_command(const GlobalOptions& globals, const TopOptions& options) {
@@ -270,6 +336,13 @@ int top_command(const GlobalOptions& globals, const TopOptions& options) {
             std::cerr << "gaia top: " << options.url << ": " << error << "\n";
             return kFailed;
         }
+        const auto names = job_names(*second);
+        if (!options.job.empty() && std::find(names.begin(), names.end(), options.job) == names.end()) {
+            std::cerr << "gaia top: " << options.url << " has no job `" << options.job << "`\n";
+            return kUsage;
+        }
+        second->selected = reselect(*second, options.job);
+        fetch_runs(*url, *second);
         std::cout << render(options.url, *second, &*first, color);
         return kPassed;
     }
@@ -279,18 +352,35 @@ int top_command(const GlobalOptions& globals, const TopOptions& options) {
     ::sigaction(SIGINT, &action, nullptr);
     ::sigaction(SIGTERM, &action, nullptr);
     Screen screen;
-    std::optional<Snapshot> before;
-    while (!g_stop) {
-        auto now = fetch(*url, &error);
-        if (now) {
-            screen.draw(render(options.url, *now, before ? &*before : nullptr, color) + "\nq quits; every " +
-                        options.interval + "\n");
-            before = std::move(now);
+    std::optional<Snapshot> last, earlier;  // the latest snapshot and the one before (for rates)
+    std::string selected = options.job;
+    pollfd keyboard{STDIN_FILENO, POLLIN, 0};
+    Key key = Key::none;
+    while (!g_stop && key != Key::quit) {
+        // A key only moves the selection: the snapshot stays, the runs shown change.
+        if (key == Key::none || !last) {
+            auto now = fetch(*url, &error);
+            if (!now) {
+                screen.draw("gaia top: " + options.url + ": " + error + "\nretrying every " + options.interval +
+                            "; q quits\n");
+                key = wait_for_key(keyboard, every);
+                continue;
+            }
+            earlier = std::move(last);
+            last = std::move(now);
         } else {
-            screen.draw("gaia top: " + options.url + ": " + error + "\nretrying every " + options.interval +
-                        "; q quits\n");
+            const auto names = job_names(*last);
+            auto at = std::find(names.begin(), names.end(), selected);
+            if (key == Key::down && at != names.end() && at + 1 != names.end()) selected = *(at + 1);
+            if (key == Key::up && at != names.end() && at != names.begin()) selected = *(at - 1);
         }
-        if (wait_for_quit(every)) break;
+        last->selected = selected = reselect(*last, selected);
+        last->runs = nullptr;
+        last->runs_note.clear();
+        fetch_runs(*url, *last);
+        screen.draw(render(options.url, *last, earlier ? &*earlier : nullptr, color) +
+                    "\nj/k or arrows select a job; q quits; every " + options.interval + "\n");
+        key = wait_for_key(keyboard, every);
     }
     return kPassed;
 }
@@ -303,6 +393,7 @@ void add_top_command(CLI::App& app, GlobalOptions& globals, Action& action) {
     cmd->add_option("--url", o->url, "The gaia serve to watch")->capture_default_str();
     cmd->add_option("--interval", o->interval, "Time between refreshes")->capture_default_str();
     cmd->add_flag("--once", o->once, "Print one snapshot and exit (the default when stdout is not a terminal)");
+    cmd->add_option("--job", o->job, "Show the last runs of this job (default: the first; keys j and k move it in a terminal)");
     cmd->callback([&globals, &action, o] { action = [&globals, o] { return top_command(globals, *o); }; });
 }
 

@@ -19,8 +19,8 @@ _gaia() {
         --color) COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
         --progress) COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
         --report-instances) COMPREPLY=($(compgen -W "failed all" -- "$cur")); return ;;
-        --report-json|--report-junit|--metrics-file|--token-file|--env-file|--lock|--joblog|--resume-failed) _filedir; return ;;
-        --var|--only|--concurrency|--timeout|--shard|--listen|--drain-timeout|--url|--interval|--lock-wait|--heartbeat) return ;;
+        --report-json|--report-junit|--metrics-file|--token-file|--env-file|--lock|--joblog|--resume-failed|--state) _filedir; return ;;
+        --var|--only|--concurrency|--timeout|--shard|--listen|--drain-timeout|--url|--interval|--lock-wait|--heartbeat|--job) return ;;
     esac
 
     if [[ -z "$command" ]]; then
@@ -37,8 +37,8 @@ _gaia() {
         run) options="$options --only --concurrency --fail-fast --timeout --report-json --report-instances --report-junit --junit-instances --joblog --quiet-success --resume-failed --heartbeat --metrics-file --progress --shard --listen --lock --lock-wait" ;;
         plan) options="$options --only" ;;
         validate) options="$options --require-env" ;;
-        serve) options="$options --listen --token-file --enable-debug --drain-timeout" ;;
-        top) COMPREPLY=($(compgen -W "$common --url --interval --once" -- "$cur")); return ;;
+        serve) options="$options --listen --token-file --enable-debug --drain-timeout --state --no-state" ;;
+        top) COMPREPLY=($(compgen -W "$common --url --interval --once --job" -- "$cur")); return ;;
         version) COMPREPLY=($(compgen -W "$common" -- "$cur")); return ;;
     esac
     if [[ "$cur" == -* ]]; then

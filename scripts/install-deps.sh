@@ -7,7 +7,8 @@ set -eu
 build="cmake ninja-build ccache g++ pkg-config
 libuv1-dev libcli11-dev libtomlplusplus-dev libspdlog-dev libfmt-dev
 nlohmann-json3-dev libre2-dev libcurl4-openssl-dev libhttp-parser-dev libc-ares-dev libssl-dev
-libsimdjson-dev libpugixml-dev libgoogle-perftools-dev"
+libsimdjson-dev libpugixml-dev libgoogle-perftools-dev libsqlite3-dev
+libhowardhinnant-date-dev"
 test="doctest-dev prometheus zsh fish bash-completion procps python3 time
 nginx-light openssl dnsmasq-base chromium zlib1g-dev curl prometheus-node-exporter python3-yaml google-perftools tmux
 clang libclang-rt-14-dev slowhttptest faketime systemd man-db dpkg-dev lintian python3-httpbin msmtp python3-croniter"

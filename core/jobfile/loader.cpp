@@ -27,13 +27,17 @@ namespace {
 namespace fs = std::filesystem;
 
 // Beside these, the top level holds one table per subsystem: each kind's, and [network].
-const std::vector<std::string_view> kTopLevelKeys = {"version", "name", "include", "settings", "vars", "jobs", "slo"};
+const std::vector<std::string_view> kTopLevelKeys = {"version", "name", "include", "settings", "vars", "jobs", "slo",
+                                                     "serve"};
+const std::vector<std::string_view> kServeKeys = {"history"};
+const std::vector<std::string_view> kHistoryKeys = {"runs", "days"};
 const std::vector<std::string_view> kCaptureKeys = {"from", "secret"};
 const std::vector<std::string_view> kSettingsKeys = {"concurrency", "fail_fast", "timeout", "env_file", "lock",
                                                      "lock_wait", "on_failure", "on_success", "stale_after"};
 const std::vector<std::string_view> kCommonJobKeys = {
     "kind", "needs", "repeat", "for_each", "concurrency", "rate", "timeout", "retries", "thresholds",
-    "allow_failure", "tags", "schedule", "expect", "capture", "export", "if", "on_failure", "on_success"};
+    "allow_failure", "tags", "schedule", "expect", "capture", "export", "if", "on_failure", "on_success",
+    "overlap", "catchup", "jitter", "paused", "timezone"};
 // [network] belongs to no kind: the coordinator in core/net serves every transfer.
 constexpr std::string_view kNetwork = "network";
 const std::vector<std::string_view> kRetryKeys = {"attempts", "backoff", "max_backoff"};
@@ -115,6 +119,8 @@ private:
     void record_merged(const std::string& path, const toml::node& node, bool recurse);
     void compile_vars();
     void compile_settings();
+    void compile_serve();
+    void compile_timezone(Job& job, const toml::table& table, const toml::node& value);
     void load_env_files();
     void compile_subsystems();
     void compile_slo();
@@ -152,7 +158,7 @@ private:
     std::vector<std::unique_ptr<Document>> docs_;
     std::set<fs::path> loaded_;
     std::map<std::string, std::pair<const toml::node*, SourcePos>> merged_;
-    std::vector<const toml::table*> settings_, vars_;
+    std::vector<const toml::table*> settings_, vars_, serve_;
     std::map<std::string, std::vector<const toml::table*>, std::less<>> subsystem_tables_, slo_tables_;
     std::vector<JobEntry> job_entries_;
     std::map<std::string, std::size_t, std::less<>> job_seen_;
@@ -332,9 +338,9 @@ void Loader::check_top_level(const Document& doc, std::size_t file_index) {
                 if (!name_set_) set_.name = *name;
                 name_set_ = true;
             }
-        } else if (k == "settings" || k == "vars") {
+        } else if (k == "settings" || k == "vars" || k == "serve") {
             if (const auto* t = ctx_.table(value, k)) {
-                (k == "settings" ? settings_ : vars_).push_back(t);
+                (k == "settings" ? settings_ : k == "vars" ? vars_ : serve_).push_back(t);
                 record_merged(std::string(k), value, true);
             }
         } else if (k == "slo") {
@@ -449,6 +455,48 @@ void Loader::compile_settings() {
         }
         for (const char* key : {"on_failure", "on_success"}) {
             if (const auto* n = table->get(key)) compile_hooks("", *n, std::string("settings.") + key);
+        }
+    }
+}
+
+// `timezone`: the IANA zone the job's cron line is read in.
+void Loader::compile_timezone(Job& job, const toml::table& table, const toml::node& value) {
+    const auto name = ctx_.string(value, "timezone");
+    if (!name) return;
+    const auto* schedule = table.get("schedule");
+    const auto* text = schedule ? schedule->as_string() : nullptr;
+    if (!text) {
+        ctx_.error(value, "`timezone` applies to a job's `schedule`, and job `" + job.name + "` has none");
+        return;
+    }
+    std::string error;
+    auto parsed = Schedule::parse(text->get(), &error);
+    if (parsed && parsed->interval()) {
+        ctx_.error(value, "`timezone` applies to cron lines; `" + text->get() + "` is an interval, free of time zones");
+        return;
+    }
+    if (parsed && !parsed->set_zone(*name, &error)) {
+        ctx_.error(value, "`timezone`: " + error);
+        return;
+    }
+    job.scheduling.timezone = *name;
+}
+
+void Loader::compile_serve() {
+    for (const auto* table : serve_) {
+        ctx_.check_keys(*table, kServeKeys, "[serve]");
+        const auto* n = table->get("history");
+        if (!n) continue;
+        const auto* history = ctx_.table(*n, "serve.history");
+        if (!history) continue;
+        ctx_.check_keys(*history, kHistoryKeys, "serve.history");
+        if (const auto* runs = history->get("runs")) {
+            if (auto v = ctx_.integer(*runs, "serve.history.runs", 1, 100'000'000)) {
+                set_.serve.history_runs = static_cast<std::uint64_t>(*v);
+            }
+        }
+        if (const auto* days = history->get("days")) {
+            if (auto v = ctx_.number(*days, "serve.history.days", 0.001, 36'500)) set_.serve.history_days = *v;
         }
     }
 }
@@ -741,6 +789,28 @@ void Loader::compile_common_key(Job& job, const toml::table& table, std::string_
             std::string error;
             if (jobfile::Schedule::parse(*s, &error)) job.schedule = *s;
             else ctx_.error(value, "`schedule`: " + error);
+        }
+    } else if (key == "overlap") {
+        if (auto s = ctx_.string(value, "overlap")) {
+            if (*s == "skip") job.scheduling.overlap = SchedulePolicy::Overlap::skip;
+            else if (*s == "queue") job.scheduling.overlap = SchedulePolicy::Overlap::queue;
+            else if (*s == "replace") job.scheduling.overlap = SchedulePolicy::Overlap::replace;
+            else ctx_.error(value, "`overlap` is \"skip\", \"queue\" or \"replace\", not \"" + *s + "\"");
+        }
+    } else if (key == "timezone") {
+        compile_timezone(job, table, value);
+    } else if (key == "catchup" || key == "jitter" || key == "paused") {
+        // They shape how a schedule fires: without one they would silently do nothing.
+        if (!table.contains("schedule")) {
+            ctx_.error(value, "`" + std::string(key) + "` applies to a job's `schedule`, and job `" + job.name +
+                                  "` has none");
+            return;
+        }
+        if (key == "paused") {
+            if (auto b = ctx_.boolean(value, "paused")) job.scheduling.paused = *b;
+        } else if (auto d = ctx_.duration(value, key)) {
+            if (d->count() == 0) ctx_.error(value, "`" + std::string(key) + "` must be longer than 0s");
+            else (key == "catchup" ? job.scheduling.catchup : job.scheduling.jitter) = *d;
         }
     }
 }
@@ -1046,6 +1116,7 @@ std::unique_ptr<JobSet> Loader::load() {
     load_env_files();  // first: [vars], [settings] and jobs read env.*
     compile_vars();
     compile_settings();
+    compile_serve();
     compile_subsystems();
     compile_slo();
     for (const auto& entry : job_entries_) compile_job(entry);

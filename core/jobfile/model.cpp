@@ -2,6 +2,15 @@
 
 namespace gaia::jobfile {
 
+std::string_view to_string(SchedulePolicy::Overlap overlap) {
+    switch (overlap) {
+    case SchedulePolicy::Overlap::skip: return "skip";
+    case SchedulePolicy::Overlap::queue: return "queue";
+    case SchedulePolicy::Overlap::replace: return "replace";
+    }
+    return "skip";
+}
+
 std::size_t JobSet::index_of(std::string_view job_name) const {
     for (std::size_t i = 0; i < jobs.size(); ++i) {
         if (jobs[i].name == job_name) return i;

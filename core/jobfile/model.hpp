@@ -50,6 +50,19 @@ struct ForEach {
     bool dynamic() const noexcept { return !from_job.empty(); }
 };
 
+// How `gaia serve` runs a job (gaia-jobs(5), SCHEDULING): what happens when it is due while
+// a run of it is still going, what a restart or a suspended machine missed, and whether its
+// schedule fires at all.
+struct SchedulePolicy {
+    enum class Overlap { skip, queue, replace };
+    Overlap overlap = Overlap::skip;
+    std::optional<Duration> catchup;  // a fire time missed within this window runs once, late
+    std::optional<Duration> jitter;   // every fire comes this much later at most, fixed per job
+    std::string timezone;             // IANA zone the cron line is read in; empty: local
+    bool paused = false;              // the schedule does not fire (a run on request still does)
+};
+std::string_view to_string(SchedulePolicy::Overlap overlap);
+
 struct Job {
     std::string name;
     std::string kind;
@@ -68,6 +81,7 @@ struct Job {
     bool allow_failure = false;
     std::vector<std::string> tags;
     std::string schedule;
+    SchedulePolicy scheduling;  // how gaia serve runs it on its schedule and on request
     // `if`: run only when it holds, once the jobs it needs have ended; else skipped.
     std::shared_ptr<const Condition> condition;
     // Jobs to run once the run has ended, if this one failed (or was cancelled) / passed.
@@ -113,10 +127,17 @@ struct Settings {
     std::optional<Duration> stale_after;
 };
 
+// [serve]: what gaia serve keeps of past runs in its state database.
+struct ServeSettings {
+    std::uint64_t history_runs = 1000;  // the newest this many runs of each job
+    double history_days = 30;           // and none older
+};
+
 struct JobSet {
     std::string name;
     std::vector<std::string> files;  // as given, then includes as resolved
     Settings settings;
+    ServeSettings serve;
     Vars vars;
     std::vector<Job> jobs;  // in file order
     std::map<std::string, std::shared_ptr<const KindConfig>, std::less<>> subsystems;  // by subsystem name

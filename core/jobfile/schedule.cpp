@@ -1,6 +1,9 @@
 #include "core/jobfile/schedule.hpp"
 
+#include "core/jobfile/suggest.hpp"
 #include "core/jobfile/values.hpp"
+
+#include <date/tz.h>
 
 #include <algorithm>
 #include <array>
@@ -119,6 +122,73 @@ std::int64_t civil_of(std::time_t t) {
     ::localtime_r(&t, &tm);
     return static_cast<std::int64_t>(::timegm(&tm));
 }
+
+// The clock a cron line is read on: the process's local time (the C library's, as cron
+// reads it) or a named zone.
+class WallClock {
+public:
+    explicit WallClock(const date::time_zone* zone) : zone_(zone) {}
+
+    std::int64_t civil(std::time_t t) const {
+        if (!zone_) return civil_of(t);
+        return zone_->to_local(date::sys_seconds(std::chrono::seconds(t))).time_since_epoch().count();
+    }
+
+    // The first instant after `after` at which the clock shows `civil`, whose fields are `tm`
+    // (a time shown twice fires at its first showing); for a time the spring change skips,
+    // the instant of the jump. None when that is not after `after`.
+    std::optional<std::time_t> instant(std::int64_t civil_time, const std::tm& tm, std::time_t after) const {
+        return zone_ ? in_zone(civil_time, after) : in_local(civil_time, tm, after);
+    }
+
+private:
+    std::optional<std::time_t> in_zone(std::int64_t civil_time, std::time_t after) const {
+        const auto info = zone_->get_info(date::local_seconds(std::chrono::seconds(civil_time)));
+        std::optional<std::time_t> best;
+        auto consider = [&](std::time_t t) {
+            if (t > after && (!best || t < *best)) best = t;
+        };
+        switch (info.result) {
+        case date::local_info::unique:
+            consider(static_cast<std::time_t>(civil_time - info.first.offset.count()));
+            break;
+        case date::local_info::ambiguous:
+            consider(static_cast<std::time_t>(civil_time - info.first.offset.count()));
+            consider(static_cast<std::time_t>(civil_time - info.second.offset.count()));
+            break;
+        case date::local_info::nonexistent:
+            consider(static_cast<std::time_t>(info.second.begin.time_since_epoch().count()));
+            break;
+        }
+        return best;
+    }
+
+    std::optional<std::time_t> in_local(std::int64_t civil_time, const std::tm& tm, std::time_t after) const {
+        std::optional<std::time_t> best;
+        std::array<std::time_t, 2> readings{};
+        for (int dst = 0; dst < 2; ++dst) {
+            std::tm local = tm;
+            local.tm_isdst = dst;
+            readings[static_cast<std::size_t>(dst)] = ::mktime(&local);
+            const std::time_t t = readings[static_cast<std::size_t>(dst)];
+            if (civil_of(t) == civil_time && t > after && (!best || t < *best)) best = t;
+        }
+        if (!best && civil_of(readings[0]) != civil_time && civil_of(readings[1]) != civil_time) {
+            // In the gap of a clock jumping forward: it fires when the jump happens, the
+            // first instant whose local time is past the civil time.
+            std::time_t lo = std::min(readings[0], readings[1]), hi = std::max(readings[0], readings[1]);
+            while (lo < hi) {
+                const std::time_t mid = lo + (hi - lo) / 2;
+                if (civil_of(mid) >= civil_time) hi = mid;
+                else lo = mid + 1;
+            }
+            if (lo > after) best = lo;
+        }
+        return best;
+    }
+
+    const date::time_zone* zone_;
+};
 
 std::time_t to_time_t(Clock::time_point t) {
     return static_cast<std::time_t>(std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count());
@@ -242,10 +312,31 @@ std::optional<Clock::time_point> Schedule::next_after(Clock::time_point after) c
     return next_cron(std::get<Cron>(rule_), after);
 }
 
+bool Schedule::set_zone(std::string_view name, std::string* error) {
+    try {
+        zone_ = date::locate_zone(name);
+        zone_name_ = std::string(name);
+        return true;
+    } catch (const std::exception&) {
+        std::vector<std::string> names;
+        try {
+            for (const auto& z : date::get_tzdb().zones) names.emplace_back(z.name());
+        } catch (const std::exception&) {
+            *error = "no time zone `" + std::string(name) + "`: the system's tz database (tzdata) cannot be read";
+            return false;
+        }
+        std::vector<std::string_view> candidates(names.begin(), names.end());
+        *error = "no time zone `" + std::string(name) + "` in the tz database" + did_you_mean(name, candidates) +
+                 " (an IANA name such as Europe/Berlin or America/New_York)";
+        return false;
+    }
+}
+
 std::optional<Clock::time_point> Schedule::next_cron(const Cron& cron, Clock::time_point after) const {
     const std::time_t after_t = to_time_t(after);
-    // The next whole minute of the local clock, in civil seconds.
-    std::int64_t civil = civil_of(after_t) / 60 * 60 + 60;
+    const WallClock clock(zone_);
+    // The next whole minute of the wall clock, in civil seconds.
+    std::int64_t civil = clock.civil(after_t) / 60 * 60 + 60;
     const std::int64_t limit = civil + 8ll * 366 * 86400;
     while (civil < limit) {
         std::time_t c = static_cast<std::time_t>(civil);
@@ -271,28 +362,8 @@ std::optional<Clock::time_point> Schedule::next_cron(const Cron& cron, Clock::ti
             civil += 60;
             continue;
         }
-        // A civil time that matches: the instants that show it on the local clock.
-        std::optional<std::time_t> best;
-        std::array<std::time_t, 2> readings{};
-        for (int dst = 0; dst < 2; ++dst) {
-            std::tm local = tm;
-            local.tm_isdst = dst;
-            readings[static_cast<std::size_t>(dst)] = ::mktime(&local);
-            const std::time_t t = readings[static_cast<std::size_t>(dst)];
-            if (civil_of(t) == civil && t > after_t && (!best || t < *best)) best = t;
-        }
-        if (!best && civil_of(readings[0]) != civil && civil_of(readings[1]) != civil) {
-            // In the gap of a clock jumping forward: it fires when the jump happens, the
-            // first instant whose local time is past the civil time.
-            std::time_t lo = std::min(readings[0], readings[1]), hi = std::max(readings[0], readings[1]);
-            while (lo < hi) {
-                const std::time_t mid = lo + (hi - lo) / 2;
-                if (civil_of(mid) >= civil) hi = mid;
-                else lo = mid + 1;
-            }
-            if (lo > after_t) best = lo;
-        }
-        if (best) return Clock::from_time_t(*best);
+        // A civil time that matches: the instant that shows it on the wall clock.
+        if (auto best = clock.instant(civil, tm, after_t)) return Clock::from_time_t(*best);
         civil += 60;
     }
     return std::nullopt;

@@ -2,7 +2,8 @@
 // When a scheduled job runs under `gaia serve` (the `schedule` key): `@every D`, a
 // 5-field cron line (minute hour day-of-month month day-of-week: `*`, lists, ranges,
 // steps, month and day names), `@hourly`, `@daily` and cron's other aliases. Cron lines
-// are read in the local time zone, as cron does:
+// are read in the local time zone, as cron does, or in the job's `timezone` (an IANA name,
+// from the system's tz database through Howard Hinnant's date library):
 // - a time that does not exist because the clock jumps forward (02:30 on the spring
 //   change) fires when the jump happens, once however many times fall in the gap;
 // - a time that happens twice because the clock goes back (01:30 in the autumn) fires
@@ -14,6 +15,10 @@
 #include <string>
 #include <string_view>
 #include <variant>
+
+namespace date {
+class time_zone;
+}
 
 namespace gaia::jobfile {
 
@@ -28,7 +33,17 @@ public:
     // fires (February 30th) within the next eight years.
     std::optional<Clock::time_point> next_after(Clock::time_point after) const;
 
+    // Reads the cron line in the IANA zone `name` ("Europe/Berlin") instead of the local
+    // one; false with *error (naming the nearest zone) when there is no such zone.
+    bool set_zone(std::string_view name, std::string* error);
+    const std::string& zone_name() const noexcept { return zone_name_; }  // empty: local
+
     const std::string& text() const noexcept { return text_; }
+    // D of `@every D`, whose next time depends on `after` only, not on the calendar.
+    std::optional<std::chrono::seconds> interval() const noexcept {
+        if (const auto* every = std::get_if<Every>(&rule_)) return every->interval;
+        return std::nullopt;
+    }
 
 private:
     struct Every {
@@ -48,6 +63,8 @@ private:
 
     std::string text_;
     std::variant<Every, Cron> rule_;
+    const date::time_zone* zone_ = nullptr;  // null: the process's local time zone
+    std::string zone_name_;
 };
 
 }  // namespace gaia::jobfile

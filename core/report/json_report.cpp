@@ -1,4 +1,5 @@
 #include "core/report/instance_rows.hpp"
+#include "core/report/redact.hpp"
 #include "core/report/run_report.hpp"
 #include "core/text/signal_names.hpp"
 
@@ -8,24 +9,6 @@
 
 namespace gaia::report {
 namespace {
-
-void scrub_strings(nlohmann::ordered_json& value, const text::Redactor& redactor) {
-    if (redactor.empty()) return;
-    if (value.is_string()) {
-        value = redactor.scrub(value.get_ref<const std::string&>());
-    } else if (value.is_array() || value.is_object()) {
-        for (auto& el : value) scrub_strings(el, redactor);
-    }
-}
-
-// Masks a secret capture's value whole, numbers too (the redactor sees only strings).
-void mask(nlohmann::ordered_json& value) {
-    if (value.is_array()) {
-        for (auto& v : value) mask(v);
-    } else if (!value.is_null()) {
-        value = text::Redactor::kMask;
-    }
-}
 
 nlohmann::ordered_json copy(const nlohmann::json& value) {
     // Through text, so invalid UTF-8 in captured output is replaced, not thrown on.
@@ -60,7 +43,7 @@ nlohmann::ordered_json instance_json(const run::JobResult& r, const InstanceRow&
             if (!value || value->is_null()) continue;
             auto& slot = captures[name] = copy(*value);
             const auto& secret = job.secret_captures;
-            if (std::find(secret.begin(), secret.end(), name) != secret.end()) mask(slot);
+            if (std::find(secret.begin(), secret.end(), name) != secret.end()) mask_whole(slot);
         }
         if (!captures.empty()) o["captures"] = std::move(captures);
     }
@@ -121,7 +104,7 @@ nlohmann::ordered_json head_json(const RunReport& report) {
         };
         for (const auto& name : r->job->secret_captures) {
             auto it = job["captures"].find(name);
-            if (it != job["captures"].end()) mask(*it);
+            if (it != job["captures"].end()) mask_whole(*it);
         }
         if (!r->details.empty()) job["details"] = copy(r->details);
         if (r->job->hook) job["hook"] = true;

@@ -41,6 +41,7 @@ struct InstanceEnd {
     std::uint64_t bytes = 0;
     std::string_view error;         // empty when it passed
     const nlohmann::json* item = nullptr;  // its {{ item }}, if the job has items
+    std::string_view stdout_tail, stderr_tail;  // TaskOutcome's, when it did not pass
 };
 
 struct InstanceRecord {

@@ -10,6 +10,10 @@ RunMetrics::RunMetrics(metrics::Registry& registry)
       tasks_in_flight(registry.gauge("gaia_tasks_in_flight", "Task instances running now.", {"kind"})),
       schedule_skipped(registry.counter("gaia_schedule_skipped_total",
                                         "Scheduled runs skipped because the previous run was still going.", {"job"})),
+      schedule_missed(registry.counter("gaia_schedule_missed_total",
+                                       "Scheduled runs not made up: due while gaia was not running or the machine "
+                                       "slept, outside the job's catchup window.",
+                                       {"job"})),
       run_last(registry.gauge("gaia_run_last_timestamp_seconds", "When a run of the job set last ended (Unix time).",
                               {"run"})),
       run_last_success(registry.gauge("gaia_run_last_success_timestamp_seconds",

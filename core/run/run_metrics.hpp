@@ -13,6 +13,7 @@ struct RunMetrics {
     metrics::Family<metrics::Histogram>& task_duration;  // gaia_task_duration_seconds{job,kind}
     metrics::Family<metrics::Gauge>& tasks_in_flight;    // gaia_tasks_in_flight{kind}
     metrics::Family<metrics::Counter>& schedule_skipped; // gaia_schedule_skipped_total{job}
+    metrics::Family<metrics::Counter>& schedule_missed;  // gaia_schedule_missed_total{job}
     // Staleness, in the node_exporter textfile convention (Unix seconds): an alert sees a
     // cron run that stopped running or stopped passing.
     metrics::Family<metrics::Gauge>& run_last;           // gaia_run_last_timestamp_seconds{run}

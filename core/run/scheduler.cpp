@@ -628,6 +628,8 @@ void Scheduler::record_instance(const Attempt& a, const TaskOutcome& outcome, do
     end.killed = outcome.killed || a.stopped;
     end.bytes = outcome.bytes;
     if (outcome.status != TaskStatus::passed) end.error = outcome.error;
+    end.stdout_tail = outcome.stdout_tail;
+    end.stderr_tail = outcome.stderr_tail;
     end.item = a.ctx.scope.item;
     if (outcome.status != TaskStatus::passed || options_.record_instances == InstanceScope::all) {
         r.instance_log.record(end);
@@ -747,6 +749,7 @@ std::string Scheduler::stop_reason() const {
         return "cancelled: the run timeout (" + jobfile::format_duration(options_.timeout.value_or(jobfile::Duration{})) +
                ") was reached";
     case StopCause::fail_fast: return "cancelled: another job failed (fail_fast)";
+    case StopCause::replaced: return "cancelled: a newer run replaced it (overlap = \"replace\")";
     case StopCause::none: break;
     }
     return "cancelled";

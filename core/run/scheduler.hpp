@@ -43,7 +43,7 @@ struct RunOptions {
 // A fresh run id: 16 random hex digits (`{{ run.id }}`, reports, gaia serve's runs).
 std::string new_run_id();
 
-enum class StopCause { none, interrupted, terminated, timeout, fail_fast };
+enum class StopCause { none, interrupted, terminated, timeout, fail_fast, replaced };
 
 class Scheduler {
 public:

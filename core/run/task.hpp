@@ -49,6 +49,10 @@ struct TaskOutcome {
     std::int32_t code = 0;
     int signal = 0;
     bool killed = false;
+    // When it did not pass: the last of what it wrote, for gaia serve's run history (at most
+    // kTailBytes each; text::tail_of).
+    static constexpr std::size_t kTailBytes = 8 * 1024;
+    std::string stdout_tail, stderr_tail;
 };
 
 using Completion = std::function<void(TaskOutcome)>;

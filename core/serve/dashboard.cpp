@@ -40,6 +40,15 @@ td.error { color:var(--bad); font-size:12px; max-width:40ch; overflow-wrap:anywh
 .rate .value { font-size:22px; font-variant-numeric:tabular-nums; }
 .rate .label { color:var(--dim); font-size:12px; }
 #problem { color:var(--bad); }
+.strip { display:flex; gap:2px; }
+.cell { width:12px; height:18px; border:0; border-radius:2px; padding:0; cursor:pointer; background:var(--dim); }
+.cell.passed { background:var(--ok); } .cell.failed { background:var(--bad); }
+.cell.cancelled, .cell.skipped { background:var(--warn); }
+.cell.selected { outline:2px solid var(--ink); outline-offset:1px; }
+#run { background:var(--card); border:1px solid var(--line); border-radius:6px; padding:10px 12px; }
+#run[hidden] { display:none; }
+#run pre { background:var(--bg); padding:6px 8px; border-radius:4px; max-height:20em; overflow:auto; white-space:pre-wrap; overflow-wrap:anywhere; margin:4px 0; }
+#run .instance { border-top:1px solid var(--line); padding-top:6px; margin-top:6px; }
 </style>
 </head>
 <body>
@@ -48,13 +57,17 @@ td.error { color:var(--bad); font-size:12px; max-width:40ch; overflow-wrap:anywh
 <section><h2>Subsystems</h2><div class="cards" id="subsystems"></div></section>
 <section><h2>Live rates</h2><div class="rates" id="rates"></div></section>
 <section><h2>Jobs</h2>
-<table id="jobs"><thead><tr><th>job</th><th>kind</th><th>schedule</th><th>last result</th><th>last run</th><th class="num">duration</th><th class="num">runs</th><th class="num">skipped</th><th>next run</th><th>error</th></tr></thead><tbody></tbody></table>
+<table id="jobs"><thead><tr><th>job</th><th>kind</th><th>schedule</th><th>last result</th><th>last run</th><th class="num">duration</th><th class="num">runs</th><th class="num">skipped</th><th>next run</th><th>recent runs</th><th>error</th></tr></thead><tbody></tbody></table>
 </section>
+<section id="run" hidden><h2>Run</h2><div id="run-body"></div></section>
 </main>
 <script>
 "use strict";
 const REFRESH_MS = 2000;
 let previous = null;  // the last /metrics sample, for rates
+const RECENT = 20;     // runs in each job's strip, oldest left
+const recent = new Map();  // job -> {key, runs}: its strip, fetched again when its last run changes
+let selected = null;   // the run id whose details are shown
 
 function el(tag, cls, text) {
   const e = document.createElement(tag);
@@ -95,7 +108,9 @@ function renderHealth(h) {
   document.getElementById("meta").textContent = "version " + h.version + " · up " + seconds(h.uptime_s) + " · loop lag " + seconds(h.loop_lag_s);
   const box = document.getElementById("subsystems");
   box.replaceChildren();
-  for (const [name, s] of Object.entries(h.subsystems)) {
+  const parts = Object.entries(h.subsystems);
+  if (h.state) parts.push(["state", h.state]);  // the state database: written or not
+  for (const [name, s] of parts) {
     const card = el("div", "card " + s.status);
     card.dataset.subsystem = name;
     card.append(el("div", "name", name), el("div", "status " + s.status, s.status));
@@ -104,14 +119,72 @@ function renderHealth(h) {
     if (s.success_rate !== null && s.success_rate !== undefined) facts.push("success " + (s.success_rate * 100).toFixed(1) + "% of " + (s.passed + s.failed));
     if (s.p95_s !== null && s.p95_s !== undefined) facts.push("p95 " + seconds(s.p95_s));
     for (const r of s.reasons || []) facts.push(r);
+    if (s.error) facts.push(s.error);
+    if (s.runs_waiting) facts.push(s.runs_waiting + " runs waiting to be written");
     card.append(el("div", "facts", facts.join("\n")));
     box.append(card);
   }
 }
-function renderJobs(data) {
+// The strip of a job's recent runs (from the state database); null without one.
+async function recentRuns(j) {
+  const key = (j.last ? j.last.run_id : "") + "/" + j.running + "/" + j.runs;
+  const known = recent.get(j.name);
+  if (known && known.key === key) return known.runs;
+  const r = await fetch("/api/v1/jobs/" + encodeURIComponent(j.name) + "/runs?limit=" + RECENT, {cache: "no-store"});
+  const runs = r.ok ? (await r.json()).runs.slice().reverse() : null;
+  recent.set(j.name, {key, runs});
+  return runs;
+}
+function strip(runs) {
+  const box = el("div", "strip");
+  for (const run of runs || []) {
+    const b = el("button", "cell " + run.status + (run.run_id === selected ? " selected" : ""));
+    b.type = "button";
+    b.dataset.run = run.run_id;
+    b.title = run.status + " · " + when(run.started) + " · " + seconds(run.duration_s) + " · " + run.trigger +
+              (run.error ? "\n" + run.error : "");
+    b.setAttribute("aria-label", b.title);
+    b.addEventListener("click", () => showRun(run.run_id));
+    box.append(b);
+  }
+  return box;
+}
+async function showRun(id) {
+  selected = id;
+  for (const c of document.querySelectorAll(".cell")) c.classList.toggle("selected", c.dataset.run === id);
+  const panel = document.getElementById("run");
+  const body = document.getElementById("run-body");
+  const r = await fetch("/api/v1/runs/" + encodeURIComponent(id), {cache: "no-store"});
+  const run = await r.json();
+  body.replaceChildren();
+  if (!r.ok) {
+    body.append(el("div", "error", run.error));
+  } else {
+    const head = el("div");
+    head.append(el("span", "status " + run.status, run.status), el("span", null,
+      " · job " + run.job + " · run " + run.run_id + " · " + run.trigger + " · " + when(run.started) + " · " +
+      seconds(run.duration_s) + " · " + run.passed + " passed, " + run.failed + " failed of " + run.instances));
+    body.append(head);
+    if (run.error) body.append(el("div", "error", run.error));
+    if (run.captures && Object.keys(run.captures).length) body.append(el("pre", null, "captures " + JSON.stringify(run.captures, null, 2)));
+    for (const i of run.instances || []) {
+      const d = el("div", "instance");
+      const code = i.exit_code !== undefined ? " · exit " + i.exit_code : i.http_status !== undefined ? " · HTTP " + i.http_status : "";
+      d.append(el("div", null, i.job + " #" + i.index + " · " + i.status + code + (i.signal ? " · " + i.signal : "") + " · " + i.attempts + " attempt(s)"));
+      if (i.error) d.append(el("div", "error", i.error));
+      if (i.stderr_tail) d.append(el("div", "label", "stderr"), el("pre", "stderr", i.stderr_tail));
+      if (i.stdout_tail) d.append(el("div", "label", "stdout"), el("pre", "stdout", i.stdout_tail));
+      body.append(d);
+    }
+    if (run.instances_omitted) body.append(el("div", null, run.instances_omitted + " more did not pass"));
+  }
+  panel.hidden = false;
+}
+async function renderJobs(data) {
+  const strips = await Promise.all(data.jobs.map(recentRuns));
   const body = document.querySelector("#jobs tbody");
   body.replaceChildren();
-  for (const j of data.jobs) {
+  for (const [n, j] of data.jobs.entries()) {
     const tr = el("tr");
     tr.dataset.job = j.name;
     const last = j.last;
@@ -119,7 +192,10 @@ function renderJobs(data) {
     tr.append(el("td", null, j.name), el("td", null, j.kind), el("td", null, j.schedule || "on request"),
               el("td", "status " + status.replace(/ /g, "-"), status), el("td", null, last ? when(last.started) : "—"),
               el("td", "num", last ? seconds(last.duration_s) : "—"), el("td", "num", j.runs), el("td", "num", j.skipped),
-              el("td", null, when(j.next_run)), el("td", "error", last && last.error ? last.error : ""));
+              el("td", null, j.paused ? "paused" : when(j.next_run)));
+    const cells = el("td");
+    if (strips[n]) cells.append(strip(strips[n]));
+    tr.append(cells, el("td", "error", last && last.error ? last.error : ""));
     body.append(tr);
   }
 }
@@ -156,7 +232,7 @@ async function refresh() {
       fetch("/metrics", {cache: "no-store"}).then(r => r.text()),
     ]);
     renderHealth(health);
-    renderJobs(jobs);
+    await renderJobs(jobs);
     renderRates(metrics, health, Date.now());
     problem.textContent = "";
     document.body.dataset.loaded = "true";

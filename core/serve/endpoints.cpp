@@ -12,15 +12,6 @@
 namespace gaia::serve {
 namespace {
 
-HttpResponse json_answer(int status, const nlohmann::json& body) {
-    HttpResponse r;
-    r.status = status;
-    r.content_type = "application/json";
-    r.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
-    r.headers.emplace_back("Cache-Control", "no-store");
-    return r;
-}
-
 HttpResponse text_answer(int status, std::string body) {
     HttpResponse r;
     r.status = status;
@@ -69,7 +60,47 @@ nlohmann::json loop_handles(uv_loop_t* loop) {
     return handles;
 }
 
+constexpr std::string_view kJobsPrefix = "/api/v1/jobs/";
+constexpr std::string_view kRunsPrefix = "/api/v1/runs/";
+
+// The job and what is asked of it in POST /api/v1/jobs/NAME/{run,pause,resume}.
+struct JobAction {
+    std::string job;
+    std::string_view action;
+};
+std::optional<JobAction> job_action(std::string_view path) {
+    for (std::string_view action : {"run", "pause", "resume"}) {
+        auto job = name_in_path(path, kJobsPrefix, "/" + std::string(action));
+        if (!job.empty()) return JobAction{std::move(job), action};
+    }
+    return std::nullopt;
+}
+
+bool percent_decode(std::string_view encoded, std::string& out) {
+    for (std::size_t i = 0; i < encoded.size(); ++i) {
+        if (encoded[i] == '%') {
+            if (i + 2 >= encoded.size()) return false;  // a truncated escape
+            const int hi = hex_value(encoded[i + 1]), lo = hex_value(encoded[i + 2]);
+            if (hi < 0 || lo < 0) return false;
+            out += static_cast<char>(hi * 16 + lo);
+            i += 2;
+        } else {
+            out += encoded[i] == '+' ? ' ' : encoded[i];
+        }
+    }
+    return true;
+}
+
 }  // namespace
+
+HttpResponse json_answer(int status, const nlohmann::json& body) {
+    HttpResponse r;
+    r.status = status;
+    r.content_type = "application/json";
+    r.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+    r.headers.emplace_back("Cache-Control", "no-store");
+    return r;
+}
 
 Endpoints::Endpoints(loop::Loop& loop, metrics::Registry& registry, std::function<double()> loop_lag_s,
                      EndpointOptions options)
@@ -85,11 +116,35 @@ Endpoints::Endpoints(loop::Loop& loop, metrics::Registry& registry, std::functio
 }
 
 void Endpoints::handle(const HttpRequest& request, std::function<void(HttpResponse)> respond) {
+    if (answer_history(request, respond)) return;
     if (request.path == kProfilePath && options_.debug && (request.method == "GET" || request.method == "HEAD") &&
         authorized(request)) {
         return profile(request, std::move(respond));
     }
     respond(answer_once_per_turn(request));
+}
+
+bool Endpoints::answer_history(const HttpRequest& request, std::function<void(HttpResponse)>& respond) {
+    std::string error;
+    auto query = history_query(request.path, request.query, &error);
+    if (!query && error.empty()) return false;
+    if (request.method != "GET" && request.method != "HEAD") {
+        auto r = text_answer(405, request.method + " is not allowed on " + request.path + "\n");
+        r.headers.emplace_back("Allow", "GET, HEAD");
+        respond(std::move(r));
+        return true;
+    }
+    if (!query) {
+        respond(json_answer(400, {{"error", error}}));
+        return true;
+    }
+    if (!options_.history) {
+        respond(json_answer(409, {{"error", "no run history is kept here: gaia serve keeps it in its state database "
+                                            "(not with --no-state, not in gaia run)"}}));
+        return true;
+    }
+    options_.history(*query, std::move(respond));
+    return true;
 }
 
 void Endpoints::profile(const HttpRequest& request, std::function<void(HttpResponse)> respond) {
@@ -155,7 +210,8 @@ HttpResponse Endpoints::answer(const HttpRequest& request) {
     const std::string& path = request.path;
     const bool read_only = request.method == "GET" || request.method == "HEAD";
     const bool is_debug = options_.debug && (path == "/debug/loop" || path == kProfilePath || path == kHeapPath);
-    const std::string run_job = job_of_run_path(path);
+    const auto action = job_action(path);
+    const std::string run_job = action ? action->job : std::string();
     const bool known_read = std::find(kReadPaths.begin(), kReadPaths.end(), path) != kReadPaths.end() || is_debug ||
                             !subsystem_of_path(path).empty();
 
@@ -176,11 +232,17 @@ HttpResponse Endpoints::answer(const HttpRequest& request) {
         return r;
     }
 
-    if (!run_job.empty()) {
+    if (action && action->action == "run") {
         if (!options_.run_job) {
             return json_answer(409, {{"error", "a one-shot run (gaia run) does not start jobs on request; use gaia serve"}});
         }
         return options_.run_job(run_job);
+    }
+    if (action) {
+        if (!options_.pause_job) {
+            return json_answer(409, {{"error", "a one-shot run (gaia run) has no schedules to pause; use gaia serve"}});
+        }
+        return options_.pause_job(run_job, action->action == "pause");
     }
     if (path == "/") {
         HttpResponse r;
@@ -246,14 +308,14 @@ bool same_secret(std::string_view given, std::string_view expected) noexcept {
     return diff == 0;
 }
 
-std::string job_of_run_path(std::string_view path) {
-    constexpr std::string_view kPrefix = "/api/v1/jobs/";
-    constexpr std::string_view kSuffix = "/run";
-    if (path.size() <= kPrefix.size() + kSuffix.size() || path.substr(0, kPrefix.size()) != kPrefix ||
-        path.substr(path.size() - kSuffix.size()) != kSuffix) {
+std::string job_of_run_path(std::string_view path) { return name_in_path(path, kJobsPrefix, "/run"); }
+
+std::string name_in_path(std::string_view path, std::string_view prefix, std::string_view suffix) {
+    if (path.size() <= prefix.size() + suffix.size() || path.substr(0, prefix.size()) != prefix ||
+        path.substr(path.size() - suffix.size()) != suffix) {
         return {};
     }
-    const auto encoded = path.substr(kPrefix.size(), path.size() - kPrefix.size() - kSuffix.size());
+    const auto encoded = path.substr(prefix.size(), path.size() - prefix.size() - suffix.size());
     std::string name;
     for (std::size_t i = 0; i < encoded.size(); ++i) {
         if (encoded[i] == '/') return {};
@@ -270,6 +332,52 @@ std::string job_of_run_path(std::string_view path) {
         }
     }
     return name;
+}
+
+std::optional<HistoryQuery> history_query(std::string_view path, std::string_view query, std::string* error) {
+    HistoryQuery q;
+    if (auto job = name_in_path(path, kJobsPrefix, "/runs"); !job.empty()) {
+        q.what = HistoryQuery::What::job_runs;
+        q.name = std::move(job);
+    } else if (auto id = name_in_path(path, kRunsPrefix, ""); !id.empty()) {
+        q.what = HistoryQuery::What::run;
+        q.name = std::move(id);
+    } else {
+        return std::nullopt;
+    }
+    while (!query.empty()) {
+        const auto amp = query.find('&');
+        const auto pair = query.substr(0, amp);
+        query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+        if (pair.empty()) continue;
+        const auto eq = pair.find('=');
+        std::string key, value;
+        if (!percent_decode(pair.substr(0, eq), key) ||
+            !percent_decode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1), value)) {
+            *error = "the query has a bad %-escape";
+            return std::nullopt;
+        }
+        if (q.what == HistoryQuery::What::job_runs && key == "limit") {
+            char* end = nullptr;
+            const auto n = std::strtoull(value.c_str(), &end, 10);
+            if (value.empty() || *end != '\0' || n < 1 || n > 1000) {
+                *error = "limit is a whole number from 1 to 1000, not `" + value.substr(0, 20) + "`";
+                return std::nullopt;
+            }
+            q.limit = n;
+        } else if (q.what == HistoryQuery::What::job_runs && key == "status") {
+            if (value != "passed" && value != "failed" && value != "cancelled" && value != "skipped") {
+                *error = "status is passed, failed, cancelled or skipped, not `" + value.substr(0, 20) + "`";
+                return std::nullopt;
+            }
+            q.status = std::move(value);
+        } else {
+            *error = "unknown query key `" + key.substr(0, 20) + "`" +
+                     (q.what == HistoryQuery::What::job_runs ? " (limit and status are known)" : " (this path takes none)");
+            return std::nullopt;
+        }
+    }
+    return q;
 }
 
 }  // namespace gaia::serve

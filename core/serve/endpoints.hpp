@@ -1,7 +1,8 @@
 #pragma once
 // The monitoring endpoints (gaia-serve(1), ENDPOINTS), for `gaia serve` and `gaia run --listen`:
 // /, /health, /health/NAME, /liveness, /readiness, /metrics, /api/v1/jobs,
-// POST /api/v1/jobs/NAME/run and, with --enable-debug, /debug/loop and
+// /api/v1/jobs/NAME/runs, /api/v1/runs/ID, POST /api/v1/jobs/NAME/run, /pause and /resume
+// and, with --enable-debug, /debug/loop and
 // /debug/pprof/profile and /debug/pprof/heap. Paths are matched
 // exactly; a known path asked with another method gets 405 and its Allow header, anything
 // else 404. With a token, POST and /debug need `Authorization: Bearer TOKEN` (401).
@@ -18,6 +19,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -25,11 +27,26 @@ namespace gaia::serve {
 
 enum class Readiness { starting, ready, draining };
 
+// A question for the run history: GET /api/v1/jobs/NAME/runs?limit=N&status=S or
+// GET /api/v1/runs/ID.
+struct HistoryQuery {
+    enum class What { job_runs, run };
+    What what = What::job_runs;
+    std::string name;  // the job, or the run's id
+    std::uint64_t limit = 20;
+    std::string status;  // empty: any
+};
+
 struct EndpointOptions {
     Health* health = nullptr;              // /health and /health/NAME (404 without)
     std::function<nlohmann::json()> jobs;  // /api/v1/jobs
     // POST /api/v1/jobs/NAME/run; without it (a one-shot run) the answer is 409.
     std::function<HttpResponse(const std::string& job)> run_job;
+    // POST /api/v1/jobs/NAME/pause and /resume; without it, 409 as for run_job.
+    std::function<HttpResponse(const std::string& job, bool pause)> pause_job;
+    // The history endpoints, answered later (the state database is read off the loop);
+    // without it, 409: nothing is kept.
+    std::function<void(const HistoryQuery&, std::function<void(HttpResponse)>)> history;
     std::string token;   // set: POST and /debug need it as a bearer token
     // --enable-debug: /debug/loop lists the event loop's handles, /debug/pprof/profile
     // serves a CPU profile, /debug/pprof/heap a heap profile (with tcmalloc preloaded).
@@ -56,6 +73,8 @@ public:
 
 private:
     void handle(const HttpRequest& request, std::function<void(HttpResponse)> respond);
+    // GET /api/v1/jobs/NAME/runs and /api/v1/runs/ID: answered when the history has read it.
+    bool answer_history(const HttpRequest& request, std::function<void(HttpResponse)>& respond);
     // GET /debug/pprof/profile?seconds=N: answers when the profile is done.
     void profile(const HttpRequest& request, std::function<void(HttpResponse)> respond);
     HttpResponse answer(const HttpRequest& request);
@@ -89,5 +108,14 @@ bool same_secret(std::string_view given, std::string_view expected) noexcept;
 
 // The job name in "/api/v1/jobs/NAME/run" (percent-decoded), or empty.
 std::string job_of_run_path(std::string_view path);
+// NAME in "PREFIX" NAME "SUFFIX" (percent-decoded; no '/' or NUL in it), or empty.
+std::string name_in_path(std::string_view path, std::string_view prefix, std::string_view suffix);
+
+// The history query of a path and its query string; nullopt when the path is not one, and
+// *error set when it is but the query is wrong (unknown key, limit out of 1..1000, a
+// status that no run has).
+std::optional<HistoryQuery> history_query(std::string_view path, std::string_view query, std::string* error);
+
+HttpResponse json_answer(int status, const nlohmann::json& body);
 
 }  // namespace gaia::serve

@@ -155,12 +155,23 @@ Health::Verdict Health::overall() {
         if (v.status != HealthStatus::healthy) check.miss(v.status, std::string(s.name) + " is " + health_name(v.status));
         subsystems[std::string(s.name)] = std::move(v.body);
     }
+    nlohmann::json components = nlohmann::json::object();
+    for (const auto& [name, judge] : components_) {
+        auto v = judge();
+        if (v.status != HealthStatus::healthy) {
+            std::string why = name + " is " + health_name(v.status);
+            if (v.body.contains("error") && v.body["error"].is_string()) why += ": " + v.body["error"].get<std::string>();
+            check.miss(v.status, why);
+        }
+        components[name] = std::move(v.body);
+    }
     const double lag = loop_lag_s_ ? loop_lag_s_() : 0.0;
     if (lag >= kStalledLoopS) check.miss(HealthStatus::unhealthy, "the event loop is " + millis(lag) + " late");
     check.fact("version", std::string(build::version()));
     check.fact("uptime_s", static_cast<double>(now_ms() - started_ms_) / 1000.0);
     check.fact("loop_lag_s", lag);
     check.fact("subsystems", std::move(subsystems));
+    for (auto& [name, body] : components.items()) check.fact(name, std::move(body));
     const auto status = check.status();
     return {status, std::move(check).finish()};
 }

@@ -45,6 +45,11 @@ public:
         HealthStatus status = HealthStatus::healthy;
         nlohmann::json body;
     };
+    // A part of gaia that is not a subsystem (the state database): judged with them in
+    // overall(), its body under `name` beside "subsystems", its reason in "reasons".
+    void add_component(std::string name, std::function<Verdict()> judge) {
+        components_.emplace_back(std::move(name), std::move(judge));
+    }
     // The names of the subsystems judged, in the order every report and page lists them.
     std::vector<std::string_view> subsystems() const;
     // One subsystem: {status, reasons, active, success_rate, p95_s, work, …}.
@@ -72,6 +77,7 @@ private:
     std::function<std::string(std::string_view)> unavailable_;
     std::function<double()> loop_lag_s_;
     std::map<std::string, SloWindow, std::less<>> windows_;  // by subsystem
+    std::vector<std::pair<std::string, std::function<Verdict()>>> components_;
 };
 
 }  // namespace gaia::serve

@@ -14,8 +14,9 @@
 
 namespace gaia::serve {
 
-// One ended run of a job: {run_id, trigger, status, started, duration_s, instances,
-// passed, failed, p95_s, error}; the error is redacted.
+// One ended run of a job: {run_id, job, trigger, status, started, duration_s, instances,
+// passed, failed, cancelled, p95_s, error}; the error is redacted. The state database's run
+// summaries have the same shape.
 struct RunFacts {
     std::string run_id;
     std::string trigger;  // "schedule", "api" or "run"
@@ -24,7 +25,8 @@ struct RunFacts {
 };
 nlohmann::json last_run_json(const run::JobResult& result, const RunFacts& run, const text::Redactor& redactor);
 
-// One job: {name, kind, tags, schedule, next_run, running, runs, skipped, last}.
+// One job: {name, kind, tags, schedule, overlap, paused, next_run, running, waiting, runs,
+// skipped, last}.
 struct JobFacts {
     std::optional<std::chrono::system_clock::time_point> next_run;
     bool running = false;
@@ -32,6 +34,8 @@ struct JobFacts {
     std::uint64_t skipped = 0;
     nlohmann::json last;  // last_run_json, or null
     bool schedules_apply = true;  // false in gaia run, which ignores `schedule`: null then
+    bool paused = false;
+    bool waiting = false;  // a run waits for the one going (overlap queue or replace)
 };
 nlohmann::json job_json(const jobfile::Job& job, const JobFacts& facts);
 

@@ -1,8 +1,13 @@
 #pragma once
 // The jobs of `gaia serve`: scheduled jobs run when their `schedule` says, any
 // job runs when asked (POST /api/v1/jobs/NAME/run). Each run is one Scheduler over the job
-// and what it needs, on subsystems shared by every run of the same job set. A run still
-// going when the job is due again is skipped and counted.
+// and what it needs, on subsystems shared by every run of the same job set. A job due again
+// while its run goes on follows its `overlap` (skip and count, queue one, or replace); a
+// paused job's schedule does not fire; a fire time missed while gaia was not running or the
+// machine slept runs late only within the job's `catchup` window.
+//
+// With a state database (RunHistory), every ended run is recorded, and each job's pause,
+// next fire time and counts are saved whenever they change: a restart goes on from them.
 //
 // Reloading (SIGHUP) makes a new generation: the new job set with subsystems of its own
 // (its [api], [browser]… tables may have changed). Runs already going finish on the old
@@ -19,6 +24,7 @@
 #include "core/jobfile/schedule.hpp"
 #include "core/run/task.hpp"
 #include "core/serve/health.hpp"
+#include "core/serve/run_history.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -49,6 +55,7 @@ struct RunnerEnv {
     std::vector<const run::JobKind*> kinds;  // every kind gaia knows (jobs/registry)
     // Schedules are planned on its wall clock; runs and tasks read it too.
     const loop::Clock* clock = &loop::Clock::system();
+    RunHistory* history = nullptr;  // the state database; none: nothing outlives the process
 };
 
 class JobRunner {
@@ -61,9 +68,17 @@ public:
     // Makes `set` the job set of every run that starts from now on.
     void load(std::unique_ptr<jobfile::JobSet> set);
 
-    enum class Trigger { started, unknown_job, already_running, stopping };
-    // Runs the job now (with what it needs); *run_id names the run when it started.
+    enum class Trigger { started, queued, replacing, unknown_job, already_running, already_queued, stopping };
+    // Runs the job now (with what it needs), or as its `overlap` says when a run of it is
+    // going; *run_id names the run started, or the one going.
     Trigger trigger(std::string_view job, std::string* run_id);
+
+    enum class Pause { done, unknown_job, no_schedule };
+    // Stops or starts the job's schedule; kept across restarts and reloads.
+    Pause set_paused(std::string_view job, bool paused);
+
+    // True for a job of the current job set.
+    bool knows(std::string_view job) const;
 
     // GET /api/v1/jobs: each job, its kind, schedule, last result, next run.
     nlohmann::json jobs_json() const;
@@ -83,25 +98,41 @@ public:
 private:
     struct Generation;
     struct Run;
+    using TimePoint = std::chrono::system_clock::time_point;
     struct JobState {
         const jobfile::Job* job = nullptr;  // in the current generation's set
         std::optional<jobfile::Schedule> schedule;
-        std::optional<std::chrono::system_clock::time_point> next_run;
+        std::chrono::microseconds jitter{0};  // every fire time is this much later
+        std::optional<TimePoint> next_run;
         loop::HandlePtr<loop::Timer> timer;
         // The wall clock and the loop's monotonic clock when the timer was armed: if the
         // first moved less than the second, the wall clock was set back meanwhile.
         std::chrono::system_clock::time_point armed_wall;
         std::uint64_t armed_ms = 0;
         Run* running = nullptr;
+        // The trigger of the run that starts once the running one has ended (overlap queue
+        // or replace); null when none waits.
+        const char* waiting = nullptr;
         std::uint64_t runs = 0;
         std::uint64_t skipped = 0;
+        bool paused = false;
+        bool file_paused = false;  // the job file's `paused` when last loaded
         nlohmann::json last;  // null until a run of it ended
     };
 
     std::unique_ptr<Generation> make_generation(std::unique_ptr<jobfile::JobSet> set);
+    // Its schedule, pause and next fire time from the job file and, on the first load,
+    // from what the state database kept (a catch-up run may start).
+    void plan(JobState& state, TimePoint now, const StoredJob* saved);
+    // The first fire time after `after`, jitter included; `after_due`: `after` is the fire
+    // time that was just due (which has the jitter in it already).
+    std::optional<TimePoint> next_fire(const JobState& state, TimePoint after, bool after_due = false) const;
     void arm(const std::string& name, JobState& state);
     void on_due(const std::string& name);
+    // The job is due (on its schedule, late, or on request): run it, or follow its overlap.
+    Trigger due_now(JobState& state, const char* why);
     Run* start_run(JobState& state, const char* why);
+    void save(const std::string& name, const JobState& state);
     void on_run_finished(Run* run);
     void retire_if_idle(Generation* gen);
     void maybe_shut_down();
@@ -112,6 +143,7 @@ private:
     std::map<std::string, JobState, std::less<>> jobs_;
     std::map<Run*, std::unique_ptr<Run>> runs_;
     bool stopping_ = false;
+    bool restored_ = false;  // the state database's jobs were applied (first load only)
     loop::HandlePtr<loop::Timer> grace_timer_;
     std::function<void()> shut_down_;
 };

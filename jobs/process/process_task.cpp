@@ -6,6 +6,7 @@
 #include "jobs/process/process_manager.hpp"
 #include "jobs/process/readiness_probe.hpp"
 #include "core/text/signal_names.hpp"
+#include "core/text/tail.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -472,6 +473,10 @@ void ProcessTask::maybe_complete() {
     completed_ = true;
     timer_.reset();
     auto outcome_now = outcome();
+    if (outcome_now.status != run::TaskStatus::passed) {
+        outcome_now.stdout_tail = text::tail_of(out_.tail.str(), run::TaskOutcome::kTailBytes);
+        outcome_now.stderr_tail = text::tail_of(err_.tail.str(), run::TaskOutcome::kTailBytes);
+    }
     // An empty cgroup serves the next process at once, not once this task is deleted (a
     // loop turn later, when the scheduler has started the next one and made it another).
     if (!cgroup_.empty() && job_emptied_) {

@@ -27,13 +27,13 @@ schedule = "@every 1s"
 
 [jobs.broken]
 kind = "process"
-command = ["false"]
+command = ["sh", "-c", "echo 'disk quota exceeded' >&2; exit 1"]
 schedule = "@every 1s"
 )T";
 
 }  // namespace
 
-TEST_CASE("the dashboard at / is self-contained and renders health, jobs and their results in Chromium") {
+TEST_CASE("the dashboard at / is self-contained and renders health, jobs, their recent runs and a run's output in Chromium") {
     TempDir dir;
     // tick passes and broken fails, so the process success rate hovers around 50%: with the
     // default objective (0.95) that is the very edge of unhealthy (under half of it), where
@@ -67,6 +67,10 @@ TEST_CASE("the dashboard at / is self-contained and renders health, jobs and the
                                "steps = [\n"
                                "  { wait_for = \"body[data-loaded] tr[data-job=broken] td.status.failed\" },\n"
                                "  { wait_for = \"tr[data-job=tick] td.status.passed\" },\n"
+                               "  { wait_for = \"tr[data-job=tick] .strip .cell.passed\" },\n"
+                               "  { click = \"tr[data-job=broken] .strip .cell.failed\" },\n"
+                               "  { wait_for = \"#run:not([hidden]) .instance pre.stderr\" },\n"
+                               "  { extract = \"#run\", as = \"run\" },\n"
                                "  { extract = \"#jobs\", as = \"jobs\" },\n"
                                "  { extract = \"#subsystems\", as = \"subsystems\" },\n"
                                "  { extract = \"#rates\", as = \"rates\" },\n"
@@ -89,6 +93,13 @@ TEST_CASE("the dashboard at / is self-contained and renders health, jobs and the
         CHECK(health_text.find(shown) != std::string::npos);
     }
     CHECK(captures["rates"].get<std::string>().find("tasks / s") != std::string::npos);
+    // The run clicked in broken's strip: its instance, error and the tail of its stderr.
+    const auto run_text = captures["run"].get<std::string>();
+    for (const char* shown : {"failed", "job broken", "broken #0", "exit 1", "disk quota exceeded", "stderr"}) {
+        INFO(shown, " in ", run_text);
+        CHECK(run_text.find(shown) != std::string::npos);
+    }
+    CHECK(health_text.find("state") != std::string::npos);
     const auto png = decode_png(read_file(shot));
     CHECK(png.width == 1280);
     CHECK(png.height == 720);

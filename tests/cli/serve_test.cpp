@@ -22,21 +22,6 @@
 
 using namespace gaia::test;
 
-namespace {
-
-// The job named `name` in /api/v1/jobs (null if absent).
-nlohmann::json job_of(const std::string& base, const std::string& name) {
-    auto all = get_json(base + "/api/v1/jobs");
-    if (!all.is_object()) return nullptr;
-    for (const auto& j : all["jobs"]) {
-        if (j["name"] == name) return j;
-    }
-    return nullptr;
-}
-
-
-}  // namespace
-
 TEST_CASE("gaia serve runs scheduled jobs, skips a run still going, and runs a job on request") {
     TempDir dir;
     ListenAddress s;

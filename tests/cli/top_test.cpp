@@ -30,7 +30,7 @@ command = ["true"]
 
 }  // namespace
 
-TEST_CASE("gaia top --once prints health, rates and every job with its last result and next run") {
+TEST_CASE("gaia top --once prints health, rates, every job with its last result and next run, and a job's last runs") {
     TempDir dir;
     ServedGaia served({"serve", dir.file("jobs.toml", kJobs)}, dir.path());
     auto& gaia = served.process;
@@ -48,6 +48,18 @@ TEST_CASE("gaia top --once prints health, rates and every job with its last resu
         CHECK(top.out.find(shown) != std::string::npos);
     }
     CHECK(top.out.find("\x1b[") == std::string::npos);  // not a terminal: no escape codes
+    // The first job is selected: its last runs come from the state database.
+    CHECK(top.out.find("> tick") != std::string::npos);
+    CHECK(top.out.find("LAST RUNS OF tick") != std::string::npos);
+
+    auto broken = run_gaia({"top", "--url", base, "--once", "--job", "broken"});
+    CHECK(broken.exit_code == 0);
+    const auto runs = broken.out.substr(broken.out.find("LAST RUNS OF broken"));
+    INFO(runs);
+    for (const char* shown : {"RUN", "STATUS", "TRIGGER", "failed", "schedule", "exit code 1"}) CHECK(runs.find(shown) != std::string::npos);
+    const auto last_id = get_json(base + "/api/v1/jobs/broken/runs?limit=1")["runs"][0]["run_id"].get<std::string>();
+    CHECK(runs.find(last_id.substr(0, 8)) != std::string::npos);
+    CHECK(run_gaia({"top", "--url", base, "--once", "--job", "nobody"}).exit_code == 2);
 
     RefusingPort refusing;
     auto refused = run_gaia({"top", "--url", "http://127.0.0.1:" + std::to_string(refusing.port()), "--once"});
@@ -94,6 +106,16 @@ TEST_CASE("gaia top in a terminal redraws the dashboard and quits on q") {
     };
     const auto before = runs_of_tick();
     CHECK(eventually([&] { return runs_of_tick() != before; }, 10));
+
+    // j moves the selection to the next job, whose last runs are listed under the jobs.
+    CHECK(screen.find("LAST RUNS OF tick") != std::string::npos);
+    tmux({"send-keys", "-t", "top", "j"});
+    CHECK(eventually([&] {
+        screen = tmux({"capture-pane", "-p", "-t", "top"}).out;
+        return screen.find("> broken") != std::string::npos && screen.find("LAST RUNS OF broken") != std::string::npos;
+    }, 5));
+    tmux({"send-keys", "-t", "top", "Up"});
+    CHECK(eventually([&] { return tmux({"capture-pane", "-p", "-t", "top"}).out.find("LAST RUNS OF tick") != std::string::npos; }, 5));
 
     tmux({"send-keys", "-t", "top", "q"});
     CHECK(eventually([&] { return tmux({"has-session", "-t", "top"}).exit_code != 0; }, 5));

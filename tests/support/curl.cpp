@@ -38,6 +38,15 @@ std::vector<std::string> with_listen(std::vector<std::string> args, const std::s
 }
 }  // namespace
 
+nlohmann::json job_of(const std::string& base, const std::string& name) {
+    auto all = get_json(base + "/api/v1/jobs");
+    if (!all.is_object()) return nullptr;
+    for (const auto& j : all["jobs"]) {
+        if (j["name"] == name) return j;
+    }
+    return nullptr;
+}
+
 ServedGaia::ServedGaia(std::vector<std::string> args, const std::filesystem::path& dir)
     : process(with_listen(std::move(args), address), dir) {}
 

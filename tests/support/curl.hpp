@@ -19,6 +19,8 @@ Output curl(const std::vector<std::string>& args);
 std::string http_code(const std::vector<std::string>& args);
 // GET url, parsed as JSON (null when it is not JSON).
 nlohmann::json get_json(const std::string& url);
+// The job named `name` in `base`/api/v1/jobs (null if absent or nothing answered).
+nlohmann::json job_of(const std::string& base, const std::string& name);
 // Waits up to 5 s until `base`/liveness answers (gaia has loaded its files and started).
 bool wait_until_up(const std::string& base);
 

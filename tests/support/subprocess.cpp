@@ -154,8 +154,19 @@ std::vector<std::string> gaia_argv(const std::vector<std::string>& args) {
 }
 }  // namespace
 
-BackgroundGaia::BackgroundGaia(const std::vector<std::string>& args, const std::filesystem::path& dir)
-    : BackgroundProcess(gaia_argv(args), dir, "bg") {}
+// A gaia serve started in `dir` keeps its state database there (by default; --state says
+// otherwise): a second one started in the same directory goes on from it.
+namespace {
+std::vector<std::string> with_state_home(std::vector<std::string> env, const std::filesystem::path& dir) {
+    const bool given = std::any_of(env.begin(), env.end(), [](const std::string& e) { return e.rfind("XDG_STATE_HOME=", 0) == 0; });
+    if (!given) env.push_back("XDG_STATE_HOME=" + (dir / "state-home").string());
+    return env;
+}
+}  // namespace
+
+BackgroundGaia::BackgroundGaia(const std::vector<std::string>& args, const std::filesystem::path& dir,
+                               std::vector<std::string> extra_env)
+    : BackgroundProcess(gaia_argv(args), dir, "bg", with_state_home(std::move(extra_env), dir)) {}
 
 BackgroundProcess::BackgroundProcess(const std::vector<std::string>& program, const std::filesystem::path& dir,
                                      const std::string& name, const std::vector<std::string>& extra_env)

@@ -70,7 +70,9 @@ private:
 // gaia of this build started in the background (output in DIR/bg.out and DIR/bg.err).
 class BackgroundGaia : public BackgroundProcess {
 public:
-    BackgroundGaia(const std::vector<std::string>& args, const std::filesystem::path& dir);
+    // extra_env: NAME=VALUE entries, as for BackgroundProcess.
+    BackgroundGaia(const std::vector<std::string>& args, const std::filesystem::path& dir,
+                   std::vector<std::string> extra_env = {});
 };
 
 // Polls `ok` every 100 ms until it holds or `seconds` have passed; returns its last answer.

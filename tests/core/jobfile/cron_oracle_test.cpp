@@ -1,7 +1,9 @@
 // Cron lines against an implementation nobody here wrote: Python's croniter (Debian's
 // python3-croniter). Thousands of expressions are generated afresh each run (lists,
 // ranges, steps, names, @ aliases, both day fields set), with start times spread over two
-// years in several time zones, some just before a DST change. croniter decides which
+// years in several time zones, and a third of them lines that fire in the hours around
+// each DST change of 2026-2027 (found from the tz database) in Berlin, New York and Lord
+// Howe (half an hour), starting a day before the change or inside a repeated hour. croniter decides which
 // wall-clock minute comes next (its own DST arithmetic is wrong across a change in the
 // Debian 12 version: it misses by the change of offset); gaia must fire at that minute,
 // and where the minute does not exist (skipped by the spring change) at the jump, as
@@ -9,6 +11,8 @@
 // restricted (croniter: when it does not cover every day; cron: when it does not start
 // with `*`), gaia follows cron and the case is counted, not compared; so are the minutes
 // croniter's next skips although its own match says they fire (a bug of that version).
+// Each line is also read with its zone named, as a job's `timezone` has it, while the
+// process's own zone is another: it must fire at the same instant.
 // GAIA_CRON_SEED=N repeats a run.
 
 #include "core/jobfile/schedule.hpp"
@@ -72,6 +76,7 @@ public:
     }
 
     std::int64_t pick(std::int64_t lo, std::int64_t hi) { return std::uniform_int_distribution<std::int64_t>(lo, hi)(random_); }
+    std::string minutes() { return field(0, 59, nullptr); }
 
 private:
     static constexpr const char* kMonths[] = {"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"};
@@ -116,6 +121,10 @@ struct Case {
     std::int64_t start = 0;
 };
 
+// gaia's local time while a job's named zone is read: far from every zone of the cases,
+// with a DST change of its own on other dates.
+constexpr const char* kOtherZone = "Pacific/Chatham";
+
 void use_zone(const std::string& zone) {
     setenv("TZ", zone.c_str(), 1);
     tzset();
@@ -128,6 +137,14 @@ std::string wall(std::int64_t t, const char* format) {
     char text[32];
     std::strftime(text, sizeof text, format, &tm);
     return text;
+}
+
+// The local clock's offset from UTC at `t`, in seconds.
+long offset_at(std::int64_t t) {
+    const auto time = static_cast<std::time_t>(t);
+    std::tm tm{};
+    localtime_r(&time, &tm);
+    return tm.tm_gmtoff;
 }
 
 // Whether the local clock jumps forward at `t` (the spring change): where gaia fires a
@@ -149,21 +166,48 @@ TEST_CASE("cron lines fire when croniter says they do, across time zones and DST
     Generator gen(seed);
     const std::vector<std::string> zones = {"UTC", "Europe/Berlin", "America/New_York", "Australia/Lord_Howe",
                                             "Asia/Kolkata", "America/Sao_Paulo"};
-    // Just before the 2026 and 2027 changes in Berlin and New York, and anywhere in 2026-2027.
-    const std::vector<std::int64_t> near_changes = {1774746000, 1792890000, 1773552600, 1793512800,
-                                                    1806195600, 1824944400, 1805002200, 1825567200};
+    const char* tz = std::getenv("TZ");
+    const std::string saved_tz = tz ? tz : "";
+    // Every DST change of 2026-2027 in the zones that have them (Lord Howe's is half an hour).
+    struct Change {
+        std::string zone;
+        std::int64_t at;  // the first second of the new offset
+        int hour_before;  // the local hour just before it
+    };
+    std::vector<Change> changes;
+    for (const char* zone : {"Europe/Berlin", "America/New_York", "Australia/Lord_Howe"}) {
+        use_zone(zone);
+        for (std::int64_t t = 1767225600; t < 1830297600; t += 1800) {
+            if (offset_at(t) != offset_at(t + 1800)) {
+                std::int64_t at = t;  // to the second, by bisection
+                for (std::int64_t hi = t + 1800; at + 1 < hi;) {
+                    const auto mid = at + (hi - at) / 2;
+                    (offset_at(mid) == offset_at(t) ? at : hi) = mid;
+                }
+                changes.push_back({zone, at + 1, std::stoi(wall(at, "%H"))});
+            }
+        }
+    }
+    REQUIRE(changes.size() >= 12);
     std::vector<Case> cases;
     for (int i = 0; i < 3000; ++i) {
         Case c;
-        c.expr = gen.expression();
-        c.zone = zones[static_cast<std::size_t>(gen.pick(0, static_cast<std::int64_t>(zones.size()) - 1))];
-        c.start = gen.pick(0, 3) == 0 ? near_changes[static_cast<std::size_t>(gen.pick(0, 7))] - gen.pick(0, 86400)
-                                      : gen.pick(1767225600, 1830297600);
+        if (gen.pick(0, 2) == 0) {
+            // A line that fires in the hours around a change, from a start up to a day before
+            // it or inside a repeated hour.
+            const auto& change = changes[static_cast<std::size_t>(gen.pick(0, static_cast<std::int64_t>(changes.size()) - 1))];
+            c.zone = change.zone;
+            const int hour = (change.hour_before + static_cast<int>(gen.pick(-1, 2)) + 24) % 24;
+            c.expr = gen.minutes() + " " + std::to_string(hour) + (gen.pick(0, 3) == 0 ? " */2 * *" : " * * *");
+            c.start = gen.pick(0, 3) == 0 ? change.at + gen.pick(0, 3599) : change.at - gen.pick(1, 86400);
+        } else {
+            c.expr = gen.expression();
+            c.zone = zones[static_cast<std::size_t>(gen.pick(0, static_cast<std::int64_t>(zones.size()) - 1))];
+            c.start = gen.pick(1767225600, 1830297600);
+        }
         cases.push_back(std::move(c));
     }
     std::string input;
-    const char* tz = std::getenv("TZ");
-    const std::string saved_tz = tz ? tz : "";
     for (const auto& c : cases) {
         use_zone(c.zone);
         input += nlohmann::json({{"expr", c.expr}, {"zone", c.zone}, {"wall", wall(c.start, "%Y-%m-%d %H:%M:%S")}}).dump() + "\n";
@@ -172,7 +216,7 @@ TEST_CASE("cron lines fire when croniter says they do, across time zones and DST
     auto oracle = test::run_program({"/usr/bin/python3", "-c", kOracle}, input);
     REQUIRE_MESSAGE(oracle.exit_code == 0, oracle.err);
     std::istringstream answers(oracle.out);
-    int compared = 0, skipped_minutes = 0, repeated = 0, star_rule = 0;
+    int compared = 0, skipped_minutes = 0, repeated = 0, repeated_compared = 0, star_rule = 0, zoned_checked = 0;
     struct Disagreement {
         const Case* c;
         std::string gaia, croniter;
@@ -209,6 +253,16 @@ TEST_CASE("cron lines fire when croniter says they do, across time zones and DST
         const auto next = schedule->next_after(std::chrono::system_clock::from_time_t(static_cast<std::time_t>(c.start)));
         REQUIRE(next);
         const std::int64_t got = std::chrono::system_clock::to_time_t(*next);
+        // The same line with the zone named (a job's `timezone`) while gaia's own local time
+        // is another: read through the tz database, it fires at the same instant.
+        auto zoned = *schedule;
+        REQUIRE_MESSAGE(zoned.set_zone(c.zone, &error), error);
+        use_zone(kOtherZone);
+        const auto zoned_next = zoned.next_after(std::chrono::system_clock::from_time_t(static_cast<std::time_t>(c.start)));
+        use_zone(c.zone);
+        REQUIRE(zoned_next);
+        CHECK(std::chrono::system_clock::to_time_t(*zoned_next) == got);
+        ++zoned_checked;
         if (!exists) {
             // Skipped by the spring change: gaia fires at the jump, before the next minute
             // that exists.
@@ -221,6 +275,7 @@ TEST_CASE("cron lines fire when croniter says they do, across time zones and DST
             continue;
         }
         ++compared;
+        if (ambiguous) ++repeated_compared;
         if (wall(got, "%Y-%m-%d %H:%M") != expected) disagreements.push_back({&c, wall(got, "%Y-%m-%d %H:%M"), expected});
     }
     // croniter 1.3.5 steps over the first minutes of a month with a day step (`*/5` from
@@ -248,8 +303,13 @@ TEST_CASE("cron lines fire when croniter says they do, across time zones and DST
     if (saved_tz.empty()) unsetenv("TZ");
     else setenv("TZ", saved_tz.c_str(), 1);
     tzset();
-    MESSAGE(compared, " next fire times agree with croniter; ", skipped_minutes, " fell in a spring gap and fire at the jump; ",
-            repeated, " in a repeated hour; ", star_rule, " where croniter's star rule is not cron's; ", croniter_misses,
-            " where croniter's next skips a minute it matches");
+    MESSAGE(compared, " next fire times agree with croniter (", repeated_compared, " of them in a repeated hour); ",
+            skipped_minutes, " fell in a spring gap and fire at the jump; ", repeated,
+            " started in a repeated hour after its first showing; ", star_rule, " where croniter's star rule is not cron's; ", croniter_misses,
+            " where croniter's next skips a minute it matches; ", zoned_checked,
+            " read with the zone named (a job's timezone) agree with the local reading");
     CHECK(compared > 2000);
+    CHECK(zoned_checked > 2000);
+    CHECK(skipped_minutes > 20);
+    CHECK(repeated_compared > 20);
 }

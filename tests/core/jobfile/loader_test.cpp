@@ -278,3 +278,63 @@ TEST_CASE("past a thousand problems only their number is printed") {
 }
 
 TEST_SUITE_END();
+
+TEST_CASE("scheduling keys load, and each mistake is an error at its place") {
+    auto r = load_text(R"T(
+[serve]
+history = { runs = 50, days = 7.5 }
+[jobs.nightly]
+kind = "process"
+command = ["true"]
+schedule = "30 2 * * *"
+timezone = "Europe/Berlin"
+overlap = "queue"
+catchup = "2h"
+jitter = "5m"
+paused = true
+)T");
+    INFO(r.errors);
+    REQUIRE(r.set);
+    CHECK(r.set->serve.history_runs == 50);
+    CHECK(r.set->serve.history_days == doctest::Approx(7.5));
+    const auto& p = r.set->jobs[0].scheduling;
+    CHECK(p.overlap == SchedulePolicy::Overlap::queue);
+    CHECK(p.catchup == std::chrono::hours(2));
+    CHECK(p.jitter == std::chrono::minutes(5));
+    CHECK(p.timezone == "Europe/Berlin");
+    CHECK(p.paused);
+
+    auto bad = load_text(R"T([serve]
+history = { runs = 0, weeks = 2 }
+[jobs.a]
+kind = "process"
+command = ["true"]
+overlap = "parallel"
+catchup = "1h"
+[jobs.b]
+kind = "process"
+command = ["true"]
+schedule = "@every 1m"
+timezone = "Europe/Berlin"
+jitter = "0s"
+[jobs.c]
+kind = "process"
+command = ["true"]
+schedule = "0 3 * * *"
+timezone = "Europe/Berln"
+)T");
+    CHECK_FALSE(bad.set);
+    INFO(bad.errors);
+    for (const char* expected : {
+             "<stdin>:2:20: error: `serve.history.runs` is 0; it must be between 1 and 100000000",
+             "<stdin>:2:23: error: unknown key `weeks` in serve.history",
+             "<stdin>:6:11: error: `overlap` is \"skip\", \"queue\" or \"replace\", not \"parallel\"",
+             "<stdin>:7:11: error: `catchup` applies to a job's `schedule`, and job `a` has none",
+             "<stdin>:12:12: error: `timezone` applies to cron lines; `@every 1m` is an interval, free of time zones",
+             "<stdin>:13:10: error: `jitter` must be longer than 0s",
+             "<stdin>:18:12: error: `timezone`: no time zone `Europe/Berln` in the tz database (did you mean "
+             "`Europe/Berlin`?)",
+         }) {
+        CHECK_MESSAGE(bad.errors.find(expected) != std::string::npos, expected);
+    }
+}

@@ -71,31 +71,44 @@ public:
     void write_line(bool, std::string_view, std::string_view) override {}
 };
 
-}  // namespace
-
-TEST_CASE("job runner: next runs and run times come from the clock it is given") {
+// What a JobRunner needs, on a test clock that starts at 2026-01-01T00:00:00Z whatever the
+// machine's says.
+struct World {
     InstantKind kind;
-    std::istringstream in("[jobs.hourly]\nkind = \"instant\"\nschedule = \"@every 1h\"\n"
-                          "[jobs.manual]\nkind = \"instant\"\n");
-    jobfile::LoadOptions options;
-    options.files = {"-"};
-    options.standard_input = &in;
-    options.kinds = {&kind};
-    jobfile::Diagnostics diags;
-    auto set = jobfile::load_job_files(options, diags);
-    REQUIRE(set);
-
-    // 2026-01-01T00:00:00Z, whatever the machine's clock says.
-    loop::ManualClock clock(std::chrono::system_clock::from_time_t(1767225600));
+    loop::ManualClock clock{std::chrono::system_clock::from_time_t(1767225600)};
     loop::Loop loop;
-    loop::ChildWatcher children(loop);
+    loop::ChildWatcher children{loop};
     metrics::Registry registry;
     text::Redactor redactor;
     Nowhere output;
-    run::RunMetrics run_metrics(registry);
-    serve::Health health(registry, {&kind});
-    serve::JobRunner runner(
-        serve::RunnerEnv{loop, children, registry, redactor, output, run_metrics, health, {&kind}, &clock});
+    run::RunMetrics run_metrics{registry};
+    serve::Health health{registry, {&kind}};
+
+    std::unique_ptr<jobfile::JobSet> load(const std::string& text) {
+        std::istringstream in(text);
+        jobfile::LoadOptions options;
+        options.files = {"-"};
+        options.standard_input = &in;
+        options.kinds = {&kind};
+        jobfile::Diagnostics diags;
+        return jobfile::load_job_files(options, diags);
+    }
+    serve::RunnerEnv env() { return {loop, children, registry, redactor, output, run_metrics, health, {&kind}, &clock}; }
+    ~World() {
+        children.close();
+        CHECK(loop.close() == 0);
+    }
+};
+
+}  // namespace
+
+TEST_CASE("job runner: next runs and run times come from the clock it is given") {
+    World w;
+    auto& clock = w.clock;
+    auto& loop = w.loop;
+    auto set = w.load("[jobs.hourly]\nkind = \"instant\"\nschedule = \"@every 1h\"\n[jobs.manual]\nkind = \"instant\"\n");
+    REQUIRE(set);
+    serve::JobRunner runner(w.env());
     runner.load(std::move(set));
 
     auto jobs = runner.jobs_json()["jobs"];
@@ -120,8 +133,26 @@ TEST_CASE("job runner: next runs and run times come from the clock it is given")
     CHECK(jobs[1]["last"]["status"] == "passed");
     CHECK(jobs[1]["last"]["started"] == "2026-01-01T00:30:00Z");
     CHECK(jobs[1]["last"]["run_id"] == run_id);
-    children.close();
-    CHECK(loop.close() == 0);
+}
+
+TEST_CASE("job runner: jitter delays every fire time by the same amount, below the jitter, on every load") {
+    World w;
+    auto next_runs = [&] {
+        serve::JobRunner runner(w.env());
+        auto set = w.load("[jobs.hourly]\nkind = \"instant\"\nschedule = \"@every 1h\"\njitter = \"10m\"\n"
+                          "[jobs.other]\nkind = \"instant\"\nschedule = \"@every 1h\"\njitter = \"10m\"\n");
+        REQUIRE(set);
+        runner.load(std::move(set));
+        auto jobs = runner.jobs_json()["jobs"];
+        return std::pair{jobs[0]["next_run"].get<std::string>(), jobs[1]["next_run"].get<std::string>()};
+    };
+    const auto first = next_runs();
+    // 01:00 plus a delay under ten minutes, the same on the next load (a restart).
+    CHECK(first.first >= "2026-01-01T01:00:00Z");
+    CHECK(first.first < "2026-01-01T01:10:00Z");
+    CHECK(next_runs() == first);
+    // Jobs due at the same time spread out (with the odds of a tie at one second in 600).
+    CHECK(first.first != first.second);
 }
 
 TEST_SUITE_END();
