@@ -220,9 +220,9 @@ void ServeSession::answer_history(const serve::HistoryQuery& query, std::functio
     using What = serve::HistoryQuery::What;
     const bool job_known = query.what == What::job_runs && runner_->knows(query.name);
     history_->read(
-        [query](serve::StateStore& store) -> std::string {
-            if (query.what == What::run) return store.run_json(query.name).value_or(std::string());
-            return store.runs_json(query.name, query.limit, query.status);
+        [query](serve::StateStore& store, std::size_t reader) -> std::string {
+            if (query.what == What::run) return store.run_json(reader, query.name).value_or(std::string());
+            return store.runs_json(reader, query.name, query.limit, query.status);
         },
         [query, job_known, respond = std::move(respond)](std::string answer, std::string error) {
             serve::HttpResponse r;

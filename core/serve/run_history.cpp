@@ -16,6 +16,7 @@ RunHistory::RunHistory(loop::Loop& loop, metrics::Registry& registry, std::share
       dropped_total_(registry.counter("gaia_state_runs_dropped_total",
                                       "Ended runs never written: the state database failed while more waited.")),
       write_seconds_(registry.histogram("gaia_state_write_seconds", "How long one write of the state database took.")) {
+    for (std::size_t i = 0; i < StateStore::kReaders; ++i) free_readers_.push_back(i);
     writes_.with({"success"});
     writes_.with({"failure"});
     waiting_.with({}).set(0);
@@ -113,22 +114,35 @@ void RunHistory::on_written(std::vector<StoredRun> runs, std::vector<StoredJob> 
     retry_->start(flushed_ ? std::chrono::milliseconds(0) : std::chrono::milliseconds(kRetryEvery), [this] { write_next(); });
 }
 
-void RunHistory::read(Read read, std::function<void(std::string, std::string)> done) {
-    auto answer = std::make_shared<std::string>();
-    auto error = std::make_shared<std::string>();
-    loop::queue_work(
-        loop_,
-        [store = store_, read = std::move(read), answer, error] {
-            try {
-                *answer = read(*store);
-            } catch (const std::exception& e) {
-                *error = e.what();
-            }
-        },
-        [answer, error, done = std::move(done)](bool cancelled) {
-            if (cancelled && error->empty()) *error = "the read was cancelled";
-            done(std::move(*answer), std::move(*error));
-        });
+void RunHistory::read(Read read, ReadDone done) {
+    reads_.emplace_back(std::move(read), std::move(done));
+    read_next();
+}
+
+void RunHistory::read_next() {
+    while (!reads_.empty() && !free_readers_.empty()) {
+        const auto reader = free_readers_.back();
+        free_readers_.pop_back();
+        auto [read, done] = std::move(reads_.front());
+        reads_.pop_front();
+        auto answer = std::make_shared<std::string>();
+        auto error = std::make_shared<std::string>();
+        loop::queue_work(
+            loop_,
+            [store = store_, read = std::move(read), reader, answer, error] {
+                try {
+                    *answer = read(*store, reader);
+                } catch (const std::exception& e) {
+                    *error = e.what();
+                }
+            },
+            [this, reader, answer, error, done = std::move(done)](bool cancelled) {
+                free_readers_.push_back(reader);
+                if (cancelled && error->empty()) *error = "the read was cancelled";
+                done(std::move(*answer), std::move(*error));
+                read_next();
+            });
+    }
 }
 
 nlohmann::json RunHistory::status() const {

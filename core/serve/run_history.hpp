@@ -21,6 +21,8 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace gaia::serve {
 
@@ -42,10 +44,12 @@ public:
     void record(StoredRun run);
     void save_job(StoredJob job);
 
-    // Runs `read` on a pool thread with the store; `done` gets its answer, or the error that
-    // stopped it, on the loop thread.
-    using Read = std::function<std::string(StateStore&)>;
-    void read(Read read, std::function<void(std::string answer, std::string error)> done);
+    // Runs `read` on a pool thread with the store and a reader of its own; `done` gets its
+    // answer, or the error that stopped it, on the loop thread. At most StateStore::kReaders
+    // reads go at once, the others wait here in order: no pool thread waits for a reader.
+    using Read = std::function<std::string(StateStore&, std::size_t reader)>;
+    using ReadDone = std::function<void(std::string answer, std::string error)>;
+    void read(Read read, ReadDone done);
 
     // For /health: whether what ended is being written. {status, path, runs_waiting,
     // runs_dropped, error}; "degraded" while writes fail.
@@ -57,6 +61,7 @@ public:
 
 private:
     void write_next();
+    void read_next();
     void on_written(std::vector<StoredRun> runs, std::vector<StoredJob> jobs, std::string error, double seconds);
 
     loop::Loop& loop_;
@@ -71,6 +76,8 @@ private:
     loop::HandlePtr<loop::Timer> retry_;
     std::function<void()> flushed_;
     bool flush_tried_ = false;  // while flushing, a failed write is not retried forever
+    std::deque<std::pair<Read, ReadDone>> reads_;                  // waiting for a reader
+    std::vector<std::size_t> free_readers_;                         // readers no read uses
 
     metrics::Family<metrics::Counter>& writes_;
     metrics::Family<metrics::Gauge>& waiting_;

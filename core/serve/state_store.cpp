@@ -1,6 +1,7 @@
 #include "core/serve/state_store.hpp"
 
 #include "core/report/run_report.hpp"
+#include "core/text/json_writer.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -49,26 +50,42 @@ CREATE TABLE IF NOT EXISTS jobs (
 constexpr const char* kSummaryColumns =
     "id, job, trigger, status, started, duration_s, instances, passed, failed, cancelled, p95_s, error";
 
-nlohmann::json summary_json(const sqlite::Statement& row) {
-    const double started = row.real(4);
+// A run's summary (the shape of /api/v1/jobs' `last`) from a row of kSummaryColumns,
+// written straight out: the runs endpoint writes a hundred of these per request.
+void write_summary(text::JsonWriter& out, const sqlite::Statement& row) {
     const auto when = std::chrono::system_clock::time_point(
-        std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::duration<double>(started)));
+        std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::duration<double>(row.real(4))));
     const auto error = row.text(11);
-    return {
-        {"run_id", row.text(0)},
-        {"job", row.text(1)},
-        {"trigger", row.text(2)},
-        {"status", row.text(3)},
-        {"started", report::iso8601_utc(when)},
-        {"duration_s", row.real(5)},
-        {"instances", row.integer(6)},
-        {"passed", row.integer(7)},
-        {"failed", row.integer(8)},
-        {"cancelled", row.integer(9)},
-        {"p95_s", row.real(10)},
-        {"error", error.empty() ? nlohmann::json(nullptr) : nlohmann::json(error)},
-    };
+    out.begin_object();
+    out.key("run_id").value(row.text(0)).key("job").value(row.text(1));
+    out.key("trigger").value(row.text(2)).key("status").value(row.text(3));
+    out.key("started").value(report::iso8601_utc(when)).key("duration_s").value(row.real(5));
+    out.key("instances").value(row.integer(6)).key("passed").value(row.integer(7));
+    out.key("failed").value(row.integer(8)).key("cancelled").value(row.integer(9));
+    out.key("p95_s").value(row.real(10)).key("error");
+    if (error.empty()) out.null();
+    else out.value(error);
+    out.end_object();
 }
+
+std::string summary_text(const sqlite::Statement& row) {
+    std::string text;
+    text::JsonWriter out(text);
+    write_summary(out, row);
+    return text;
+}
+
+// Resets a cached statement when its use ends, however it ends.
+class InUse {
+public:
+    explicit InUse(sqlite::Statement& s) : s_(s) {}
+    ~InUse() { s_.reset(); }
+    InUse(const InUse&) = delete;
+    InUse& operator=(const InUse&) = delete;
+
+private:
+    sqlite::Statement& s_;
+};
 
 std::string dump(const nlohmann::json& j) {
     return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -101,6 +118,22 @@ std::string dump(const nlohmann::json& j) {
 
 }  // namespace
 
+// A reading connection with the endpoints' statements, prepared once.
+struct StateStore::Reader {
+    explicit Reader(const std::string& path) : db(path, false) {
+        db.exec("PRAGMA busy_timeout = 2000");
+        const std::string select = std::string("SELECT ") + kSummaryColumns + " FROM runs WHERE ";
+        runs_of_job.emplace(db.prepare(select + "job = ?1 ORDER BY seq DESC LIMIT ?2"));
+        runs_of_job_with_status.emplace(db.prepare(select + "job = ?1 AND status = ?3 ORDER BY seq DESC LIMIT ?2"));
+        run_by_id.emplace(db.prepare(std::string("SELECT ") + kSummaryColumns + ", captures, detail FROM runs WHERE id = ?1"));
+    }
+    std::mutex mutex;  // the caller keeps a reader to one thread; this makes sure of it
+    sqlite::Connection db;
+    std::optional<sqlite::Statement> runs_of_job, runs_of_job_with_status, run_by_id;
+};
+
+StateStore::~StateStore() = default;
+
 StateStore::StateStore(const std::string& path) : path_(path) {
     try {
         writer_.emplace(path, true);
@@ -112,8 +145,7 @@ StateStore::StateStore(const std::string& path) : path_(path) {
                                  "another --state)");
         }
         check_and_migrate();
-        reader_.emplace(path, false);
-        reader_->exec("PRAGMA busy_timeout = 2000");
+        for (std::size_t i = 0; i < kReaders; ++i) readers_.push_back(std::make_unique<Reader>(path));
     } catch (const sqlite::Error& e) {
         refuse(path, e);
     }
@@ -227,9 +259,10 @@ void StateStore::write(const std::vector<StoredRun>& runs, const std::vector<Sto
 }
 
 StateStore::Restored StateStore::restore() {
-    std::lock_guard lock(read_mutex_);
+    auto& reader = *readers_.front();
+    std::lock_guard lock(reader.mutex);
     Restored out;
-    auto jobs = reader_->prepare(
+    auto jobs = reader.db.prepare(
         "SELECT name, paused, file_paused, schedule, next_run, runs, skipped FROM jobs ORDER BY name");
     while (jobs.step()) {
         StoredJob j;
@@ -243,29 +276,37 @@ StateStore::Restored StateStore::restore() {
         out.jobs.push_back(std::move(j));
     }
     // The latest run of each job that has any, through the (job, seq) index.
-    auto last = reader_->prepare(std::string("SELECT ") + kSummaryColumns +
+    auto last = reader.db.prepare(std::string("SELECT ") + kSummaryColumns +
                                  " FROM runs WHERE seq IN (SELECT max(seq) FROM runs GROUP BY job)");
-    while (last.step()) out.last_run[std::string(last.text(1))] = dump(summary_json(last));
+    while (last.step()) out.last_run[std::string(last.text(1))] = summary_text(last);
     return out;
 }
 
-std::string StateStore::runs_json(const std::string& job, std::uint64_t limit, const std::string& status) {
-    std::lock_guard lock(read_mutex_);
-    auto query = reader_->prepare(std::string("SELECT ") + kSummaryColumns + " FROM runs WHERE job = ?1" +
-                                  (status.empty() ? "" : " AND status = ?3") + " ORDER BY seq DESC LIMIT ?2");
+std::string StateStore::runs_json(std::size_t reader, const std::string& job, std::uint64_t limit,
+                                  const std::string& status) {
+    auto& r = *readers_.at(reader);
+    std::lock_guard lock(r.mutex);
+    auto& query = status.empty() ? *r.runs_of_job : *r.runs_of_job_with_status;
+    InUse in_use(query);
     query.bind(1, job).bind(2, static_cast<std::int64_t>(limit));
     if (!status.empty()) query.bind(3, status);
-    nlohmann::json runs = nlohmann::json::array();
-    while (query.step()) runs.push_back(summary_json(query));
-    return dump({{"job", job}, {"runs", std::move(runs)}});
+    std::string text;
+    text.reserve(256 * limit);
+    text::JsonWriter out(text);
+    out.begin_object().key("job").value(job).key("runs").begin_array();
+    while (query.step()) write_summary(out, query);
+    out.end_array().end_object();
+    return text;
 }
 
-std::optional<std::string> StateStore::run_json(const std::string& id) {
-    std::lock_guard lock(read_mutex_);
-    auto query = reader_->prepare(std::string("SELECT ") + kSummaryColumns + ", captures, detail FROM runs WHERE id = ?1");
+std::optional<std::string> StateStore::run_json(std::size_t reader, const std::string& id) {
+    auto& r = *readers_.at(reader);
+    std::lock_guard lock(r.mutex);
+    auto& query = *r.run_by_id;
+    InUse in_use(query);
     query.bind(1, id);
     if (!query.step()) return std::nullopt;
-    auto run = summary_json(query);
+    auto run = nlohmann::json::parse(summary_text(query));
     run["captures"] = nlohmann::json::parse(query.text(12), nullptr, false);
     auto detail = nlohmann::json::parse(query.text(13), nullptr, false);
     if (detail.is_object()) {
@@ -274,9 +315,10 @@ std::optional<std::string> StateStore::run_json(const std::string& id) {
     return dump(run);
 }
 
-std::uint64_t StateStore::run_count() {
-    std::lock_guard lock(read_mutex_);
-    auto query = reader_->prepare("SELECT count(*) FROM runs");
+std::uint64_t StateStore::run_count(std::size_t reader) {
+    auto& r = *readers_.at(reader);
+    std::lock_guard lock(r.mutex);
+    auto query = r.db.prepare("SELECT count(*) FROM runs");
     return query.step() ? static_cast<std::uint64_t>(query.integer(0)) : 0;
 }
 

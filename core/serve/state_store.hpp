@@ -5,12 +5,14 @@
 //
 // Everything here blocks on disk: it runs on libuv's thread pool (core/serve/run_history.hpp
 // hands work over), never on the loop thread, except open() before the loop starts. One
-// connection writes, another reads: WAL lets readers go on while a write commits.
+// connection writes, kReaders others read, each used by one thread at a time: WAL lets
+// readers go on while a write commits.
 
 #include "core/serve/sqlite.hpp"
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
@@ -64,6 +66,9 @@ public:
     // Opens or creates the database and checks it (integrity, schema, that it can be
     // written). Throws StateOpenError with what is wrong and what to do.
     explicit StateStore(const std::string& path);
+    ~StateStore();
+    StateStore(const StateStore&) = delete;
+    StateStore& operator=(const StateStore&) = delete;
 
     const std::string& path() const noexcept { return path_; }
 
@@ -78,19 +83,25 @@ public:
     };
     Restored restore();
 
+    // Reads go through one of kReaders connections (`reader` < kReaders), so that as many
+    // can be answered at once; the caller keeps each to one thread at a time.
+    static constexpr std::size_t kReaders = 2;
     // GET /api/v1/jobs/NAME/runs: the newest first, `status` empty for any. The JSON text
     // {"job": …, "runs": [summary…]}.
-    std::string runs_json(const std::string& job, std::uint64_t limit, const std::string& status);
+    std::string runs_json(std::size_t reader, const std::string& job, std::uint64_t limit, const std::string& status);
     // GET /api/v1/runs/ID: the summary with captures and failed instances; nullopt if unknown.
-    std::optional<std::string> run_json(const std::string& id);
-    std::uint64_t run_count();
+    std::optional<std::string> run_json(std::size_t reader, const std::string& id);
+    std::uint64_t run_count(std::size_t reader);
 
 private:
+    struct Reader;
     void check_and_migrate();
 
     std::string path_;
-    std::mutex write_mutex_, read_mutex_;
-    std::optional<sqlite::Connection> writer_, reader_;
+    std::mutex write_mutex_;
+    std::optional<sqlite::Connection> writer_;
+    std::vector<std::unique_ptr<Reader>> readers_;
+
 };
 
 }  // namespace gaia::serve

@@ -36,7 +36,7 @@ serve::StoredRun a_run(const std::string& id, const std::string& job, const std:
 std::string runs_of(serve::StateStore& store, const std::string& job, std::uint64_t limit = 100,
                     const std::string& status = "") {
     std::string ids;
-    const auto answer = nlohmann::json::parse(store.runs_json(job, limit, status));
+    const auto answer = nlohmann::json::parse(store.runs_json(0, job, limit, status));
     for (const auto& r : answer["runs"]) {
         ids += (ids.empty() ? "" : " ") + r["run_id"].get<std::string>();
     }
@@ -59,16 +59,16 @@ TEST_CASE("state store: runs and job states written are read back, newest first,
         CHECK(runs_of(store, "backup", 2) == "r4 r2");
         CHECK(runs_of(store, "backup", 100, "failed") == "r4 r2");
         CHECK(runs_of(store, "nobody").empty());
-        CHECK(store.run_count() == 4);
+        CHECK(store.run_count(1) == 4);
 
-        auto run = nlohmann::json::parse(store.run_json("r2").value());
+        auto run = nlohmann::json::parse(store.run_json(1, "r2").value());
         CHECK(run["job"] == "backup");
         CHECK(run["status"] == "failed");
         CHECK(run["error"] == "exit code 3");
         CHECK(run["captures"]["answer"] == 42);
         CHECK(run["instances"][0]["stderr_tail"] == "boom\n");
         CHECK(run["started"] == "2027-01-15T07:59:40Z");
-        CHECK_FALSE(store.run_json("nope"));
+        CHECK_FALSE(store.run_json(0, "nope"));
     }
     // Another process's view, after a restart.
     serve::StateStore again(path);
