@@ -160,7 +160,6 @@ void RunHistory::flush(std::function<void()> done) {
     flush_tried_ = false;
     if (retry_) retry_->stop();
     write_next();
-    if (!flushed_) return;  // write_next() had nothing to do and posted it
 }
 
 }  // namespace gaia::serve
