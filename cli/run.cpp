@@ -12,6 +12,7 @@
 #include "core/report/run_report.hpp"
 #include "core/run/hooks.hpp"
 #include "core/run/scheduler.hpp"
+#include "core/run/shard.hpp"
 #include "core/run/selection.hpp"
 #include "core/run/stop_signals.hpp"
 #include "core/run/subsystems.hpp"
@@ -110,6 +111,7 @@ private:
     std::optional<run::ResumePlan> resume_;
     std::chrono::system_clock::time_point started_;
     std::string run_id_ = run::new_run_id();
+    std::string shard_;  // K/N as --shard resolved it (auto: from the engine's environment)
 };
 
 void RunSession::on_signal(int signum) {
@@ -152,7 +154,7 @@ bool RunSession::write_reports(bool any_failed) {
     rep.subsystems = subsystems_->report();
     rep.instances = options_.report_instances == "all" ? run::InstanceScope::all : run::InstanceScope::failed;
     rep.junit_instances = options_.junit_instances;
-    rep.shard = options_.shard;
+    rep.shard = shard_;
     if (resume_) {
         rep.resumed_report = resume_->report_path;
         rep.resumed_run_id = resume_->run_id;
@@ -221,17 +223,17 @@ run::RunOptions RunSession::run_options() {
     }
     run_options.selected = std::move(selected);
     if (!options_.shard.empty()) {
-        unsigned long long k = 0, n = 0;
-        char tail = 0;
-        if (std::sscanf(options_.shard.c_str(), "%llu/%llu%c", &k, &n, &tail) != 2 || n == 0 || k == 0 || k > n) {
-            throw UsageError("--shard takes K/N with 1 <= K <= N, e.g. 2/4, not `" + options_.shard + "`");
-        }
-        run_options.shard_index = k;
-        run_options.shard_count = n;
+        std::string error;
+        const auto shard = run::parse_shard(options_.shard, [](const char* name) { return std::getenv(name); }, &error);
+        if (!shard) throw UsageError(error);
+        run_options.shard_index = shard->index;
+        run_options.shard_count = shard->count;
+        shard_ = shard->text();
+        if (options_.shard == "auto") spdlog::info("shard {} ({})", shard_, shard->from);
     }
     if (!options_.resume_failed.empty()) {
         std::string error;
-        resume_ = run::ResumePlan::from_report(set_, options_.resume_failed, options_.shard, &error);
+        resume_ = run::ResumePlan::from_report(set_, options_.resume_failed, shard_, &error);
         if (!resume_) throw UsageError("--resume-failed: " + error);
         run_options.resume = &*resume_;
     }
@@ -530,7 +532,9 @@ void add_run_command(CLI::App& app, GlobalOptions& globals, Action& action) {
                     "Run only what did not pass in this JSON report of an earlier run, and report both as one");
     cmd->add_option("--heartbeat", o->heartbeat, "GET this URL when the run passes (a dead man's switch: healthchecks.io…)");
     cmd->add_option("--metrics-file", o->metrics_file, "Write the final metrics here (Prometheus text, atomically)");
-    cmd->add_option("--shard", o->shard, "Run only the K-th of N equal slices of every fan-out (K/N)");
+    cmd->add_option("--shard", o->shard,
+                    "Run only the K-th of N equal slices of every fan-out (K/N, 0-based K%N, or auto from a Slurm "
+                    "array or Kubernetes Indexed Job)");
     cmd->add_option("--listen", o->listen, "While the run lasts, serve gaia serve's endpoints on HOST:PORT: the dashboard, /metrics, /health, /liveness, /readiness, /api/v1/jobs");
     cmd->add_option("--progress", o->progress, "Live progress: auto (on a terminal), always, never")
         ->check(CLI::IsMember({"auto", "always", "never"}));

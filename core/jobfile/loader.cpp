@@ -37,7 +37,7 @@ const std::vector<std::string_view> kSettingsKeys = {"concurrency", "fail_fast",
 const std::vector<std::string_view> kCommonJobKeys = {
     "kind", "needs", "repeat", "for_each", "concurrency", "rate", "timeout", "retries", "thresholds",
     "allow_failure", "tags", "schedule", "expect", "capture", "export", "if", "on_failure", "on_success",
-    "overlap", "catchup", "jitter", "paused", "timezone"};
+    "overlap", "catchup", "jitter", "paused", "timezone", "shard"};
 // [network] belongs to no kind: the coordinator in core/net serves every transfer.
 constexpr std::string_view kNetwork = "network";
 const std::vector<std::string_view> kRetryKeys = {"attempts", "backoff", "max_backoff"};
@@ -121,6 +121,7 @@ private:
     void compile_settings();
     void compile_serve();
     void compile_timezone(Job& job, const toml::table& table, const toml::node& value);
+    void check_shards();
     void load_env_files();
     void compile_subsystems();
     void compile_slo();
@@ -799,6 +800,12 @@ void Loader::compile_common_key(Job& job, const toml::table& table, std::string_
         }
     } else if (key == "timezone") {
         compile_timezone(job, table, value);
+    } else if (key == "shard") {
+        if (auto s = ctx_.string(value, "shard")) {
+            if (*s == "first") job.first_shard_only = true;
+            else if (*s != "all") ctx_.error(value, "`shard` is \"all\" or \"first\", not \"" + *s + "\"");
+            job.shard_pos = pos_of(value);
+        }
     } else if (key == "catchup" || key == "jitter" || key == "paused") {
         // They shape how a schedule fires: without one they would silently do nothing.
         if (!table.contains("schedule")) {
@@ -931,6 +938,27 @@ std::string cycle_text(const JobSet& set, const std::vector<std::size_t>& cycle)
     return chain;
 }
 
+// `shard = "first"`: only for a job that is not a fan-out (a fan-out is what the shards
+// split), and not needed by a job that runs in every shard, which would find it missing.
+void Loader::check_shards() {
+    for (const auto& job : set_.jobs) {
+        if (job.first_shard_only && job.fan_out) {
+            diags_.error(job.shard_pos, "job `" + job.name + "` is a fan-out, which --shard splits between the shards: "
+                                        "`shard` is for jobs that are not (services, setup, notifications)");
+        }
+    }
+    for (const auto& job : set_.jobs) {
+        if (job.first_shard_only) continue;
+        for (const auto& need : job.needs) {
+            const auto it = job_index_.find(need);
+            if (it == job_index_.end() || !set_.jobs[it->second].first_shard_only) continue;
+            diags_.error(job.needs_pos, "job `" + job.name + "` runs in every shard but needs `" + need +
+                                            "`, which runs in the first only (shard = \"first\"): give `" + job.name +
+                                            "` shard = \"first\" too, or `" + need + "` shard = \"all\"");
+        }
+    }
+}
+
 void Loader::check_graph() {
     std::vector<std::string_view> names;
     for (const auto& job : set_.jobs) {
@@ -947,6 +975,7 @@ void Loader::check_graph() {
             }
         }
     }
+    check_shards();
     needs_ = need_indices(set_);
     for (const auto& group : find_cycle_groups(needs_)) {
         std::string message = "dependency cycle: " + cycle_text(set_, group.cycle);
@@ -1032,7 +1061,10 @@ void Loader::check_ref(const Job& job, std::size_t job_index, const TemplateRef&
         break;
     case TemplateRef::Kind::index:
     case TemplateRef::Kind::run_name:
-    case TemplateRef::Kind::run_id: break;
+    case TemplateRef::Kind::run_id:
+    case TemplateRef::Kind::run_shard:
+    case TemplateRef::Kind::run_shard_index:
+    case TemplateRef::Kind::run_shard_count: break;
     }
 }
 

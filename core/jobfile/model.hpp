@@ -82,6 +82,11 @@ struct Job {
     std::vector<std::string> tags;
     std::string schedule;
     SchedulePolicy scheduling;  // how gaia serve runs it on its schedule and on request
+    // Under --shard, a job that is not a fan-out runs in every shard (the default: services
+    // and setup the fan-outs need must be there in each) or, with `shard = "first"`, in
+    // the first only (a notification, an upload of the results).
+    bool first_shard_only = false;
+    SourcePos shard_pos;
     // `if`: run only when it holds, once the jobs it needs have ended; else skipped.
     std::shared_ptr<const Condition> condition;
     // Jobs to run once the run has ended, if this one failed (or was cancelled) / passed.

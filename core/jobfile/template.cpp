@@ -32,7 +32,8 @@ bool split_path(std::string_view expr, std::vector<std::string>& out) {
     }
 }
 
-const char* kNames = "vars.NAME, env.NAME, index, item, item.KEY, jobs.JOB.CAPTURE, run.name, run.id, and in hook jobs "
+const char* kNames = "vars.NAME, env.NAME, index, item, item.KEY, jobs.JOB.CAPTURE, run.name, run.id, run.shard, "
+                     "run.shard_index, run.shard_count, and in hook jobs "
                      "run.status, run.failed_jobs, run.report, failed.JOB.error";
 
 // Parses one expression between the braces into a reference or a string literal.
@@ -74,6 +75,12 @@ bool parse_expression(std::string_view expr, std::size_t offset, TemplatePart& p
         ref.key = path[2];
     } else if (head == "run" && path.size() == 2 && (path[1] == "name" || path[1] == "id")) {
         ref.kind = path[1] == "name" ? TemplateRef::Kind::run_name : TemplateRef::Kind::run_id;
+    } else if (head == "run" && path.size() == 2 && path[1] == "shard") {
+        ref.kind = TemplateRef::Kind::run_shard;
+    } else if (head == "run" && path.size() == 2 && path[1] == "shard_index") {
+        ref.kind = TemplateRef::Kind::run_shard_index;
+    } else if (head == "run" && path.size() == 2 && path[1] == "shard_count") {
+        ref.kind = TemplateRef::Kind::run_shard_count;
     } else if (head == "run" && path.size() == 2 && path[1] == "status") {
         ref.kind = TemplateRef::Kind::run_status;
     } else if (head == "run" && path.size() == 2 && path[1] == "failed_jobs") {
@@ -219,6 +226,11 @@ std::string Template::render(const RenderScope& scope) const {
         }
         case TemplateRef::Kind::run_name: out += scope.run_name; break;
         case TemplateRef::Kind::run_id: out += scope.run_id; break;
+        case TemplateRef::Kind::run_shard:
+            out += std::to_string(scope.shard_index) + "/" + std::to_string(scope.shard_count);
+            break;
+        case TemplateRef::Kind::run_shard_index: out += std::to_string(scope.shard_index); break;
+        case TemplateRef::Kind::run_shard_count: out += std::to_string(scope.shard_count); break;
         case TemplateRef::Kind::run_status:
         case TemplateRef::Kind::run_failed_jobs:
         case TemplateRef::Kind::run_report:

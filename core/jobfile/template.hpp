@@ -20,7 +20,10 @@
 namespace gaia::jobfile {
 
 struct TemplateRef {
-    enum class Kind { var, env, index, item, job_capture, run_name, run_id, run_status, run_failed_jobs, run_report, failed_error };
+    enum class Kind {
+        var, env, index, item, job_capture, run_name, run_id, run_shard, run_shard_index, run_shard_count,
+        run_status, run_failed_jobs, run_report, failed_error
+    };
     Kind kind = Kind::var;
     std::string name;      // var/env name, job name for job_capture
     std::string key;       // capture name for job_capture; dotted key path for item.KEY
@@ -52,6 +55,7 @@ struct RenderScope {
     std::function<const nlohmann::json*(std::string_view job, std::string_view capture)> capture;
     std::string_view run_name;
     std::string_view run_id;
+    std::uint64_t shard_index = 1, shard_count = 1;  // --shard K/N: {{ run.shard }} and its parts
     const RunOutcome* outcome = nullptr;  // only for hook jobs
 };
 

@@ -137,6 +137,8 @@ jobfile::RenderScope Scheduler::job_scope() const {
     scope.capture = [this](std::string_view job, std::string_view capture) { return capture_of(job, capture); };
     scope.run_name = set_.name;
     scope.run_id = options_.run_id;
+    scope.shard_index = options_.shard_index;
+    scope.shard_count = options_.shard_count;
     scope.outcome = options_.outcome;
     return scope;
 }
@@ -328,6 +330,10 @@ void Scheduler::skip(JobState& s, std::string reason) {
 void Scheduler::maybe_activate(JobState& s) {
     auto& r = results_[s.index];
     if (!s.selected || r.status != JobStatus::pending) return;
+    if (s.job->first_shard_only && options_.shard_index != 1) {
+        skip(s, "runs in shard 1 of " + std::to_string(options_.shard_count) + " only (shard = \"first\")");
+        return;
+    }
     for (auto n : s.needs) {
         auto status = results_[n].status;
         if (status == JobStatus::pending || status == JobStatus::running) return;

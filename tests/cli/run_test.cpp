@@ -392,3 +392,58 @@ capture.i = "stdout"
         CHECK(run_gaia({"run", file, "--shard", bad}).exit_code == 2);
     }
 }
+
+TEST_CASE("--shard auto takes the slice from a Slurm array or a Kubernetes Indexed Job, and the shards cover the work once") {
+    TempDir dir;
+    auto file = dir.file("s.toml", R"T([jobs.service]
+kind = "process"
+command = ["sleep", "30"]
+background = true
+[jobs.fan]
+kind = "process"
+needs = ["service"]
+repeat = 10
+command = ["echo", "{{ run.shard }} {{ run.shard_index }}/{{ run.shard_count }} {{ index }}"]
+capture.line = "stdout"
+[jobs.notify]
+kind = "process"
+needs = ["fan"]
+shard = "first"
+command = ["echo", "once"]
+)T");
+    std::vector<std::string> seen(10);
+    for (int task = 0; task < 4; ++task) {
+        const auto report = (dir.path() / ("r" + std::to_string(task) + ".json")).string();
+        // sbatch --array=0-3 gives each task these; an Indexed Job gives JOB_COMPLETION_INDEX.
+        const std::vector<std::string> env =
+            task % 2 == 0 ? std::vector<std::string>{"SLURM_ARRAY_TASK_ID=" + std::to_string(task), "SLURM_ARRAY_TASK_MIN=0",
+                                                     "SLURM_ARRAY_TASK_MAX=3"}
+                          : std::vector<std::string>{"JOB_COMPLETION_INDEX=" + std::to_string(task), "GAIA_SHARD_COUNT=4"};
+        auto out = run_gaia({"run", file, "--shard", "auto", "--report-json", report}, "", env);
+        INFO(task, out.err);
+        REQUIRE(out.exit_code == 0);
+        CHECK(out.err.find("shard " + std::to_string(task + 1) + "/4 (") != std::string::npos);
+        const auto j = json::parse(read_file(report));
+        CHECK(j["run"]["shard"] == std::to_string(task + 1) + "/4");
+        CHECK(j["jobs"][0]["status"] == "passed");  // the service runs in every shard
+        const auto& lines = j["jobs"][1]["captures"]["line"];
+        for (std::size_t i = 0; i < lines.size(); ++i) {
+            if (lines[i].is_null()) continue;
+            CHECK(seen[i].empty());  // no instance runs in two shards
+            seen[i] = lines[i].get<std::string>();
+            const auto shard = std::to_string(task + 1) + "/4";
+            CHECK(seen[i] == shard + " " + shard + " " + std::to_string(i));
+        }
+        CHECK(j["jobs"][2]["status"] == (task == 0 ? "passed" : "skipped"));
+        if (task > 0) CHECK(j["jobs"][2]["first_error"] == "runs in shard 1 of 4 only (shard = \"first\")");
+    }
+    for (std::size_t i = 0; i < seen.size(); ++i) CHECK_MESSAGE(!seen[i].empty(), "instance ", i, " ran in no shard");
+    // K%N counts from 0, as the engines do.
+    const auto a = (dir.path() / "a.json").string(), b = (dir.path() / "b.json").string();
+    REQUIRE(run_gaia({"run", file, "--shard", "1%4", "--report-json", a}).exit_code == 0);
+    REQUIRE(run_gaia({"run", file, "--shard", "2/4", "--report-json", b}).exit_code == 0);
+    CHECK(json::parse(read_file(a))["jobs"][1]["captures"] == json::parse(read_file(b))["jobs"][1]["captures"]);
+    auto none = run_gaia({"run", file, "--shard", "auto"});
+    CHECK(none.exit_code == 2);
+    CHECK(none.err.find("the environment names no shard") != std::string::npos);
+}

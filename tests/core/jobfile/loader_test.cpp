@@ -338,3 +338,34 @@ timezone = "Europe/Berln"
         CHECK_MESSAGE(bad.errors.find(expected) != std::string::npos, expected);
     }
 }
+
+TEST_CASE("shard = \"first\" is for a job that is not a fan-out and that no every-shard job needs") {
+    auto bad = load_text(R"T([jobs.fan]
+kind = "process"
+command = ["true"]
+repeat = 4
+shard = "first"
+[jobs.once]
+kind = "process"
+command = ["true"]
+shard = "first"
+[jobs.after]
+kind = "process"
+command = ["true"]
+needs = ["once"]
+[jobs.odd]
+kind = "process"
+command = ["true"]
+shard = "some"
+)T");
+    CHECK_FALSE(bad.set);
+    INFO(bad.errors);
+    for (const char* expected : {
+             "<stdin>:5:9: error: job `fan` is a fan-out, which --shard splits between the shards",
+             "<stdin>:13:9: error: job `after` runs in every shard but needs `once`, which runs in the first only "
+             "(shard = \"first\"): give `after` shard = \"first\" too, or `once` shard = \"all\"",
+             "<stdin>:17:9: error: `shard` is \"all\" or \"first\", not \"some\"",
+         }) {
+        CHECK_MESSAGE(bad.errors.find(expected) != std::string::npos, expected);
+    }
+}
