@@ -96,6 +96,21 @@ DASHBOARDS = {
            legend="{{job}}", steps=[(None, OK), (1, WARN)]),
         ts("failed job runs by job", [f'sum by (job) (increase(gaia_job_runs_total{{status="failed",{I}}}[$__rate_interval]))'],
            legend="{{job}}", steps=[(None, OK), (1, BAD)]),
+        # The fleet: many gaia instances (shards of one job file, one serve per host) seen
+        # together and side by side.
+        stat("instances up", [f'sum(up{{job="gaia",{I}}}) or vector(0)'], steps=[(None, BAD), (1, OK)],
+             description="gaia instances answering their scrape, of those selected"),
+        stat("fleet task success", [f'sum(rate(gaia_tasks_total{{status="passed",{I}}}[$__rate_interval])) / '
+                                    f'sum(rate(gaia_tasks_total{{status=~"passed|failed",{I}}}[$__rate_interval]))'],
+             unit="percentunit", steps=[(None, BAD), (0.475, WARN), (0.95, OK)],
+             description="tasks that passed, of every kind, over all selected instances"),
+        ts("tasks per second by instance", [f'sum by (instance) (rate(gaia_tasks_total{{{I}}}[$__rate_interval]))'],
+           unit="ops", legend="{{instance}}"),
+        ts("event loop lag by instance", [f'max by (instance) (gaia_event_loop_lag_seconds{{{I}}})'], unit="s",
+           legend="{{instance}}", steps=[(None, OK), (0.1, WARN), (1, BAD)]),
+        ts("runs waiting for the state database by instance", [f'max by (instance) (gaia_state_runs_waiting{{{I}}})'],
+           legend="{{instance}}", steps=[(None, OK), (1, WARN)],
+           description="gaia serve's ended runs not yet written (a full disk, a read-only file)"),
     ]),
     "api": ("gaia — API client pool", [
         stat("success (SLO 99%)", [ratio("gaia_tasks_total", 'kind="http"')], unit="percentunit",
