@@ -144,6 +144,7 @@ bool RunSession::write_reports(bool any_failed) {
     rep.duration_s = scheduler_->elapsed_s();
     rep.status = run_status(*scheduler_, any_failed);
     rep.files = set_.files;
+    rep.job_set_digest = set_.digest;
     rep.loop_lag_max_s = monitoring_->max_loop_lag_s();
     for (const auto* run : {scheduler_.get(), hooks_.get()}) {
         if (!run) continue;

@@ -7,6 +7,7 @@
 #include "core/jobfile/suggest.hpp"
 #include "core/metrics/registry.hpp"
 #include "core/jobfile/schedule.hpp"
+#include "core/text/sha256.hpp"
 
 #include <cerrno>
 #include <cstring>
@@ -160,6 +161,7 @@ private:
     std::set<fs::path> loaded_;
     std::map<std::string, std::pair<const toml::node*, SourcePos>> merged_;
     std::vector<const toml::table*> settings_, vars_, serve_;
+    text::Sha256 digest_;  // of what is loaded (JobSet::digest)
     std::map<std::string, std::vector<const toml::table*>, std::less<>> subsystem_tables_, slo_tables_;
     std::vector<JobEntry> job_entries_;
     std::map<std::string, std::size_t, std::less<>> job_seen_;
@@ -233,6 +235,9 @@ void Loader::read_file(const std::string& display, const fs::path& canonical, st
     }
     std::string text;
     if (!read_text(display, text)) return;
+    // Each text with its length before it: two files "ab" + "c" differ from "a" + "bc".
+    digest_.update(std::to_string(text.size()) + ":");
+    digest_.update(text);
     if (auto deep = find_deep_nesting(text)) {
         diags_.error({std::make_shared<const std::string>(display), deep->line, deep->column},
                      "nested too deeply: more than " + std::to_string(kMaxNestingDepth) +
@@ -1135,6 +1140,11 @@ std::unique_ptr<JobSet> Loader::load() {
         }
     }
     for (const auto& [name, text] : options_.generated) read_file(name, fs::path(), stack);
+    std::map<std::string, std::string> overrides;  // as applied: the last of a name wins
+    for (const auto& [name, value] : options_.vars) overrides[name] = value;
+    for (const auto& [name, value] : overrides) digest_.update("var:" + std::to_string(name.size()) + ":" + name + "=" +
+                                                                std::to_string(value.size()) + ":" + value);
+    set_.digest = "sha256:" + digest_.hex();
     if (!name_set_) {
         const std::string& first = options_.files.empty() ? std::string("gaia") : options_.files.front();
         set_.name = first == "-" ? "stdin" : fs::path(first).stem().string();

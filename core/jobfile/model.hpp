@@ -149,6 +149,11 @@ struct JobSet {
     NetworkSettings network;
     std::map<std::string, SloSettings, std::less<>> slo;  // by subsystem name
     std::vector<std::string> secret_env;  // env.* names referenced: their values are redacted
+    // "sha256:…" of what was loaded: every file's text in the order read (includes too),
+    // then the --var overrides. The same on every machine that loads the same files the
+    // same way, whatever their paths: shards' reports carry it, so that reports of
+    // different job files are not merged.
+    std::string digest;
 
     const Job* find(std::string_view job_name) const;
     std::size_t index_of(std::string_view job_name) const;  // jobs.size() when absent

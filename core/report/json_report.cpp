@@ -123,6 +123,7 @@ nlohmann::ordered_json head_json(const RunReport& report) {
           {"status", report.status},
           {"loop_lag_max_s", report.loop_lag_max_s},
           {"files", report.files},
+          {"job_set_digest", report.job_set_digest},
           {"instances_listed", report.instances == run::InstanceScope::all ? "all" : "failed"},
           {"shard", report.shard.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(report.shard)}}},
         {"jobs", std::move(jobs)},

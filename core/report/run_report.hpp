@@ -22,6 +22,7 @@ struct RunReport {
     double duration_s = 0;
     std::string status;               // passed, failed, interrupted, terminated, timeout
     std::vector<std::string> files;   // job files, in order
+    std::string job_set_digest;       // JobSet::digest
     double loop_lag_max_s = 0;        // the event loop's worst lateness during the run
     std::vector<const run::JobResult*> jobs;  // the selected jobs, in file order
     nlohmann::json subsystems = nlohmann::json::object();  // what each subsystem adds (per-op latency…)

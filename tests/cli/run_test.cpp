@@ -447,3 +447,30 @@ command = ["echo", "once"]
     CHECK(none.exit_code == 2);
     CHECK(none.err.find("the environment names no shard") != std::string::npos);
 }
+
+TEST_CASE("the report's job_set_digest is the same for the same files anywhere and changes with any of them or a --var") {
+    TempDir a, b;
+    const std::string main_text = "include = \"more.toml\"\n[jobs.x]\nkind = \"process\"\ncommand = [\"echo\", \"{{ vars.v }}\"]\n"
+                                  "[vars]\nv = \"1\"\n";
+    const std::string more_text = "[jobs.y]\nkind = \"process\"\ncommand = [\"true\"]\n";
+    auto digest = [](const TempDir& dir, const std::vector<std::string>& extra = {}) {
+        const auto report = (dir.path() / "r.json").string();
+        std::vector<std::string> args = {"run", (dir.path() / "main.toml").string(), "--report-json", report, "-q"};
+        args.insert(args.end(), extra.begin(), extra.end());
+        const auto out = run_gaia(args);
+        REQUIRE_MESSAGE(out.exit_code == 0, out.err);
+        return json::parse(read_file(report))["run"]["job_set_digest"].get<std::string>();
+    };
+    a.file("main.toml", main_text);
+    a.file("more.toml", more_text);
+    b.file("main.toml", main_text);
+    b.file("more.toml", more_text);
+    const auto here = digest(a);
+    CHECK(here.rfind("sha256:", 0) == 0);
+    CHECK(here.size() == 7 + 64);
+    CHECK(digest(b) == here);  // another directory, the same files
+    CHECK(digest(a, {"--var", "v=2"}) != here);
+    CHECK(digest(a, {"--var", "v=1", "--var", "v=2"}) == digest(a, {"--var", "v=2"}));  // the last one wins
+    b.file("more.toml", more_text + "# a comment is a change too\n");
+    CHECK(digest(b) != here);
+}
