@@ -1,5 +1,6 @@
 #include "core/report/instance_rows.hpp"
 #include "core/report/redact.hpp"
+#include "core/run/latency_histogram.hpp"
 #include "core/report/run_report.hpp"
 #include "core/text/signal_names.hpp"
 
@@ -94,6 +95,7 @@ nlohmann::ordered_json head_json(const RunReport& report) {
             {"skipped", skipped},
             {"attempts", r->attempts},
             {"latency_s", {{"p50", latency.p50}, {"p95", latency.p95}, {"p99", latency.p99}, {"max", latency.max}}},
+            {"latency_histogram", run::LatencyHistogram::of(r->durations).to_json()},
             {"bytes", r->bytes},
             {"cpu_s", r->cpu_s},
             {"peak_rss_bytes", r->peak_rss_bytes},

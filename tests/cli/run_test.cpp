@@ -435,6 +435,10 @@ command = ["echo", "once"]
             CHECK(seen[i] == shard + " " + shard + " " + std::to_string(i));
         }
         CHECK(j["jobs"][2]["status"] == (task == 0 ? "passed" : "skipped"));
+        // The shard's latency histogram counts its own instances: shards' histograms add up.
+        std::uint64_t counted = 0;
+        for (const auto& bucket : j["jobs"][1]["latency_histogram"]["buckets"]) counted += bucket[1].get<std::uint64_t>();
+        CHECK(counted == j["jobs"][1]["instances"].get<std::uint64_t>());
         if (task > 0) CHECK(j["jobs"][2]["first_error"] == "runs in shard 1 of 4 only (shard = \"first\")");
     }
     for (std::size_t i = 0; i < seen.size(); ++i) CHECK_MESSAGE(!seen[i].empty(), "instance ", i, " ran in no shard");
