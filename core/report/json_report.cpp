@@ -88,6 +88,7 @@ nlohmann::ordered_json head_json(const RunReport& report) {
         nlohmann::ordered_json job = {
             {"name", r->job->name},
             {"kind", r->job->kind},
+            {"fan_out", r->job->fan_out},
             {"status", std::string(run::to_string(r->status))},
             {"instances", r->instances},
             {"passed", r->passed},

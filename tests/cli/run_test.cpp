@@ -426,6 +426,8 @@ command = ["echo", "once"]
         const auto j = json::parse(read_file(report));
         CHECK(j["run"]["shard"] == std::to_string(task + 1) + "/4");
         CHECK(j["jobs"][0]["status"] == "passed");  // the service runs in every shard
+        CHECK(j["jobs"][0]["fan_out"] == false);
+        CHECK(j["jobs"][1]["fan_out"] == true);
         const auto& lines = j["jobs"][1]["captures"]["line"];
         for (std::size_t i = 0; i < lines.size(); ++i) {
             if (lines[i].is_null()) continue;
