@@ -220,17 +220,20 @@ void ServeSession::answer_history(const serve::HistoryQuery& query, std::functio
     using What = serve::HistoryQuery::What;
     const bool job_known = query.what == What::job_runs && runner_->knows(query.name);
     history_->read(
-        [query](serve::StateStore& store, std::size_t reader) -> std::string {
+        // An empty answer: no such run, or no such job and no runs of one.
+        [query, job_known](serve::StateStore& store, std::size_t reader) -> std::string {
             if (query.what == What::run) return store.run_json(reader, query.name).value_or(std::string());
-            return store.runs_json(reader, query.name, query.limit, query.status);
+            std::size_t found = 0;
+            auto runs = store.runs_json(reader, query.name, query.limit, query.status, &found);
+            return found == 0 && !job_known ? std::string() : runs;
         },
-        [query, job_known, respond = std::move(respond)](std::string answer, std::string error) {
+        [query, respond = std::move(respond)](std::string answer, std::string error) {
             serve::HttpResponse r;
             if (!error.empty()) {
                 r = serve::json_answer(503, {{"error", "the state database cannot be read: " + error}});
             } else if (query.what == What::run && answer.empty()) {
                 r = serve::json_answer(404, {{"error", "no run with id `" + query.name + "` (retention may have dropped it)"}});
-            } else if (query.what == What::job_runs && !job_known && answer.find("\"runs\":[]") != std::string::npos) {
+            } else if (query.what == What::job_runs && answer.empty()) {
                 r = serve::json_answer(404, {{"error", "no job named `" + query.name + "`, and no runs of one are kept"}});
             } else {
                 r.status = 200;

@@ -76,7 +76,9 @@ std::optional<JobAction> job_action(std::string_view path) {
     return std::nullopt;
 }
 
-bool percent_decode(std::string_view encoded, std::string& out) {
+// %XX escapes decoded into `out`; false for a bad or truncated one. In a query string
+// (`plus_is_space`) a `+` is a space, as forms send it; in a path it is itself.
+bool percent_decode(std::string_view encoded, bool plus_is_space, std::string& out) {
     for (std::size_t i = 0; i < encoded.size(); ++i) {
         if (encoded[i] == '%') {
             if (i + 2 >= encoded.size()) return false;  // a truncated escape
@@ -85,7 +87,7 @@ bool percent_decode(std::string_view encoded, std::string& out) {
             out += static_cast<char>(hi * 16 + lo);
             i += 2;
         } else {
-            out += encoded[i] == '+' ? ' ' : encoded[i];
+            out += plus_is_space && encoded[i] == '+' ? ' ' : encoded[i];
         }
     }
     return true;
@@ -317,19 +319,10 @@ std::string name_in_path(std::string_view path, std::string_view prefix, std::st
     }
     const auto encoded = path.substr(prefix.size(), path.size() - prefix.size() - suffix.size());
     std::string name;
-    for (std::size_t i = 0; i < encoded.size(); ++i) {
-        if (encoded[i] == '/') return {};
-        if (encoded[i] == '%') {
-            if (i + 2 >= encoded.size()) return {};  // a truncated escape
-            const int hi = hex_value(encoded[i + 1]), lo = hex_value(encoded[i + 2]);
-            if (hi < 0 || lo < 0) return {};
-            const char c = static_cast<char>(hi * 16 + lo);
-            if (c == '/' || c == '\0') return {};
-            name += c;
-            i += 2;
-        } else {
-            name += encoded[i];
-        }
+    // One path segment: no `/`, written or encoded, and no NUL.
+    if (encoded.find('/') != std::string_view::npos || !percent_decode(encoded, false, name) ||
+        name.find_first_of(std::string_view("/\0", 2)) != std::string::npos) {
+        return {};
     }
     return name;
 }
@@ -352,8 +345,8 @@ std::optional<HistoryQuery> history_query(std::string_view path, std::string_vie
         if (pair.empty()) continue;
         const auto eq = pair.find('=');
         std::string key, value;
-        if (!percent_decode(pair.substr(0, eq), key) ||
-            !percent_decode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1), value)) {
+        if (!percent_decode(pair.substr(0, eq), true, key) ||
+            !percent_decode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1), true, value)) {
             *error = "the query has a bad %-escape";
             return std::nullopt;
         }

@@ -217,16 +217,8 @@ void JobRunner::plan(JobState& state, TimePoint now, const StoredJob* saved) {
             auto first = from == due ? std::optional<TimePoint>(due) : next_fire(state, from - std::chrono::microseconds(1));
             if (first && *first <= now) in_window = first;
         }
-        if (window > WallClock::duration::zero() && in_window) {
-            spdlog::info("job `{}`: its run due {} ago was missed while gaia was not running: it runs now (catchup {})",
-                         job.name, seconds_text(now - *in_window), jobfile::format_duration(*job.scheduling.catchup));
-            due_now(state, "catch-up");
-        } else {
-            env_.metrics.schedule_missed.with({job.name}).inc();
-            spdlog::info("job `{}`: its run due {} ago was missed while gaia was not running{}", job.name,
-                         seconds_text(now - due),
-                         job.scheduling.catchup ? " and is outside its catchup window" : " (set `catchup` to make it up)");
-        }
+        const bool caught = window > WallClock::duration::zero() && in_window;
+        catch_up_or_miss(state, now - (caught ? *in_window : due), caught, "while gaia was not running");
         state.next_run = next_fire(state, now);
         return;
     }
@@ -297,14 +289,8 @@ void JobRunner::on_due(const std::string& name) {
     const auto& policy = state.job->scheduling;
     if (late < kMissedAfter) {
         due_now(state, "schedule");
-    } else if (policy.catchup && late <= *policy.catchup) {
-        spdlog::info("job `{}`: its run due {} ago was missed (the machine slept or gaia stalled): it runs now",
-                     name, seconds_text(late));
-        due_now(state, "catch-up");
     } else {
-        env_.metrics.schedule_missed.with({name}).inc();
-        spdlog::warn("job `{}`: its run due {} ago was missed (the machine slept or gaia stalled){}", name,
-                     seconds_text(late), policy.catchup ? " and is outside its catchup window" : " (set `catchup` to make it up)");
+        catch_up_or_miss(state, late, policy.catchup && late <= *policy.catchup, "(the machine slept or gaia stalled)");
     }
     // The next time after the one just due; if gaia fell behind, the next one after now:
     // missed runs are not made up in a burst.
@@ -313,6 +299,19 @@ void JobRunner::on_due(const std::string& name) {
     state.next_run = next;
     arm(name, state);
     save(name, state);
+}
+
+void JobRunner::catch_up_or_miss(JobState& state, WallClock::duration late, bool in_window, const char* cause) {
+    const auto& job = *state.job;
+    if (in_window) {
+        spdlog::info("job `{}`: its run due {} ago was missed {}: it runs now (catchup {})", job.name,
+                     seconds_text(late), cause, jobfile::format_duration(*job.scheduling.catchup));
+        due_now(state, "catch-up");
+        return;
+    }
+    env_.metrics.schedule_missed.with({job.name}).inc();
+    spdlog::warn("job `{}`: its run due {} ago was missed {}{}", job.name, seconds_text(late), cause,
+                 job.scheduling.catchup ? " and is outside its catchup window" : " (set `catchup` to make it up)");
 }
 
 JobRunner::Trigger JobRunner::due_now(JobState& state, const char* why) {
@@ -368,7 +367,7 @@ JobRunner::Run* JobRunner::start_run(JobState& state, const char* why) {
     Run* raw = run.get();
     run->scheduler->on_instance_finished = [this, raw](const jobfile::Job& j, const run::InstanceEnd& end) {
         env_.health.on_task_finished(j, end.status, end.seconds);
-        if (env_.history) raw->record.add_instance(j, end, env_.redactor);
+        if (env_.history) raw->record.add_instance(j, end);
     };
 
     runs_.emplace(raw, std::move(run));

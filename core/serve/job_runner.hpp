@@ -131,6 +131,9 @@ private:
     void on_due(const std::string& name);
     // The job is due (on its schedule, late, or on request): run it, or follow its overlap.
     Trigger due_now(JobState& state, const char* why);
+    // A fire time was missed by `late` (`cause` says how): it runs now as a catch-up when
+    // `in_window`, else it is counted in gaia_schedule_missed_total.
+    void catch_up_or_miss(JobState& state, std::chrono::system_clock::duration late, bool in_window, const char* cause);
     Run* start_run(JobState& state, const char* why);
     void save(const std::string& name, const JobState& state);
     void on_run_finished(Run* run);

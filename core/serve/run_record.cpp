@@ -6,7 +6,7 @@
 
 namespace gaia::serve {
 
-void RunRecord::add_instance(const jobfile::Job& job, const run::InstanceEnd& end, const text::Redactor& redactor) {
+void RunRecord::add_instance(const jobfile::Job& job, const run::InstanceEnd& end) {
     if (end.status == run::TaskStatus::passed) return;
     if (instances_.size() >= kMaxInstances) {
         ++omitted_;
@@ -20,7 +20,7 @@ void RunRecord::add_instance(const jobfile::Job& job, const run::InstanceEnd& en
     if (end.code_kind == run::CodeKind::exit_code) o["exit_code"] = end.code;
     if (end.code_kind == run::CodeKind::http_status) o["http_status"] = end.code;
     if (end.signal != 0) o["signal"] = text::signal_name(end.signal);
-    o["error"] = redactor.scrub(end.error);
+    o["error"] = end.error;
     // The output budget goes to the first failures: what went wrong first is what is read.
     for (const auto& [key, text] : {std::pair{"stderr_tail", end.stderr_tail}, std::pair{"stdout_tail", end.stdout_tail}}) {
         if (text.empty()) continue;
@@ -31,7 +31,7 @@ void RunRecord::add_instance(const jobfile::Job& job, const run::InstanceEnd& en
         }
         auto kept = text::tail_of(text, room);
         output_bytes_ += kept.size();
-        o[key] = redactor.scrub(kept);
+        o[key] = std::move(kept);
     }
     instances_.push_back(std::move(o));
 }
@@ -53,7 +53,8 @@ StoredRun RunRecord::finish(const Facts& facts, const run::JobResult& result, co
     const auto dump = [](const nlohmann::json& j) { return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); };
     run.captures = dump(report::shown_captures(result, redactor));
     auto instances = instances_;
-    report::scrub_strings(instances, redactor);  // items, and secrets captured after an instance ended
+    // Masked once, here: secrets captured after an instance ended are known by now.
+    report::scrub_strings(instances, redactor);
     run.detail = dump({{"instances", std::move(instances)}, {"instances_omitted", omitted_}});
     return run;
 }

@@ -21,8 +21,9 @@ public:
     static constexpr std::size_t kOutputBudget = 64 * 1024;
     static constexpr std::size_t kMaxInstances = 100;
 
-    // An instance ended (Scheduler::on_instance_finished); kept if it did not pass.
-    void add_instance(const jobfile::Job& job, const run::InstanceEnd& end, const text::Redactor& redactor);
+    // An instance ended (Scheduler::on_instance_finished); kept if it did not pass, as it
+    // is: finish() masks the secrets.
+    void add_instance(const jobfile::Job& job, const run::InstanceEnd& end);
 
     struct Facts {
         std::string id, job, trigger;

@@ -283,7 +283,7 @@ StateStore::Restored StateStore::restore() {
 }
 
 std::string StateStore::runs_json(std::size_t reader, const std::string& job, std::uint64_t limit,
-                                  const std::string& status) {
+                                  const std::string& status, std::size_t* found) {
     auto& r = *readers_.at(reader);
     std::lock_guard lock(r.mutex);
     auto& query = status.empty() ? *r.runs_of_job : *r.runs_of_job_with_status;
@@ -294,8 +294,10 @@ std::string StateStore::runs_json(std::size_t reader, const std::string& job, st
     text.reserve(256 * limit);
     text::JsonWriter out(text);
     out.begin_object().key("job").value(job).key("runs").begin_array();
-    while (query.step()) write_summary(out, query);
+    std::size_t rows = 0;
+    for (; query.step(); ++rows) write_summary(out, query);
     out.end_array().end_object();
+    if (found) *found = rows;
     return text;
 }
 

@@ -87,8 +87,9 @@ public:
     // can be answered at once; the caller keeps each to one thread at a time.
     static constexpr std::size_t kReaders = 2;
     // GET /api/v1/jobs/NAME/runs: the newest first, `status` empty for any. The JSON text
-    // {"job": …, "runs": [summary…]}.
-    std::string runs_json(std::size_t reader, const std::string& job, std::uint64_t limit, const std::string& status);
+    // {"job": …, "runs": [summary…]}; *found, if given, gets how many runs it lists.
+    std::string runs_json(std::size_t reader, const std::string& job, std::uint64_t limit, const std::string& status,
+                          std::size_t* found = nullptr);
     // GET /api/v1/runs/ID: the summary with captures and failed instances; nullopt if unknown.
     std::optional<std::string> run_json(std::size_t reader, const std::string& id);
     std::uint64_t run_count(std::size_t reader);

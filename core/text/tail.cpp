@@ -9,7 +9,7 @@ std::string tail_of(std::string_view text, std::size_t limit) {
     if (newline != std::string_view::npos && newline < start + limit / 2) {
         start = newline + 1;
     } else {
-        // Continuation bytes (10xxxxxx) belong to the character before the cut.
+        // UTF-8 continuation bytes (top bits 10) belong to the character before the cut.
         while (start < text.size() && (static_cast<unsigned char>(text[start]) & 0xC0) == 0x80) ++start;
     }
     return std::string(text.substr(start));
