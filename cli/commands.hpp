@@ -40,6 +40,7 @@ void add_validate_command(CLI::App& app, GlobalOptions& globals, Action& action)
 void add_plan_command(CLI::App& app, GlobalOptions& globals, Action& action);
 void add_serve_command(CLI::App& app, GlobalOptions& globals, Action& action);
 void add_top_command(CLI::App& app, GlobalOptions& globals, Action& action);
+void add_report_command(CLI::App& app, GlobalOptions& globals, Action& action);
 void add_version_command(CLI::App& app, GlobalOptions& globals, Action& action);
 
 std::string version_text();

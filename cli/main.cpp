@@ -53,6 +53,7 @@ int main(int argc, char** argv) {
     add_plan_command(app, globals, action);
     add_serve_command(app, globals, action);
     add_top_command(app, globals, action);
+    add_report_command(app, globals, action);
     add_version_command(app, globals, action);
 
     try {

@@ -17,6 +17,8 @@ std::size_t terminal_rows() {
     return 24;
 }
 
+}  // namespace
+
 const char* status_color(run::JobStatus s) {
     switch (s) {
     case run::JobStatus::passed: return "\x1b[32m";
@@ -26,8 +28,6 @@ const char* status_color(run::JobStatus s) {
     default: return "";
     }
 }
-
-}  // namespace
 
 std::string human_seconds(double s) {
     char buf[32];

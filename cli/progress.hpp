@@ -44,6 +44,8 @@ private:
 // duration, and the CPU time and peak RSS of what the job ran (processes).
 std::string summary_table(const run::Scheduler& scheduler, bool color);
 
+// The ANSI colour of a job's status in tables: green passed, red failed…
+const char* status_color(run::JobStatus s);
 // "1.2s", "340ms", "2m05s" for a number of seconds.
 std::string human_seconds(double s);
 // "512B", "3.4MiB".

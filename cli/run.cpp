@@ -145,6 +145,7 @@ bool RunSession::write_reports(bool any_failed) {
     rep.status = run_status(*scheduler_, any_failed);
     rep.files = set_.files;
     rep.job_set_digest = set_.digest;
+    if (set_.settings.stale_after) rep.stale_after_s = jobfile::to_seconds(*set_.settings.stale_after);
     rep.loop_lag_max_s = monitoring_->max_loop_lag_s();
     for (const auto* run : {scheduler_.get(), hooks_.get()}) {
         if (!run) continue;
@@ -322,6 +323,9 @@ void RunSession::start_hooks(const std::vector<bool>& hooks, const std::vector<b
     options.concurrency = options_.concurrency ? options_.concurrency : set_.settings.concurrency;
     options.selected = hooks;
     options.run_id = run_id_;
+    // A hook sees the run's shard ({{ run.shard }}) as its jobs did.
+    options.shard_index = scheduler_->options().shard_index;
+    options.shard_count = scheduler_->options().shard_count;
     options.outcome = &outcome_;
     hooks_ = std::make_unique<run::Scheduler>(subsystems_->env(), set_, std::move(options), subsystems_->by_kind(),
                                               monitoring_->run_metrics());

@@ -5,12 +5,12 @@ _gaia() {
     local cur prev words cword
     _init_completion || return
 
-    local commands="run validate plan serve top version"
+    local commands="run validate plan serve top report version"
     local common="-v --verbose -q --quiet --log-format --color --var --env-file --help"
     local command="" i
     for ((i = 1; i < cword; i++)); do
         case "${words[i]}" in
-            run|validate|plan|serve|top|version) command="${words[i]}"; break ;;
+            run|validate|plan|serve|top|report|version) command="${words[i]}"; break ;;
         esac
     done
 
@@ -39,6 +39,18 @@ _gaia() {
         validate) options="$options --require-env" ;;
         serve) options="$options --listen --token-file --enable-debug --drain-timeout --state --no-state" ;;
         top) COMPREPLY=($(compgen -W "$common --url --interval --once --job" -- "$cur")); return ;;
+        report)
+            # gaia report merge SHARD.json...: the shards' JSON reports.
+            if [[ " ${words[*]:1:cword-1} " != *" merge "* ]]; then
+                COMPREPLY=($(compgen -W "merge" -- "$cur"))
+                return
+            fi
+            if [[ "$cur" == -* ]]; then
+                COMPREPLY=($(compgen -W "$common --report-json --report-junit --junit-instances --metrics-file" -- "$cur"))
+            else
+                _filedir json
+            fi
+            return ;;
         version) COMPREPLY=($(compgen -W "$common" -- "$cur")); return ;;
     esac
     if [[ "$cur" == -* ]]; then

@@ -1,6 +1,6 @@
 # fish completion for gaia. Install: copy to ~/.config/fish/completions/gaia.fish
 
-set -l commands run validate plan serve top version
+set -l commands run validate plan serve top report version
 
 complete -c gaia -f
 complete -c gaia -n "not __fish_seen_subcommand_from $commands" -a run -d 'Run the jobs in the job files once'
@@ -8,6 +8,7 @@ complete -c gaia -n "not __fish_seen_subcommand_from $commands" -a validate -d '
 complete -c gaia -n "not __fish_seen_subcommand_from $commands" -a plan -d 'Print the dependency order and task counts'
 complete -c gaia -n "not __fish_seen_subcommand_from $commands" -a serve -d 'Serve the monitoring endpoint and run scheduled jobs'
 complete -c gaia -n "not __fish_seen_subcommand_from $commands" -a top -d 'Terminal dashboard of a running gaia serve'
+complete -c gaia -n "not __fish_seen_subcommand_from $commands" -a report -d 'Merge the JSON reports of a sharded run'
 complete -c gaia -n "not __fish_seen_subcommand_from $commands" -a version -d 'Print the version (-v: build facts, component versions)'
 complete -c gaia -l version -d 'Print the version'
 
@@ -48,3 +49,10 @@ complete -c gaia -n "__fish_seen_subcommand_from top" -l url -x -d 'The gaia ser
 complete -c gaia -n "__fish_seen_subcommand_from top" -l interval -x -d 'Time between refreshes'
 complete -c gaia -n "__fish_seen_subcommand_from top" -l once -d 'Print one snapshot and exit'
 complete -c gaia -n "__fish_seen_subcommand_from top" -l job -x -d 'Show the last runs of this job'
+
+complete -c gaia -n "__fish_seen_subcommand_from report; and not __fish_seen_subcommand_from merge" -a merge -d 'Merge the shards\' JSON reports into the whole run\'s'
+complete -c gaia -n "__fish_seen_subcommand_from merge" -F -d 'A shard\'s JSON report'
+complete -c gaia -n "__fish_seen_subcommand_from merge" -l report-json -r -F -d 'Merged JSON report'
+complete -c gaia -n "__fish_seen_subcommand_from merge" -l report-junit -r -F -d 'Merged JUnit XML report'
+complete -c gaia -n "__fish_seen_subcommand_from merge" -l junit-instances -d 'A JUnit testcase per instance of a fan-out'
+complete -c gaia -n "__fish_seen_subcommand_from merge" -l metrics-file -r -F -d 'Merged run\'s metrics (Prometheus text)'

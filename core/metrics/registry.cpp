@@ -7,15 +7,15 @@
 
 namespace gaia::metrics {
 
-void Histogram::observe(double v) noexcept {
+void Histogram::observe(double v, std::uint64_t n) noexcept {
     for (std::size_t i = 0; i < bounds_.size(); ++i) {
         if (v <= bounds_[i]) {
-            ++counts_[i];
+            counts_[i] += n;
             break;
         }
     }
-    sum_ += v;
-    ++count_;
+    sum_ += v * static_cast<double>(n);
+    count_ += n;
 }
 
 const std::vector<double>& default_duration_buckets() {

@@ -40,7 +40,9 @@ private:
 class Histogram {
 public:
     explicit Histogram(const std::vector<double>& bounds) : bounds_(bounds), counts_(bounds.size(), 0) {}
-    void observe(double v) noexcept;
+    void observe(double v) noexcept { observe(v, 1); }
+    // `n` observations of `v` (a histogram read back from a report, bucket by bucket).
+    void observe(double v, std::uint64_t n) noexcept;
     const std::vector<double>& bounds() const noexcept { return bounds_; }
     const std::vector<std::uint64_t>& counts() const noexcept { return counts_; }  // per bucket, not cumulative
     double sum() const noexcept { return sum_; }

@@ -1,3 +1,4 @@
+#include "core/jobfile/values.hpp"
 #include "core/report/instance_rows.hpp"
 #include "core/report/redact.hpp"
 #include "core/run/latency_histogram.hpp"
@@ -77,7 +78,28 @@ std::string iso8601_utc(std::chrono::system_clock::time_point t) {
     return buf;
 }
 
+std::optional<std::chrono::system_clock::time_point> parse_iso8601_utc(std::string_view text) {
+    std::tm tm{};
+    const std::string copy(text);
+    const char* end = strptime(copy.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    if (!end || *end != '\0') return std::nullopt;
+    return std::chrono::system_clock::from_time_t(::timegm(&tm));
+}
+
 namespace {
+
+// What `gaia report merge` needs to judge the job again over every shard's instances.
+nlohmann::ordered_json thresholds_json(const jobfile::Thresholds& t) {
+    nlohmann::ordered_json o = {{"success_rate", t.success_rate}};
+    auto limit = [&o](const char* name, const std::optional<jobfile::Duration>& d) {
+        if (d) o[name] = jobfile::format_duration(*d);
+    };
+    limit("p50", t.p50);
+    limit("p95", t.p95);
+    limit("p99", t.p99);
+    limit("max", t.max);
+    return o;
+}
 
 nlohmann::ordered_json head_json(const RunReport& report) {
     nlohmann::ordered_json jobs = nlohmann::ordered_json::array();
@@ -103,6 +125,9 @@ nlohmann::ordered_json head_json(const RunReport& report) {
             {"first_error", r->first_error.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(r->first_error)},
             {"captures", copy(r->captures)},
             {"allow_failure", r->job->allow_failure},
+            {"thresholds", thresholds_json(r->job->thresholds)},
+            {"shard", r->job->first_shard_only ? "first" : "all"},
+            {"file", r->job->file_index < report.files.size() ? report.files[r->job->file_index] : ""},
             {"duration_s", r->finished_s > r->started_s ? r->finished_s - r->started_s : 0.0},
         };
         for (const auto& name : r->job->secret_captures) {
@@ -127,6 +152,7 @@ nlohmann::ordered_json head_json(const RunReport& report) {
           {"loop_lag_max_s", report.loop_lag_max_s},
           {"files", report.files},
           {"job_set_digest", report.job_set_digest},
+          {"stale_after_s", report.stale_after_s ? nlohmann::ordered_json(*report.stale_after_s) : nlohmann::ordered_json(nullptr)},
           {"instances_listed", report.instances == run::InstanceScope::all ? "all" : "failed"},
           {"shard", report.shard.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(report.shard)}}},
         {"jobs", std::move(jobs)},
@@ -139,30 +165,43 @@ nlohmann::ordered_json head_json(const RunReport& report) {
 
 }  // namespace
 
-void write_json(const RunReport& report, const text::Redactor& redactor, const ReportOut& out) {
-    auto head = head_json(report);
-    scrub_strings(head, redactor);
+void write_json_frame(const nlohmann::ordered_json& head, const std::function<void(const ReportOut&)>& instances,
+                      const nlohmann::ordered_json& tail, const ReportOut& out) {
     std::string text = dump(head, 2);
     text.resize(text.size() - 2);  // "\n}": the object goes on
     text += ",\n  \"instances\": [";
     out(text);
     const char* separator = "\n    ";
-    for (const auto* r : report.jobs) {
-        for_each_instance(*r, report.instances, [&](const InstanceRow& row) {
-            auto line = instance_json(*r, row);
-            scrub_strings(line, redactor);
-            out(separator);
-            out(dump(line, -1));
-            separator = ",\n    ";
-        });
-    }
+    instances([&](std::string_view elements) {
+        out(separator);
+        out(elements);
+        separator = ",\n    ";
+    });
     out(separator[0] == ',' ? "\n  ]" : "]");
-    if (!report.subsystems.empty()) {
-        auto subsystems = copy(report.subsystems);
-        scrub_strings(subsystems, redactor);
-        out(",\n  \"subsystems\": " + indented(dump(subsystems, 2)));
-    }
+    for (const auto& [key, value] : tail.items()) out(",\n  " + dump(key, -1) + ": " + indented(dump(value, 2)));
     out("\n}\n");
+}
+
+void write_json(const RunReport& report, const text::Redactor& redactor, const ReportOut& out) {
+    auto head = head_json(report);
+    scrub_strings(head, redactor);
+    nlohmann::ordered_json tail = nlohmann::ordered_json::object();
+    if (!report.subsystems.empty()) {
+        tail["subsystems"] = copy(report.subsystems);
+        scrub_strings(tail, redactor);
+    }
+    write_json_frame(
+        head,
+        [&](const ReportOut& element) {
+            for (const auto* r : report.jobs) {
+                for_each_instance(*r, report.instances, [&](const InstanceRow& row) {
+                    auto line = instance_json(*r, row);
+                    scrub_strings(line, redactor);
+                    element(dump(line, -1));
+                });
+            }
+        },
+        tail, out);
 }
 
 std::string to_json_text(const RunReport& report, const text::Redactor& redactor) {

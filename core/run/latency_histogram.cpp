@@ -41,10 +41,22 @@ double LatencyHistogram::percentile(double q) const {
     for (const auto& [index, n] : buckets_) {
         seen += n;
         if (seen < rank) continue;
-        const double middle = index == 0 ? kFloorS : kFloorS * std::pow(kGrowth, index - 0.5);
-        return std::clamp(middle, min_, max_);
+        return middle(index);
     }
     return max_;
+}
+
+double LatencyHistogram::middle(int index) const {
+    const double m = index == 0 ? kFloorS : kFloorS * std::pow(kGrowth, index - 0.5);
+    return std::clamp(m, min_, max_);
+}
+
+LatencySummary LatencyHistogram::summary() const {
+    return {percentile(0.50), percentile(0.95), percentile(0.99), max_s()};
+}
+
+void LatencyHistogram::for_each_bucket(const std::function<void(double, std::uint64_t)>& fn) const {
+    for (const auto& [index, n] : buckets_) fn(middle(index), n);
 }
 
 nlohmann::ordered_json LatencyHistogram::to_json() const {

@@ -4,9 +4,12 @@
 // up to the histogram of all their instances. The JSON report keeps one per job
 // (latency_histogram), so that percentiles of merged shard reports can be recomputed.
 
+#include "core/run/results.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <map>
 #include <optional>
@@ -30,6 +33,10 @@ public:
     // when empty.
     double percentile(double q) const;
     double max_s() const noexcept { return count_ ? max_ : 0; }
+    // p50, p95, p99 and max.
+    LatencySummary summary() const;
+    // Each bucket's count at its geometric middle, smallest first.
+    void for_each_bucket(const std::function<void(double seconds, std::uint64_t count)>& fn) const;
 
     // {"growth", "floor_s", "min_s", "max_s", "buckets": [[index, count], ...]}, buckets by index.
     nlohmann::ordered_json to_json() const;
@@ -38,6 +45,7 @@ public:
 
 private:
     static int bucket_of(double seconds);
+    double middle(int index) const;
 
     std::map<int, std::uint64_t> buckets_;
     std::uint64_t count_ = 0;

@@ -2,6 +2,7 @@
 
 #include "core/jobfile/graph.hpp"
 #include "core/run/backoff.hpp"
+#include "core/run/verdict.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -649,12 +650,6 @@ void Scheduler::check_job_done(JobState& s) {
     finalize_job(s);
 }
 
-namespace {
-std::string seconds_text(double s) {
-    return jobfile::format_duration(jobfile::Duration(static_cast<std::int64_t>(std::llround(s * 1e6))));
-}
-}  // namespace
-
 void Scheduler::finalize_job(JobState& s) {
     auto& r = results_[s.index];
     const Job& job = *s.job;
@@ -665,31 +660,7 @@ void Scheduler::finalize_job(JobState& s) {
         r.status = JobStatus::cancelled;
         if (r.first_error.empty()) r.first_error = stop_reason();
     } else {
-        const double rate = r.instances == 0 ? 1.0 : static_cast<double>(r.passed) / static_cast<double>(r.instances);
-        if (rate < job.thresholds.success_rate) {
-            if (job.fan_out) {
-                char buf[160];
-                std::snprintf(buf, sizeof buf, "%llu of %llu instances failed (success rate %.4g, required %.4g)",
-                              static_cast<unsigned long long>(r.failed), static_cast<unsigned long long>(r.instances),
-                              rate, job.thresholds.success_rate);
-                problem = buf;
-                if (!r.first_error.empty()) problem += "; first: " + r.first_error;
-            } else {
-                problem = r.first_error;
-            }
-        }
-        const auto latency = r.latency();
-        auto check = [&](const std::optional<jobfile::Duration>& limit, double actual, const char* name) {
-            if (!limit || !problem.empty()) return;
-            if (actual > jobfile::to_seconds(*limit)) {
-                problem = std::string(name) + " latency " + seconds_text(actual) + " is over the threshold " +
-                          jobfile::format_duration(*limit);
-            }
-        };
-        check(job.thresholds.p50, latency.p50, "p50");
-        check(job.thresholds.p95, latency.p95, "p95");
-        check(job.thresholds.p99, latency.p99, "p99");
-        check(job.thresholds.max, latency.max, "max");
+        problem = judge(job.thresholds, job.fan_out, {r.instances, r.passed, r.failed}, r.latency(), r.first_error);
         if (problem.empty()) {
             r.status = JobStatus::passed;
         } else {

@@ -67,6 +67,7 @@ public:
     // One per job of the set, in file order; unselected jobs stay pending.
     const std::vector<JobResult>& results() const noexcept { return results_; }
     bool selected(std::size_t job) const noexcept;
+    const RunOptions& options() const noexcept { return options_; }
 
     // Called as each job reaches its final status.
     std::function<void(const JobResult&)> on_job_finished;

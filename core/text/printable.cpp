@@ -1,4 +1,5 @@
 #include "core/text/printable.hpp"
+#include "core/text/utf8.hpp"
 
 #include <cstdint>
 
@@ -30,31 +31,6 @@ bool invisible_control(std::uint32_t cp) {
            (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
 }
 
-// Decodes one UTF-8 sequence at text[i]; its length, or 0 when it is not valid UTF-8
-// (overlong forms, surrogates and values past U+10FFFF included).
-std::size_t decode(std::string_view text, std::size_t i, std::uint32_t& cp) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    std::size_t length;
-    std::uint32_t min;
-    if (c >= 0xc2 && c <= 0xdf) {
-        length = 2, cp = c & 0x1f, min = 0x80;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        length = 3, cp = c & 0x0f, min = 0x800;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        length = 4, cp = c & 0x07, min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (i + length > text.size()) return 0;
-    for (std::size_t k = 1; k < length; ++k) {
-        const auto next = static_cast<unsigned char>(text[i + k]);
-        if ((next & 0xc0) != 0x80) return 0;
-        cp = (cp << 6) | (next & 0x3f);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
-    return length;
-}
-
 }  // namespace
 
 std::string printable(std::string_view text) {
@@ -69,7 +45,7 @@ std::string printable(std::string_view text) {
             continue;
         }
         std::uint32_t cp = 0;
-        const std::size_t length = decode(text, i, cp);
+        const std::size_t length = decode_utf8(text, i, cp);
         if (length == 0) {
             append_byte_escape(out, c);
             ++i;

@@ -49,6 +49,7 @@ const std::vector<std::pair<std::vector<std::string>, std::string>>& help_pages(
         {{"plan", "--help"}, "man/gaia-plan.1"},
         {{"serve", "--help"}, "man/gaia-serve.1"},
         {{"top", "--help"}, "man/gaia-top.1"},
+        {{"report", "merge", "--help"}, "man/gaia-report.1"},
     };
     return pages;
 }
@@ -91,13 +92,13 @@ TEST_CASE("the bash completion offers the subcommands and the run options") {
                                " complete_line 'gaia '; complete_line 'gaia run --re'";
     auto out = run_program({"bash", "-c", script});
     INFO(out.err);
-    CHECK(out.out.find("run validate plan serve top version") != std::string::npos);
+    CHECK(out.out.find("run validate plan serve top report version") != std::string::npos);
     CHECK(out.out.find("--report-json --report-instances --report-junit") != std::string::npos);
 }
 
 TEST_CASE("the fish completion offers the subcommands") {
     auto out = run_program({"fish", "-c", "source " + source("completions/gaia.fish") + "; complete -C 'gaia '"});
-    for (const char* command : {"run", "validate", "plan", "serve", "top", "version"}) CHECK(out.out.find(command) != std::string::npos);
+    for (const char* command : {"run", "validate", "plan", "serve", "top", "report", "version"}) CHECK(out.out.find(command) != std::string::npos);
 }
 
 TEST_CASE("every option of the binary is in its man page and its completions") {
