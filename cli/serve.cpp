@@ -7,6 +7,9 @@
 #include "cli/setup.hpp"
 #include "core/jobfile/values.hpp"
 #include "core/loop/child_watcher.hpp"
+#include "core/loop/dir_watch.hpp"
+#include "core/loop/timer.hpp"
+#include "core/loop/uv_error.hpp"
 #include "core/loop/signal_watcher.hpp"
 #include "core/run/stop_signals.hpp"
 #include "core/serve/job_runner.hpp"
@@ -18,7 +21,10 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <csignal>
+#include <filesystem>
+#include <set>
 #include <cstdlib>
 #include <fstream>
 
@@ -34,6 +40,7 @@ struct ServeCommandOptions {
     std::string drain_timeout = "30s";
     std::string state;      // the state database; empty: the default place
     bool no_state = false;  // keep nothing between restarts
+    bool watch = false;     // reload when a job file changes, as on SIGHUP
 };
 
 // The bearer token: the file's first line, without surrounding white space.
@@ -76,7 +83,11 @@ public:
 
 private:
     std::unique_ptr<jobfile::JobSet> load();
-    void reload();
+    // Loads the job files again and runs the new set if they are valid; with
+    // only_if_changed, not when their text (and --var values) are what runs now.
+    void reload(const char* why, bool only_if_changed);
+    // --watch: the directories of every loaded job file, includes too.
+    void watch(const jobfile::JobSet& set);
     void on_stop_signal(int signum);
     [[noreturn]] void kill_now_and_exit();
     void close_all();
@@ -99,6 +110,9 @@ private:
     std::unique_ptr<serve::JobRunner> runner_;
     std::unique_ptr<run::StopSignals> stop_signals_;
     loop::HandlePtr<loop::SignalWatcher> sighup_;
+    std::vector<loop::HandlePtr<loop::DirWatch>> watches_;
+    loop::HandlePtr<loop::Timer> settle_;  // --watch: one reload for a burst of changes
+    std::string loaded_digest_;            // JobSet::digest of the set that runs
     metrics::Family<metrics::Counter>* reloads_ = nullptr;
     bool stopped_ = false;
 };
@@ -113,10 +127,14 @@ std::unique_ptr<jobfile::JobSet> ServeSession::load() {
     return load_files(globals_, options_.files, true, diags);
 }
 
-void ServeSession::reload() {
+void ServeSession::reload(const char* why, bool only_if_changed) {
     if (stopped_) return;
-    spdlog::info("SIGHUP: reloading {} job file(s)", options_.files.size());
     auto set = load();
+    if (set && only_if_changed && set->digest == loaded_digest_) {
+        spdlog::debug("{}: the job files say what they said: nothing to reload", why);
+        return;
+    }
+    spdlog::info("{}: reloading {} job file(s)", why, options_.files.size());
     if (!set) {
         reloads_->with({"failure"}).inc();
         spdlog::error("reload failed: the jobs loaded before keep running (see the errors above)");
@@ -124,9 +142,31 @@ void ServeSession::reload() {
     }
     add_secret_env(redactor_, set->secret_env);
     const auto jobs = set->jobs.size();
+    loaded_digest_ = set->digest;
+    if (options_.watch) watch(*set);
     runner_->load(std::move(set));
     reloads_->with({"success"}).inc();
     spdlog::info("reloaded: {} job(s)", jobs);
+}
+
+void ServeSession::watch(const jobfile::JobSet& set) {
+    std::set<std::string> dirs;
+    for (const auto& file : set.files) {
+        std::error_code ec;
+        dirs.insert(std::filesystem::absolute(file, ec).parent_path().string());
+    }
+    watches_.clear();
+    for (const auto& dir : dirs) {
+        try {
+            watches_.push_back(loop::DirWatch::create(loop_, dir, [this](std::string_view) {
+                // An editor's save or a ConfigMap's update is several events: one reload
+                // once they have settled.
+                settle_->start(std::chrono::milliseconds(500), [this] { reload("a job file changed", true); });
+            }));
+        } catch (const loop::UvError& e) {
+            spdlog::warn("--watch: {}: changes there are not seen (SIGHUP still reloads)", e.what());
+        }
+    }
 }
 
 void ServeSession::kill_now_and_exit() {
@@ -159,6 +199,8 @@ void ServeSession::close_all() {
         monitoring_->close();
         stop_signals_->close();
         sighup_.reset();
+        watches_.clear();
+        settle_.reset();
         children_->kill_adopted();
         children_->close();
     }
@@ -269,6 +311,10 @@ int ServeSession::open_history() {
 int ServeSession::execute() {
     std::string error;
     if (!jobfile::parse_duration(options_.drain_timeout, &error)) throw UsageError("--drain-timeout: " + error);
+    if (options_.watch && (options_.files.empty() ||
+                           std::find(options_.files.begin(), options_.files.end(), "-") != options_.files.end())) {
+        throw UsageError("--watch watches job files: give their paths (standard input cannot change)");
+    }
     std::string token;
     if (!options_.token_file.empty()) {
         token = read_token(options_.token_file);
@@ -325,7 +371,13 @@ int ServeSession::execute() {
 
     stop_signals_ = std::make_unique<run::StopSignals>(
         loop_, [this](int s) { on_stop_signal(s); }, [this] { kill_now_and_exit(); });
-    sighup_ = loop::SignalWatcher::create(loop_, SIGHUP, [this](int) { reload(); });
+    sighup_ = loop::SignalWatcher::create(loop_, SIGHUP, [this](int) { reload("SIGHUP", false); });
+    loaded_digest_ = set->digest;
+    if (options_.watch) {
+        settle_ = loop::Timer::create(loop_);
+        settle_->unref();
+        watch(*set);
+    }
 
     const auto jobs = set->jobs.size();
     runner_->load(std::move(set));
@@ -357,6 +409,8 @@ void add_serve_command(CLI::App& app, GlobalOptions& globals, Action& action) {
     cmd->add_option("--listen", o->listen, "Address of the endpoints, HOST:PORT")->capture_default_str();
     cmd->add_option("--token-file", o->token_file, "POST and /debug need this bearer token (first line of the file)");
     cmd->add_flag("--enable-debug", o->enable_debug, "Serve /debug/ endpoints");
+    cmd->add_flag("--watch", o->watch,
+                  "Reload when a job file changes, as on SIGHUP (edits, a Kubernetes ConfigMap's updates)");
     cmd->add_option("--drain-timeout", o->drain_timeout, "On SIGTERM/SIGINT, how long running jobs may finish")
         ->capture_default_str();
     auto* state = cmd->add_option("--state", o->state,

@@ -37,7 +37,7 @@ _gaia() {
         run) options="$options --only --concurrency --fail-fast --timeout --report-json --report-instances --report-junit --junit-instances --joblog --quiet-success --resume-failed --heartbeat --metrics-file --progress --shard --listen --lock --lock-wait" ;;
         plan) options="$options --only" ;;
         validate) options="$options --require-env" ;;
-        serve) options="$options --listen --token-file --enable-debug --drain-timeout --state --no-state" ;;
+        serve) options="$options --listen --token-file --enable-debug --watch --drain-timeout --state --no-state" ;;
         top) COMPREPLY=($(compgen -W "$common --url --interval --once --job" -- "$cur")); return ;;
         report)
             # gaia report merge SHARD.json...: the shards' JSON reports.

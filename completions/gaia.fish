@@ -42,6 +42,7 @@ complete -c gaia -n "__fish_seen_subcommand_from run" -l lock-wait -x -d 'Wait t
 complete -c gaia -n "__fish_seen_subcommand_from serve" -l listen -x -d 'Address of the endpoints (HOST:PORT)'
 complete -c gaia -n "__fish_seen_subcommand_from serve" -l token-file -r -F -d 'Bearer token for POST and /debug'
 complete -c gaia -n "__fish_seen_subcommand_from serve" -l enable-debug -d 'Serve /debug/ endpoints'
+complete -c gaia -n "__fish_seen_subcommand_from serve" -l watch -d 'Reload when a job file changes, as on SIGHUP'
 complete -c gaia -n "__fish_seen_subcommand_from serve" -l drain-timeout -x -d 'Time running jobs get on SIGTERM'
 complete -c gaia -n "__fish_seen_subcommand_from serve" -l state -r -F -d 'The state database: runs, history, pauses'
 complete -c gaia -n "__fish_seen_subcommand_from serve" -l no-state -d 'Keep no state database'

@@ -2,6 +2,7 @@
 // SLO health — the real binary, asked with curl.
 
 #include "tests/support/curl.hpp"
+#include "tests/support/report_helpers.hpp"
 #include "tests/support/subprocess.hpp"
 
 #include <doctest/doctest.h>
@@ -16,6 +17,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <regex>
 #include <string>
 #include <thread>
@@ -195,6 +197,52 @@ TEST_CASE("gaia serve reloads its job files on SIGHUP and keeps the old ones whe
 
     gaia.signal(SIGTERM);
     CHECK(gaia.wait(20) == 0);
+}
+
+TEST_CASE("gaia serve --watch reloads when a ConfigMap volume swaps its files, and only when they changed") {
+    // What the kubelet does to a ConfigMap volume: the files live in a timestamped
+    // directory, ..data links to it, each file is a link through ..data; an update writes a
+    // new directory and renames a new ..data link over the old one.
+    TempDir dir;
+    namespace fs = std::filesystem;
+    const auto volume = dir.path() / "jobs";
+    int version = 0;
+    auto publish = [&](const std::string& text) {
+        const auto data = "..2026_12_01_" + std::to_string(++version);
+        fs::create_directories(volume / data);
+        std::ofstream(volume / data / "jobs.toml") << text;
+        fs::create_directory_symlink(data, volume / "..data_tmp");
+        fs::rename(volume / "..data_tmp", volume / "..data");
+        if (!fs::is_symlink(volume / "jobs.toml")) fs::create_symlink("..data/jobs.toml", volume / "jobs.toml");
+    };
+    fs::create_directories(volume);
+    publish("[jobs.first]\nkind = \"process\"\ncommand = [\"true\"]\n");
+    ListenAddress s;
+    BackgroundGaia gaia({"serve", (volume / "jobs.toml").string(), "--watch", "--listen", s.address}, dir.path());
+    REQUIRE_MESSAGE(wait_until_up(s.base), gaia.err());
+    CHECK(job_of(s.base, "second").is_null());
+    auto reloads = [&](const char* result) {
+        return metric_value(curl({s.base + "/metrics"}).out, std::string("gaia_config_reloads_total{result=\"") + result + "\"}");
+    };
+
+    publish("[jobs.first]\nkind = \"process\"\ncommand = [\"true\"]\n[jobs.second]\nkind = \"process\"\ncommand = [\"true\"]\n");
+    REQUIRE_MESSAGE(eventually([&] { return !job_of(s.base, "second").is_null(); }), gaia.err());
+    CHECK(reloads("success") == 1);
+    CHECK(gaia.err().find("a job file changed: reloading 1 job file(s)") != std::string::npos);
+
+    // The same text again (a ConfigMap re-applied as it was): no reload.
+    publish("[jobs.first]\nkind = \"process\"\ncommand = [\"true\"]\n[jobs.second]\nkind = \"process\"\ncommand = [\"true\"]\n");
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    CHECK(reloads("success") == 1);
+
+    // An invalid file: refused as on SIGHUP, the running set goes on.
+    publish("[jobs.first]\nkind = \"process\"\ncommand = [\"true\"]\ntimeout = \"soon\"\n");
+    REQUIRE(eventually([&] { return reloads("failure") == 1; }));
+    CHECK(!job_of(s.base, "second").is_null());
+
+    gaia.signal(SIGTERM);
+    CHECK(gaia.wait(20) == 0);
+    CHECK(run_gaia({"serve", "-", "--watch"}, "").err.find("--watch watches job files") != std::string::npos);
 }
 
 TEST_CASE("gaia serve: a job removed by a reload while its run goes on finishes that run and is not scheduled again") {
