@@ -3,7 +3,7 @@
 # (the default variant plus man-db and bash-completion, which every standard Debian
 # install has), installs build-deb/gaia_*.deb there with `apt-get install ./…` so that apt
 # resolves its dependencies, and uses gaia inside as a new user would: --version, man,
-# the installed quick start, a validate error, bash completion of `gaia r<TAB>`.
+# the installed quick start, a validate error, bash completion of `gaia ru<TAB>`.
 # Needs root and Debian's mirror; takes a few minutes. Run scripts/package.sh first.
 #   scripts/check-package.sh [ROOT]      (ROOT: build-deb/bookworm-root by default; kept)
 set -eu
@@ -24,7 +24,9 @@ cp "$deb" "$root/tmp/"
 mounted=""
 cleanup() { for m in $mounted; do umount "$root/$m" 2>/dev/null || true; done; }
 trap cleanup EXIT INT TERM
-for m in proc dev; do mount --bind "/$m" "$root/$m" && mounted="$m $mounted"; done
+# /proc only: the root keeps the device nodes debootstrap made. A bound host /dev would let
+# a package's scripts in the root replace the host's nodes (/dev/null among them).
+mount --bind /proc "$root/proc" && mounted="proc"
 
 in_root() { chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root TERM=dumb LANG=C.UTF-8 "$@"; }
 
@@ -42,9 +44,9 @@ in_root sh -c 'printf "[jobs.a]\nkind = \"proces\"\n" > /tmp/broken.toml'
 status=0
 in_root gaia validate /tmp/broken.toml || status=$?
 [ "$status" -eq 2 ] || { echo "check-package: gaia validate exited $status, not 2" >&2; exit 1; }
-echo "--- bash completion of \"gaia r\""
+echo "--- bash completion of \"gaia ru\""
 completed=$(in_root bash -c 'source /usr/share/bash-completion/bash_completion; _completion_loader gaia;
-    COMP_WORDS=(gaia r); COMP_CWORD=1; COMP_LINE="gaia r"; COMP_POINT=6; _gaia; echo "${COMPREPLY[*]}"')
+    COMP_WORDS=(gaia ru); COMP_CWORD=1; COMP_LINE="gaia ru"; COMP_POINT=7; _gaia; echo "${COMPREPLY[*]}"')
 echo "$completed"
-[ "$completed" = run ] || { echo "check-package: bash completed \"gaia r\" to \"$completed\", not \"run\"" >&2; exit 1; }
+[ "$completed" = run ] || { echo "check-package: bash completed \"gaia ru\" to \"$completed\", not \"run\"" >&2; exit 1; }
 echo "check-package: passed"

@@ -12,7 +12,7 @@ libhowardhinnant-date-dev"
 test="doctest-dev prometheus zsh fish bash-completion procps python3 time
 nginx-light openssl dnsmasq-base chromium zlib1g-dev curl prometheus-node-exporter python3-yaml google-perftools tmux
 clang libclang-rt-14-dev slowhttptest faketime systemd man-db dpkg-dev lintian python3-httpbin msmtp python3-croniter
-slurm-wlm munge nodejs npm"
+slurm-wlm munge nodejs npm debootstrap"
 package="dpkg-dev lintian debootstrap man-db"
 bench="hyperfine parallel findutils time python3 nginx-light wrk hey apache2-utils stress-ng jq openssl nodejs npm prometheus-node-exporter curl"
 

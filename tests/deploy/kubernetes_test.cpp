@@ -4,6 +4,7 @@
 // checked by running its container command once per index, locally, with the environment
 // Kubernetes gives each pod, then the merge Job's command over what they wrote.
 
+#include "tests/support/deploy_tools.hpp"
 #include "tests/support/skip.hpp"
 #include "tests/support/subprocess.hpp"
 
@@ -38,24 +39,6 @@ json find(const std::string& file, const std::string& kind) {
     }
     FAIL("no " << kind << " in " << file);
     return {};
-}
-
-// The validator and its packages (tests/deploy/package.json, locked), installed by npm ci
-// into the build tree, once per change of the lock file.
-std::string validator() {
-    const fs::path source = fs::path(GAIA_SOURCE_DIR) / "tests/deploy";
-    const fs::path dir = fs::path(GAIA_BUILD_DIR) / "tests/deploy-npm";
-    fs::create_directories(dir);
-    for (const char* name : {"package.json", "package-lock.json", "validate_kubernetes.mjs"}) {
-        fs::copy_file(source / name, dir / name, fs::copy_options::overwrite_existing);
-    }
-    const auto lock = read_file(source / "package-lock.json");
-    if (!fs::exists(dir / "installed.lock") || read_file(dir / "installed.lock") != lock) {
-        const auto npm = run_program({"npm", "ci", "--no-audit", "--no-fund", "--prefix", dir.string()});
-        REQUIRE_MESSAGE(npm.exit_code == 0, npm.out, npm.err);
-        std::ofstream(dir / "installed.lock") << lock;
-    }
-    return (dir / "validate_kubernetes.mjs").string();
 }
 
 // $(NAME) in a container's command and args, as the kubelet expands it; $$ is a dollar.
@@ -104,11 +87,11 @@ bool labels_match(const json& selector, const json& labels) {
 }  // namespace
 
 TEST_CASE("every Kubernetes manifest is valid against the Kubernetes and Prometheus Operator schemas") {
-    if (run_program({"sh", "-c", "command -v node npm"}).exit_code != 0) {
-        report_skipped("node and npm are not installed (scripts/install-deps.sh installs them)");
+    if (const auto why = deploy_tools_unavailable(); !why.empty()) {
+        report_skipped(why);
         return;
     }
-    const auto script = validator();
+    const auto script = deploy_tool("validate_kubernetes.mjs");
     std::vector<std::string> args = {"node", script};
     std::size_t files = 0;
     for (const auto& entry : fs::directory_iterator(kManifests)) {
