@@ -47,6 +47,10 @@ int merge(const GlobalOptions& globals, const MergeOptions& options) {
     }
     if (auto error = merge.finish(); !error.empty()) throw UsageError(error);
     if (options.junit_instances && options.report_junit.empty()) throw UsageError("--junit-instances needs --report-junit");
+    if (options.junit_instances && !merge.lists_every_instance()) {
+        throw UsageError("--junit-instances: the shards listed only the instances that did not pass; run them with "
+                         "--report-instances all");
+    }
 
     // Written as gaia run writes its reports: whole or not at all.
     bool ok = true;

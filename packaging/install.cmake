@@ -1,7 +1,7 @@
 # What `cmake --install` puts on a system (GNUInstallDirs, so --prefix and DESTDIR work):
 # the binary, the manual pages, the shell completions where each shell looks for vendor
-# completions, the systemd unit, the monitoring kit under share/gaia and the examples
-# under share/doc/gaia. No test binary or benchmark tool is installed.
+# completions, the systemd unit, the monitoring kit and the Slurm job array script under
+# share/gaia, and the examples under share/doc/gaia. No test binary or benchmark tool is installed.
 include(GNUInstallDirs)
 
 install(TARGETS gaia RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
@@ -56,6 +56,11 @@ install(FILES ${PROJECT_SOURCE_DIR}/configs/prometheus.yml ${PROJECT_SOURCE_DIR}
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/configs/tests DESTINATION ${CMAKE_INSTALL_DATADIR}/gaia)
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/configs/grafana_dashboards DESTINATION ${CMAKE_INSTALL_DATADIR}/gaia
         PATTERN "*.py" EXCLUDE PATTERN "__pycache__" EXCLUDE)
+
+# The Slurm job array script (gaia-array.sbatch runs a sharded run and its merge), where a
+# cluster's users find it with the package.
+install(PROGRAMS ${PROJECT_SOURCE_DIR}/deploy/slurm/gaia-array.sbatch DESTINATION ${CMAKE_INSTALL_DATADIR}/gaia/slurm)
+install(FILES ${PROJECT_SOURCE_DIR}/deploy/slurm/README.md DESTINATION ${CMAKE_INSTALL_DATADIR}/gaia/slurm)
 
 # Documentation: the examples, the README, the changelog (upstream's, gzipped as Debian
 # names it) and the licences (of gaia and of what its binary contains).

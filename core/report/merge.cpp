@@ -172,7 +172,10 @@ std::string ReportMerge::finish() {
                 missing.push_back(text);
             }
         }
-        if (missing.size() > 10) missing.resize(10), missing.push_back("…");
+        if (missing.size() > 10) {
+            missing.resize(10);
+            missing.push_back("…");
+        }
         return std::string(missing.size() == 1 ? "shard " : "shards ") + joined(missing) +
                (missing.size() == 1 ? " is" : " are") + " missing (have " + joined(have) + ")";
     }
@@ -445,7 +448,7 @@ std::string ReportMerge::write_json(const ReportOut& out) {
 }
 
 std::string ReportMerge::write_junit(bool instances, const text::Redactor& redactor, const ReportOut& out) {
-    if (instances && text_of(run_, "instances_listed") != "all") {
+    if (instances && !lists_every_instance()) {
         return "--junit-instances needs every instance in the shard reports: run the shards with --report-instances all";
     }
     std::vector<std::string> files;

@@ -36,6 +36,8 @@ public:
     bool hook_failed() const noexcept { return hook_failed_; }
     std::size_t shard_count() const noexcept { return shards_.size(); }
     std::string run_name() const { return run_.value("name", ""); }
+    // Whether the shards listed every instance (--report-instances all), not only failures.
+    bool lists_every_instance() const { return run_.value("instances_listed", "") == "all"; }
 
     struct JobLine {
         std::string name, kind, first_error;

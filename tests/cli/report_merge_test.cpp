@@ -213,6 +213,9 @@ thresholds = { success_rate = )T") + rate + " }\n");
         CHECK(m["jobs"][0]["first_error"] == "instance 0: exit code 1 (expected 0)");
         CHECK(m["run"]["status"] == "passed");
         CHECK(m["instances"].size() == 4);  // failed only, as the shards listed
+        const auto junit = run_gaia({"report", "merge", shards[0], shards[1], "--report-junit", merged + ".xml", "--junit-instances"});
+        CHECK(junit.exit_code == 2);
+        CHECK(junit.err.find("run them with --report-instances all") != std::string::npos);
     }
     SUBCASE("shards that pass alone fail together") {
         // 0.85: shard 1 fails (0.6), shard 2 passes; whole: 0.8 < 0.85.

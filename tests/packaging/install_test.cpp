@@ -41,6 +41,8 @@ std::set<std::string> expected_files(const std::string& p, const std::string& zs
         p + "/share/gaia/prometheus.yml",
         p + "/share/gaia/alerts.yml",
         p + "/share/gaia/tests/alerts_test.yml",
+        p + "/share/gaia/slurm/gaia-array.sbatch",
+        p + "/share/gaia/slurm/README.md",
         p + "/share/doc/gaia/README.md",
         p + "/share/doc/gaia/copyright",
         p + "/share/doc/gaia/changelog.gz",
@@ -85,7 +87,7 @@ TEST_CASE("cmake --install puts every file where its reader looks, and nothing e
     // directories they were installed in.
     const std::string bash = "source /usr/share/bash-completion/bash_completion; source '" +
                              (usr / "share/bash-completion/completions/gaia").string() +
-                             "'; COMP_WORDS=(gaia r); COMP_CWORD=1; COMP_LINE='gaia r'; COMP_POINT=6; _gaia;"
+                             "'; COMP_WORDS=(gaia ru); COMP_CWORD=1; COMP_LINE='gaia ru'; COMP_POINT=7; _gaia;"
                              " echo \"${COMPREPLY[*]}\"";
     CHECK(run_program({"bash", "-c", bash}).out == "run\n");
     CHECK(run_program({"zsh", "-fc", "print -l $fpath"}).out.find("/usr/share/zsh/vendor-completions\n") !=
@@ -111,6 +113,11 @@ TEST_CASE("cmake --install puts every file where its reader looks, and nothing e
     auto rules = run_program({"sh", "-c", "cd '" + (usr / "share/gaia/tests").string() + "' && promtool test rules alerts_test.yml"});
     INFO(rules.out, rules.err);
     CHECK(rules.exit_code == 0);
+
+    // The Slurm script is a program that parses.
+    const auto sbatch = usr / "share/gaia/slurm/gaia-array.sbatch";
+    CHECK((fs::status(sbatch).permissions() & fs::perms::owner_exec) != fs::perms::none);
+    CHECK(run_program({"bash", "-n", sbatch.string()}).exit_code == 0);
 
     // The installed examples are valid job files.
     auto quickstart = run_program({(usr / "bin/gaia").string(), "validate", (usr / "share/doc/gaia/examples/quickstart.toml").string()});
