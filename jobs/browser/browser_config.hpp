@@ -7,9 +7,19 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace gaia::jobs::browser {
+
+// The page timings a browser capture can name (capture x = "timing:lcp"): the page's own
+// Performance APIs' view of the current document, in seconds (CLS has no unit).
+inline bool is_page_timing(std::string_view source) {
+    for (std::string_view t : {"timing:ttfb", "timing:fcp", "timing:lcp", "timing:cls", "timing:load"}) {
+        if (source == t) return true;
+    }
+    return false;
+}
 
 enum class LoadState { load, domcontentloaded, networkidle };
 
@@ -47,8 +57,15 @@ struct BrowserJobConfig final : jobfile::KindConfig {
     bool expect_no_console_errors = false;
     std::optional<jobfile::Duration> expect_max_latency;
 
-    // capture NAME = "title" | "url"; step captures (`as`) are kept under their own names.
+    // capture NAME = "title" | "url" | "timing:…"; step captures (`as`) are kept under
+    // their own names.
     std::vector<std::pair<std::string, std::string>> captures;
+    bool needs_timings() const noexcept {
+        for (const auto& [name, source] : captures) {
+            if (is_page_timing(source)) return true;
+        }
+        return false;
+    }
 
     // What the page must report beyond the steps themselves: each one costs CDP traffic,
     // so a page enables only what its job asks for.

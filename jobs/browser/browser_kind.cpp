@@ -230,10 +230,15 @@ const jobfile::KindSchema& BrowserKind::schema() const {
 }
 
 std::optional<std::string> BrowserKind::check_capture(std::string_view spec) const {
-    if (spec == "title" || spec == "url") return std::nullopt;
+    if (spec == "title" || spec == "url" || is_page_timing(spec)) return std::nullopt;
+    if (spec.rfind("timing:", 0) == 0) {
+        return "a page timing is timing:ttfb, timing:fcp, timing:lcp, timing:cls or timing:load, not \"" +
+               std::string(spec) + "\"";
+    }
     // The name of a step's `as`: compile_job checks that such a step exists.
     if (valid_capture_name(spec)) return std::nullopt;
-    return "a browser capture is \"title\", \"url\" or the `as` name of a step, not \"" + std::string(spec) + "\"";
+    return "a browser capture is \"title\", \"url\", a page timing (timing:ttfb, timing:fcp, timing:lcp, timing:cls, "
+           "timing:load) or the `as` name of a step, not \"" + std::string(spec) + "\"";
 }
 
 std::shared_ptr<const jobfile::KindConfig> BrowserKind::compile_job(const toml::table& job, CompileContext& ctx) const {
@@ -292,9 +297,9 @@ std::shared_ptr<const jobfile::KindConfig> BrowserKind::compile_job(const toml::
             const auto* spec = jobfile::capture_source(value);
             if (!spec || check_capture(spec->get())) continue;  // reported by the loader
             const std::string& source = spec->get();
-            if (source != "title" && source != "url" && !names.count(source)) {
+            if (source != "title" && source != "url" && !is_page_timing(source) && !names.count(source)) {
                 ctx.error(value, "`capture." + std::string(key.str()) + "`: no step has `as = \"" + source +
-                                     "\"` (a browser capture is \"title\", \"url\" or a step's `as`)");
+                                     "\"` (a browser capture is \"title\", \"url\", a timing:* or a step's `as`)");
                 ok = false;
                 continue;
             }

@@ -19,13 +19,43 @@ std::string seconds_text(std::chrono::milliseconds ms) {
     return ms.count() % 1000 == 0 ? std::to_string(ms.count() / 1000) + "s" : std::to_string(ms.count()) + "ms";
 }
 
+// The current document's timings, in seconds, as web-vitals reads them: time to first
+// byte and load from the Navigation Timing entry, FCP from the paint entry, LCP the last
+// largest-contentful-paint entry, CLS the largest session window of layout shifts without
+// recent input (shifts less than 1 s apart, the window at most 5 s). Null when the page
+// has none (no paint yet, a page not loaded over HTTP...).
+constexpr const char* kTimingsScript =
+    "(() => { const nav = performance.getEntriesByType('navigation')[0];"
+    " const s = (ms) => (ms == null || ms < 0 || !isFinite(ms)) ? null : ms / 1000;"
+    " const buffered = (type) => { try { const o = new PerformanceObserver(() => {});"
+    "   o.observe({ type, buffered: true }); const e = o.takeRecords(); o.disconnect(); return e; } catch (e) { return []; } };"
+    " const fcp = performance.getEntriesByName('first-contentful-paint')[0];"
+    " const lcp = buffered('largest-contentful-paint').pop();"
+    " let cls = 0, session = 0, first = null, last = null;"
+    " for (const e of buffered('layout-shift')) { if (e.hadRecentInput) continue;"
+    "   if (last !== null && e.startTime - last < 1000 && e.startTime - first < 5000) { session += e.value; }"
+    "   else { session = e.value; first = e.startTime; }"
+    "   last = e.startTime; cls = Math.max(cls, session); }"
+    " return { ttfb: nav ? s(nav.responseStart - nav.startTime) : null, fcp: fcp ? s(fcp.startTime) : null,"
+    "   lcp: lcp ? s(lcp.renderTime || lcp.loadTime || lcp.startTime) : null, cls,"
+    "   load: nav && nav.loadEventEnd > 0 ? s(nav.loadEventEnd - nav.startTime) : null }; })()";
+
+// capture "timing:NAME" from the final state: a number of seconds (CLS: a score), or null.
+nlohmann::json page_timing(const nlohmann::json& state, const std::string& source) {
+    const auto timing = state.find("timing");
+    if (timing == state.end() || !timing->is_object()) return nullptr;
+    const auto value = timing->find(source.substr(std::string_view("timing:").size()));
+    return value != timing->end() && value->is_number() ? *value : nlohmann::json(nullptr);
+}
+
 // The page's state after the steps, for expect and capture: one evaluation.
-std::string final_state_script(bool want_text, const std::vector<std::string>& selectors) {
+std::string final_state_script(bool want_text, const std::vector<std::string>& selectors, bool want_timings) {
     return "(() => { const nav = performance.getEntriesByType('navigation')[0];"
            " const exists = (s) => { try { return document.querySelector(s) !== null; } catch (e) { return String(e.message); } };"
            " return { title: document.title, url: location.href,"
            " status: nav && nav.responseStatus ? nav.responseStatus : null,"
            " text: " + std::string(want_text ? "document.body ? document.body.innerText : ''" : "null") + "," +
+           " timing: " + std::string(want_timings ? kTimingsScript : "null") + "," +
            " exists: " + jobfile::json_dump(nlohmann::json(selectors)) + ".map(exists) }; })()";
 }
 
@@ -117,7 +147,7 @@ void BrowserTask::next_step() {
         return finish(run::TaskStatus::failed, std::string("expect.selector_exists: ") + e.what(), false);
     }
     const bool want_text = !config_.expect_text_contains.empty();
-    page_->evaluate(final_state_script(want_text, selectors), life_.guard([this, selectors](PageResult r) {
+    page_->evaluate(final_state_script(want_text, selectors, config_.needs_timings()), life_.guard([this, selectors](PageResult r) {
         if (finished_) return;
         if (!r.ok()) {
             check_page();  // a crash says so; otherwise the page could not be read
@@ -172,6 +202,7 @@ void BrowserTask::next_step() {
         for (const auto& [name, source] : config_.captures) {
             if (source == "title") captures_[name] = state.value("title", std::string());
             else if (source == "url") captures_[name] = state.value("url", std::string());
+            else if (is_page_timing(source)) captures_[name] = page_timing(state, source);
             else if (auto it = captures_.find(source); it != captures_.end()) captures_[name] = it->second;
         }
         if (!problem.empty()) return finish(run::TaskStatus::failed, problem, false);

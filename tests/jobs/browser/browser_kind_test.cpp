@@ -119,6 +119,56 @@ expect = { status = 200, title_contains = "test page", text_contains = "late one
     CHECK(scratch.clean());
 }
 
+TEST_CASE("page timings: TTFB, FCP, LCP, CLS and load from the page's own Performance APIs, exported as gauges") {
+    Site site;
+    // A paint at once, a larger block of text for LCP, and a banner pushed in above the
+    // content after 200 ms: a layout shift the user did not cause.
+    site.server.dir().file("vitals.html", R"HTML(<!doctype html><title>vitals</title>
+<body style="margin:0"><p>first paint</p>
+<p id="hero" style="font-size:40px;width:600px">A block of text large enough to be the largest contentful paint of this page</p>
+<p>text below</p>
+<script>setTimeout(() => { const b = document.createElement('div'); b.style.height = '200px'; b.textContent = 'banner';
+document.body.insertBefore(b, document.body.firstChild); }, 200);</script></body>)HTML");
+    TempDir dir;
+    BrowserScratch scratch(dir);
+    const auto run = run_with_metrics(dir, R"T(
+[jobs.vitals]
+kind = "browser"
+url = ")T" + site.url("vitals.html") + R"T("
+timeout = "30s"
+steps = [{ sleep = "700ms" }]
+capture = { ttfb = "timing:ttfb", fcp = "timing:fcp", lcp = "timing:lcp", cls = "timing:cls", load = "timing:load" }
+export = { page_lcp_seconds = "lcp", page_cls = "cls" }
+)T");
+    const auto& report = run.report;
+    INFO(report.dump(2), run.out.err);
+    const auto& c = job(report, "vitals")["captures"];
+    REQUIRE(job(report, "vitals")["status"] == "passed");
+    for (const char* name : {"ttfb", "fcp", "lcp", "load"}) {
+        INFO(name);
+        REQUIRE(c[name].is_number());
+        CHECK(c[name].get<double>() > 0);
+        CHECK(c[name].get<double>() < 10);  // seconds, not milliseconds
+    }
+    CHECK(c["ttfb"].get<double>() <= c["fcp"].get<double>());
+    CHECK(c["fcp"].get<double>() <= c["lcp"].get<double>());
+    CHECK(c["ttfb"].get<double>() <= c["load"].get<double>());
+    // The banner moved the three paragraphs down by 200 px in a 720 px viewport.
+    CHECK(c["cls"].get<double>() > 0.05);
+    CHECK(c["cls"].get<double>() < 1);
+    const auto& metrics = run.metrics;
+    CHECK(metric_value(metrics, "page_cls{job=\"vitals\"}") == doctest::Approx(c["cls"].get<double>()));
+    CHECK(metric_value(metrics, "page_lcp_seconds{job=\"vitals\"}") == doctest::Approx(c["lcp"].get<double>()));
+    CHECK(scratch.browsers() == 0);
+
+    // A timing that does not exist is a load-time error naming the five that do.
+    const auto file = dir.file("bad.toml", "[jobs.p]\nkind = \"browser\"\nurl = \"http://127.0.0.1:1/\"\n"
+                                           "capture = { x = \"timing:tti\" }\n");
+    const auto bad = run_gaia({"validate", file});
+    CHECK(bad.exit_code == 2);
+    CHECK(bad.err.find("bad.toml:4:17: error: `capture.x`: a page timing is timing:ttfb, timing:fcp, timing:lcp, timing:cls or timing:load, not \"timing:tti\"") != std::string::npos);
+}
+
 TEST_CASE("screenshots (viewport, full page, one element) and a PDF are written whole, with the right pixels") {
     Site site;
     TempDir dir;
