@@ -23,11 +23,11 @@ std::string usage_error(const std::vector<std::string>& args) {
 TEST_CASE("a misspelt command gets the nearest one and the list") {
     CHECK(usage_error({"rnu", "jobs.toml"}) ==
           "gaia: error: `rnu` is not a command (did you mean `run`?); the commands are run, validate, plan, serve, "
-          "top or version\n");
+          "top, report or version\n");
     // An option's value is not taken for the command.
     CHECK(usage_error({"--color", "never", "valdiate"}).find("(did you mean `validate`?)") != std::string::npos);
     CHECK(usage_error({"--var", "a=b"}) ==
-          "gaia: error: a command is required: run, validate, plan, serve, top or version (see gaia --help)\n");
+          "gaia: error: a command is required: run, validate, plan, serve, top, report or version (see gaia --help)\n");
     CHECK(usage_error({"zzzzzz"}).find("did you mean") == std::string::npos);
 }
 

@@ -113,14 +113,19 @@ TEST_CASE("json scanner: nesting deeper than its limit is refused, not a stack o
 }
 
 TEST_CASE("json scanner: whole numbers for indices, others refused") {
-    for (auto [text, ok, value] : {std::tuple{"0", true, 0ULL}, {"18446744073709551615", true, 18446744073709551615ULL},
-                                   {"18446744073709551616", false, 0ULL}, {"-1", false, 0ULL}, {"1.0", false, 0ULL},
-                                   {"1e3", false, 0ULL}, {"\"1\"", false, 0ULL}}) {
-        INFO(text);
-        JsonScanner s(text);
+    struct Case {
+        const char* text;
+        bool ok;
+        std::uint64_t value;
+    };
+    for (const auto& c : std::initializer_list<Case>{{"0", true, 0}, {"18446744073709551615", true, 18446744073709551615ULL},
+                                                     {"18446744073709551616", false, 0}, {"-1", false, 0}, {"1.0", false, 0},
+                                                     {"1e3", false, 0}, {"\"1\"", false, 0}}) {
+        INFO(c.text);
+        JsonScanner s(c.text);
         std::uint64_t n = 0;
-        CHECK(s.unsigned_integer(n) == ok);
-        if (ok) CHECK(n == value);
+        CHECK(s.unsigned_integer(n) == c.ok);
+        if (c.ok) CHECK(n == c.value);
     }
 }
 
