@@ -176,8 +176,9 @@ TEST_CASE("the Kubernetes manifests agree with each other and with gaia's option
     // Every job file the workloads name is in the ConfigMap, and is a valid job file.
     const auto config = find("configmap.yaml", "ConfigMap");
     TempDir dir;
-    for (const auto& [name, text] : config["data"].items()) {
-        const auto out = run_gaia({"validate", dir.file(name, text.get<std::string>())});
+    for (const auto& item : config["data"].items()) {
+        const std::string name = item.key();  // a copy: doctest's macros capture it in a lambda
+        const auto out = run_gaia({"validate", dir.file(name, item.value().get<std::string>())});
         CHECK_MESSAGE(out.exit_code == 0, name, out.err);
     }
     for (const auto& args : {shard_pod["containers"][0]["args"], cron_args, serve["args"]}) {
