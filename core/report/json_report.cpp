@@ -82,7 +82,8 @@ std::optional<std::chrono::system_clock::time_point> parse_iso8601_utc(std::stri
     std::tm tm{};
     const std::string copy(text);
     const char* end = strptime(copy.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm);
-    if (!end || *end != '\0') return std::nullopt;
+    // Years 1970 to 2261: a time a run can have started, and one the clock's nanoseconds hold.
+    if (!end || *end != '\0' || tm.tm_year < 70 || tm.tm_year > 2261 - 1900) return std::nullopt;
     return std::chrono::system_clock::from_time_t(::timegm(&tm));
 }
 
