@@ -47,7 +47,6 @@ bool JsonScanner::expect(char c, const char* what) {
 
 bool JsonScanner::open(char bracket, Container& c) {
     if (failed()) return false;
-    c.close = bracket == '{' ? '}' : ']';
     c.first = true;
     return expect(bracket, bracket == '{' ? "an object" : "an array");
 }
@@ -56,7 +55,7 @@ bool JsonScanner::next_member(Container& c, std::string& key) {
     if (failed()) return false;
     skip_space();
     if (pos_ >= text_.size()) return fail("the text ends inside an object");
-    if (pos_ < text_.size() && text_[pos_] == '}') {
+    if (text_[pos_] == '}') {
         ++pos_;
         return false;
     }

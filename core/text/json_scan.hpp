@@ -31,8 +31,7 @@ public:
 
     // One container being read: an object's members or an array's elements.
     struct Container {
-        char close = 0;
-        bool first = true;
+        bool first = true;  // no member or element read yet: no comma expected
     };
     // Opens the object or array that must come next.
     bool open_object(Container& c) { return open('{', c); }
