@@ -56,6 +56,7 @@ struct RunCommandOptions {
     bool quiet_success = false;               // print nothing when every job passed
     std::string resume_failed;                // a JSON report: run only what did not pass there
     std::string heartbeat;                    // a URL to GET when the run passes (a dead man's switch)
+    std::string artifacts;                    // failed attempts leave screenshots, responses, output here
 };
 
 std::string run_status(const run::Scheduler& scheduler, bool any_failed) {
@@ -240,6 +241,7 @@ run::RunOptions RunSession::run_options() {
         run_options.resume = &*resume_;
     }
     run_options.run_id = run_id_;
+    run_options.artifacts_dir = options_.artifacts;
     // A testcase for each instance needs the passed ones too.
     if (options_.report_instances == "all" || options_.junit_instances) {
         run_options.record_instances = run::InstanceScope::all;
@@ -536,6 +538,9 @@ void add_run_command(CLI::App& app, GlobalOptions& globals, Action& action) {
     cmd->add_option("--resume-failed", o->resume_failed,
                     "Run only what did not pass in this JSON report of an earlier run, and report both as one");
     cmd->add_option("--heartbeat", o->heartbeat, "GET this URL when the run passes (a dead man's switch: healthchecks.io…)");
+    cmd->add_option("--artifacts", o->artifacts,
+                    "Failed attempts leave what a person needs to see why here, in JOB/INDEX-ATTEMPT/: a page's "
+                    "screenshot, HTML, console and network log; a response; a process's last output");
     cmd->add_option("--metrics-file", o->metrics_file, "Write the final metrics here (Prometheus text, atomically)");
     cmd->add_option("--shard", o->shard,
                     "Run only the K-th of N equal slices of every fan-out (K/N, 0-based K%N, or auto from a Slurm "

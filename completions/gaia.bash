@@ -20,6 +20,7 @@ _gaia() {
         --progress) COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
         --report-instances) COMPREPLY=($(compgen -W "failed all" -- "$cur")); return ;;
         --report-json|--report-junit|--metrics-file|--token-file|--env-file|--lock|--joblog|--resume-failed|--state) _filedir; return ;;
+        --artifacts) _filedir -d; return ;;
         --var|--only|--concurrency|--timeout|--shard|--listen|--drain-timeout|--url|--interval|--lock-wait|--heartbeat|--job) return ;;
     esac
 
@@ -34,7 +35,7 @@ _gaia() {
 
     local options="$common"
     case "$command" in
-        run) options="$options --only --concurrency --fail-fast --timeout --report-json --report-instances --report-junit --junit-instances --joblog --quiet-success --resume-failed --heartbeat --metrics-file --progress --shard --listen --lock --lock-wait" ;;
+        run) options="$options --only --concurrency --fail-fast --timeout --report-json --report-instances --report-junit --junit-instances --joblog --artifacts --quiet-success --resume-failed --heartbeat --metrics-file --progress --shard --listen --lock --lock-wait" ;;
         plan) options="$options --only" ;;
         validate) options="$options --require-env" ;;
         serve) options="$options --listen --token-file --enable-debug --watch --drain-timeout --state --no-state" ;;

@@ -30,6 +30,7 @@ complete -c gaia -n "__fish_seen_subcommand_from run" -l report-instances -x -a 
 complete -c gaia -n "__fish_seen_subcommand_from run" -l report-junit -r -F -d 'JUnit XML report'
 complete -c gaia -n "__fish_seen_subcommand_from run" -l junit-instances -d 'A JUnit testcase per instance of a fan-out'
 complete -c gaia -n "__fish_seen_subcommand_from run" -l joblog -r -F -d 'GNU parallel joblog of the instances'
+complete -c gaia -n "__fish_seen_subcommand_from run" -l artifacts -r -a '(__fish_complete_directories)' -d 'Keep what failed attempts leave under a directory'
 complete -c gaia -n "__fish_seen_subcommand_from run" -l quiet-success -d 'Print nothing if every job passed'
 complete -c gaia -n "__fish_seen_subcommand_from run" -l resume-failed -r -F -d 'Run only what did not pass in this JSON report'
 complete -c gaia -n "__fish_seen_subcommand_from run" -l heartbeat -x -d 'GET this URL when the run passes'

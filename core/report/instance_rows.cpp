@@ -18,6 +18,7 @@ void for_each_instance(const run::JobResult& r, run::InstanceScope scope, const 
         row.signal = rec.signal;
         row.killed = rec.killed;
         row.error = r.instance_log.error(rec);
+        row.artifacts = r.instance_log.artifacts(rec.index);
         fn(row);
     }
     const auto& rest = r.not_launched;

@@ -19,6 +19,7 @@ struct InstanceRow {
     int signal = 0;
     bool killed = false;
     std::string_view error;
+    const std::vector<std::string>* artifacts = nullptr;  // paths its attempts left, if any
 };
 
 void for_each_instance(const run::JobResult& r, run::InstanceScope scope, const std::function<void(const InstanceRow&)>& fn);

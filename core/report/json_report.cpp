@@ -35,6 +35,7 @@ nlohmann::ordered_json instance_json(const run::JobResult& r, const InstanceRow&
     if (row.code_kind == run::CodeKind::http_status) o["http_status"] = row.code;
     if (row.signal != 0) o["signal"] = text::signal_name(row.signal);
     o["error"] = row.error.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(row.error);
+    if (row.artifacts) o["artifacts"] = *row.artifacts;
     if (row.attempts > 0 && !job.captures.empty()) {
         nlohmann::ordered_json captures = nlohmann::ordered_json::object();
         for (const auto& name : job.captures) {

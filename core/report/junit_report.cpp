@@ -22,12 +22,23 @@ void write_junit(const RunReport& report, const text::Redactor& redactor, const 
             for (const auto* r : results) {
                 if (report.junit_instances && r->job->fan_out) {
                     for_each_instance(*r, run::InstanceScope::all, [&](const InstanceRow& row) {
-                        sink(instance_case(instance_case_name(r->job->name, row.index, item_of(*r, row.index)),
-                                           row.status, row.error, row.seconds, r->status, r->job->allow_failure));
+                        auto c = instance_case(instance_case_name(r->job->name, row.index, item_of(*r, row.index)),
+                                               row.status, row.error, row.seconds, r->status, r->job->allow_failure);
+                        if (row.artifacts) c.attachments = *row.artifacts;
+                        sink(c);
                     });
                 }
-                sink(job_case(r->job->name, r->status, r->job->allow_failure, r->first_error,
-                              r->finished_s > r->started_s ? r->finished_s - r->started_s : 0.0));
+                auto c = job_case(r->job->name, r->status, r->job->allow_failure, r->first_error,
+                                  r->finished_s > r->started_s ? r->finished_s - r->started_s : 0.0);
+                std::size_t attached = 0;
+                for (const auto& rec : r->instance_log.records()) {
+                    if (attached == kMaxAttachedInstances) break;
+                    if (const auto* paths = r->instance_log.artifacts(rec.index)) {
+                        ++attached;
+                        c.attachments.insert(c.attachments.end(), paths->begin(), paths->end());
+                    }
+                }
+                sink(c);
             }
         };
         suites.suites.push_back(std::move(suite));

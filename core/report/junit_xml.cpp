@@ -138,16 +138,21 @@ void write_testsuites(const TestSuites& suites, const text::Redactor& redactor, 
         suite.cases([&](const TestCase& c) {
             std::string text = "    <testcase name=\"" + esc(c.name) + "\" classname=\"" + classname + "\" time=\"" +
                                seconds(c.time) + "\"";
+            std::string body;
             switch (c.verdict) {
-            case TestCase::Verdict::passed: text += "/>\n"; break;
+            case TestCase::Verdict::passed: break;
             case TestCase::Verdict::failure:
-                text += ">\n      <failure type=\"" + c.type + "\" message=\"" + esc(c.message) + "\">" + esc(c.message) +
-                        "</failure>\n    </testcase>\n";
+                body = "      <failure type=\"" + c.type + "\" message=\"" + esc(c.message) + "\">" + esc(c.message) +
+                       "</failure>\n";
                 break;
-            case TestCase::Verdict::skipped:
-                text += ">\n      <skipped message=\"" + esc(c.message) + "\"/>\n    </testcase>\n";
-                break;
+            case TestCase::Verdict::skipped: body = "      <skipped message=\"" + esc(c.message) + "\"/>\n"; break;
             }
+            if (!c.attachments.empty()) {
+                body += "      <system-out>";
+                for (const auto& path : c.attachments) body += "\n[[ATTACHMENT|" + xml_escape(path) + "]]";
+                body += "\n      </system-out>\n";
+            }
+            text += body.empty() ? "/>\n" : ">\n" + body + "    </testcase>\n";
             out(text);
         });
         out("  </testsuite>\n");

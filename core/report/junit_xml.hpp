@@ -22,6 +22,9 @@ struct TestCase {
     enum class Verdict { passed, failure, skipped } verdict = Verdict::passed;
     std::string type;     // of a failure: failed, cancelled
     std::string message;  // of a failure or a skip
+    // Files to attach, as <system-out> lines `[[ATTACHMENT|path]]`: the convention of
+    // Jenkins' JUnit Attachments plugin and of GitLab's unit test reports.
+    std::vector<std::string> attachments;
 };
 using CaseSink = std::function<void(const TestCase&)>;
 
@@ -49,6 +52,10 @@ TestCase job_case(std::string name, run::JobStatus status, bool allow_failure, s
 // An instance's testcase; a failure within the job's success_rate (the job passed) is a skip.
 TestCase instance_case(std::string name, run::TaskStatus status, std::string_view error, double seconds,
                        run::JobStatus job_status, bool allow_failure);
+// A job's testcase attaches the artifacts of at most this many of its instances (the
+// first the report lists); each instance's own testcase (--junit-instances) attaches its own.
+inline constexpr std::size_t kMaxAttachedInstances = 10;
+
 // "fetch#3", with the item when it is short text or a number: "fetch#3 (eu-west)".
 std::string instance_case_name(std::string_view job, std::uint64_t index, const nlohmann::json* item);
 

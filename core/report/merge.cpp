@@ -20,6 +20,19 @@ std::optional<run::JobStatus> job_status(std::string_view text) {
     return std::nullopt;
 }
 
+// Adds an instance line's artifact paths to `to`; whether it named any.
+bool attach_artifacts(const nlohmann::json& line, std::vector<std::string>& to) {
+    const auto paths = line.find("artifacts");
+    if (paths == line.end() || !paths->is_array()) return false;
+    bool any = false;
+    for (const auto& path : *paths) {
+        if (!path.is_string()) continue;
+        to.push_back(path.get<std::string>());
+        any = true;
+    }
+    return any;
+}
+
 std::optional<run::TaskStatus> task_status(std::string_view text) {
     for (auto s : {run::TaskStatus::passed, run::TaskStatus::failed, run::TaskStatus::cancelled}) {
         if (run::to_string(s) == text) return s;
@@ -475,15 +488,25 @@ std::string ReportMerge::write_junit(bool instances, const text::Redactor& redac
                             const auto index = line.value("index", std::uint64_t{0});
                             const auto item = line.find("item");
                             const auto error = line.value("error", nlohmann::json(nullptr));
-                            sink(instance_case(instance_case_name(job.name, index, item == line.end() ? nullptr : &*item),
-                                               task_status(line.value("status", "")).value_or(run::TaskStatus::failed),
-                                               error.is_string() ? error.get<std::string>() : std::string(),
-                                               line.value("duration_s", 0.0), job.status, job.allow_failure));
+                            auto c = instance_case(instance_case_name(job.name, index, item == line.end() ? nullptr : &*item),
+                                                   task_status(line.value("status", "")).value_or(run::TaskStatus::failed),
+                                                   error.is_string() ? error.get<std::string>() : std::string(),
+                                                   line.value("duration_s", 0.0), job.status, job.allow_failure);
+                            attach_artifacts(line, c.attachments);
+                            sink(c);
                         });
                     }
                 }
-                sink(job_case(job.name, job.status, job.allow_failure, text_of(job.json, "first_error"),
-                              number(job.json, "duration_s")));
+                auto c = job_case(job.name, job.status, job.allow_failure, text_of(job.json, "first_error"),
+                                  number(job.json, "duration_s"));
+                std::size_t attached = 0;
+                for (const auto& run : job.runs) {
+                    if (!problem.empty()) break;
+                    problem = shards_[run.first].for_each_listed(run.second, [&](const nlohmann::json& line) {
+                        if (attached < kMaxAttachedInstances && attach_artifacts(line, c.attachments)) ++attached;
+                    });
+                }
+                sink(c);
             }
         };
         suites.suites.push_back(std::move(suite));

@@ -36,6 +36,12 @@ void InstanceLog::record(const InstanceEnd& end) {
     r.status = end.status;
     r.killed = end.killed;
     records_.push_back(r);
+    if (end.artifacts && !end.artifacts->empty()) artifacts_[end.index] = *end.artifacts;
+}
+
+const std::vector<std::string>* InstanceLog::artifacts(std::uint64_t index) const noexcept {
+    const auto it = artifacts_.find(index);
+    return it == artifacts_.end() ? nullptr : &it->second;
 }
 
 void InstanceLog::sort() {
@@ -49,7 +55,11 @@ std::string_view InstanceLog::error(const InstanceRecord& r) const noexcept {
 }
 
 std::size_t InstanceLog::bytes_used() const noexcept {
-    return records_.size() * sizeof(InstanceRecord) + error_bytes_ +
+    std::size_t artifact_bytes = 0;
+    for (const auto& [index, paths] : artifacts_) {
+        for (const auto& path : paths) artifact_bytes += path.capacity() + sizeof(path);
+    }
+    return records_.size() * sizeof(InstanceRecord) + error_bytes_ + artifact_bytes +
            error_ids_.bucket_count() * sizeof(void*) + errors_.capacity() * sizeof(void*);
 }
 

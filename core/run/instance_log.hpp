@@ -42,6 +42,7 @@ struct InstanceEnd {
     std::string_view error;         // empty when it passed
     const nlohmann::json* item = nullptr;  // its {{ item }}, if the job has items
     std::string_view stdout_tail, stderr_tail;  // TaskOutcome's, when it did not pass
+    const std::vector<std::string>* artifacts = nullptr;  // written by its attempts (run::Artifact)
 };
 
 struct InstanceRecord {
@@ -70,6 +71,9 @@ public:
 
     const std::deque<InstanceRecord>& records() const noexcept { return records_; }
     std::string_view error(const InstanceRecord& r) const noexcept;
+    // The artifacts its attempts left, or null: few instances have any, so they are kept
+    // beside the records, not in them.
+    const std::vector<std::string>* artifacts(std::uint64_t index) const noexcept;
     std::size_t distinct_errors() const noexcept { return errors_.size(); }
     // Bytes held, for the closing arithmetic of a large fan-out.
     std::size_t bytes_used() const noexcept;
@@ -83,6 +87,7 @@ private:
     std::unordered_map<std::string, std::uint32_t> error_ids_;
     std::vector<const std::string*> errors_;  // keys of error_ids_: node-based, so they stay put
     std::size_t error_bytes_ = 0;
+    std::unordered_map<std::uint64_t, std::vector<std::string>> artifacts_;
 };
 
 // The span of a fan-out that never launched because the run stopped (or a service it

@@ -49,6 +49,7 @@ struct Scheduler::Attempt {
     loop::HandlePtr<loop::Timer> timer;  // attempt timeout, then retry backoff
     std::uint64_t started_ns = 0;
     std::uint32_t free_retries = 0;  // attempts retried because the subsystem failed under them
+    std::vector<std::string> artifacts;  // paths written by its attempts, in order
     bool timed_out = false;
     bool stopped = false;        // cancelled by a stop of the run
     bool waiting_retry = false;
@@ -469,6 +470,7 @@ void Scheduler::launch(JobState& s, std::uint64_t index) {
     scope.index = index;
     const auto& items = results_[s.index].items;
     scope.item = items.empty() ? nullptr : &items[index];
+    a->ctx.artifacts = options_.artifacts_dir.empty() ? ArtifactMode::off : ArtifactMode::on_failure;
     begin_attempt(a);
 }
 
@@ -513,7 +515,8 @@ void Scheduler::protect_secret_captures(const jobfile::Job& job, const TaskOutco
 }
 
 void Scheduler::on_attempt_done(Attempt* a, TaskOutcome outcome) {
-    const double seconds = static_cast<double>(env_.clock->monotonic_ns() - a->started_ns) / 1e9;
+    const double seconds =
+        std::max(0.0, static_cast<double>(env_.clock->monotonic_ns() - a->started_ns) / 1e9 - outcome.artifacts_s);
     if (a->timer) a->timer->stop();
     // The task is inside its own callback: its runtime disposes of it later.
     auto& s = *a->state;
@@ -533,6 +536,34 @@ void Scheduler::on_attempt_done(Attempt* a, TaskOutcome outcome) {
         outcome.killed = true;
         if (outcome.details.is_object()) outcome.details["killed_by"] = "timeout";
     }
+    if (!outcome.artifacts.empty()) return save_artifacts(a, std::move(outcome), seconds);
+    after_attempt(a, std::move(outcome), seconds);
+}
+
+// The attempt's artifacts, written before anything else hears of its end: the reports
+// name them, and a retry's attempt must not race its predecessor's directory.
+void Scheduler::save_artifacts(Attempt* a, TaskOutcome outcome, double seconds) {
+    auto files = std::move(outcome.artifacts);
+    outcome.artifacts.clear();
+    for (auto& file : files) {
+        if (file.text) file.bytes = env_.redactor.scrub(file.bytes);
+    }
+    const std::string root = options_.artifacts_dir.empty() ? std::string(kDefaultArtifactRoot) : options_.artifacts_dir;
+    const auto& job = *a->state->job;
+    write_artifacts(env_.loop, artifact_dir(root, job.name, a->index, a->ctx.attempt), std::move(files),
+                    life_.guard([this, a, outcome = std::move(outcome), seconds](std::vector<std::string> paths,
+                                                                                  std::string error) mutable {
+                        if (!error.empty()) {
+                            spdlog::warn("{}#{} attempt {}: its artifacts were not written: {}", a->state->job->name,
+                                         a->index, a->ctx.attempt, error);
+                        }
+                        for (auto& path : paths) a->artifacts.push_back(std::move(path));
+                        after_attempt(a, std::move(outcome), seconds);
+                    }));
+}
+
+void Scheduler::after_attempt(Attempt* a, TaskOutcome outcome, double seconds) {
+    auto& s = *a->state;
     const auto& retries = s.job->retries;
     if (outcome.status == TaskStatus::failed && !stopping_ && !a->timed_out && a->free_retries < outcome.free_retries) {
         // Not the job's fault (its browser crashed): again at once, on what replaced it.
@@ -638,6 +669,7 @@ void Scheduler::record_instance(const Attempt& a, const TaskOutcome& outcome, do
     end.stdout_tail = outcome.stdout_tail;
     end.stderr_tail = outcome.stderr_tail;
     end.item = a.ctx.scope.item;
+    end.artifacts = &a.artifacts;
     if (outcome.status != TaskStatus::passed || options_.record_instances == InstanceScope::all) {
         r.instance_log.record(end);
     }

@@ -6,6 +6,7 @@
 // runs and waits until every task has really ended.
 
 #include "core/jobfile/model.hpp"
+#include "core/loop/lifetime.hpp"
 #include "core/loop/timer.hpp"
 #include "core/run/results.hpp"
 #include "core/run/resume.hpp"
@@ -38,6 +39,9 @@ struct RunOptions {
     const ResumePlan* resume = nullptr;
     // A run of hook jobs: how the run they follow ended (outlives the scheduler).
     const jobfile::RunOutcome* outcome = nullptr;
+    // --artifacts DIR: failed attempts leave their artifacts under it. Empty: none, unless a
+    // kind asks for them itself (then under kDefaultArtifactRoot).
+    std::string artifacts_dir;
 };
 
 // A fresh run id: 16 random hex digits (`{{ run.id }}`, reports, gaia serve's runs).
@@ -96,6 +100,8 @@ private:
     void launch(JobState& s, std::uint64_t index);
     void begin_attempt(Attempt* a);
     void on_attempt_done(Attempt* a, TaskOutcome outcome);
+    void save_artifacts(Attempt* a, TaskOutcome outcome, double seconds);
+    void after_attempt(Attempt* a, TaskOutcome outcome, double seconds);  // retry, or the instance's end
     void protect_secret_captures(const jobfile::Job& job, const TaskOutcome& outcome);
     void finish_instance(Attempt* a, TaskOutcome outcome, double seconds);
     void record_instance(const Attempt& a, const TaskOutcome& outcome, double seconds);
@@ -136,6 +142,7 @@ private:
     bool owns_service_lost_ = false;
     StopCause stop_cause_ = StopCause::none;
     std::mt19937_64 random_{std::random_device{}()};
+    loop::Lifetime life_;  // artifacts being written answer only while the scheduler exists
 };
 
 }  // namespace gaia::run

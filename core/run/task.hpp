@@ -10,6 +10,7 @@
 #include "core/loop/clock.hpp"
 #include "core/loop/loop.hpp"
 #include "core/metrics/registry.hpp"
+#include "core/run/artifacts.hpp"
 #include "core/run/health_check.hpp"
 #include "core/run/instance_log.hpp"
 #include "core/net/network.hpp"
@@ -53,6 +54,11 @@ struct TaskOutcome {
     // kTailBytes each; text::tail_of).
     static constexpr std::size_t kTailBytes = 8 * 1024;
     std::string stdout_tail, stderr_tail;
+    // Files for a person to open (a failure's screenshot, a response's body), when the
+    // context asked for them: the scheduler writes them and lists them in the reports.
+    std::vector<Artifact> artifacts;
+    // Seconds spent collecting them after the verdict: not part of the attempt's duration.
+    double artifacts_s = 0;
 };
 
 using Completion = std::function<void(TaskOutcome)>;
@@ -70,6 +76,9 @@ struct TaskContext {
     // Set by the scheduler just before it cancels the task for its timeout: a task can
     // tell a timeout (a failure of the peer, for a circuit breaker) from a user's cancel.
     bool deadline_passed = false;
+    // Whether the run wants artifacts (--artifacts): a task collects them for a failed
+    // attempt (a timed-out one included), or for every attempt when its kind says `always`.
+    ArtifactMode artifacts = ArtifactMode::off;
 };
 
 class Task {

@@ -2,6 +2,7 @@
 // What the browser kind compiles from a job and from the [browser] table.
 
 #include "core/jobfile/model.hpp"
+#include "core/run/artifacts.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -82,6 +83,9 @@ struct BrowserConfig final : jobfile::KindConfig {
     std::vector<std::string> extensions;   // unpacked extension directories, absolute
     std::uint32_t recycle_after = 0;       // pages before a browser is restarted; 0: never
     std::chrono::milliseconds launch_timeout{30'000};
+    // When pages leave artifacts (screenshot, HTML, console, network log); unset: as the
+    // run says (--artifacts: on failure).
+    std::optional<run::ArtifactMode> artifacts;
 };
 
 constexpr std::uint32_t kMaxInstances = 64;
@@ -97,5 +101,8 @@ constexpr std::chrono::milliseconds kPageAnswerGrace{5'000};
 // How long the crash of a browser or of a page may be retried for one instance, beyond the
 // job's own `retries`: a page that always crashes still fails.
 constexpr std::uint32_t kCrashRetries = 2;
+// A failed page's artifacts are read from it for at most this long: a page stuck in a
+// script answers nothing, and its attempt still has to end.
+constexpr std::chrono::milliseconds kArtifactTimeout{5'000};
 
 }  // namespace gaia::jobs::browser

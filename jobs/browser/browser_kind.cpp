@@ -219,7 +219,7 @@ const jobfile::KindSchema& BrowserKind::schema() const {
         {"url", "steps", "viewport"},
         {"status", "title_contains", "text_contains", "selector_exists", "no_console_errors", "max_latency"},
         {"instances", "tabs_per_instance", "executable", "headless", "args", "extensions", "recycle_after",
-         "launch_timeout"},
+         "launch_timeout", "artifacts"},
         {{"success_rate", jobfile::SloKey::Unit::ratio, 0.95},
          {"p95", jobfile::SloKey::Unit::duration, std::nullopt},
          {"max_instances", jobfile::SloKey::Unit::count, 50},
@@ -346,6 +346,16 @@ std::shared_ptr<const jobfile::KindConfig> BrowserKind::compile_subsystem(const 
         if (const auto* n = t->get("recycle_after")) {
             if (auto v = ctx.integer(*n, "browser.recycle_after", 0, 1'000'000'000)) {
                 config->recycle_after = static_cast<std::uint32_t>(*v);
+            }
+        }
+        if (const auto* n = t->get("artifacts")) {
+            if (auto v = ctx.string(*n, "browser.artifacts")) {
+                if (auto mode = run::parse_artifact_mode(*v)) {
+                    config->artifacts = *mode;
+                } else {
+                    ctx.error(*n, "`browser.artifacts` is \"on-failure\", \"always\" or \"off\", not \"" + *v + "\"" +
+                                      jobfile::did_you_mean(*v, {"on-failure", "always", "off"}));
+                }
             }
         }
         if (const auto* n = t->get("launch_timeout")) {

@@ -40,6 +40,20 @@ constexpr const char* kTimingsScript =
     "   lcp: lcp ? s(lcp.renderTime || lcp.loadTime || lcp.startTime) : null, cls,"
     "   load: nav && nav.loadEventEnd > 0 ? s(nav.loadEventEnd - nav.startTime) : null }; })()";
 
+// What a failed page is saved as, besides its screenshot: the DOM serialised (the page as
+// it is now, scripts' changes included) and the requests it made, from its own Resource
+// Timing entries (the navigation first) — no Network domain events on a page that passes.
+constexpr const char* kArtifactScript =
+    "(() => { const s = (ms) => Math.round(ms) / 1000; const requests = [];"
+    " const nav = performance.getEntriesByType('navigation')[0];"
+    " for (const e of [...(nav ? [nav] : []), ...performance.getEntriesByType('resource')]) requests.push({"
+    "   url: e.name, type: e.initiatorType, status: e.responseStatus || null, start_s: s(e.startTime),"
+    "   duration_s: s(e.duration), ttfb_s: e.responseStart > 0 ? s(e.responseStart - e.startTime) : null,"
+    "   transfer_bytes: e.transferSize, body_bytes: e.decodedBodySize });"
+    " const doctype = document.doctype ? '<!DOCTYPE ' + document.doctype.name + '>\\n' : '';"
+    " return { url: location.href, title: document.title, requests,"
+    "   html: doctype + (document.documentElement ? document.documentElement.outerHTML : '') }; })()";
+
 // capture "timing:NAME" from the final state: a number of seconds (CLS: a score), or null.
 nlohmann::json page_timing(const nlohmann::json& state, const std::string& source) {
     const auto timing = state.find("timing");
@@ -69,9 +83,11 @@ BrowserTask::~BrowserTask() {
 void BrowserTask::start(const run::TaskContext& ctx, run::Completion done) {
     ctx_ = &ctx;
     done_ = std::move(done);
+    artifacts_ = pool_.config().artifacts.value_or(ctx.artifacts);
     PageOptions options;
     options.viewport = config_.viewport;
-    options.watch_console = config_.needs_console();
+    options.keep_console_log = artifacts_ != run::ArtifactMode::off;
+    options.watch_console = config_.needs_console() || options.keep_console_log;
     if (auto* network = pool_.network(); network && network->settings().bandwidth) {
         // The budget split evenly over every tab the pool can open: an approximation, since
         // Chromium throttles each page on its own and does not share what one leaves unused.
@@ -333,6 +349,70 @@ void BrowserTask::finish(run::TaskStatus status, std::string error, bool retryab
     outcome.status = status;
     outcome.error = std::move(error);
     outcome.retryable = retryable;
+    if (wants_artifacts(status)) return collect_artifacts(std::move(outcome));
+    conclude(std::move(outcome));
+}
+
+// A timeout reaches the task as a cancel with the deadline passed: the attempt failed.
+bool BrowserTask::wants_artifacts(run::TaskStatus status) const {
+    if (!page_ || artifacts_ == run::ArtifactMode::off) return false;
+    const bool failed = status == run::TaskStatus::failed || (status == run::TaskStatus::cancelled && ctx_->deadline_passed);
+    if (status == run::TaskStatus::cancelled && !failed) return false;  // the user stopped the run
+    return failed || artifacts_ == run::ArtifactMode::always;
+}
+
+// The screenshot and the page's state are asked for together; whatever has come when both
+// answered, or when kArtifactTimeout ran out, is what the attempt leaves. A lost page has
+// only its console log to give.
+void BrowserTask::collect_artifacts(run::TaskOutcome outcome) {
+    struct Collected {
+        run::TaskOutcome outcome;
+        int waiting = 2;
+        bool done = false;
+    };
+    auto collected = std::make_shared<Collected>();
+    collected->outcome = std::move(outcome);
+    const auto began_ns = loop::Loop::hrtime_ns();
+    auto conclude_once = [this, collected, began_ns] {
+        if (collected->done) return;
+        collected->done = true;
+        timer_->stop();
+        collected->outcome.artifacts_s = static_cast<double>(loop::Loop::hrtime_ns() - began_ns) / 1e9;
+        auto& artifacts = collected->outcome.artifacts;
+        // In a fixed order, whichever answered first.
+        std::stable_sort(artifacts.begin(), artifacts.end(), [](const run::Artifact& a, const run::Artifact& b) {
+            auto rank = [](const std::string& name) { return name == "screenshot.png" ? 0 : name == "page.html" ? 1 : 2; };
+            return rank(a.name) < rank(b.name);
+        });
+        artifacts.push_back({"console.log", page_->console_log()});
+        conclude(std::move(collected->outcome));
+    };
+    if (page_->is_lost()) return conclude_once();
+    auto answered = life_.guard([collected, conclude_once] {
+        if (--collected->waiting == 0) conclude_once();
+    });
+    timer_->start(kArtifactTimeout, life_.guard(conclude_once));
+    page_->screenshot(true, std::nullopt, life_.guard([collected, answered](PageResult r) mutable {
+        if (!collected->done && r.ok() && r.value.is_string()) {
+            if (auto png = text::decode_base64(r.value.get_ref<const std::string&>()); png && !png->empty()) {
+                collected->outcome.artifacts.push_back({"screenshot.png", std::move(*png), false});
+            }
+        }
+        answered();
+    }));
+    page_->evaluate(kArtifactScript, life_.guard([collected, answered](PageResult r) mutable {
+        if (!collected->done && r.ok() && r.value.is_object()) {
+            auto& value = r.value;
+            if (value["html"].is_string()) collected->outcome.artifacts.push_back({"page.html", value["html"].get<std::string>()});
+            nlohmann::json network = {{"url", value["url"]}, {"title", value["title"]}, {"requests", value["requests"]}};
+            collected->outcome.artifacts.push_back({"network.json", network.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n"});
+        }
+        answered();
+    }));
+}
+
+void BrowserTask::conclude(run::TaskOutcome outcome) {
+    const auto status = outcome.status;
     outcome.bytes = bytes_;
     if (status == run::TaskStatus::passed) {
         for (auto& [name, value] : captures_) outcome.captures[name] = std::move(value);
@@ -342,7 +422,8 @@ void BrowserTask::finish(run::TaskStatus status, std::string error, bool retryab
     if (page_) {
         if (!page_->console_errors().empty()) outcome.details["console_errors"] = page_->console_errors();
         const char* name = status == run::TaskStatus::passed ? "passed" : status == run::TaskStatus::failed ? "failed" : "cancelled";
-        pool_.on_page_finished(name, static_cast<double>(loop::Loop::hrtime_ns() - page_ns_) / 1e9);
+        const double seconds = static_cast<double>(loop::Loop::hrtime_ns() - page_ns_) / 1e9 - outcome.artifacts_s;
+        pool_.on_page_finished(name, std::max(0.0, seconds));
         pool_.return_page(std::move(page_));
     }
     auto done = std::move(done_);

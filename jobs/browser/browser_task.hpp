@@ -38,6 +38,10 @@ private:
     void arm_step_timer(std::chrono::milliseconds limit);
     void check_page();
     void finish(run::TaskStatus status, std::string error, bool retryable = true);
+    bool wants_artifacts(run::TaskStatus status) const;
+    // Reads the page's artifacts (bounded by kArtifactTimeout) into the outcome, then concludes.
+    void collect_artifacts(run::TaskOutcome outcome);
+    void conclude(run::TaskOutcome outcome);
 
     BrowserPool& pool_;
     const BrowserJobConfig& config_;
@@ -51,6 +55,7 @@ private:
     std::uint64_t page_ns_ = 0;           // when the page was ready
     std::map<std::string, nlohmann::json> captures_;
     std::uint64_t bytes_ = 0;  // screenshots and PDFs written
+    run::ArtifactMode artifacts_ = run::ArtifactMode::off;
     bool finished_ = false;
     loop::Lifetime life_;
 };

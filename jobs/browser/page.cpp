@@ -2,6 +2,7 @@
 
 #include "core/jobfile/template.hpp"
 
+#include <cstdio>
 #include <memory>
 
 namespace gaia::jobs::browser {
@@ -9,6 +10,8 @@ namespace {
 
 constexpr std::size_t kMaxConsoleErrors = 20;
 constexpr std::size_t kMaxConsoleErrorLength = 500;
+constexpr std::size_t kMaxConsoleLogLines = 1000;
+constexpr std::size_t kMaxConsoleLogLine = 2000;
 
 // Finds the element in the page, waiting for it with a MutationObserver (and a slow poll
 // for what observers miss: styles that change without a DOM mutation), then applies the
@@ -111,6 +114,7 @@ void Page::call(const std::string& method, nlohmann::json params, std::function<
 // it, a flattened session to the target, then the domains the job needs.
 void Page::open(PageDone done) {
     open_done_ = std::move(done);
+    opened_ns_ = loop::Loop::hrtime_ns();
     browser_->call("Target.createBrowserContext", {{"disposeOnDetach", true}}, life_.guard([this](CdpReply reply) {
         if (!reply.ok()) return answer(open_done_, {reply.error, nullptr});
         context_id_ = cdp_string(reply.result, "browserContextId");
@@ -182,7 +186,8 @@ void Page::on_cdp_event(const std::string& method, const nlohmann::json& params)
         if (loader == loader_) events_.insert(name);
         check_waiter();
     } else if (method == "Runtime.consoleAPICalled") {
-        if (cdp_string(params, "type") != "error") return;
+        const auto type = cdp_string(params, "type");
+        if (type != "error" && !options_.keep_console_log) return;
         std::string text;
         if (auto args = params.find("args"); args != params.end() && args->is_array()) {
             for (const auto& arg : *args) {
@@ -193,9 +198,11 @@ void Page::on_cdp_event(const std::string& method, const nlohmann::json& params)
                 text += (text.empty() ? "" : " ") + part;
             }
         }
-        remember_console_error("console.error: " + text);
+        log_console(type, text);
+        if (type == "error") remember_console_error("console.error: " + text);
     } else if (method == "Runtime.exceptionThrown") {
         if (auto details = params.find("exceptionDetails"); details != params.end() && details->is_object()) {
+            log_console("uncaught", exception_text(*details));
             remember_console_error("uncaught " + exception_text(*details));
         }
     } else if (method == "Log.entryAdded") {
@@ -203,9 +210,10 @@ void Page::on_cdp_event(const std::string& method, const nlohmann::json& params)
             // The browser's own favicon request is not the page's error.
             const auto url = entry->value("url", std::string());
             const bool favicon = url.size() >= 12 && url.compare(url.size() - 12, 12, "/favicon.ico") == 0;
-            if (entry->value("level", std::string()) == "error" && !favicon) {
-                remember_console_error(entry->value("text", std::string()));
-            }
+            const auto level = cdp_string(*entry, "level");
+            const auto text = cdp_string(*entry, "text");
+            log_console(level, url.empty() ? text : text + " (" + url + ")");
+            if (level == "error" && !favicon) remember_console_error(text);
         }
     } else if (method == "Inspector.targetCrashed") {
         renderer_crashed_ = true;
@@ -219,6 +227,27 @@ void Page::remember_console_error(std::string text) {
     if (console_errors_.size() >= kMaxConsoleErrors) return;
     if (text.size() > kMaxConsoleErrorLength) text.resize(kMaxConsoleErrorLength);
     console_errors_.push_back(std::move(text));
+}
+
+void Page::log_console(std::string_view level, std::string text) {
+    if (!options_.keep_console_log) return;
+    if (console_log_.size() >= kMaxConsoleLogLines) {
+        ++console_log_dropped_;
+        return;
+    }
+    if (text.size() > kMaxConsoleLogLine) text.resize(kMaxConsoleLogLine);
+    char when[32];
+    std::snprintf(when, sizeof when, "[%8.3fs] ", static_cast<double>(loop::Loop::hrtime_ns() - opened_ns_) / 1e9);
+    console_log_.push_back(when + std::string(level) + ": " + text);
+}
+
+std::string Page::console_log() const {
+    std::string text;
+    for (const auto& line : console_log_) text += line + "\n";
+    if (console_log_dropped_ > 0) {
+        text += "[gaia: " + std::to_string(console_log_dropped_) + " more messages not kept]\n";
+    }
+    return text;
 }
 
 void Page::check_waiter() {

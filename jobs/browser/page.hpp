@@ -37,6 +37,7 @@ using PageDone = std::function<void(PageResult)>;
 struct PageOptions {
     std::optional<Viewport> viewport;
     bool watch_console = false;                  // collect console errors and uncaught exceptions
+    bool keep_console_log = false;               // and every console message, for artifacts
     std::optional<double> throttle_bytes_per_s;  // Network.emulateNetworkConditions, both ways
 };
 
@@ -70,6 +71,9 @@ public:
     void pdf(PageDone done);  // value is the base64 PDF
 
     const std::vector<std::string>& console_errors() const noexcept { return console_errors_; }
+    // Every console message, exception and browser log entry since open(), one per line
+    // with its time ("[   1.234s] warning: …"); kept only with keep_console_log.
+    std::string console_log() const;
 
     // The page cannot go on: its target crashed or its browser died. Pending work fails
     // with the reason; `on_lost` (if set) hears it once.
@@ -100,6 +104,7 @@ private:
     void call(const std::string& method, nlohmann::json params, std::function<void(CdpReply)> reply);
     void run_element_script(const std::string& script, std::uint64_t deadline_ns, PageDone done);
     void remember_console_error(std::string text);
+    void log_console(std::string_view level, std::string text);
     // A done that runs on a later turn and only while this page exists.
     void answer(PageDone& done, PageResult result);
 
@@ -114,6 +119,9 @@ private:
     std::set<std::string> events_; // lifecycle events seen for it
     std::optional<LoadWaiter> waiter_;
     std::vector<std::string> console_errors_;
+    std::vector<std::string> console_log_;
+    std::size_t console_log_dropped_ = 0;
+    std::uint64_t opened_ns_ = 0;
     std::string lost_;
     bool renderer_crashed_ = false;
     std::function<void(const std::string&)> on_lost_;

@@ -17,6 +17,51 @@
 #include <cstdio>
 
 namespace gaia::jobs::http {
+namespace {
+
+// How much of a body an artifact keeps: enough to read an error page or a JSON problem.
+constexpr std::size_t kArtifactBodyBytes = 64 * 1024;
+
+// Credentials are masked whole, whatever the redactor knows: a Basic header is the
+// base64 of secrets it may never have seen.
+bool credential_header(std::string_view name) {
+    return iequals(name, "Authorization") || iequals(name, "Proxy-Authorization") || iequals(name, "Cookie") ||
+           iequals(name, "Set-Cookie");
+}
+
+std::string header_line(std::string_view name, std::string_view value) {
+    return std::string(name) + ": " + (credential_header(name) ? std::string("[redacted]") : std::string(value)) + "\n";
+}
+
+std::string body_part(std::string_view body, bool truncated_before) {
+    std::string text(body.substr(0, kArtifactBodyBytes));
+    if (body.size() > kArtifactBodyBytes || truncated_before) text += "\n[gaia: the body goes on; only its first bytes are kept]\n";
+    return text;
+}
+
+std::string request_text(const HttpRequest& request) {
+    std::string text = request.method + " " + request.url + "\n";
+    for (const auto& header : request.headers) {
+        const std::string_view line(header);
+        const auto colon = line.find(':');
+        auto value = colon == std::string_view::npos ? std::string_view() : line.substr(colon + 1);
+        while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+        text += header_line(line.substr(0, colon), value);
+    }
+    text += "\n";
+    if (request.body_stream) text += "[gaia: the body was streamed from a file]\n";
+    else text += body_part(request.body, false);
+    return text;
+}
+
+std::string response_text(const HttpResponse& response) {
+    std::string text = "HTTP/" + (response.http_version.empty() ? std::string("1.1") : response.http_version) + " " +
+                       std::to_string(response.status) + "\n";
+    for (const auto& [name, value] : response.headers) text += header_line(name, value);
+    return text + "\n" + body_part(response.body, response.body_truncated);
+}
+
+}  // namespace
 
 std::string host_of(std::string_view url) {
     // libcurl takes a URL without a scheme as http://, so the label does too.
@@ -257,6 +302,7 @@ void HttpTask::launch(HttpRequest request) {
     if (first_started_ns_ == 0) first_started_ns_ = started_ns_;
     running_ = true;
     pool_.on_started();
+    if (ctx_->artifacts != run::ArtifactMode::off) request_head_ = request_text(request);
     transfer_ = engine_->start(std::move(request), [this](HttpResponse response) { on_response(std::move(response)); });
 }
 
@@ -275,6 +321,7 @@ void HttpTask::on_response(HttpResponse response) {
         response.total_s = static_cast<double>(pool_.env().clock->monotonic_ns() - first_started_ns_) / 1e9;
     }
     auto result = outcome(response);
+    if (result.status != run::TaskStatus::passed) add_artifacts(result, &response);
     result.details["engine"] = engine_->name();
     if (!redirects_.empty()) result.details["redirects"] = redirects_;
     if (!save_to_) return complete(std::move(result));
@@ -405,8 +452,16 @@ void HttpTask::cancel() {
         run::TaskOutcome o;
         o.status = run::TaskStatus::cancelled;
         o.error = "cancelled";
+        // A timeout fails the attempt: what was asked is worth keeping.
+        if (ctx_->deadline_passed) add_artifacts(o, nullptr);
         complete(std::move(o));
     }));
+}
+
+void HttpTask::add_artifacts(run::TaskOutcome& outcome, const HttpResponse* response) const {
+    if (ctx_->artifacts == run::ArtifactMode::off || request_head_.empty()) return;
+    outcome.artifacts.push_back({"request.txt", request_head_});
+    if (response && response->error.empty()) outcome.artifacts.push_back({"response.txt", response_text(*response)});
 }
 
 run::TaskOutcome HttpTask::outcome(const HttpResponse& r) {

@@ -37,6 +37,8 @@ private:
     void complete(run::TaskOutcome outcome);
     void fail_soon(std::string error, bool retryable = false);
     run::TaskOutcome outcome(const HttpResponse& response);
+    // A failed attempt's request (and response, if one came) as files for --artifacts.
+    void add_artifacts(run::TaskOutcome& outcome, const HttpResponse* response) const;
 
     ApiPool& pool_;
     const HttpJobConfig& config_;
@@ -55,6 +57,7 @@ private:
     std::uint64_t started_ns_ = 0;        // of the hop in flight
     std::uint64_t first_started_ns_ = 0;  // of the first hop: the response's latency counts from it
     bool deadline_started_ = false;
+    std::string request_head_;  // the last hop's request as sent, kept only when artifacts are wanted
     nlohmann::json redirects_;  // the hops followed, for the report (null, not an allocated array, until one)
     // Every callback handed out is guarded: a task that is gone is not called.
     loop::Lifetime life_;

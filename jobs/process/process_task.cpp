@@ -476,6 +476,18 @@ void ProcessTask::maybe_complete() {
     if (outcome_now.status != run::TaskStatus::passed) {
         outcome_now.stdout_tail = text::tail_of(out_.tail.str(), run::TaskOutcome::kTailBytes);
         outcome_now.stderr_tail = text::tail_of(err_.tail.str(), run::TaskOutcome::kTailBytes);
+        if (ctx_->artifacts != run::ArtifactMode::off) {
+            for (auto* stream : {&out_, &err_}) {
+                const auto& tail = stream->tail;
+                if (tail.total_bytes() == 0) continue;
+                std::string text = tail.str();
+                if (tail.truncated()) {
+                    text = "[gaia: the last " + std::to_string(text.size()) + " of " + std::to_string(tail.total_bytes()) +
+                           " bytes]\n" + text;
+                }
+                outcome_now.artifacts.push_back({stream == &out_ ? "stdout.txt" : "stderr.txt", std::move(text)});
+            }
+        }
     }
     // An empty cgroup serves the next process at once, not once this task is deleted (a
     // loop turn later, when the scheduler has started the next one and made it another).

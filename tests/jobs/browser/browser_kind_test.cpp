@@ -1,6 +1,7 @@
 // The browser kind end to end: gaia runs job files against pages that the test serves on
 // loopback, in real headless Chromium.
 
+#include "tests/support/browser_scratch.hpp"
 #include "tests/support/file_server.hpp"
 #include "tests/support/png.hpp"
 #include "tests/support/report_helpers.hpp"
@@ -49,28 +50,6 @@ struct Site {
         server.dir().file("storage.html", "<!doctype html><title>storage</title>");
     }
     std::string url(const std::string& page) const { return server.url("/" + page); }
-};
-
-// Browsers of this test only (ctest runs tests side by side): gaia puts each browser's
-// user-data-dir under $TMPDIR, so a TMPDIR of the test's own marks them.
-class BrowserScratch {
-public:
-    explicit BrowserScratch(const TempDir& dir) : tmp_(dir.path() / "tmp") {
-        std::filesystem::create_directory(tmp_);
-        if (const char* old = std::getenv("TMPDIR")) old_ = old;
-        ::setenv("TMPDIR", tmp_.c_str(), 1);
-    }
-    ~BrowserScratch() {
-        if (old_.empty()) ::unsetenv("TMPDIR");
-        else ::setenv("TMPDIR", old_.c_str(), 1);
-    }
-    int browsers() const { return count_processes(tmp_.string()); }
-    bool clean() const { return std::filesystem::is_empty(tmp_); }  // every user-data-dir removed
-    const std::filesystem::path& tmp() const { return tmp_; }
-
-private:
-    std::filesystem::path tmp_;
-    std::string old_;
 };
 
 }  // namespace
