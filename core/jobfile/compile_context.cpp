@@ -205,6 +205,32 @@ std::optional<double> CompileContext::bandwidth(const toml::node& node, std::str
 }
 
 
+std::optional<Template> CompileContext::scalar_templ(const toml::node& node, std::string_view what, TextRule rule) {
+    if (node.is_integer() || node.is_floating_point() || node.is_boolean()) {
+        std::ostringstream text;
+        node.visit([&](auto&& v) { text << v; });
+        return Template::literal(text.str());
+    }
+    return templ(node, what, rule);
+}
+
+std::vector<std::pair<std::string, Template>> CompileContext::templ_table(const toml::node& node, std::string_view what,
+                                                                          TextRule name_rule, TextRule value_rule) {
+    std::vector<std::pair<std::string, Template>> out;
+    const auto* t = table(node, what);
+    if (!t) return out;
+    for (auto&& [key, value] : *t) {
+        const std::string name = std::string(what) + "." + std::string(key.str());
+        if (auto problem = text_rule_problem(key.str(), name_rule)) {
+            diags_.error(pos_of(key), "the name `" + name + "` holds " + problem->character + " (" +
+                                          std::string(text_rule_summary(name_rule)) + ")");
+            continue;
+        }
+        if (auto v = scalar_templ(value, name, value_rule)) out.emplace_back(std::string(key.str()), std::move(*v));
+    }
+    return out;
+}
+
 std::optional<Template> CompileContext::templ(const toml::node& node, std::string_view what, TextRule rule) {
     auto text = string(node, what);
     if (!text) return std::nullopt;

@@ -58,6 +58,14 @@ public:
     // checked on every render.
     std::optional<Template> templ(const toml::node& node, std::string_view what, TextRule rule = TextRule::any);
 
+    // A number or a boolean as its text; a string as templ() reads it.
+    std::optional<Template> scalar_templ(const toml::node& node, std::string_view what, TextRule rule = TextRule::any);
+    // A table of names to templates (`headers`, `query`, `form`): names must keep
+    // `name_rule`, values `value_rule`. Each bad entry is reported and left out.
+    std::vector<std::pair<std::string, Template>> templ_table(const toml::node& node, std::string_view what,
+                                                              TextRule name_rule = TextRule::any,
+                                                              TextRule value_rule = TextRule::any);
+
     // A TOML value as JSON. Strings are rendered as load-time text (vars.*, env.*) when
     // render_strings is set, else kept as written (templates rendered per task later).
     // Dates and times, which JSON cannot hold, are reported and fail the conversion.

@@ -531,7 +531,8 @@ void Scheduler::on_attempt_done(Attempt* a, TaskOutcome outcome) {
         outcome.error = stop_reason();
     } else if (a->timed_out) {
         outcome.status = TaskStatus::failed;
-        outcome.error = "timed out after " + jobfile::format_duration(*s.job->timeout);
+        outcome.error = "timed out after " + jobfile::format_duration(*s.job->timeout) +
+                        (outcome.timed_out_in.empty() ? std::string() : " in " + outcome.timed_out_in);
         outcome.retryable = true;
         outcome.killed = true;
         if (outcome.details.is_object()) outcome.details["killed_by"] = "timeout";

@@ -59,6 +59,9 @@ struct TaskOutcome {
     std::vector<Artifact> artifacts;
     // Seconds spent collecting them after the verdict: not part of the attempt's duration.
     double artifacts_s = 0;
+    // What the attempt was doing when its timeout cancelled it, when the kind can say
+    // ("step 3 (click \"#buy\")"): the error becomes "timed out after 30s in …".
+    std::string timed_out_in;
 };
 
 using Completion = std::function<void(TaskOutcome)>;

@@ -3,9 +3,11 @@
 
 #include "core/jobfile/model.hpp"
 #include "core/run/artifacts.hpp"
+#include "jobs/browser/network_rules.hpp"
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -50,6 +52,14 @@ struct BrowserJobConfig final : jobfile::KindConfig {
     std::optional<jobfile::Template> url;  // the first navigation
     std::vector<Step> steps;
     std::optional<Viewport> viewport;      // default: 1280×720, as Playwright
+
+    // The page's network: rules for its requests (null: none), headers added to every
+    // request, its user agent, no network at all, a slower CPU.
+    std::shared_ptr<const NetworkRules> rules;
+    std::vector<std::pair<std::string, jobfile::Template>> headers;
+    std::optional<jobfile::Template> user_agent;
+    bool offline = false;
+    double cpu_throttle = 1;
 
     std::optional<std::uint32_t> expect_status;
     std::vector<jobfile::Template> expect_title_contains;

@@ -5,6 +5,7 @@
 #include "jobs/browser/browser_pool.hpp"
 #include "jobs/browser/chromium_version.hpp"
 #include "jobs/browser/key_codes.hpp"
+#include "jobs/browser/network_keys.hpp"
 
 #include <algorithm>
 #include <filesystem>
@@ -216,7 +217,7 @@ const jobfile::KindSchema& BrowserKind::schema() const {
     static const jobfile::KindSchema schema{
         "browser",
         "browser",
-        {"url", "steps", "viewport"},
+        {"url", "steps", "viewport", "block", "mock", "headers", "user_agent", "offline", "cpu_throttle"},
         {"status", "title_contains", "text_contains", "selector_exists", "no_console_errors", "max_latency"},
         {"instances", "tabs_per_instance", "executable", "headless", "args", "extensions", "recycle_after",
          "launch_timeout", "artifacts"},
@@ -291,6 +292,7 @@ std::shared_ptr<const jobfile::KindConfig> BrowserKind::compile_job(const toml::
             }
         }
     }
+    if (!compile_network_keys(job, *config, ctx)) ok = false;
     if (const auto* expect = job.get("expect"); expect && expect->is_table()) compile_expect(*expect->as_table(), *config, ctx);
     if (const auto* capture = job.get("capture"); capture && capture->is_table()) {
         for (auto&& [key, value] : *capture->as_table()) {

@@ -21,6 +21,9 @@ BrowserPool::BrowserPool(run::RunEnv& env, const BrowserConfig& config)
           env.metrics.histogram("gaia_browser_page_duration_seconds", "How long a page session took, steps included.")
               .with({})),
       crashes_counter_(env.metrics.counter("gaia_browser_crashes_total", "Browsers and pages that crashed.").with({})),
+      intercepted_counter_(env.metrics.counter("gaia_browser_requests_intercepted_total",
+                                               "Page requests a job's rules answered: blocked or mocked.",
+                                               {"job", "action"})),
       memory_(env.metrics.gauge("gaia_browser_memory_bytes",
                                 "Resident memory of each browser instance (all its processes), by pool slot.",
                                 // Not `instance`: Prometheus gives every series that label (the target).
@@ -313,6 +316,15 @@ void BrowserPool::on_page_finished(const char* status, double seconds) {
     else ++failed_;
 }
 
+void BrowserPool::on_requests_intercepted(const std::string& job, std::uint64_t blocked, std::uint64_t mocked) {
+    if (blocked == 0 && mocked == 0) return;
+    if (blocked > 0) intercepted_counter_.with({job, "blocked"}).inc(static_cast<double>(blocked));
+    if (mocked > 0) intercepted_counter_.with({job, "mocked"}).inc(static_cast<double>(mocked));
+    auto& counts = intercepted_[job];
+    counts.first += blocked;
+    counts.second += mocked;
+}
+
 void BrowserPool::on_page_crashed() {
     ++crashes_;
     crashes_counter_.inc();
@@ -321,11 +333,17 @@ void BrowserPool::on_page_crashed() {
 nlohmann::json BrowserPool::report() const {
     if (launches_ == 0 && page_seconds_.empty()) return nullptr;
     const auto latency = run::summarize(page_seconds_);
-    return {{"executable", executable_},
-            {"launches", launches_},
-            {"crashes", crashes_},
-            {"pages", {{"passed", passed_}, {"failed", failed_}}},
-            {"page_seconds", {{"p50", latency.p50}, {"p95", latency.p95}, {"p99", latency.p99}, {"max", latency.max}}}};
+    nlohmann::json report = {
+        {"executable", executable_},
+        {"launches", launches_},
+        {"crashes", crashes_},
+        {"pages", {{"passed", passed_}, {"failed", failed_}}},
+        {"page_seconds", {{"p50", latency.p50}, {"p95", latency.p95}, {"p99", latency.p99}, {"max", latency.max}}}};
+    if (!intercepted_.empty()) {
+        auto& requests = report["requests_intercepted"];
+        for (const auto& [job, counts] : intercepted_) requests[job] = {{"blocked", counts.first}, {"mocked", counts.second}};
+    }
+    return report;
 }
 
 }  // namespace gaia::jobs::browser

@@ -46,6 +46,8 @@ public:
 
     // An attempt ended on a page: metrics and the report.
     void on_page_finished(const char* status, double seconds);
+    // Requests a job's rules blocked or mocked on one page: metrics and the report.
+    void on_requests_intercepted(const std::string& job, std::uint64_t blocked, std::uint64_t mocked);
     // A page crashed on its own (its renderer died): counted once here.
     void on_page_crashed();
 
@@ -104,6 +106,7 @@ private:
     std::uint64_t launches_ = 0, crashes_ = 0, passed_ = 0, failed_ = 0;
     std::string last_launch_error_;
     std::vector<float> page_seconds_;
+    std::map<std::string, std::pair<std::uint64_t, std::uint64_t>> intercepted_;  // job: blocked, mocked
 
     metrics::Gauge& instances_gauge_;
     metrics::Gauge& tabs_gauge_;
@@ -111,6 +114,7 @@ private:
     metrics::Family<metrics::Counter>& pages_;
     metrics::Histogram& page_duration_;
     metrics::Counter& crashes_counter_;
+    metrics::Family<metrics::Counter>& intercepted_counter_;
     metrics::Family<metrics::Gauge>& memory_;
     loop::Lifetime life_;
 };

@@ -94,6 +94,16 @@ void BrowserTask::start(const run::TaskContext& ctx, run::Completion done) {
         const double tabs = static_cast<double>(pool_.config().instances) * pool_.config().tabs_per_instance;
         options.throttle_bytes_per_s = *network->settings().bandwidth / tabs;
     }
+    options.rules = config_.rules;
+    options.offline = config_.offline;
+    options.cpu_throttle = config_.cpu_throttle;
+    try {
+        for (const auto& [name, value] : config_.headers) options.extra_headers.emplace_back(name, value.render(ctx.scope));
+        if (config_.user_agent) options.user_agent = config_.user_agent->render(ctx.scope);
+    } catch (const jobfile::RenderError& e) {
+        pool_.loop().post(life_.guard([this, error = std::string(e.what())] { finish(run::TaskStatus::failed, error, false); }));
+        return;
+    }
     ticket_ = pool_.request_page(std::move(options), life_.guard([this](std::unique_ptr<Page> page, std::string error) {
         on_page(std::move(page), std::move(error));
     }));
@@ -348,6 +358,9 @@ void BrowserTask::finish(run::TaskStatus status, std::string error, bool retryab
     run::TaskOutcome outcome;
     outcome.status = status;
     outcome.error = std::move(error);
+    if (status == run::TaskStatus::cancelled && ctx_->deadline_passed) {
+        outcome.timed_out_in = step_label_.empty() ? std::string(page_ ? "the page's checks" : "waiting for a tab") : step_label_;
+    }
     outcome.retryable = retryable;
     if (wants_artifacts(status)) return collect_artifacts(std::move(outcome));
     conclude(std::move(outcome));
@@ -421,6 +434,11 @@ void BrowserTask::conclude(run::TaskOutcome outcome) {
     if (lost) outcome.free_retries = kCrashRetries;  // a new page (and browser) may well pass
     if (page_) {
         if (!page_->console_errors().empty()) outcome.details["console_errors"] = page_->console_errors();
+        if (const auto blocked = page_->blocked_requests(), mocked = page_->mocked_requests(); blocked + mocked > 0) {
+            outcome.details["requests_blocked"] = blocked;
+            outcome.details["requests_mocked"] = mocked;
+            pool_.on_requests_intercepted(ctx_->job.name, blocked, mocked);
+        }
         const char* name = status == run::TaskStatus::passed ? "passed" : status == run::TaskStatus::failed ? "failed" : "cancelled";
         const double seconds = static_cast<double>(loop::Loop::hrtime_ns() - page_ns_) / 1e9 - outcome.artifacts_s;
         pool_.on_page_finished(name, std::max(0.0, seconds));

@@ -155,13 +155,32 @@ void Page::enable_domains() {
         calls.push_back({"Runtime.enable", nlohmann::json::object()});
         calls.push_back({"Log.enable", nlohmann::json::object()});
     }
-    if (options_.throttle_bytes_per_s) {
+    if (options_.throttle_bytes_per_s || options_.offline || !options_.extra_headers.empty()) {
         calls.push_back({"Network.enable", nlohmann::json::object()});
+    }
+    if (options_.throttle_bytes_per_s || options_.offline) {
+        const double throughput = options_.throttle_bytes_per_s.value_or(-1);  // -1: not throttled
         calls.push_back({"Network.emulateNetworkConditions",
-                         {{"offline", false},
+                         {{"offline", options_.offline},
                           {"latency", 0},
-                          {"downloadThroughput", *options_.throttle_bytes_per_s},
-                          {"uploadThroughput", *options_.throttle_bytes_per_s}}});
+                          {"downloadThroughput", throughput},
+                          {"uploadThroughput", throughput}}});
+    }
+    if (!options_.extra_headers.empty()) {
+        nlohmann::json headers = nlohmann::json::object();
+        for (const auto& [name, value] : options_.extra_headers) headers[name] = value;
+        calls.push_back({"Network.setExtraHTTPHeaders", {{"headers", std::move(headers)}}});
+    }
+    if (!options_.user_agent.empty()) {
+        calls.push_back({"Emulation.setUserAgentOverride", {{"userAgent", options_.user_agent}}});
+    }
+    if (options_.cpu_throttle > 1) calls.push_back({"Emulation.setCPUThrottlingRate", {{"rate", options_.cpu_throttle}}});
+    if (options_.rules && !options_.rules->empty()) {
+        router_ = std::make_unique<RequestRouter>(
+            loop_, options_.rules, [this](const std::string& method, nlohmann::json params, ReplyHandler reply) {
+                call(method, std::move(params), std::move(reply));
+            });
+        calls.push_back({"Fetch.enable", router_->enable_params()});
     }
     // Pipelined: the target answers in order, so the last reply says all are done.
     auto first_error = std::make_shared<std::string>();
@@ -177,14 +196,10 @@ void Page::enable_domains() {
 void Page::on_cdp_event(const std::string& method, const nlohmann::json& params) {
     if (method == "Page.lifecycleEvent") {
         if (cdp_string(params, "frameId") != target_id_) return;  // a child frame
-        const auto loader = cdp_string(params, "loaderId");
-        const auto name = cdp_string(params, "name");
-        if (name == "init") {
-            loader_ = loader;
-            events_.clear();
-        }
-        if (loader == loader_) events_.insert(name);
+        lifecycle_.on_event(cdp_string(params, "loaderId"), cdp_string(params, "name"));
         check_waiter();
+    } else if (method == "Fetch.requestPaused") {
+        if (router_) router_->on_request_paused(params);
     } else if (method == "Runtime.consoleAPICalled") {
         const auto type = cdp_string(params, "type");
         if (type != "error" && !options_.keep_console_log) return;
@@ -252,8 +267,7 @@ std::string Page::console_log() const {
 
 void Page::check_waiter() {
     if (!waiter_) return;
-    if (!waiter_->loader.empty() && waiter_->loader != loader_) return;  // that document is not here yet
-    if (!events_.count(waiter_->event)) return;
+    if (!lifecycle_.reached(waiter_->loader, waiter_->event)) return;
     auto done = std::move(waiter_->done);
     waiter_.reset();
     answer(done, {});
@@ -407,6 +421,7 @@ void Page::browser_gone(const std::string& reason) {
 
 void Page::close(std::function<void()> closed) {
     waiter_.reset();
+    router_.reset();  // mocks still waiting for their delay answer nobody
     on_lost_ = nullptr;
     session_.reset();
     if (!browser_ || context_id_.empty()) {

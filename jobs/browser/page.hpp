@@ -3,7 +3,8 @@
 // cookies, storage and cache never leak between two pages. It speaks to its target over a
 // flattened CDP session and enables only the domains its job needs — Page for lifecycle
 // events always; Runtime and Log only to watch for console errors; Network only to
-// throttle — because every enabled domain costs events on the pipe for every request.
+// throttle, go offline or add headers; Fetch only for the requests a rule names —
+// because every enabled domain costs events on the pipe for every request.
 //
 // Every operation answers once with a PageResult, on a later loop turn. When the target
 // crashes or the browser dies, what is pending fails and lost() says why.
@@ -12,7 +13,9 @@
 #include "core/loop/loop.hpp"
 #include "jobs/browser/browser_config.hpp"
 #include "jobs/browser/cdp_connection.hpp"
+#include "jobs/browser/document_lifecycle.hpp"
 #include "jobs/browser/key_codes.hpp"
+#include "jobs/browser/request_router.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -21,7 +24,6 @@
 #include <functional>
 #include <memory>
 #include <optional>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -39,6 +41,13 @@ struct PageOptions {
     bool watch_console = false;                  // collect console errors and uncaught exceptions
     bool keep_console_log = false;               // and every console message, for artifacts
     std::optional<double> throttle_bytes_per_s;  // Network.emulateNetworkConditions, both ways
+    // The job's control of the network: its block and mock rules (Fetch), extra request
+    // headers, a user agent, no network at all, a slower CPU.
+    std::shared_ptr<const NetworkRules> rules;
+    std::vector<std::pair<std::string, std::string>> extra_headers;
+    std::string user_agent;
+    bool offline = false;
+    double cpu_throttle = 1;  // Emulation.setCPUThrottlingRate: 4 is four times slower
 };
 
 // In-page: what a step does with the element its selector finds.
@@ -69,6 +78,10 @@ public:
     // value is the base64 PNG. clip = {x, y, width, height} in page coordinates.
     void screenshot(bool full_page, std::optional<std::array<double, 4>> clip, PageDone done);
     void pdf(PageDone done);  // value is the base64 PDF
+
+    // Requests the job's rules failed or answered.
+    std::uint64_t blocked_requests() const noexcept { return router_ ? router_->blocked() : 0; }
+    std::uint64_t mocked_requests() const noexcept { return router_ ? router_->mocked() : 0; }
 
     const std::vector<std::string>& console_errors() const noexcept { return console_errors_; }
     // Every console message, exception and browser log entry since open(), one per line
@@ -114,9 +127,9 @@ private:
     std::string context_id_;
     std::string target_id_;
     std::unique_ptr<CdpSession> session_;
+    std::unique_ptr<RequestRouter> router_;  // with rules only
     PageDone open_done_;
-    std::string loader_;           // the main frame's current document
-    std::set<std::string> events_; // lifecycle events seen for it
+    DocumentLifecycle lifecycle_;  // the main frame's documents
     std::optional<LoadWaiter> waiter_;
     std::vector<std::string> console_errors_;
     std::vector<std::string> console_log_;

@@ -9,6 +9,7 @@
 
 #include "core/loop/atomic_writer.hpp"
 #include "core/net/tls.hpp"
+#include "core/text/ascii.hpp"
 #include "jobs/http/body_stream.hpp"
 
 #include <sys/socket.h>
@@ -30,11 +31,7 @@ namespace gaia::jobs::http {
 inline constexpr std::size_t kMaxResponseHeaders = 256;  // kept for expectations and captures
 
 // Header names compare without case.
-inline bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-           });
-}
+using text::iequals;
 
 enum class HttpVersion { any, http1_1, http2 };
 

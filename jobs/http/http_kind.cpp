@@ -9,7 +9,6 @@
 #include <http_parser.h>
 
 #include <algorithm>
-#include <sstream>
 
 namespace gaia::jobs::http {
 namespace {
@@ -35,38 +34,6 @@ void add_status(const toml::node& node, HttpJobConfig& config, CompileContext& c
     } else {
         ctx.error(node, "`expect.status` takes a code, a list of codes or a class such as \"2xx\"");
     }
-}
-
-// A value written as a number or a boolean is its text; a string is a template.
-std::optional<jobfile::Template> scalar_template(const toml::node& value, const std::string& what, CompileContext& ctx,
-                                                 jobfile::TextRule rule = jobfile::TextRule::any) {
-    if (value.is_integer() || value.is_floating_point() || value.is_boolean()) {
-        std::ostringstream text;
-        value.visit([&](auto&& v) { text << v; });
-        return jobfile::Template::literal(text.str());
-    }
-    return ctx.templ(value, what, rule);
-}
-
-// `headers`, `query` and `form`: names to templates. Header names must be tokens and their
-// values may not break the header line; query and form are percent-encoded when sent.
-std::vector<std::pair<std::string, jobfile::Template>> template_table(const toml::node& node, std::string_view what,
-                                                                      CompileContext& ctx,
-                                                                      jobfile::TextRule name_rule = jobfile::TextRule::any,
-                                                                      jobfile::TextRule value_rule = jobfile::TextRule::any) {
-    std::vector<std::pair<std::string, jobfile::Template>> out;
-    const auto* t = ctx.table(node, what);
-    if (!t) return out;
-    for (auto&& [key, value] : *t) {
-        const std::string name = std::string(what) + "." + std::string(key.str());
-        if (auto problem = jobfile::text_rule_problem(key.str(), name_rule)) {
-            ctx.diags().error(jobfile::pos_of(key), "the name `" + name + "` holds " + problem->character + " (" +
-                                                        std::string(jobfile::text_rule_summary(name_rule)) + ")");
-            continue;
-        }
-        if (auto v = scalar_template(value, name, ctx, value_rule)) out.emplace_back(std::string(key.str()), std::move(*v));
-    }
-    return out;
 }
 
 // The `expect` table of an http job.
@@ -186,7 +153,7 @@ std::vector<MultipartField> compile_multipart(const toml::node& node, CompileCon
                 field.filename = ctx.templ(*f, what + ".filename", jobfile::TextRule::header_value);
             }
             if (!field.file) continue;
-        } else if (auto t = scalar_template(value, what, ctx)) {
+        } else if (auto t = ctx.scalar_templ(value, what)) {
             field.value = std::move(*t);
         } else {
             continue;
@@ -291,8 +258,8 @@ std::shared_ptr<const jobfile::KindConfig> HttpKind::compile_job(const toml::tab
     if (const auto* n = job.get("method")) {
         if (auto t = ctx.templ(*n, "method", jobfile::TextRule::token)) config->method = std::move(*t);
     }
-    if (const auto* n = job.get("headers")) config->headers = template_table(*n, "headers", ctx, jobfile::TextRule::token, jobfile::TextRule::header_value);
-    if (const auto* n = job.get("query")) config->query = template_table(*n, "query", ctx);
+    if (const auto* n = job.get("headers")) config->headers = ctx.templ_table(*n, "headers", jobfile::TextRule::token, jobfile::TextRule::header_value);
+    if (const auto* n = job.get("query")) config->query = ctx.templ_table(*n, "query");
     // One body: the second one named is the error, pointing at the first.
     const char* body_key = nullptr;
     for (const char* key : {"body", "json", "form", "body_file", "multipart"}) {
@@ -307,7 +274,7 @@ std::shared_ptr<const jobfile::KindConfig> HttpKind::compile_job(const toml::tab
         const std::string k = key;
         if (k == "body") config->body = ctx.templ(*n, "body");
         else if (k == "json") config->json_body = ctx.json_value(*n, "json", false);
-        else if (k == "form") config->form = template_table(*n, "form", ctx);
+        else if (k == "form") config->form = ctx.templ_table(*n, "form");
         else if (k == "multipart") config->multipart = compile_multipart(*n, ctx);
         else config->body_file = ctx.templ(*n, "body_file", jobfile::TextRule::no_nul);
     }
