@@ -179,11 +179,13 @@ steps = [{ eval = ")T" + busy + R"T(", as = "ms" }]
     CHECK(app["status"] == "passed");
     CHECK(app["captures"]["x"] == "from the mock");
     CHECK(app["captures"]["online"] == false);
-    // Chromium throttles by pausing the renderer: an eighth of the CPU makes the same loop
-    // at least twice as slow however busy the machine is (measured: four to eight times).
+    // Chromium throttles by pausing the renderer: with an eighth of the CPU the same loop is
+    // four to eight times as slow on an idle machine; a busy moment while the fast page ran
+    // (a full CI run beside it) once brought that down to 1.9. The pages cannot run side by
+    // side instead: same-site pages may share a renderer, and its throttling.
     const double fast = job(report, "fast")["captures"]["ms"];
     const double slow = job(report, "slow")["captures"]["ms"];
     INFO("fast ", fast, " ms, slow ", slow, " ms");
-    CHECK(slow > 2 * fast);
+    CHECK(slow > 1.5 * fast);
     CHECK(scratch.browsers() == 0);
 }
