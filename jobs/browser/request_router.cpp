@@ -22,12 +22,9 @@ void RequestRouter::on_request_paused(const nlohmann::json& params) {
     if (id.empty()) return;
     std::string url, method;
     if (auto request = params.find("request"); request != params.end() && request->is_object()) {
-        url = cdp_string(*request, "url");
+        // A URL with a fragment is paused without it; rules see what the page asked for.
+        url = cdp_string(*request, "url") + cdp_string(*request, "urlFragment");
         method = cdp_string(*request, "method");
-    }
-    // A URL with a fragment is paused without it; rules see what the page asked for.
-    if (auto fragment = params.find("request"); fragment != params.end() && fragment->is_object()) {
-        url += cdp_string(*fragment, "urlFragment");
     }
     for (const auto& pattern : rules_->block) {
         if (!url_pattern_matches(pattern, url)) continue;
