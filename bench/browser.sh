@@ -5,6 +5,10 @@
 #   1. 200 page loads (goto + wait for #app) over 4 browsers x 4 tabs, and 1 x 8:
 #      pages/s, peak RSS and PSS of the whole process tree (gaia or Node + every Chromium)
 #   2. 50 full-page screenshots (1 x 8): wall time
+#   2b. 200 loads (1 x 8) recording a HAR per page (gaia `har`, Playwright recordHar with
+#      content "omit"): pages/s, and what recording costs each page in both
+#   2c. 200 loads (1 x 8) with --artifacts (every page passes, so none is written) against
+#      none, gaia alone: pages/s
 #   3. launch to first page ready (one page, the whole command): wall time
 #   4. the largest pool that runs here (gaia): instances x tabs all open at once, its
 #      peak PSS and the PSS per tab
@@ -21,7 +25,8 @@ cp "$bench/page.html" "$work/www/page.html"
 page="http://127.0.0.1:$nginx_port/page.html"
 measure="$bench/measure.py"
 
-# gaia_job FILE INSTANCES TABS COUNT [STEPS]: a job file for COUNT pages
+# gaia_job FILE INSTANCES TABS COUNT [STEPS [MORE]]: a job file for COUNT pages; MORE is
+# another line of the job
 gaia_job() {
     steps='[{ wait_for = "#app" }]'
     [ $# -ge 5 ] && steps=$5
@@ -34,6 +39,7 @@ kind = "browser"
 repeat = $4
 url = "$page"
 steps = $steps
+${6:-}
 TOML
 }
 
@@ -59,12 +65,22 @@ gaia_job "$work/load18.toml" 1 8 200
 mkdir -p "$work/shots-gaia" "$work/shots-peer"
 gaia_job "$work/shots.toml" 1 8 50 "[{ wait_for = \"#app\" }, { screenshot = \"$work/shots-gaia/shot-{{ index }}.png\", full_page = true }]"
 
+mkdir -p "$work/har-gaia" "$work/har-peer"
+gaia_job "$work/har18.toml" 1 8 200 '[{ wait_for = "#app" }]' "har = \"$work/har-gaia/{{ index }}.har\""
+
 echo "200 loads over 4 x 4 ..."
 run_pair load44 "$work/load44.toml" load "$page" 4 4 200
 echo "200 loads over 1 x 8 ..."
 run_pair load18 "$work/load18.toml" load "$page" 1 8 200
 echo "50 full-page screenshots ..."
 run_pair shots "$work/shots.toml" shot "$page" 1 8 50 "$work/shots-peer"
+echo "200 loads over 1 x 8, a HAR each ..."
+run_pair har18 "$work/har18.toml" har "$page" 1 8 200 "$work/har-peer"
+echo "200 loads over 1 x 8, --artifacts on failure against none (gaia) ..."
+for round in $(seq "$rounds"); do
+    python3 "$measure" "$gaia" run "$work/load18.toml" -q --artifacts "$work/artifacts" >>"$work/artifacts18.gaia"
+    python3 "$measure" "$gaia" run "$work/load18.toml" -q >>"$work/artifacts18.off"
+done
 
 echo
 python3 - "$work" <<'PY'
@@ -89,6 +105,17 @@ for name, label in (("load44", "200 loads, 4 x 4"), ("load18", "200 loads, 1 x 8
 g, p = load("shots", "gaia"), load("shots", "peer")
 gw, pw = med(g, "wall_s"), med(p, "wall_s")
 print(f"{'50 full-page screenshots (s)':<34} {gw:>12.2f} {pw:>12.2f} {gw / pw:>10.2f}")
+g, p = load("har18", "gaia"), load("har18", "peer")
+gr, pr = 200 / med(g, "wall_s"), 200 / med(p, "wall_s")
+print(f"{'200 loads, 1 x 8, HAR (pages/s)':<34} {gr:>12.2f} {pr:>12.2f} {gr / pr:>10.2f}")
+# What recording costs one page: the run's extra wall time over its pages, 8 at a time.
+g0, p0 = med(load("load18", "gaia"), "wall_s"), med(load("load18", "peer"), "wall_s")
+gc, pc = (med(g, "wall_s") - g0) / 200 * 1000, (med(p, "wall_s") - p0) / 200 * 1000
+print(f"{'  HAR cost per page (ms of wall)':<34} {gc:>12.2f} {pc:>12.2f} {'':>10}")
+on, off = load("artifacts18", "gaia"), load("artifacts18", "off")
+onr, offr = 200 / med(on, "wall_s"), 200 / med(off, "wall_s")
+print(f"{'200 loads, 1 x 8, gaia (pages/s)':<34} {'artifacts':>12} {'none':>12} {'on/none':>10}")
+print(f"{'':<34} {onr:>12.2f} {offr:>12.2f} {onr / offr:>10.2f}")
 PY
 
 echo

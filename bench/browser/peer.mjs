@@ -1,7 +1,8 @@
 // The peer of bench/browser.sh: the same page work with Playwright driving the same
 // Chromium. Each page gets a fresh context, as each gaia instance does.
 //   node peer.mjs MODE URL INSTANCES TABS COUNT [OUTDIR]
-//   MODE: load (goto + wait for #app) or shot (the same, then a full-page screenshot)
+//   MODE: load (goto + wait for #app), shot (the same, then a full-page screenshot) or
+//   har (load, recording OUTDIR/INDEX.har with recordHar, bodies omitted as gaia's are)
 //   PEER_ARGS: extra Chromium switches, space-separated (default: none, Playwright as users run it)
 import { chromium } from 'playwright-core';
 
@@ -17,7 +18,8 @@ let next = 0;
 let failed = 0;
 async function worker(browser) {
   for (let i = next++; i < total; i = next++) {
-    const context = await browser.newContext();
+    const context = await browser.newContext(
+      mode === 'har' ? { recordHar: { path: `${outdir}/${i}.har`, content: 'omit' } } : {});
     try {
       const page = await context.newPage();
       await page.goto(url);

@@ -9,8 +9,8 @@
 
 namespace gaia::loop {
 
-std::shared_ptr<AtomicWriter> AtomicWriter::create(Loop& loop, std::string target) {
-    return std::shared_ptr<AtomicWriter>(new AtomicWriter(loop, std::move(target)));
+std::shared_ptr<AtomicWriter> AtomicWriter::create(Loop& loop, std::string target, unsigned mode) {
+    return std::shared_ptr<AtomicWriter>(new AtomicWriter(loop, std::move(target), mode));
 }
 
 AtomicWriter::~AtomicWriter() = default;  // every thread-pool call holds a reference: none is in flight
@@ -20,7 +20,7 @@ void AtomicWriter::open(Done done) {
     auto staged = std::make_shared<StagedFile>();
     auto error = std::make_shared<std::string>();
     queue_work(
-        loop_, [staged, error, target = target_] { *error = staged->open(target, 0644); },
+        loop_, [staged, error, target = target_, mode = mode_] { *error = staged->open(target, mode); },
         [self = shared_from_this(), staged, error, done = std::move(done)](bool cancelled) {
             self->opening_ = false;
             if (cancelled) {
@@ -114,13 +114,14 @@ void AtomicWriter::finish_commit() {
         finish(error_.empty() ? "the file was never opened" : error_);
         return;
     }
-    // Exactly 0644, as any file a tool writes, whatever the umask; then fsync and the name.
+    // Exactly the mode (0644, as any file a tool writes), whatever the umask; then fsync and
+    // the name.
     auto staged = staged_;
     auto error = std::make_shared<std::string>();
     queue_work(
         loop_,
-        [staged, error] {
-            *error = staged->set_mode(0644);
+        [staged, error, mode = mode_] {
+            *error = staged->set_mode(mode);
             if (error->empty()) *error = staged->commit(true);
         },
         [self, finish, error](bool cancelled) {

@@ -25,7 +25,9 @@ class AtomicWriter : public std::enable_shared_from_this<AtomicWriter> {
 public:
     using Done = std::function<void(const std::string& error)>;  // empty error: success
 
-    static std::shared_ptr<AtomicWriter> create(Loop& loop, std::string target);
+    // mode: the permission bits the file is given, whatever the umask — 0600 for one
+    // that holds secrets.
+    static std::shared_ptr<AtomicWriter> create(Loop& loop, std::string target, unsigned mode = 0644);
     ~AtomicWriter();
     AtomicWriter(const AtomicWriter&) = delete;
     AtomicWriter& operator=(const AtomicWriter&) = delete;
@@ -39,7 +41,7 @@ public:
     const std::string& error() const noexcept { return error_; }
     // Called (once per registration) when pending() falls to `low_water` bytes or below.
     void on_drain(std::size_t low_water, std::function<void()> fn);
-    // Waits for the queued writes, then fsync, mode 0644, close and rename. done gets the
+    // Waits for the queued writes, then fsync, the mode, close and rename. done gets the
     // first error of the whole life of the writer; on error the target is untouched.
     void commit(Done done);
     // Drops queued writes and removes the temporary file. Idempotent; no callback.
@@ -48,7 +50,7 @@ public:
     const std::string& target() const noexcept { return target_; }
 
 private:
-    AtomicWriter(Loop& loop, std::string target) : loop_(loop), target_(std::move(target)) {}
+    AtomicWriter(Loop& loop, std::string target, unsigned mode) : loop_(loop), target_(std::move(target)), mode_(mode) {}
     void pump();
     void fail(std::string error);
     void finish_commit();
@@ -56,6 +58,7 @@ private:
 
     Loop& loop_;
     std::string target_;
+    unsigned mode_;
     // Shared with the thread-pool call that opens, names or discards it; only one runs at
     // a time, and the loop thread touches it only between them.
     std::shared_ptr<StagedFile> staged_;  // set while the file is open

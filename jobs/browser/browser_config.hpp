@@ -27,12 +27,18 @@ inline bool is_page_timing(std::string_view source) {
 enum class LoadState { load, domcontentloaded, networkidle };
 
 struct Step {
-    enum class Action { go_to, wait_for, wait_for_load, click, type, press, eval, extract, screenshot, pdf, sleep };
+    enum class Action {
+        go_to, wait_for, wait_for_load, click, type, press, eval, extract, screenshot, pdf, sleep,
+        hover, select, check, uncheck, scroll, expect_text, wait_for_url, dialog,
+    };
     Action action = Action::go_to;
     std::size_t number = 0;       // 1-based position in `steps`, for messages
     jobfile::Template subject;    // the URL, selector, text, expression or output path
     jobfile::Template into;       // type: the field's selector
     jobfile::Template selector;   // screenshot of one element
+    jobfile::Template option;     // select: an option's value or label
+    jobfile::Template text;       // expect_text: the text; dialog: a prompt's answer
+    bool accept = false;          // dialog: accept (else dismiss)
     std::string as;               // eval, extract: the capture's name
     std::string key;              // press: a key name ("Enter", "a")
     LoadState load = LoadState::load;
@@ -60,6 +66,13 @@ struct BrowserJobConfig final : jobfile::KindConfig {
     std::optional<jobfile::Template> user_agent;
     bool offline = false;
     double cpu_throttle = 1;
+
+    // A stored session (cookies, localStorage, sessionStorage) the page starts from, and
+    // the file its own session is written to once its steps and expectations have passed.
+    std::optional<jobfile::Template> storage;
+    std::optional<jobfile::Template> save_storage;
+    // Where each attempt's traffic is written as a HAR 1.2 file.
+    std::optional<jobfile::Template> har;
 
     std::optional<std::uint32_t> expect_status;
     std::vector<jobfile::Template> expect_title_contains;

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <set>
+#include <tuple>
 
 namespace gaia::jobs::browser {
 namespace {
@@ -36,6 +37,14 @@ const std::vector<ActionInfo>& action_table() {
         {Action::screenshot, "screenshot", {"full_page", "selector", "timeout"}},
         {Action::pdf, "pdf", {}},
         {Action::sleep, "sleep", {}},
+        {Action::hover, "hover", {"timeout"}},
+        {Action::select, "select", {"option", "timeout"}},
+        {Action::check, "check", {"timeout"}},
+        {Action::uncheck, "uncheck", {"timeout"}},
+        {Action::scroll, "scroll", {"timeout"}},
+        {Action::expect_text, "expect_text", {"text", "timeout"}},
+        {Action::wait_for_url, "wait_for_url", {"timeout"}},
+        {Action::dialog, "dialog", {"text"}},
     };
     return table;
 }
@@ -44,6 +53,12 @@ std::vector<std::string_view> action_names() {
     std::vector<std::string_view> names;
     for (const auto& info : action_table()) names.push_back(info.name);
     return names;
+}
+
+std::string list_of(const std::vector<std::string_view>& names) {
+    std::string out;
+    for (const auto& name : names) out += (out.empty() ? "" : ", ") + std::string(name);
+    return out;
 }
 
 bool valid_capture_name(std::string_view name) {
@@ -82,8 +97,7 @@ std::optional<Step> compile_step(const toml::node& node, std::size_t number, std
         std::string first = table->empty() ? std::string() : std::string(table->begin()->first.str());
         ctx.error(node, where + " has no action" +
                             (first.empty() ? std::string() : " (`" + first + "`" + jobfile::did_you_mean(first, action_names()) + ")") +
-                            "; one of goto, wait_for, wait_for_load, click, type, press, eval, extract, screenshot, "
-                            "pdf, sleep");
+                            "; one of " + list_of(action_names()));
         return std::nullopt;
     }
     std::vector<std::string_view> known = info->options;
@@ -131,16 +145,40 @@ std::optional<Step> compile_step(const toml::node& node, std::size_t number, std
         step.wait = *d;
         break;
     }
+    case Action::dialog: {
+        auto answer = ctx.string(*subject, what);
+        if (!answer) return std::nullopt;
+        if (*answer != "accept" && *answer != "dismiss") {
+            ctx.error(*subject, "`dialog` is \"accept\" or \"dismiss\", not \"" + *answer + "\"");
+            return std::nullopt;
+        }
+        step.accept = *answer == "accept";
+        step.key = *answer;  // how messages name the step: `step 2 (dialog accept)`
+        break;
+    }
     case Action::go_to: templ(*subject, what, step.subject, jobfile::TextRule::url); break;
     case Action::screenshot:
     case Action::pdf: templ(*subject, what, step.subject, jobfile::TextRule::no_nul); break;
     default: templ(*subject, what, step.subject); break;
     }
-    if (info->action == Action::type) {
-        if (const auto* into = table->get("into")) templ(*into, where + ".into", step.into);
+    // An option a step cannot go without, and what it is for.
+    auto required = [&](const char* key, jobfile::Template& out, const char* purpose) {
+        if (const auto* n = table->get(key)) templ(*n, where + "." + key, out);
         else {
-            ctx.error(node, where + ": `type` needs `into`, the selector of the field to type in");
+            ctx.error(node, where + ": `" + std::string(info->name) + "` needs `" + key + "`, " + purpose);
             ok = false;
+        }
+    };
+    if (info->action == Action::type) required("into", step.into, "the selector of the field to type in");
+    if (info->action == Action::select) required("option", step.option, "the value or label of the option to choose");
+    if (info->action == Action::expect_text) required("text", step.text, "the text the element must contain");
+    if (info->action == Action::dialog) {
+        if (const auto* n = table->get("text")) {
+            templ(*n, where + ".text", step.text);
+            if (!step.accept) {
+                ctx.error(*n, where + ": `text` answers a prompt that is accepted; a dismissed one has no answer");
+                ok = false;
+            }
         }
     }
     if (const auto* t = table->get("timeout")) {
@@ -217,7 +255,8 @@ const jobfile::KindSchema& BrowserKind::schema() const {
     static const jobfile::KindSchema schema{
         "browser",
         "browser",
-        {"url", "steps", "viewport", "block", "mock", "headers", "user_agent", "offline", "cpu_throttle"},
+        {"url", "steps", "viewport", "block", "mock", "headers", "user_agent", "offline", "cpu_throttle", "storage",
+         "save_storage", "har"},
         {"status", "title_contains", "text_contains", "selector_exists", "no_console_errors", "max_latency"},
         {"instances", "tabs_per_instance", "executable", "headless", "args", "extensions", "recycle_after",
          "launch_timeout", "artifacts"},
@@ -293,6 +332,19 @@ std::shared_ptr<const jobfile::KindConfig> BrowserKind::compile_job(const toml::
         }
     }
     if (!compile_network_keys(job, *config, ctx)) ok = false;
+    for (auto [key, out, example] : {std::tuple{"storage", &config->storage, "a session file, e.g. \"state/login.json\""},
+                                     std::tuple{"save_storage", &config->save_storage, "a session file, e.g. \"state/login.json\""},
+                                     std::tuple{"har", &config->har, "a HAR file, e.g. \"out/{{ index }}.har\""}}) {
+        const auto* n = job.get(key);
+        if (!n) continue;
+        auto t = ctx.templ(*n, key, jobfile::TextRule::no_nul);
+        if (t && t->source().empty()) {
+            ctx.error(*n, std::string("`") + key + "` is the path of " + example + "; it is empty");
+            t.reset();
+        }
+        if (t) *out = std::move(*t);
+        else ok = false;
+    }
     if (const auto* expect = job.get("expect"); expect && expect->is_table()) compile_expect(*expect->as_table(), *config, ctx);
     if (const auto* capture = job.get("capture"); capture && capture->is_table()) {
         for (auto&& [key, value] : *capture->as_table()) {

@@ -56,6 +56,7 @@ public:
     std::string unavailable() const override { return unavailable_; }
     loop::Loop& loop() noexcept { return env_.loop; }
     net::Network* network() const noexcept { return env_.network; }
+    const text::Redactor& redactor() const noexcept { return env_.redactor; }
     const BrowserConfig& config() const noexcept { return config_; }
 
 private:

@@ -2,10 +2,12 @@
 
 #include "core/jobfile/template.hpp"
 #include "core/loop/atomic_writer.hpp"
+#include "core/loop/work.hpp"
 #include "core/text/base64.hpp"
 #include "jobs/browser/browser_pool.hpp"
 
 #include <algorithm>
+#include <filesystem>
 
 namespace gaia::jobs::browser {
 namespace {
@@ -95,6 +97,7 @@ void BrowserTask::start(const run::TaskContext& ctx, run::Completion done) {
         options.throttle_bytes_per_s = *network->settings().bandwidth / tabs;
     }
     options.rules = config_.rules;
+    options.record_har = config_.har.has_value();
     options.offline = config_.offline;
     options.cpu_throttle = config_.cpu_throttle;
     try {
@@ -104,6 +107,47 @@ void BrowserTask::start(const run::TaskContext& ctx, run::Completion done) {
         pool_.loop().post(life_.guard([this, error = std::string(e.what())] { finish(run::TaskStatus::failed, error, false); }));
         return;
     }
+    if (config_.storage) {
+        std::string path;
+        try {
+            path = config_.storage->render(ctx.scope);
+        } catch (const jobfile::RenderError& e) {
+            pool_.loop().post(life_.guard([this, error = std::string(e.what())] { finish(run::TaskStatus::failed, "storage: " + error, false); }));
+            return;
+        }
+        return load_storage(path, std::move(options));
+    }
+    request_page(std::move(options));
+}
+
+// Read on the thread pool when the attempt starts, not when the job file is loaded: the
+// job that saves the session usually runs earlier in the same run.
+void BrowserTask::load_storage(const std::string& path, PageOptions options) {
+    struct Loaded {
+        std::optional<StorageState> state;
+        std::string error;
+    };
+    auto loaded = std::make_shared<Loaded>();
+    loop::queue_work(
+        pool_.loop(),
+        [path, loaded] {
+            try {
+                loaded->state = load_storage_state(path);
+            } catch (const std::exception& e) {
+                loaded->error = e.what();
+            }
+        },
+        life_.guard([this, loaded, options = std::move(options)](bool cancelled) mutable {
+            if (finished_) return;
+            if (cancelled) return finish(run::TaskStatus::cancelled, "cancelled");
+            if (!loaded->state) return finish(run::TaskStatus::failed, "storage: " + loaded->error, false);
+            storage_ = std::make_shared<const StorageState>(std::move(*loaded->state));
+            options.storage = storage_;
+            request_page(std::move(options));
+        }));
+}
+
+void BrowserTask::request_page(PageOptions options) {
     ticket_ = pool_.request_page(std::move(options), life_.guard([this](std::unique_ptr<Page> page, std::string error) {
         on_page(std::move(page), std::move(error));
     }));
@@ -180,6 +224,7 @@ void BrowserTask::next_step() {
             return finish(run::TaskStatus::failed, "reading the page after its steps: " + r.error);
         }
         const auto& state = r.value;
+        if (state.is_object() && state["title"].is_string()) title_ = state["title"].get<std::string>();
         std::string problem;
         try {
             const auto title = state.value("title", std::string());
@@ -232,7 +277,33 @@ void BrowserTask::next_step() {
             else if (auto it = captures_.find(source); it != captures_.end()) captures_[name] = it->second;
         }
         if (!problem.empty()) return finish(run::TaskStatus::failed, problem, false);
+        if (config_.save_storage) return save_storage();
         finish(run::TaskStatus::passed, {});
+    }));
+}
+
+void BrowserTask::save_storage() {
+    std::string path;
+    try {
+        path = config_.save_storage->render(ctx_->scope);
+    } catch (const jobfile::RenderError& e) {
+        return finish(run::TaskStatus::failed, std::string("save_storage: ") + e.what(), false);
+    }
+    step_label_ = "save_storage " + shown(path);
+    arm_step_timer(kDefaultStepTimeout);
+    page_->read_storage(life_.guard([this, path](PageResult r) {
+        if (finished_) return;
+        if (!r.ok()) {
+            check_page();
+            return finish(run::TaskStatus::failed, step_label_ + ": " + r.error);
+        }
+        // 0600: the file holds session cookies, as good as a password.
+        write_file(path, storage_state_text(r.value["cookies"], r.value["page"], storage_.get()), 0600,
+                   [this](std::string error) {
+                       timer_->stop();
+                       if (!error.empty()) return finish(run::TaskStatus::failed, step_label_ + ": " + error);
+                       finish(run::TaskStatus::passed, {});
+                   });
     }));
 }
 
@@ -245,7 +316,8 @@ void BrowserTask::run_step(const Step& step) {
     using Action = Step::Action;
     const auto limit = step.timeout.value_or(kDefaultStepTimeout);
     std::string subject;
-    if (step.action != Action::press && step.action != Action::sleep && step.action != Action::wait_for_load) {
+    if (step.action != Action::press && step.action != Action::sleep && step.action != Action::wait_for_load &&
+        step.action != Action::dialog) {
         subject = step.subject.render(ctx_->scope);
     }
     step_label_ = "step " + std::to_string(step.number) + " (" + std::string(action_name(step.action)) +
@@ -263,12 +335,7 @@ void BrowserTask::run_step(const Step& step) {
         return page_->wait_for_load(step.load, next);
     case Action::click:
         arm_step_timer(limit + kPageAnswerGrace);
-        return page_->with_element(subject, ElementAction::center, limit, life_.guard([this, next](PageResult r) mutable {
-            if (!r.ok() || !r.value.is_array() || r.value.size() != 2) {
-                return next(r.ok() ? PageResult{"the element has no position to click", nullptr} : std::move(r));
-            }
-            page_->click_at(r.value[0].get<double>(), r.value[1].get<double>(), next);
-        }));
+        return pointer_at(subject, limit, true, next);
     case Action::type: {
         arm_step_timer(limit + kPageAnswerGrace);
         const auto field = step.into.render(ctx_->scope);
@@ -313,7 +380,84 @@ void BrowserTask::run_step(const Step& step) {
     case Action::sleep:
         timer_->start(step.wait, life_.guard([this] { step_done({}); }));
         return;
+    case Action::hover:
+        arm_step_timer(limit + kPageAnswerGrace);
+        return pointer_at(subject, limit, false, next);
+    case Action::select:
+        arm_step_timer(limit + kPageAnswerGrace);
+        return page_->with_element(subject, ElementAction::select_option, limit,
+                                   life_.guard([subject, next](PageResult r) mutable {
+                                       if (r.ok() && r.value.is_object() && r.value.contains("error")) {
+                                           r = {"`" + subject + "` " + cdp_string(r.value, "error", "cannot be chosen from"), nullptr};
+                                       }
+                                       next(std::move(r));
+                                   }),
+                                   step.option.render(ctx_->scope));
+    case Action::check:
+    case Action::uncheck:
+        arm_step_timer(limit + kPageAnswerGrace);
+        return set_checked(subject, step.action == Action::check, limit, next);
+    case Action::scroll:
+        arm_step_timer(limit + kPageAnswerGrace);
+        if (subject == "top" || subject == "bottom") {
+            return page_->evaluate(subject == "top" ? "window.scrollTo(0, 0)"
+                                                    : "window.scrollTo(0, document.scrollingElement.scrollHeight)",
+                                   next);
+        }
+        return page_->with_element(subject, ElementAction::scroll, limit, next);
+    case Action::expect_text:
+        arm_step_timer(limit + kPageAnswerGrace);
+        return page_->wait_for_text(subject, step.text.render(ctx_->scope), limit, next);
+    case Action::wait_for_url:
+        // The page has no answer to give when the limit ends: the URL it is on says why.
+        timer_->start(limit, life_.guard([this, limit] {
+            finish(run::TaskStatus::failed, step_label_ + ": the page is still at " + shown(page_->url()) + " after " +
+                                                seconds_text(limit));
+        }));
+        return page_->wait_for_url(subject, next);
+    case Action::dialog:
+        page_->set_dialog_answer(step.accept, step.text.source().empty() ? std::string() : step.text.render(ctx_->scope));
+        return pool_.loop().post(life_.guard([this] { step_done({}); }));
     }
+}
+
+// The mouse at the element's centre, once it is visible and scrolled into view: a click
+// there, or only the move (a hover).
+void BrowserTask::pointer_at(const std::string& selector, std::chrono::milliseconds limit, bool click, PageDone next) {
+    page_->with_element(selector, ElementAction::center, limit, life_.guard([this, click, next](PageResult r) mutable {
+        const auto& at = r.value;
+        if (r.ok() && !(at.is_array() && at.size() == 2 && at[0].is_number() && at[1].is_number())) {
+            r = {click ? "the element has no position to click" : "the element has no position to hover over", nullptr};
+        }
+        if (!r.ok()) return next(std::move(r));
+        if (click) return page_->click_at(at[0].get<double>(), at[1].get<double>(), next);
+        page_->move_mouse(at[0].get<double>(), at[1].get<double>(), next);
+    }));
+}
+
+// As Playwright's check(): a click only if the state differs, then the state must be
+// the one wanted — a radio button cannot be unchecked by a click, a page may refuse it.
+void BrowserTask::set_checked(const std::string& selector, bool want, std::chrono::milliseconds limit, PageDone next) {
+    const std::string verb = want ? "check" : "uncheck";
+    page_->with_element(selector, ElementAction::checkable, limit, life_.guard([this, selector, want, verb, limit, next](PageResult r) mutable {
+        if (!r.ok()) return next(std::move(r));
+        if (!r.value.is_object()) return next({"the page gave no answer about `" + selector + "`", nullptr});
+        if (r.value.contains("error")) return next({"`" + selector + "` " + cdp_string(r.value, "error", "cannot be checked"), nullptr});
+        if (r.value.contains("done")) return next({});
+        const auto at = r.value.value("at", nlohmann::json());
+        if (!at.is_array() || at.size() != 2 || !at[0].is_number() || !at[1].is_number()) {
+            return next({"the element has no position to click", nullptr});
+        }
+        page_->click_at(at[0].get<double>(), at[1].get<double>(), life_.guard([this, selector, want, verb, limit, next](PageResult clicked) mutable {
+            if (!clicked.ok()) return next(std::move(clicked));
+            page_->with_element(selector, ElementAction::checked, limit, life_.guard([selector, want, verb, next](PageResult state) mutable {
+                if (state.ok() && state.value != nlohmann::json(want)) {
+                    state = {"clicking `" + selector + "` did not " + verb + " it", nullptr};
+                }
+                next(std::move(state));
+            }));
+        }));
+    }), nlohmann::json(want));
 }
 
 void BrowserTask::save(const std::string& path, PageResult result) {
@@ -321,18 +465,40 @@ void BrowserTask::save(const std::string& path, PageResult result) {
     if (!result.ok()) return step_done(std::move(result));
     auto bytes = result.value.is_string() ? text::decode_base64(result.value.get_ref<const std::string&>()) : std::nullopt;
     if (!bytes || bytes->empty()) return step_done({"the browser sent no image data", nullptr});
-    // Written beside the target and renamed: a reader never sees half a PNG.
-    auto writer = loop::AtomicWriter::create(pool_.loop(), path);
-    auto data = std::make_shared<std::string>(std::move(*bytes));
-    writer->open(life_.guard([this, writer, data, path](const std::string& error) {
-        if (!error.empty()) return step_done({"cannot write " + path + ": " + error, nullptr});
-        writer->write(*data);
-        writer->commit(life_.guard([this, writer, path, size = data->size()](const std::string& commit_error) {
-            if (!commit_error.empty()) return step_done({"cannot write " + path + ": " + commit_error, nullptr});
-            bytes_ += size;
-            step_done({});
+    const auto size = bytes->size();
+    write_file(path, std::move(*bytes), 0644, [this, size](std::string error) {
+        if (!error.empty()) return step_done({std::move(error), nullptr});
+        bytes_ += size;
+        step_done({});
+    });
+}
+
+// Its directory made if missing (as `out/{{ index }}.png` wants), then written beside the
+// target and renamed: a reader never sees half a file.
+void BrowserTask::write_file(const std::string& path, std::string bytes, unsigned mode, std::function<void(std::string)> done) {
+    auto data = std::make_shared<std::string>(std::move(bytes));
+    auto finished = std::make_shared<std::function<void(std::string)>>(std::move(done));
+    auto made = std::make_shared<std::string>();  // why the directory could not be made
+    loop::queue_work(
+        pool_.loop(),
+        [path, made] {
+            const auto parent = std::filesystem::path(path).parent_path();
+            std::error_code ec;
+            if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+            if (ec) *made = "cannot create " + parent.string() + ": " + ec.message();
+        },
+        life_.guard([this, path, mode, data, finished, made](bool cancelled) {
+            if (cancelled) return (*finished)("cannot write " + path + ": gaia is stopping");
+            if (!made->empty()) return (*finished)(*made);
+            auto writer = loop::AtomicWriter::create(pool_.loop(), path, mode);
+            writer->open(life_.guard([this, writer, data, path, finished](const std::string& error) {
+                if (!error.empty()) return (*finished)("cannot write " + path + ": " + error);
+                writer->write(*data);
+                writer->commit(life_.guard([writer, path, finished](const std::string& commit_error) {
+                    (*finished)(commit_error.empty() ? std::string() : "cannot write " + path + ": " + commit_error);
+                }));
+            }));
         }));
-    }));
 }
 
 void BrowserTask::step_done(PageResult result) {
@@ -362,8 +528,42 @@ void BrowserTask::finish(run::TaskStatus status, std::string error, bool retryab
         outcome.timed_out_in = step_label_.empty() ? std::string(page_ ? "the page's checks" : "waiting for a tab") : step_label_;
     }
     outcome.retryable = retryable;
-    if (wants_artifacts(status)) return collect_artifacts(std::move(outcome));
+    const bool stopped_by_user = status == run::TaskStatus::cancelled && !ctx_->deadline_passed;
+    if (config_.har && page_ && !stopped_by_user) return write_har(std::move(outcome));
+    after_har(std::move(outcome));
+}
+
+void BrowserTask::after_har(run::TaskOutcome outcome) {
+    if (wants_artifacts(outcome.status)) return collect_artifacts(std::move(outcome));
     conclude(std::move(outcome));
+}
+
+// Every attempt's, passed or not: a failure is when the traffic is most wanted. Secrets
+// are masked as in everything else gaia writes.
+void BrowserTask::write_har(run::TaskOutcome outcome) {
+    auto held = std::make_shared<run::TaskOutcome>(std::move(outcome));
+    std::string path;
+    try {
+        path = config_.har->render(ctx_->scope);
+    } catch (const jobfile::RenderError& e) {
+        if (held->status == run::TaskStatus::passed) {
+            held->status = run::TaskStatus::failed;
+            held->error = std::string("har: ") + e.what();
+            held->retryable = false;
+        }
+        return after_har(std::move(*held));
+    }
+    const auto log = page_->har_log(title_);
+    auto text = pool_.redactor().scrub(log.dump(1, ' ', false, nlohmann::json::error_handler_t::replace)) + "\n";
+    write_file(path, std::move(text), 0644, [this, held, path](std::string error) {
+        if (error.empty()) {
+            held->details["har"] = path;
+        } else if (held->status == run::TaskStatus::passed) {
+            held->status = run::TaskStatus::failed;
+            held->error = "har: " + error;
+        }
+        after_har(std::move(*held));
+    });
 }
 
 // A timeout reaches the task as a cancel with the deadline passed: the attempt failed.
@@ -434,6 +634,7 @@ void BrowserTask::conclude(run::TaskOutcome outcome) {
     if (lost) outcome.free_retries = kCrashRetries;  // a new page (and browser) may well pass
     if (page_) {
         if (!page_->console_errors().empty()) outcome.details["console_errors"] = page_->console_errors();
+        if (!page_->dialogs().empty()) outcome.details["dialogs"] = page_->dialogs();
         if (const auto blocked = page_->blocked_requests(), mocked = page_->mocked_requests(); blocked + mocked > 0) {
             outcome.details["requests_blocked"] = blocked;
             outcome.details["requests_mocked"] = mocked;

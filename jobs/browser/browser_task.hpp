@@ -11,6 +11,7 @@
 #include "jobs/browser/browser_config.hpp"
 #include "jobs/browser/page.hpp"
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -29,15 +30,27 @@ public:
     void cancel() override;
 
 private:
+    void load_storage(const std::string& path, PageOptions options);
+    void request_page(PageOptions options);
     void on_page(std::unique_ptr<Page> page, std::string error);
     void next_step();
     void run_step(const Step& step);
     void navigate(const std::string& url);
+    void pointer_at(const std::string& selector, std::chrono::milliseconds limit, bool click, PageDone next);
+    void set_checked(const std::string& selector, bool want, std::chrono::milliseconds limit, PageDone next);
     void save(const std::string& path, PageResult result);
+    // Writes the file whole or not at all (AtomicWriter); done gets the error, empty if none.
+    void write_file(const std::string& path, std::string bytes, unsigned mode, std::function<void(std::string)> done);
+    // save_storage, once every check has passed: the session goes to its file, then the
+    // attempt passes.
+    void save_storage();
     void step_done(PageResult result);
     void arm_step_timer(std::chrono::milliseconds limit);
     void check_page();
     void finish(run::TaskStatus status, std::string error, bool retryable = true);
+    // The HAR of the attempt (`har`), written before its artifacts and its end.
+    void write_har(run::TaskOutcome outcome);
+    void after_har(run::TaskOutcome outcome);
     bool wants_artifacts(run::TaskStatus status) const;
     // Reads the page's artifacts (bounded by kArtifactTimeout) into the outcome, then concludes.
     void collect_artifacts(run::TaskOutcome outcome);
@@ -49,11 +62,13 @@ private:
     run::Completion done_;
     std::optional<std::uint64_t> ticket_;  // while waiting for a page
     std::unique_ptr<Page> page_;
+    std::shared_ptr<const StorageState> storage_;  // what `storage` loaded
     std::size_t next_ = 0;     // the next step; the url, when set, is step 0
     std::string step_label_;   // `step 3 (click "#go")`, for messages
     loop::HandlePtr<loop::Timer> timer_;  // a step's limit, or a sleep
     std::uint64_t page_ns_ = 0;           // when the page was ready
     std::map<std::string, nlohmann::json> captures_;
+    std::string title_;  // the page's, from the checks after the steps
     std::uint64_t bytes_ = 0;  // screenshots and PDFs written
     run::ArtifactMode artifacts_ = run::ArtifactMode::off;
     bool finished_ = false;

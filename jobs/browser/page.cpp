@@ -1,5 +1,6 @@
 #include "jobs/browser/page.hpp"
 
+#include "core/build_info.hpp"
 #include "core/jobfile/template.hpp"
 
 #include <cstdio>
@@ -16,7 +17,7 @@ constexpr std::size_t kMaxConsoleLogLine = 2000;
 // Finds the element in the page, waiting for it with a MutationObserver (and a slow poll
 // for what observers miss: styles that change without a DOM mutation), then applies the
 // action. One round trip for the whole wait.
-constexpr const char* kFindElement = R"JS((async (sel, visible, timeout, action) => {
+constexpr const char* kFindElement = R"JS((async (sel, visible, timeout, action, arg) => {
   const ok = (e) => {
     if (!e) return false;
     if (!visible) return true;
@@ -37,9 +38,34 @@ constexpr const char* kFindElement = R"JS((async (sel, visible, timeout, action)
     poll = setInterval(check, 100);
   });
   if (!el) return { found: false };
-  return { found: true, value: action(el) };
+  return { found: true, value: action(el, arg) };
 }))JS";
 
+// Waits until the first element the selector matches has the text, by the same
+// observer-and-poll as kFindElement; says what the text was when it gives up.
+constexpr const char* kWaitForText = R"JS((async (sel, want, timeout) => {
+  const read = () => { const e = document.querySelector(sel); return e ? (e.innerText ?? e.textContent ?? '') : null; };
+  let seen = read();
+  if (seen !== null && seen.includes(want)) return { ok: true };
+  return await new Promise((resolve) => {
+    let obs, poll;
+    const stop = (ok) => { clearTimeout(deadline); obs.disconnect(); clearInterval(poll); resolve({ ok, seen }); };
+    const deadline = setTimeout(() => stop(false), timeout);
+    const check = () => { seen = read(); if (seen !== null && seen.includes(want)) stop(true); };
+    obs = new MutationObserver(check);
+    obs.observe(document, { childList: true, subtree: true, attributes: true, characterData: true });
+    poll = setInterval(check, 100);
+  });
+}))JS";
+
+// At most this much of a text is quoted in an error.
+std::string quoted(std::string text) {
+    constexpr std::size_t kMax = 80;
+    if (text.size() > kMax) text = text.substr(0, kMax) + "…";
+    return jobfile::json_dump(nlohmann::json(text));
+}
+
+// Each is `(el, arg) => value`.
 std::string action_script(ElementAction action) {
     switch (action) {
     case ElementAction::none: return "(el) => null";
@@ -51,6 +77,25 @@ std::string action_script(ElementAction action) {
     case ElementAction::box:
         return "(el) => { el.scrollIntoView({ block: 'center', inline: 'center' }); const r = el.getBoundingClientRect(); "
                "return [r.left + scrollX, r.top + scrollY, r.width, r.height]; }";
+    case ElementAction::scroll: return "(el) => { el.scrollIntoView({ block: 'center', inline: 'center' }); return null; }";
+    // By value first, then by label, as Playwright's selectOption; then the events a
+    // user's choice fires, so that the page's own handlers run.
+    case ElementAction::select_option:
+        return "(el, want) => { if (el.tagName !== 'SELECT') return { error: 'is a <' + el.tagName.toLowerCase() + '>, not a <select>' };"
+               " const options = [...el.options];"
+               " const o = options.find((o) => o.value === want) || options.find((o) => o.label === want || o.text.trim() === want);"
+               " if (!o) return { error: 'has no option ' + JSON.stringify(want) + ' (its options: ' +"
+               "   options.slice(0, 10).map((o) => JSON.stringify(o.value)).join(', ') + (options.length > 10 ? ', …' : '') + ')' };"
+               " if (o.disabled) return { error: 'has the option ' + JSON.stringify(want) + ', but it is disabled' };"
+               " el.value = o.value; el.dispatchEvent(new Event('input', { bubbles: true }));"
+               " el.dispatchEvent(new Event('change', { bubbles: true })); return { value: o.value }; }";
+    case ElementAction::checkable:
+        return "(el, want) => { const t = (el.type || '').toLowerCase();"
+               " if (el.tagName !== 'INPUT' || (t !== 'checkbox' && t !== 'radio')) return { error: 'is not a checkbox or a radio button' };"
+               " if (el.checked === want) return { done: true };"
+               " el.scrollIntoView({ block: 'center', inline: 'center' }); const r = el.getBoundingClientRect();"
+               " return { at: [r.left + r.width / 2, r.top + r.height / 2] }; }";
+    case ElementAction::checked: return "(el) => !!el.checked";
     }
     return "(el) => null";
 }
@@ -155,9 +200,10 @@ void Page::enable_domains() {
         calls.push_back({"Runtime.enable", nlohmann::json::object()});
         calls.push_back({"Log.enable", nlohmann::json::object()});
     }
-    if (options_.throttle_bytes_per_s || options_.offline || !options_.extra_headers.empty()) {
+    if (options_.throttle_bytes_per_s || options_.offline || !options_.extra_headers.empty() || options_.record_har) {
         calls.push_back({"Network.enable", nlohmann::json::object()});
     }
+    if (options_.record_har) har_ = std::make_unique<HarRecorder>(target_id_, std::string(build::version()));
     if (options_.throttle_bytes_per_s || options_.offline) {
         const double throughput = options_.throttle_bytes_per_s.value_or(-1);  // -1: not throttled
         calls.push_back({"Network.emulateNetworkConditions",
@@ -182,22 +228,65 @@ void Page::enable_domains() {
             });
         calls.push_back({"Fetch.enable", router_->enable_params()});
     }
-    // Pipelined: the target answers in order, so the last reply says all are done.
-    auto first_error = std::make_shared<std::string>();
-    for (std::size_t i = 0; i < calls.size(); ++i) {
-        const bool last = i + 1 == calls.size();
-        call(calls[i].first, calls[i].second, [this, first_error, last](CdpReply reply) {
-            if (!reply.ok() && first_error->empty()) *first_error = reply.error;
-            if (last) answer(open_done_, {*first_error, nullptr});
+    // A stored session's items, put in place before the first document's scripts run; the
+    // script goes once that document has loaded (Page.frameNavigated), so that a reload
+    // does not undo what the page changed.
+    if (options_.storage && options_.storage->has_items()) {
+        call("Page.addScriptToEvaluateOnNewDocument", {{"source", storage_seed_script(*options_.storage)}},
+             [this](CdpReply reply) {
+                 if (reply.ok()) seed_script_ = cdp_string(reply.result, "identifier");
+             });
+    }
+    // Pipelined, and the page is ready only when every call has been answered: the
+    // target does not answer in order (Fetch.enable can answer before Page.enable and
+    // Network.enable), and a navigation sent before Network.enable has taken effect in the
+    // renderer loses that document's first request events.
+    struct Pending {
+        std::size_t left;
+        std::string first_error;
+    };
+    auto pending = std::make_shared<Pending>(Pending{calls.size(), {}});
+    for (const auto& [method, params] : calls) {
+        call(method, params, [this, pending](CdpReply reply) {
+            if (!reply.ok() && pending->first_error.empty()) pending->first_error = reply.error;
+            if (--pending->left > 0) return;
+            if (!pending->first_error.empty()) return answer(open_done_, {pending->first_error, nullptr});
+            restore_cookies();
         });
     }
 }
 
+// Cookies belong to the browser context, not the target: Storage.setCookies on the
+// browser's own session, for this page's context.
+void Page::restore_cookies() {
+    if (!options_.storage || options_.storage->cookies.empty()) return answer(open_done_, {});
+    if (!browser_) return answer(open_done_, {lost_, nullptr});
+    browser_->call("Storage.setCookies", {{"cookies", options_.storage->cookies}, {"browserContextId", context_id_}},
+                   life_.guard([this](CdpReply reply) {
+                       answer(open_done_, {reply.ok() ? std::string() : "setting the stored cookies: " + reply.error, nullptr});
+                   }));
+}
+
 void Page::on_cdp_event(const std::string& method, const nlohmann::json& params) {
+    if (har_) har_->on_event(method, params);
     if (method == "Page.lifecycleEvent") {
         if (cdp_string(params, "frameId") != target_id_) return;  // a child frame
         lifecycle_.on_event(cdp_string(params, "loaderId"), cdp_string(params, "name"));
         check_waiter();
+    } else if (method == "Page.frameNavigated") {
+        const auto frame = params.find("frame");
+        if (frame == params.end() || !frame->is_object() || frame->contains("parentId")) return;
+        url_ = cdp_string(*frame, "url") + cdp_string(*frame, "urlFragment");
+        check_url_waiter();
+        if (seed_script_.empty() || cdp_string(*frame, "url") == "about:blank") return;
+        call("Page.removeScriptToEvaluateOnNewDocument", {{"identifier", seed_script_}}, [](CdpReply) {});
+        seed_script_.clear();
+    } else if (method == "Page.navigatedWithinDocument") {
+        if (cdp_string(params, "frameId") != target_id_) return;
+        url_ = cdp_string(params, "url");
+        check_url_waiter();
+    } else if (method == "Page.javascriptDialogOpening") {
+        on_dialog(params);
     } else if (method == "Fetch.requestPaused") {
         if (router_) router_->on_request_paused(params);
     } else if (method == "Runtime.consoleAPICalled") {
@@ -294,11 +383,11 @@ void Page::wait_for_load(LoadState state, PageDone done) {
 }
 
 void Page::with_element(const std::string& selector, ElementAction action, std::chrono::milliseconds timeout,
-                        PageDone done) {
-    const bool visible = action != ElementAction::inner_text;
+                        PageDone done, const nlohmann::json& argument) {
+    const bool visible = action != ElementAction::inner_text && action != ElementAction::checked;
     const std::string script = std::string(kFindElement) + "(" + jobfile::json_dump(nlohmann::json(selector)) + ", " +
                                (visible ? "true" : "false") + ", " + std::to_string(timeout.count()) + ", " +
-                               action_script(action) + ")";
+                               action_script(action) + ", " + jobfile::json_dump(argument) + ")";
     const auto deadline = loop::Loop::hrtime_ns() + static_cast<std::uint64_t>(timeout.count()) * 1'000'000;
     run_element_script(script, deadline, [selector, timeout, visible, done](PageResult r) mutable {
         if (!r.ok()) return done(std::move(r));
@@ -309,6 +398,53 @@ void Page::with_element(const std::string& selector, ElementAction action, std::
         }
         done({{}, r.value.value("value", nlohmann::json())});
     });
+}
+
+void Page::wait_for_text(const std::string& selector, const std::string& text, std::chrono::milliseconds timeout,
+                         PageDone done) {
+    const std::string script = std::string(kWaitForText) + "(" + jobfile::json_dump(nlohmann::json(selector)) + ", " +
+                               jobfile::json_dump(nlohmann::json(text)) + ", " + std::to_string(timeout.count()) + ")";
+    const auto deadline = loop::Loop::hrtime_ns() + static_cast<std::uint64_t>(timeout.count()) * 1'000'000;
+    run_element_script(script, deadline, [selector, text, timeout, done](PageResult r) mutable {
+        if (!r.ok()) return done(std::move(r));
+        if (r.value.is_object() && r.value.contains("ok") && r.value["ok"] == true) return done({});
+        const auto after = " after " + std::to_string(timeout.count()) + " ms";
+        const auto seen = r.value.is_object() ? r.value.value("seen", nlohmann::json()) : nlohmann::json();
+        if (!seen.is_string()) return done({"nothing matches `" + selector + "`" + after, nullptr});
+        done({"the text of `" + selector + "` is " + quoted(seen.get<std::string>()) + ", which does not contain " +
+                  quoted(text) + after,
+              nullptr});
+    });
+}
+
+void Page::wait_for_url(std::string pattern, PageDone done) {
+    if (!lost_.empty()) return answer(done, {lost_, nullptr});
+    url_waiter_ = UrlWaiter{std::move(pattern), std::move(done)};
+    // Decided on a later turn like every answer, even when the URL matches already.
+    loop_.post(life_.guard([this] { check_url_waiter(); }));
+}
+
+void Page::check_url_waiter() {
+    if (!url_waiter_ || !url_pattern_matches(url_waiter_->pattern, url_)) return;
+    auto done = std::move(url_waiter_->done);
+    url_waiter_.reset();
+    answer(done, {});
+}
+
+void Page::set_dialog_answer(bool accept, std::string prompt_text) {
+    accept_dialogs_ = accept;
+    prompt_text_ = std::move(prompt_text);
+}
+
+// A dialog stops the page's script until it is answered: every one is answered at once,
+// as the job said (dismissed by default), and kept for the details and the console log.
+void Page::on_dialog(const nlohmann::json& params) {
+    const auto line = cdp_string(params, "type", "dialog") + ": " + cdp_string(params, "message");
+    log_console("dialog", line);
+    if (dialogs_.size() < kMaxConsoleErrors) dialogs_.push_back(line.size() > kMaxConsoleErrorLength ? line.substr(0, kMaxConsoleErrorLength) : line);
+    nlohmann::json answer_params = {{"accept", accept_dialogs_}};
+    if (accept_dialogs_ && cdp_string(params, "type") == "prompt") answer_params["promptText"] = prompt_text_;
+    call("Page.handleJavaScriptDialog", std::move(answer_params), [](CdpReply) {});
 }
 
 void Page::run_element_script(const std::string& script, std::uint64_t deadline_ns, PageDone done) {
@@ -335,6 +471,11 @@ void Page::evaluate(const std::string& expression, PageDone done) {
              }
              answer(done, {{}, std::move(value)});
          });
+}
+
+void Page::move_mouse(double x, double y, PageDone done) {
+    call("Input.dispatchMouseEvent", {{"type", "mouseMoved"}, {"x", x}, {"y", y}},
+         [this, done](CdpReply reply) mutable { answer(done, {reply.error, nullptr}); });
 }
 
 void Page::click_at(double x, double y, PageDone done) {
@@ -398,12 +539,36 @@ void Page::pdf(PageDone done) {
     });
 }
 
+nlohmann::json Page::har_log(const std::string& title) const {
+    return har_ ? har_->log(title) : nlohmann::json();
+}
+
+void Page::read_storage(PageDone done) {
+    evaluate(kReadStorageScript, [this, done](PageResult page) mutable {
+        if (!page.ok()) return answer(done, std::move(page));
+        if (!browser_) return answer(done, {lost_, nullptr});
+        browser_->call("Storage.getCookies", {{"browserContextId", context_id_}},
+                       life_.guard([this, done, storage = std::move(page.value)](CdpReply reply) mutable {
+                           if (!reply.ok()) return answer(done, {reply.error, nullptr});
+                           const auto cookies = reply.result.find("cookies");
+                           answer(done, {{},
+                                         {{"cookies", cookies != reply.result.end() ? *cookies : nlohmann::json::array()},
+                                          {"page", std::move(storage)}}});
+                       }));
+    });
+}
+
 void Page::lost(const std::string& reason) {
     if (!lost_.empty()) return;
     lost_ = reason;
     if (waiter_) {
         auto done = std::move(waiter_->done);
         waiter_.reset();
+        answer(done, {reason, nullptr});
+    }
+    if (url_waiter_) {
+        auto done = std::move(url_waiter_->done);
+        url_waiter_.reset();
         answer(done, {reason, nullptr});
     }
     if (session_) session_->detach(reason);
@@ -421,6 +586,7 @@ void Page::browser_gone(const std::string& reason) {
 
 void Page::close(std::function<void()> closed) {
     waiter_.reset();
+    url_waiter_.reset();
     router_.reset();  // mocks still waiting for their delay answer nobody
     on_lost_ = nullptr;
     session_.reset();

@@ -14,8 +14,10 @@
 #include "jobs/browser/browser_config.hpp"
 #include "jobs/browser/cdp_connection.hpp"
 #include "jobs/browser/document_lifecycle.hpp"
+#include "jobs/browser/har_recorder.hpp"
 #include "jobs/browser/key_codes.hpp"
 #include "jobs/browser/request_router.hpp"
+#include "jobs/browser/storage_state.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -48,10 +50,24 @@ struct PageOptions {
     std::string user_agent;
     bool offline = false;
     double cpu_throttle = 1;  // Emulation.setCPUThrottlingRate: 4 is four times slower
+    // A stored session to start from: its cookies are set in the context before the page
+    // is ready, its origins' items put in place in the first document the page loads.
+    std::shared_ptr<const StorageState> storage;
+    bool record_har = false;  // the Network domain's events, kept for har_log()
 };
 
 // In-page: what a step does with the element its selector finds.
-enum class ElementAction { none, center, focus, inner_text, box };
+enum class ElementAction {
+    none,
+    center,        // scrolled into view: [x, y] of its centre
+    focus,
+    inner_text,
+    box,           // scrolled into view: [x, y, width, height] in page coordinates
+    scroll,        // scrolled into view, centred
+    select_option, // argument: an option's value or label; { value } or { error }
+    checkable,     // argument: the state wanted; { done } if it has it, else { at: [x, y] }, or { error }
+    checked,       // its `checked`
+};
 
 class Page {
 public:
@@ -69,15 +85,36 @@ public:
     // Waits (in the page, up to timeout) for the selector to match an element — a visible
     // one unless the action only reads it — then applies the action; value is its result.
     void with_element(const std::string& selector, ElementAction action, std::chrono::milliseconds timeout,
-                      PageDone done);
+                      PageDone done, const nlohmann::json& argument = nullptr);
+    // Waits (in the page, up to timeout) until the element's text contains `text`; fails
+    // with what the text was.
+    void wait_for_text(const std::string& selector, const std::string& text, std::chrono::milliseconds timeout,
+                       PageDone done);
+    // Waits until the main frame's URL matches the pattern (a block/mock pattern: `*` any
+    // run of characters); no limit of its own.
+    void wait_for_url(std::string pattern, PageDone done);
+    const std::string& url() const noexcept { return url_; }
+    // How the page answers alert, confirm, prompt and beforeunload from now on (until the
+    // next call): dismissed, as Playwright does, unless accepted (a prompt with `text`).
+    void set_dialog_answer(bool accept, std::string prompt_text);
+    // The dialogs the page opened, "confirm: Leave?" (at most 20).
+    const std::vector<std::string>& dialogs() const noexcept { return dialogs_; }
     // Runtime.evaluate, promises awaited; value is the result (null for undefined).
     void evaluate(const std::string& expression, PageDone done);
     void click_at(double x, double y, PageDone done);
+    void move_mouse(double x, double y, PageDone done);
     void insert_text(const std::string& text, PageDone done);
     void press(const KeyInfo& key, PageDone done);
     // value is the base64 PNG. clip = {x, y, width, height} in page coordinates.
     void screenshot(bool full_page, std::optional<std::array<double, 4>> clip, PageDone done);
     void pdf(PageDone done);  // value is the base64 PDF
+    // value is { cookies: the context's cookies (Network.Cookie objects), page: the storage
+    // of the origin the page is on (kReadStorageScript's answer) }.
+    void read_storage(PageDone done);
+
+    // The page's traffic since it opened, as a HAR 1.2 document (record_har only; else
+    // null). title: the current document's.
+    nlohmann::json har_log(const std::string& title) const;
 
     // Requests the job's rules failed or answered.
     std::uint64_t blocked_requests() const noexcept { return router_ ? router_->blocked() : 0; }
@@ -112,8 +149,11 @@ private:
     void create_target();
     void attach();
     void enable_domains();
+    void restore_cookies();
     void on_cdp_event(const std::string& method, const nlohmann::json& params);
     void check_waiter();
+    void check_url_waiter();
+    void on_dialog(const nlohmann::json& params);
     void call(const std::string& method, nlohmann::json params, std::function<void(CdpReply)> reply);
     void run_element_script(const std::string& script, std::uint64_t deadline_ns, PageDone done);
     void remember_console_error(std::string text);
@@ -128,9 +168,20 @@ private:
     std::string target_id_;
     std::unique_ptr<CdpSession> session_;
     std::unique_ptr<RequestRouter> router_;  // with rules only
+    std::unique_ptr<HarRecorder> har_;       // with record_har only
     PageDone open_done_;
     DocumentLifecycle lifecycle_;  // the main frame's documents
     std::optional<LoadWaiter> waiter_;
+    struct UrlWaiter {
+        std::string pattern;
+        PageDone done;
+    };
+    std::optional<UrlWaiter> url_waiter_;
+    std::string url_;  // the main frame's, fragment included
+    bool accept_dialogs_ = false;
+    std::string prompt_text_;
+    std::vector<std::string> dialogs_;
+    std::string seed_script_;  // the storage's init script, until the first document has loaded
     std::vector<std::string> console_errors_;
     std::vector<std::string> console_log_;
     std::size_t console_log_dropped_ = 0;

@@ -180,12 +180,14 @@ steps = [{ eval = ")T" + busy + R"T(", as = "ms" }]
     CHECK(app["captures"]["x"] == "from the mock");
     CHECK(app["captures"]["online"] == false);
     // Chromium throttles by pausing the renderer: with an eighth of the CPU the same loop is
-    // four to eight times as slow on an idle machine; a busy moment while the fast page ran
-    // (a full CI run beside it) once brought that down to 1.9. The pages cannot run side by
-    // side instead: same-site pages may share a renderer, and its throttling.
+    // four to eight times as slow on an idle machine; on a machine whose two cores other
+    // work already shares, the unthrottled page is slowed too, and the ratio has been as
+    // low as 1.36 (402 ms against 546). Unthrottled, two runs of the loop differ by far
+    // less than a quarter. The pages cannot run side by side instead: same-site pages may
+    // share a renderer, and its throttling.
     const double fast = job(report, "fast")["captures"]["ms"];
     const double slow = job(report, "slow")["captures"]["ms"];
     INFO("fast ", fast, " ms, slow ", slow, " ms");
-    CHECK(slow > 1.5 * fast);
+    CHECK(slow > 1.25 * fast);
     CHECK(scratch.browsers() == 0);
 }
