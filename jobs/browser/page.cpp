@@ -231,12 +231,8 @@ void Page::enable_domains() {
     // A stored session's items, put in place before the first document's scripts run; the
     // script goes once that document has loaded (Page.frameNavigated), so that a reload
     // does not undo what the page changed.
-    if (options_.storage && options_.storage->has_items()) {
-        call("Page.addScriptToEvaluateOnNewDocument", {{"source", storage_seed_script(*options_.storage)}},
-             [this](CdpReply reply) {
-                 if (reply.ok()) seed_script_ = cdp_string(reply.result, "identifier");
-             });
-    }
+    const bool seed = options_.storage && options_.storage->has_items();
+    if (seed) calls.push_back({"Page.addScriptToEvaluateOnNewDocument", {{"source", storage_seed_script(*options_.storage)}}});
     // Pipelined, and the page is ready only when every call has been answered: the
     // target does not answer in order (Fetch.enable can answer before Page.enable and
     // Network.enable), and a navigation sent before Network.enable has taken effect in the
@@ -247,8 +243,10 @@ void Page::enable_domains() {
     };
     auto pending = std::make_shared<Pending>(Pending{calls.size(), {}});
     for (const auto& [method, params] : calls) {
-        call(method, params, [this, pending](CdpReply reply) {
+        const bool seeding = seed && method == "Page.addScriptToEvaluateOnNewDocument";
+        call(method, params, [this, pending, seeding](CdpReply reply) {
             if (!reply.ok() && pending->first_error.empty()) pending->first_error = reply.error;
+            if (seeding && reply.ok()) seed_script_ = cdp_string(reply.result, "identifier");
             if (--pending->left > 0) return;
             if (!pending->first_error.empty()) return answer(open_done_, {pending->first_error, nullptr});
             restore_cookies();
@@ -437,13 +435,17 @@ void Page::set_dialog_answer(bool accept, std::string prompt_text) {
 }
 
 // A dialog stops the page's script until it is answered: every one is answered at once,
-// as the job said (dismissed by default), and kept for the details and the console log.
+// as the job said, and kept for the details and the console log. Without a `dialog` step,
+// alert, confirm and prompt are dismissed (as Playwright does) and beforeunload is
+// accepted: the navigation that asked to leave is one the job made.
 void Page::on_dialog(const nlohmann::json& params) {
-    const auto line = cdp_string(params, "type", "dialog") + ": " + cdp_string(params, "message");
+    const auto type = cdp_string(params, "type", "dialog");
+    const auto line = type + ": " + cdp_string(params, "message");
     log_console("dialog", line);
     if (dialogs_.size() < kMaxConsoleErrors) dialogs_.push_back(line.size() > kMaxConsoleErrorLength ? line.substr(0, kMaxConsoleErrorLength) : line);
-    nlohmann::json answer_params = {{"accept", accept_dialogs_}};
-    if (accept_dialogs_ && cdp_string(params, "type") == "prompt") answer_params["promptText"] = prompt_text_;
+    const bool accept = accept_dialogs_.value_or(type == "beforeunload");
+    nlohmann::json answer_params = {{"accept", accept}};
+    if (accept && type == "prompt") answer_params["promptText"] = prompt_text_;
     call("Page.handleJavaScriptDialog", std::move(answer_params), [](CdpReply) {});
 }
 

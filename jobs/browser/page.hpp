@@ -95,7 +95,7 @@ public:
     void wait_for_url(std::string pattern, PageDone done);
     const std::string& url() const noexcept { return url_; }
     // How the page answers alert, confirm, prompt and beforeunload from now on (until the
-    // next call): dismissed, as Playwright does, unless accepted (a prompt with `text`).
+    // next call); before any call, see on_dialog().
     void set_dialog_answer(bool accept, std::string prompt_text);
     // The dialogs the page opened, "confirm: Leave?" (at most 20).
     const std::vector<std::string>& dialogs() const noexcept { return dialogs_; }
@@ -178,7 +178,7 @@ private:
     };
     std::optional<UrlWaiter> url_waiter_;
     std::string url_;  // the main frame's, fragment included
-    bool accept_dialogs_ = false;
+    std::optional<bool> accept_dialogs_;  // unset: as on_dialog() says
     std::string prompt_text_;
     std::vector<std::string> dialogs_;
     std::string seed_script_;  // the storage's init script, until the first document has loaded

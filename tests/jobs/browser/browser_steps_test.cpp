@@ -166,3 +166,42 @@ steps = [
                                           "wait_for_load, click, type, press, eval, extract, screenshot, pdf, sleep, hover, select, "
                                           "check, uncheck, scroll, expect_text, wait_for_url, dialog") != std::string::npos);
 }
+
+TEST_CASE("a page that asks before it is left is left when the job navigates, unless a dialog step dismisses") {
+    FileServer server;
+    server.dir().file("stay.html", "<!doctype html><title>stay</title><button id=b>b</button><script>"
+                                   "addEventListener('beforeunload', (e) => { e.preventDefault(); e.returnValue = 'stay'; });"
+                                   "</script>");
+    server.dir().file("next.html", "<!doctype html><title>next</title>");
+    TempDir dir;
+    BrowserScratch scratch(dir);
+    // The click gives the page the user activation a beforeunload dialog needs.
+    auto r = run_with_metrics(dir, R"T(
+[jobs.leave]
+kind = "browser"
+url = ")T" + server.url("/stay.html") + R"T("
+timeout = "30s"
+steps = [{ click = "#b" }, { eval = "setTimeout(() => { location.href = 'next.html' }, 100)" }, { wait_for_url = "*/next.html" }]
+
+[jobs.stay]
+kind = "browser"
+url = ")T" + server.url("/stay.html") + R"T("
+timeout = "30s"
+steps = [
+  { click = "#b" },
+  { dialog = "dismiss" },
+  { eval = "setTimeout(() => { location.href = 'next.html' }, 100)" },
+  { sleep = "1s" },
+  { eval = "location.pathname", as = "path" },
+]
+)T");
+    INFO(r.out.err);
+    const auto& leave = job(r.report, "leave");
+    CHECK(leave["status"] == "passed");
+    CHECK(leave["details"]["dialogs"] == json::array({"beforeunload: "}));
+    const auto& stay = job(r.report, "stay");
+    CHECK(stay["status"] == "passed");
+    CHECK(stay["captures"]["path"] == "/stay.html");
+    CHECK(stay["details"]["dialogs"] == json::array({"beforeunload: "}));
+    CHECK(scratch.browsers() == 0);
+}
