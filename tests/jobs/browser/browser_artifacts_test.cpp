@@ -127,9 +127,11 @@ timeout = "30s"
             CHECK(line["artifacts"].size() == 4);
             CHECK(line["artifacts"][0] == artifacts + "/slow/0-1/screenshot.png");
         } else if (line["job"] == "busy") {
-            // The time spent collecting is not the page's: 3 s and its tab, not 3 + 5.
+            // The time spent collecting is not the page's: 3 s, its tab and its browser's
+            // launch (which a loaded CI machine has stretched to almost 4 s), not those and
+            // the 5 s the stuck page's artifacts are waited for.
             CHECK(line["error"] == "timed out after 3s in step 1 (eval \"for (;;) {}\")");
-            CHECK(line["duration_s"].get<double>() < 6.5);
+            CHECK(line["duration_s"].get<double>() < 8);
             CHECK(line["artifacts"] == json::array({artifacts + "/busy/0-1/console.log"}));
         }
     }
