@@ -130,13 +130,13 @@ repeat = 1000
     // Alone on this machine the worst lag is about 5 ms; starting all 1,000 in one loop
     // turn made it 2.7 s. The bounds leave room for a busy CI machine (the lag also counts
     // time the loop thread waits for a CPU).
-#ifdef GAIA_SANITIZED
-    // Instrumented code is several times slower: on one core shared with two other tests
-    // the sanitized build's worst lag reached 2.3 s.
-    CHECK(r["run"]["loop_lag_max_s"].get<double>() < 4.0);
-#else
+#ifndef GAIA_SANITIZED
     CHECK(r["run"]["loop_lag_max_s"].get<double>() < 0.5);
 #endif
+    // Not in the sanitized build: there the lag measures the instrumentation and the
+    // machine's load more than gaia — for the same code on CI it has been 2.3 s and 4.5 s
+    // (in a 7 s run), so no bound there would tell a fault from a busy day. The plain
+    // build checks it.
 }
 
 namespace {
