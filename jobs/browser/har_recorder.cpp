@@ -1,5 +1,7 @@
 #include "jobs/browser/har_recorder.hpp"
 
+#include "core/text/ascii.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -46,11 +48,7 @@ nlohmann::json header_list(const nlohmann::json& headers) {
 std::string header(const nlohmann::json& headers, std::string_view name) {
     if (!headers.is_object()) return {};
     for (const auto& [key, value] : headers.items()) {
-        if (key.size() == name.size() && std::equal(key.begin(), key.end(), name.begin(), [](char a, char b) {
-                return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
-            })) {
-            return value.is_string() ? value.get<std::string>() : std::string();
-        }
+        if (text::iequals(key, name)) return value.is_string() ? value.get<std::string>() : std::string();
     }
     return {};
 }
@@ -101,11 +99,10 @@ nlohmann::json response_cookies(const std::string& set_cookie) {
                 cookie = {{"name", name}, {"value", value}};
                 continue;
             }
-            std::string attribute;
-            for (char c : name) attribute += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-            if (attribute == "path" || attribute == "domain") cookie[attribute] = value;
-            else if (attribute == "httponly") cookie["httpOnly"] = true;
-            else if (attribute == "secure") cookie["secure"] = true;
+            if (text::iequals(name, "path")) cookie["path"] = value;
+            else if (text::iequals(name, "domain")) cookie["domain"] = value;
+            else if (text::iequals(name, "httponly")) cookie["httpOnly"] = true;
+            else if (text::iequals(name, "secure")) cookie["secure"] = true;
         }
         if (!cookie.is_null()) out.push_back(std::move(cookie));
     }
