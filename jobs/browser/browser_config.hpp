@@ -29,16 +29,17 @@ enum class LoadState { load, domcontentloaded, networkidle };
 struct Step {
     enum class Action {
         go_to, wait_for, wait_for_load, click, type, press, eval, extract, screenshot, pdf, sleep,
-        hover, select, check, uncheck, scroll, expect_text, wait_for_url, dialog,
+        hover, select, check, uncheck, scroll, expect_text, wait_for_url, dialog, upload, wait_for_response, download,
     };
     Action action = Action::go_to;
     std::size_t number = 0;       // 1-based position in `steps`, for messages
     jobfile::Template subject;    // the URL, selector, text, expression or output path
-    jobfile::Template into;       // type: the field's selector
+    jobfile::Template into;       // type, upload: the field's selector; download: the directory
     jobfile::Template selector;   // screenshot of one element
     jobfile::Template option;     // select: an option's value or label
     jobfile::Template text;       // expect_text: the text; dialog: a prompt's answer
     bool accept = false;          // dialog: accept (else dismiss)
+    std::optional<std::uint32_t> status;  // wait_for_response: the status the response must have
     std::string as;               // eval, extract: the capture's name
     std::string key;              // press: a key name ("Enter", "a")
     LoadState load = LoadState::load;
@@ -73,6 +74,10 @@ struct BrowserJobConfig final : jobfile::KindConfig {
     std::optional<jobfile::Template> save_storage;
     // Where each attempt's traffic is written as a HAR 1.2 file.
     std::optional<jobfile::Template> har;
+    // A performance trace of each attempt: written to trace_path, or, without one, kept
+    // with the attempt's artifacts (trace.json) when those are written.
+    bool trace = false;
+    std::optional<jobfile::Template> trace_path;
 
     std::optional<std::uint32_t> expect_status;
     std::vector<jobfile::Template> expect_title_contains;
@@ -94,6 +99,12 @@ struct BrowserJobConfig final : jobfile::KindConfig {
     // What the page must report beyond the steps themselves: each one costs CDP traffic,
     // so a page enables only what its job asks for.
     bool needs_console() const noexcept { return expect_no_console_errors; }
+    bool needs_responses() const noexcept {
+        for (const auto& step : steps) {
+            if (step.action == Step::Action::wait_for_response) return true;
+        }
+        return false;
+    }
 };
 
 // [browser]

@@ -45,6 +45,9 @@ const std::vector<ActionInfo>& action_table() {
         {Action::expect_text, "expect_text", {"text", "timeout"}},
         {Action::wait_for_url, "wait_for_url", {"timeout"}},
         {Action::dialog, "dialog", {"text"}},
+        {Action::upload, "upload", {"into", "timeout"}},
+        {Action::wait_for_response, "wait_for_response", {"status", "as", "timeout"}},
+        {Action::download, "download", {"into", "as", "timeout"}},
     };
     return table;
 }
@@ -158,7 +161,8 @@ std::optional<Step> compile_step(const toml::node& node, std::size_t number, std
     }
     case Action::go_to: templ(*subject, what, step.subject, jobfile::TextRule::url); break;
     case Action::screenshot:
-    case Action::pdf: templ(*subject, what, step.subject, jobfile::TextRule::no_nul); break;
+    case Action::pdf:
+    case Action::upload: templ(*subject, what, step.subject, jobfile::TextRule::no_nul); break;
     default: templ(*subject, what, step.subject); break;
     }
     // An option a step cannot go without, and what it is for.
@@ -170,6 +174,12 @@ std::optional<Step> compile_step(const toml::node& node, std::size_t number, std
         }
     };
     if (info->action == Action::type) required("into", step.into, "the selector of the field to type in");
+    if (info->action == Action::upload) required("into", step.into, "the selector of the file input");
+    if (info->action == Action::download) required("into", step.into, "the directory the file is saved in");
+    if (const auto* n = table->get("status")) {
+        if (auto v = ctx.integer(*n, where + ".status", 100, 599)) step.status = static_cast<std::uint32_t>(*v);
+        else ok = false;
+    }
     if (info->action == Action::select) required("option", step.option, "the value or label of the option to choose");
     if (info->action == Action::expect_text) required("text", step.text, "the text the element must contain");
     if (info->action == Action::dialog) {
@@ -256,7 +266,7 @@ const jobfile::KindSchema& BrowserKind::schema() const {
         "browser",
         "browser",
         {"url", "steps", "viewport", "block", "mock", "headers", "user_agent", "offline", "cpu_throttle", "storage",
-         "save_storage", "har"},
+         "save_storage", "har", "trace"},
         {"status", "title_contains", "text_contains", "selector_exists", "no_console_errors", "max_latency"},
         {"instances", "tabs_per_instance", "executable", "headless", "args", "extensions", "recycle_after",
          "launch_timeout", "artifacts"},
@@ -344,6 +354,17 @@ std::shared_ptr<const jobfile::KindConfig> BrowserKind::compile_job(const toml::
         }
         if (t) *out = std::move(*t);
         else ok = false;
+    }
+    if (const auto* n = job.get("trace")) {
+        if (n->is_boolean()) {
+            config->trace = n->value<bool>().value_or(false);
+        } else if (auto t = ctx.templ(*n, "trace", jobfile::TextRule::no_nul); t && !t->source().empty()) {
+            config->trace = true;
+            config->trace_path = std::move(*t);
+        } else {
+            if (t) ctx.error(*n, "`trace` is true, or the path of a trace file, e.g. \"out/{{ index }}.trace.json\"; it is empty");
+            ok = false;
+        }
     }
     if (const auto* expect = job.get("expect"); expect && expect->is_table()) compile_expect(*expect->as_table(), *config, ctx);
     if (const auto* capture = job.get("capture"); capture && capture->is_table()) {

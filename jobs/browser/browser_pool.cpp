@@ -90,20 +90,32 @@ std::uint32_t BrowserPool::free_slot() const {
     }
 }
 
+BrowserPool::Instance* BrowserPool::place(const Request& request) {
+    Instance* best = nullptr;
+    for (auto& instance : instances_) {
+        if (instance->state != Instance::State::ready || instance->tabs >= config_.tabs_per_instance) continue;
+        if (request.options.trace && instance->tracer) continue;
+        if (!best || instance->tabs < best->tabs) best = instance.get();
+    }
+    return best;
+}
+
+// In order, but a traced page that must wait for a browser's trace to end lets the
+// requests behind it go first.
 void BrowserPool::pump() {
-    while (!queue_.empty()) {
-        // The ready browser with the fewest pages: load spreads over the pool.
-        Instance* best = nullptr;
-        for (auto& instance : instances_) {
-            if (instance->state != Instance::State::ready || instance->tabs >= config_.tabs_per_instance) continue;
-            if (!best || instance->tabs < best->tabs) best = instance.get();
-        }
-        if (best) {
-            auto request = std::move(queue_.front());
-            queue_.pop_front();
+    for (;;) {
+        for (auto it = queue_.begin(); it != queue_.end();) {
+            Instance* best = place(*it);
+            if (!best) {
+                if (!it->options.trace) break;  // no free tab anywhere
+                ++it;
+                continue;
+            }
+            auto request = std::move(*it);
+            it = queue_.erase(it);
             grant(*best, std::move(request));
-            continue;
         }
+        if (queue_.empty()) break;
         // No free tab: start another browser if what is launching cannot take the queue.
         std::uint64_t coming = 0;
         std::uint32_t live = 0;
@@ -139,6 +151,11 @@ void BrowserPool::launch() {
 
 void BrowserPool::on_launched(Instance* instance, const std::string& error) {
     if (error.empty()) {
+        // Downloads are reported to the browser's own session: each page picks its own.
+        instance->chromium->cdp().on_event([instance](const std::string& method, const nlohmann::json& params) {
+            if (method.rfind("Browser.download", 0) != 0) return;
+            for (auto* page : instance->pages) page->on_browser_event(method, params);
+        });
         instance->state = Instance::State::ready;
         instances_gauge_.inc();
         pump();
@@ -177,6 +194,7 @@ void BrowserPool::on_browser_died(Instance* instance, const std::string& reason)
     }
     tabs_gauge_.dec(static_cast<double>(instance->tabs));
     instance->pages.clear();
+    instance->tracer = nullptr;
     instance->tabs = 0;
     instance->state = Instance::State::closing;
     memory_.with({std::to_string(instance->slot)}).set(0);
@@ -197,6 +215,7 @@ void BrowserPool::grant(Instance& instance, Request request) {
     auto page = std::make_unique<Page>(env_.loop, instance.chromium->cdp(), request.options);
     Page* raw = page.get();
     instance.pages.insert(raw);
+    if (page->traced()) instance.tracer = raw;
     owner_[raw] = &instance;
     const auto ticket = request.ticket;
     opening_.emplace(ticket, Opening{std::move(page), std::move(request), false});
@@ -243,6 +262,7 @@ void BrowserPool::return_page(std::unique_ptr<Page> page) {
         if (found != owner_.end()) {
             owner_.erase(found);
             instance->pages.erase(raw);
+            if (instance->tracer == raw) instance->tracer = nullptr;
             --instance->tabs;
             tabs_gauge_.dec();
             retire_if_idle(*instance);

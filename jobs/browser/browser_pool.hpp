@@ -67,6 +67,7 @@ private:
         std::uint32_t tabs = 0;    // pages granted and not yet released
         std::uint32_t served = 0;  // pages since launch, for recycle_after
         std::set<Page*> pages;
+        Page* tracer = nullptr;  // the page whose trace it records: one at a time
     };
     struct Request {
         std::uint64_t ticket;
@@ -81,6 +82,9 @@ private:
     };
 
     void pump();
+    // The ready browser with a free tab and the fewest pages; for a traced page, one that
+    // records no other trace.
+    Instance* place(const Request& request);
     void launch();
     void on_launched(Instance* instance, const std::string& error);
     void on_browser_died(Instance* instance, const std::string& reason);

@@ -7,7 +7,11 @@
 #include "jobs/browser/browser_pool.hpp"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
+
+#include <unistd.h>
 
 namespace gaia::jobs::browser {
 namespace {
@@ -98,6 +102,17 @@ void BrowserTask::start(const run::TaskContext& ctx, run::Completion done) {
     }
     options.rules = config_.rules;
     options.record_har = config_.har.has_value();
+    options.watch_responses = config_.needs_responses();
+    options.trace = config_.trace;
+    if (config_.trace && !config_.trace_path && artifacts_ == run::ArtifactMode::off) {
+        pool_.loop().post(life_.guard([this] {
+            finish(run::TaskStatus::failed,
+                   "trace = true keeps the trace with the attempt's artifacts, which this run does not write: "
+                   "run with --artifacts DIR, or give `trace` a path",
+                   false);
+        }));
+        return;
+    }
     options.offline = config_.offline;
     options.cpu_throttle = config_.cpu_throttle;
     try {
@@ -194,6 +209,8 @@ void BrowserTask::next_step() {
     if (finished_) return;
     try {
         const bool has_url = config_.url.has_value();
+        responses_at_previous_ = responses_at_step_;
+        responses_at_step_ = page_->responses_seen();
         if (has_url && next_ == 0) {
             ++next_;
             const auto url = config_.url->render(ctx_->scope);
@@ -418,7 +435,128 @@ void BrowserTask::run_step(const Step& step) {
     case Action::dialog:
         page_->set_dialog_answer(step.accept, step.text.source().empty() ? std::string() : step.text.render(ctx_->scope));
         return pool_.loop().post(life_.guard([this] { step_done({}); }));
+    case Action::upload:
+        arm_step_timer(limit + kPageAnswerGrace);
+        return upload(subject, step.into.render(ctx_->scope), limit, next);
+    case Action::wait_for_response: return wait_for_response(step, subject, limit, next);
+    case Action::download:
+        arm_step_timer(limit + kPageAnswerGrace);
+        return download(subject, step.into.render(ctx_->scope), limit, step.as, next);
     }
+}
+
+// The file must be there when the step runs: Chromium itself reads it only when the form
+// is sent, and would send nothing.
+void BrowserTask::upload(const std::string& file, const std::string& selector, std::chrono::milliseconds limit, PageDone next) {
+    auto path = std::make_shared<std::string>(file);
+    auto problem = std::make_shared<std::string>();
+    loop::queue_work(
+        pool_.loop(),
+        [path, problem] {
+            std::error_code ec;
+            const auto absolute = std::filesystem::absolute(*path, ec).lexically_normal();
+            const auto status = ec ? std::filesystem::file_status() : std::filesystem::status(absolute, ec);
+            if (ec) *problem = "cannot upload " + *path + ": " + ec.message();
+            else if (!std::filesystem::is_regular_file(status)) *problem = "cannot upload " + *path + ": not a regular file";
+            else if (::access(absolute.c_str(), R_OK) != 0) *problem = "cannot upload " + *path + ": " + std::strerror(errno);
+            *path = absolute.string();
+        },
+        life_.guard([this, path, problem, selector, limit, next](bool cancelled) mutable {
+            if (finished_) return;
+            if (cancelled) return finish(run::TaskStatus::cancelled, "cancelled");
+            if (!problem->empty()) return next({*problem, nullptr});
+            page_->set_input_files(selector, {*path}, limit, next);
+        }));
+}
+
+// The page has no answer to give when the limit ends: the responses it did get say why.
+void BrowserTask::wait_for_response(const Step& step, const std::string& pattern, std::chrono::milliseconds limit, PageDone next) {
+    const auto since = responses_at_previous_;
+    timer_->start(limit, life_.guard([this, limit, since] {
+        finish(run::TaskStatus::failed, step_label_ + ": no response matched after " + seconds_text(limit) + "; " +
+                                            page_->responses_since(since));
+    }));
+    page_->wait_for_response(pattern, since, life_.guard([this, next, want = step.status, as = step.as](PageResult r) mutable {
+        if (r.ok()) {
+            const auto status = r.value.value("status", 0);
+            if (want && static_cast<std::uint32_t>(status) != *want) {
+                r = {"the response from " + shown(cdp_string(r.value, "url")) + " answered " + std::to_string(status) +
+                         ", expected " + std::to_string(*want),
+                     nullptr};
+            } else if (!as.empty()) {
+                captures_[as] = status;
+            }
+        }
+        next(std::move(r));
+    }));
+}
+
+void BrowserTask::download(const std::string& selector, const std::string& directory, std::chrono::milliseconds limit,
+                           std::string as, PageDone next) {
+    struct Download {
+        std::string directory;  // absolute
+        std::string staging;    // Chromium's, inside it
+        std::string problem;
+        bool answered = false;
+    };
+    auto d = std::make_shared<Download>();
+    // Hidden and in the same directory: the finished file is renamed, never copied, and a
+    // half-written one is never seen under its name.
+    const auto staging_name = ".gaia-download-" + std::to_string(::getpid()) + "-" + std::to_string(loop::Loop::hrtime_ns());
+    auto once = [d, next](PageResult r) mutable {
+        if (d->answered) return;
+        d->answered = true;
+        next(std::move(r));
+    };
+    loop::queue_work(
+        pool_.loop(),
+        [d, directory, staging_name] {
+            std::error_code ec;
+            const auto dir = std::filesystem::absolute(directory, ec).lexically_normal();
+            if (!ec) std::filesystem::create_directories(dir / staging_name, ec);
+            if (ec) d->problem = "cannot create " + (dir / staging_name).string() + ": " + ec.message();
+            d->directory = dir.string();
+            d->staging = (dir / staging_name).string();
+        },
+        life_.guard([this, d, selector, limit, as, once](bool cancelled) mutable {
+            if (finished_) return;
+            if (cancelled) return finish(run::TaskStatus::cancelled, "cancelled");
+            if (!d->problem.empty()) return once({d->problem, nullptr});
+            staging_dirs_.push_back(d->staging);
+            page_->allow_downloads(d->staging, life_.guard([this, d, selector, limit, as, once](PageResult ready) mutable {
+                if (!ready.ok()) return once({"the browser does not allow the download: " + ready.error, nullptr});
+                page_->wait_for_download(life_.guard([this, d, as, once](PageResult r) mutable {
+                    if (!r.ok()) return once(std::move(r));
+                    // The name is the page's: only its last component, and never empty or a dot.
+                    auto name = std::filesystem::path(cdp_string(r.value, "name")).filename().string();
+                    if (name.empty() || name == "." || name == "..") name = "download";
+                    const auto from = d->staging + "/" + cdp_string(r.value, "guid");
+                    const auto to = d->directory + "/" + name;
+                    auto error = std::make_shared<std::string>();
+                    loop::queue_work(
+                        pool_.loop(),
+                        [from, to, staging = d->staging, error] {
+                            std::error_code ec;
+                            std::filesystem::rename(from, to, ec);
+                            if (ec) *error = "cannot move the download to " + to + ": " + ec.message();
+                            std::filesystem::remove_all(staging, ec);
+                        },
+                        life_.guard([this, to, as, error, once](bool) mutable {
+                            if (!error->empty()) return once({*error, nullptr});
+                            if (!as.empty()) captures_[as] = to;
+                            once({});
+                        }));
+                }));
+                // The click that starts it; its success answers nothing, the download does.
+                pointer_at(selector, limit, true, life_.guard([this, d, limit, once](PageResult clicked) mutable {
+                    if (!clicked.ok()) return once(std::move(clicked));
+                    if (d->answered) return;  // the download was quicker than the click's answer
+                    timer_->start(limit, life_.guard([this, limit] {
+                        finish(run::TaskStatus::failed, step_label_ + ": no download finished within " + seconds_text(limit));
+                    }));
+                }));
+            }));
+        }));
 }
 
 // The mouse at the element's centre, once it is visible and scrolled into view: a click
@@ -534,6 +672,59 @@ void BrowserTask::finish(run::TaskStatus status, std::string error, bool retryab
 }
 
 void BrowserTask::after_har(run::TaskOutcome outcome) {
+    const bool stopped_by_user = outcome.status == run::TaskStatus::cancelled && !ctx_->deadline_passed;
+    if (config_.trace && page_ && !page_->is_lost() && !stopped_by_user) return end_trace(std::move(outcome));
+    after_trace(std::move(outcome));
+}
+
+// A trace nobody will read (trace = true, no artifacts for this attempt) is not read at
+// all: disposing of the page's context ends it.
+void BrowserTask::end_trace(run::TaskOutcome outcome) {
+    std::string path;
+    try {
+        if (config_.trace_path) path = config_.trace_path->render(ctx_->scope);
+    } catch (const jobfile::RenderError& e) {
+        if (outcome.status == run::TaskStatus::passed) {
+            outcome.status = run::TaskStatus::failed;
+            outcome.error = std::string("trace: ") + e.what();
+            outcome.retryable = false;
+        }
+        return after_trace(std::move(outcome));
+    }
+    if (path.empty() && !wants_artifacts(outcome.status)) return after_trace(std::move(outcome));
+    // Whichever comes first, the trace or the timer, goes on; the other finds it done.
+    auto held = std::make_shared<std::optional<run::TaskOutcome>>(std::move(outcome));
+    auto go_on = [this, held](std::string error) {
+        if (!*held) return;
+        auto result = std::move(**held);
+        held->reset();
+        if (!error.empty() && result.status == run::TaskStatus::passed) {
+            result.status = run::TaskStatus::failed;
+            result.error = "trace: " + error;
+        } else if (!error.empty()) {
+            result.details["trace_error"] = error;
+        }
+        after_trace(std::move(result));
+    };
+    timer_->start(kDefaultStepTimeout, life_.guard([go_on] { go_on("the browser did not end the trace within 30s"); }));
+    page_->stop_trace(life_.guard([this, held, path, go_on](PageResult r) {
+        if (!*held) return;
+        timer_->stop();
+        if (!r.ok() || !r.value.is_string()) return go_on(r.ok() ? "the browser gave no trace" : r.error);
+        if (path.empty()) {
+            trace_ = std::move(r.value.get_ref<std::string&>());
+            return go_on({});
+        }
+        // Masked as everything gaia writes: a trace holds the URLs the page loaded.
+        auto text = pool_.redactor().scrub(r.value.get_ref<const std::string&>());
+        write_file(path, std::move(text), 0644, [held, path, go_on](std::string error) mutable {
+            if (error.empty() && *held) (**held).details["trace"] = path;
+            go_on(std::move(error));
+        });
+    }));
+}
+
+void BrowserTask::after_trace(run::TaskOutcome outcome) {
     if (wants_artifacts(outcome.status)) return collect_artifacts(std::move(outcome));
     conclude(std::move(outcome));
 }
@@ -598,6 +789,7 @@ void BrowserTask::collect_artifacts(run::TaskOutcome outcome) {
             return rank(a.name) < rank(b.name);
         });
         artifacts.push_back({"console.log", page_->console_log()});
+        if (!trace_.empty()) artifacts.push_back({"trace.json", std::move(trace_)});
         conclude(std::move(collected->outcome));
     };
     if (page_->is_lost()) return conclude_once();
@@ -645,6 +837,14 @@ void BrowserTask::conclude(run::TaskOutcome outcome) {
         pool_.on_page_finished(name, std::max(0.0, seconds));
         pool_.return_page(std::move(page_));
     }
+    // Chromium's staging directories of downloads that never finished.
+    for (auto& dir : staging_dirs_) {
+        loop::queue_work(pool_.loop(), [dir] {
+            std::error_code ec;
+            std::filesystem::remove_all(dir, ec);
+        }, [](bool) {});
+    }
+    staging_dirs_.clear();
     auto done = std::move(done_);
     if (done) done(std::move(outcome));
 }

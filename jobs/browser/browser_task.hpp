@@ -16,6 +16,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace gaia::jobs::browser {
 
@@ -38,6 +39,12 @@ private:
     void navigate(const std::string& url);
     void pointer_at(const std::string& selector, std::chrono::milliseconds limit, bool click, PageDone next);
     void set_checked(const std::string& selector, bool want, std::chrono::milliseconds limit, PageDone next);
+    void upload(const std::string& file, const std::string& selector, std::chrono::milliseconds limit, PageDone next);
+    void wait_for_response(const Step& step, const std::string& pattern, std::chrono::milliseconds limit, PageDone next);
+    // Clicks the element, then waits for the download it starts and moves the file into
+    // `directory` under the name the page gave it.
+    void download(const std::string& selector, const std::string& directory, std::chrono::milliseconds limit,
+                  std::string as, PageDone next);
     void save(const std::string& path, PageResult result);
     // Writes the file whole or not at all (AtomicWriter); done gets the error, empty if none.
     void write_file(const std::string& path, std::string bytes, unsigned mode, std::function<void(std::string)> done);
@@ -51,6 +58,9 @@ private:
     // The HAR of the attempt (`har`), written before its artifacts and its end.
     void write_har(run::TaskOutcome outcome);
     void after_har(run::TaskOutcome outcome);
+    // The attempt's trace: to its file, or with the artifacts, or (neither) dropped with the page.
+    void end_trace(run::TaskOutcome outcome);
+    void after_trace(run::TaskOutcome outcome);
     bool wants_artifacts(run::TaskStatus status) const;
     // Reads the page's artifacts (bounded by kArtifactTimeout) into the outcome, then concludes.
     void collect_artifacts(run::TaskOutcome outcome);
@@ -70,6 +80,12 @@ private:
     std::map<std::string, nlohmann::json> captures_;
     std::string title_;  // the page's, from the checks after the steps
     std::uint64_t bytes_ = 0;  // screenshots and PDFs written
+    // The page's response count when the current step, and the one before it, began:
+    // wait_for_response takes a response that came since the step before it began.
+    std::uint64_t responses_at_step_ = 0;
+    std::uint64_t responses_at_previous_ = 0;
+    std::string trace_;                      // the trace, for the artifacts
+    std::vector<std::string> staging_dirs_;  // download directories of Chromium's, removed at the end
     run::ArtifactMode artifacts_ = run::ArtifactMode::off;
     bool finished_ = false;
     loop::Lifetime life_;

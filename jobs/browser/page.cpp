@@ -2,6 +2,8 @@
 
 #include "core/build_info.hpp"
 #include "core/jobfile/template.hpp"
+#include "core/text/base64.hpp"
+#include "jobs/browser/network_rules.hpp"
 
 #include <cstdio>
 #include <memory>
@@ -13,6 +15,33 @@ constexpr std::size_t kMaxConsoleErrors = 20;
 constexpr std::size_t kMaxConsoleErrorLength = 500;
 constexpr std::size_t kMaxConsoleLogLines = 1000;
 constexpr std::size_t kMaxConsoleLogLine = 2000;
+// wait_for_response looks back this many responses at most.
+constexpr std::size_t kMaxResponses = 2000;
+// A trace is read in chunks of this size, and given up beyond kMaxTraceBytes.
+constexpr std::size_t kTraceChunk = 4 << 20;
+constexpr std::size_t kMaxTraceBytes = 512u << 20;
+
+// What Chrome DevTools' Performance panel records (screenshots aside, which would make
+// every trace megabytes larger): the main thread's tasks, scripts with their stacks,
+// layout and paint, network and loading, user timing marks and the console.
+nlohmann::json trace_categories() {
+    return {"devtools.timeline", "disabled-by-default-devtools.timeline", "disabled-by-default-devtools.timeline.frame",
+            "disabled-by-default-devtools.timeline.stack", "v8.execute", "disabled-by-default-v8.cpu_profiler",
+            "blink.console", "blink.user_timing", "latencyInfo", "loading", "toplevel"};
+}
+
+// Waits (as kFindElement, visible or not) for the selector's element; answers the element
+// itself when it is a file input, else a string saying what it is.
+constexpr const char* kFindFileInput = R"JS((async (find, sel, timeout) => {
+  const r = await find(sel, false, timeout, (el) => el, null);
+  if (!r.found) return 'nothing matches `' + sel + '` after ' + timeout + ' ms';
+  const el = r.value;
+  if (el.tagName !== 'INPUT' || (el.type || '').toLowerCase() !== 'file') {
+    return '`' + sel + '` is a <' + el.tagName.toLowerCase() + (el.tagName === 'INPUT' ? ' type=' + el.type : '') + '>, not an <input type=file>';
+  }
+  if (el.disabled) return '`' + sel + '` is disabled';
+  return el;
+}))JS";
 
 // Finds the element in the page, waiting for it with a MutationObserver (and a slow poll
 // for what observers miss: styles that change without a DOM mutation), then applies the
@@ -200,7 +229,8 @@ void Page::enable_domains() {
         calls.push_back({"Runtime.enable", nlohmann::json::object()});
         calls.push_back({"Log.enable", nlohmann::json::object()});
     }
-    if (options_.throttle_bytes_per_s || options_.offline || !options_.extra_headers.empty() || options_.record_har) {
+    if (options_.throttle_bytes_per_s || options_.offline || !options_.extra_headers.empty() || options_.record_har ||
+        options_.watch_responses) {
         calls.push_back({"Network.enable", nlohmann::json::object()});
     }
     if (options_.record_har) har_ = std::make_unique<HarRecorder>(target_id_, std::string(build::version()));
@@ -227,6 +257,12 @@ void Page::enable_domains() {
                 call(method, std::move(params), std::move(reply));
             });
         calls.push_back({"Fetch.enable", router_->enable_params()});
+    }
+    if (options_.trace) {
+        calls.push_back({"Tracing.start",
+                         {{"transferMode", "ReturnAsStream"},
+                          {"streamFormat", "json"},
+                          {"traceConfig", {{"includedCategories", trace_categories()}, {"excludedCategories", nlohmann::json::array({"*"})}}}}});
     }
     // A stored session's items, put in place before the first document's scripts run; the
     // script goes once that document has loaded (Page.frameNavigated), so that a reload
@@ -283,6 +319,25 @@ void Page::on_cdp_event(const std::string& method, const nlohmann::json& params)
         if (cdp_string(params, "frameId") != target_id_) return;
         url_ = cdp_string(params, "url");
         check_url_waiter();
+    } else if (method == "Network.responseReceived") {
+        if (!options_.watch_responses) return;
+        const auto response = params.find("response");
+        if (response == params.end() || !response->is_object()) return;
+        // The browser's own favicon request is not the page's.
+        const auto url = cdp_string(*response, "url");
+        if (cdp_string(params, "type") == "Other" && url.size() >= 12 && url.compare(url.size() - 12, 12, "/favicon.ico") == 0) return;
+        const auto status = response->find("status");
+        responses_.push_back({url, status != response->end() && status->is_number() ? status->get<int>() : 0});
+        if (responses_.size() > kMaxResponses) {
+            responses_.pop_front();
+            ++responses_dropped_;
+        }
+        check_response_waiter();
+    } else if (method == "Tracing.tracingComplete") {
+        if (!trace_done_) return;
+        const auto stream = cdp_string(params, "stream");
+        if (stream.empty()) return answer(trace_done_, {"the browser gave no trace", nullptr});
+        read_trace(stream, std::make_shared<std::string>());
     } else if (method == "Page.javascriptDialogOpening") {
         on_dialog(params);
     } else if (method == "Fetch.requestPaused") {
@@ -449,30 +504,140 @@ void Page::on_dialog(const nlohmann::json& params) {
     call("Page.handleJavaScriptDialog", std::move(answer_params), [](CdpReply) {});
 }
 
-void Page::run_element_script(const std::string& script, std::uint64_t deadline_ns, PageDone done) {
-    evaluate(script, [this, script, deadline_ns, done](PageResult r) mutable {
+void Page::run_element_script(const std::string& script, std::uint64_t deadline_ns, PageDone done, bool by_value) {
+    evaluate_script(script, by_value, [this, script, deadline_ns, done, by_value](PageResult r) mutable {
         if (!r.ok() && context_went_away(r.error) && loop::Loop::hrtime_ns() < deadline_ns && lost_.empty()) {
             // The document is being replaced: ask the next one.
-            return run_element_script(script, deadline_ns, std::move(done));
+            return run_element_script(script, deadline_ns, std::move(done), by_value);
         }
         done(std::move(r));
     });
 }
 
-void Page::evaluate(const std::string& expression, PageDone done) {
+void Page::evaluate(const std::string& expression, PageDone done) { evaluate_script(expression, true, std::move(done)); }
+
+void Page::evaluate_script(const std::string& expression, bool by_value, PageDone done) {
     call("Runtime.evaluate",
-         {{"expression", expression}, {"awaitPromise", true}, {"returnByValue", true}, {"userGesture", true}},
-         [this, done](CdpReply reply) mutable {
+         {{"expression", expression}, {"awaitPromise", true}, {"returnByValue", by_value}, {"userGesture", true}},
+         [this, done, by_value](CdpReply reply) mutable {
              if (!reply.ok()) return answer(done, {reply.error, nullptr});
              if (auto details = reply.result.find("exceptionDetails"); details != reply.result.end()) {
                  return answer(done, {exception_text(*details), nullptr});
              }
              nlohmann::json value;
              if (auto r = reply.result.find("result"); r != reply.result.end() && r->is_object()) {
-                 value = r->value("value", nlohmann::json());
+                 value = by_value ? r->value("value", nlohmann::json()) : *r;
              }
              answer(done, {{}, std::move(value)});
          });
+}
+
+void Page::set_input_files(const std::string& selector, const std::vector<std::string>& files,
+                           std::chrono::milliseconds timeout, PageDone done) {
+    const std::string script = std::string(kFindFileInput) + "(" + kFindElement + ", " +
+                               jobfile::json_dump(nlohmann::json(selector)) + ", " + std::to_string(timeout.count()) + ")";
+    const auto deadline = loop::Loop::hrtime_ns() + static_cast<std::uint64_t>(timeout.count()) * 1'000'000;
+    run_element_script(script, deadline, [this, files, done](PageResult r) mutable {
+        if (!r.ok()) return done(std::move(r));
+        const auto object = cdp_string(r.value, "objectId");
+        if (object.empty()) return done({cdp_string(r.value, "value", "the page found no file input"), nullptr});
+        call("DOM.setFileInputFiles", {{"files", files}, {"objectId", object}}, [this, object, done](CdpReply reply) mutable {
+            call("Runtime.releaseObject", {{"objectId", object}}, [](CdpReply) {});
+            answer(done, {reply.error, nullptr});
+        });
+    }, false);
+}
+
+void Page::wait_for_response(std::string pattern, std::uint64_t since, PageDone done) {
+    if (!lost_.empty()) return answer(done, {lost_, nullptr});
+    response_waiter_ = ResponseWaiter{std::move(pattern), since, std::move(done)};
+    // Decided on a later turn like every answer, even when the response came already.
+    loop_.post(life_.guard([this] { check_response_waiter(); }));
+}
+
+void Page::check_response_waiter() {
+    if (!response_waiter_) return;
+    const auto first = std::max(response_waiter_->since, responses_dropped_) - responses_dropped_;
+    for (auto i = first; i < responses_.size(); ++i) {
+        if (!url_pattern_matches(response_waiter_->pattern, responses_[i].url)) continue;
+        auto done = std::move(response_waiter_->done);
+        response_waiter_.reset();
+        return answer(done, {{}, {{"url", responses_[i].url}, {"status", responses_[i].status}}});
+    }
+}
+
+std::string Page::responses_since(std::uint64_t since) const {
+    const auto first = std::max(since, responses_dropped_) - responses_dropped_;
+    if (first >= responses_.size()) return "no response came";
+    const auto& last = responses_.back();
+    const auto count = responses_.size() - first;
+    return std::to_string(count) + (count == 1 ? " other response came: " : " other responses came, the last: ") +
+           std::to_string(last.status) + " " + quoted(last.url);
+}
+
+void Page::allow_downloads(const std::string& directory, PageDone ready) {
+    if (!browser_) return answer(ready, {lost_, nullptr});
+    browser_->call("Browser.setDownloadBehavior",
+                   {{"behavior", "allowAndName"}, {"browserContextId", context_id_}, {"downloadPath", directory}, {"eventsEnabled", true}},
+                   life_.guard([this, ready](CdpReply reply) mutable { answer(ready, {reply.error, nullptr}); }));
+}
+
+void Page::wait_for_download(PageDone done) {
+    if (!lost_.empty()) return answer(done, {lost_, nullptr});
+    download_waiter_ = DownloadWaiter{{}, {}, std::move(done)};
+}
+
+// Downloads are the browser's, not the page's: Browser.downloadWillBegin names the frame
+// that started one; its progress comes by guid.
+void Page::on_browser_event(const std::string& method, const nlohmann::json& params) {
+    if (!download_waiter_) return;
+    auto& waiter = *download_waiter_;
+    if (method == "Browser.downloadWillBegin") {
+        if (!waiter.guid.empty() || cdp_string(params, "frameId") != target_id_) return;
+        waiter.guid = cdp_string(params, "guid");
+        waiter.name = cdp_string(params, "suggestedFilename");
+    } else if (method == "Browser.downloadProgress") {
+        if (waiter.guid.empty() || cdp_string(params, "guid") != waiter.guid) return;
+        const auto state = cdp_string(params, "state");
+        if (state == "inProgress") return;
+        auto done = std::move(waiter.done);
+        const auto guid = waiter.guid, name = waiter.name;
+        download_waiter_.reset();
+        if (state != "completed") return answer(done, {"the download of " + quoted(name) + " was " + state, nullptr});
+        const auto bytes = params.find("receivedBytes");
+        answer(done, {{}, {{"guid", guid}, {"name", name}, {"bytes", bytes != params.end() && bytes->is_number() ? *bytes : nlohmann::json(0)}}});
+    }
+}
+
+void Page::stop_trace(PageDone done) {
+    if (!options_.trace) return answer(done, {"the page is not traced", nullptr});
+    trace_done_ = std::move(done);
+    call("Tracing.end", nlohmann::json::object(), [this](CdpReply reply) {
+        if (!reply.ok()) answer(trace_done_, {reply.error, nullptr});
+    });
+}
+
+// IO.read until eof, then IO.close; the trace is JSON text (base64 only if the browser says so).
+void Page::read_trace(std::string stream, std::shared_ptr<std::string> data) {
+    call("IO.read", {{"handle", stream}, {"size", kTraceChunk}}, [this, stream, data](CdpReply reply) {
+        if (!trace_done_) return;
+        auto fail = [&](std::string why) {
+            call("IO.close", {{"handle", stream}}, [](CdpReply) {});
+            answer(trace_done_, {std::move(why), nullptr});
+        };
+        if (!reply.ok()) return fail("reading the trace: " + reply.error);
+        auto chunk = cdp_string(reply.result, "data");
+        if (reply.result.value("base64Encoded", false)) {
+            auto decoded = text::decode_base64(chunk);
+            if (!decoded) return fail("reading the trace: the browser sent bad base64");
+            chunk = std::move(*decoded);
+        }
+        *data += chunk;
+        if (data->size() > kMaxTraceBytes) return fail("the trace is larger than 512 MiB");
+        if (!reply.result.value("eof", false)) return read_trace(stream, data);
+        call("IO.close", {{"handle", stream}}, [](CdpReply) {});
+        answer(trace_done_, {{}, std::move(*data)});
+    });
 }
 
 void Page::move_mouse(double x, double y, PageDone done) {
@@ -563,16 +728,18 @@ void Page::read_storage(PageDone done) {
 void Page::lost(const std::string& reason) {
     if (!lost_.empty()) return;
     lost_ = reason;
-    if (waiter_) {
-        auto done = std::move(waiter_->done);
-        waiter_.reset();
+    // Every waiter hears the reason once.
+    auto fail = [this, &reason](auto& waiter) {
+        if (!waiter) return;
+        auto done = std::move(waiter->done);
+        waiter.reset();
         answer(done, {reason, nullptr});
-    }
-    if (url_waiter_) {
-        auto done = std::move(url_waiter_->done);
-        url_waiter_.reset();
-        answer(done, {reason, nullptr});
-    }
+    };
+    fail(waiter_);
+    fail(url_waiter_);
+    fail(response_waiter_);
+    fail(download_waiter_);
+    answer(trace_done_, {reason, nullptr});
     if (session_) session_->detach(reason);
     if (auto fn = std::move(on_lost_)) {
         on_lost_ = nullptr;
@@ -589,6 +756,9 @@ void Page::browser_gone(const std::string& reason) {
 void Page::close(std::function<void()> closed) {
     waiter_.reset();
     url_waiter_.reset();
+    response_waiter_.reset();
+    download_waiter_.reset();
+    trace_done_ = nullptr;
     router_.reset();  // mocks still waiting for their delay answer nobody
     on_lost_ = nullptr;
     session_.reset();

@@ -23,6 +23,7 @@
 
 #include <array>
 #include <chrono>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -54,6 +55,10 @@ struct PageOptions {
     // is ready, its origins' items put in place in the first document the page loads.
     std::shared_ptr<const StorageState> storage;
     bool record_har = false;  // the Network domain's events, kept for har_log()
+    bool watch_responses = false;  // Network.responseReceived, for wait_for_response()
+    // A performance trace from open() to stop_trace(). Chromium records one trace at a
+    // time per browser: the pool gives a traced page a browser no other traced page has.
+    bool trace = false;
 };
 
 // In-page: what a step does with the element its selector finds.
@@ -108,6 +113,30 @@ public:
     // value is the base64 PNG. clip = {x, y, width, height} in page coordinates.
     void screenshot(bool full_page, std::optional<std::array<double, 4>> clip, PageDone done);
     void pdf(PageDone done);  // value is the base64 PDF
+    // Sets the files of the <input type=file> the selector finds, waiting for it up to
+    // timeout — visible or not: a file input is often hidden behind a styled label. The
+    // input fires its `input` and `change` events. Paths are absolute.
+    void set_input_files(const std::string& selector, const std::vector<std::string>& files,
+                         std::chrono::milliseconds timeout, PageDone done);
+    // The responses the page has received (watch_responses only), counted from open().
+    std::uint64_t responses_seen() const noexcept { return responses_dropped_ + responses_.size(); }
+    // Waits until a response whose URL matches the pattern is among those from number
+    // `since` on; value is { url, status }. No limit of its own.
+    void wait_for_response(std::string pattern, std::uint64_t since, PageDone done);
+    // For a message: how many responses came from `since` on, and the last of them.
+    std::string responses_since(std::uint64_t since) const;
+    // The context's downloads are saved in `directory`, each named by its guid
+    // (Browser.setDownloadBehavior); ready once the browser has agreed.
+    void allow_downloads(const std::string& directory, PageDone ready);
+    // The next download the main frame starts: value is { guid, name (the file name the
+    // page suggested), bytes } once it is complete; an error if it is cancelled.
+    void wait_for_download(PageDone done);
+    // Browser-level events (the pool hears them for every page of its browser).
+    void on_browser_event(const std::string& method, const nlohmann::json& params);
+    bool traced() const noexcept { return options_.trace; }
+    // Ends the trace (trace only); value is the trace, Chrome's JSON trace format.
+    void stop_trace(PageDone done);
+
     // value is { cookies: the context's cookies (Network.Cookie objects), page: the storage
     // of the origin the page is on (kReadStorageScript's answer) }.
     void read_storage(PageDone done);
@@ -155,7 +184,11 @@ private:
     void check_url_waiter();
     void on_dialog(const nlohmann::json& params);
     void call(const std::string& method, nlohmann::json params, std::function<void(CdpReply)> reply);
-    void run_element_script(const std::string& script, std::uint64_t deadline_ns, PageDone done);
+    // by_value false: value is the result's remote object (objectId), not its value.
+    void run_element_script(const std::string& script, std::uint64_t deadline_ns, PageDone done, bool by_value = true);
+    void evaluate_script(const std::string& expression, bool by_value, PageDone done);
+    void check_response_waiter();
+    void read_trace(std::string stream, std::shared_ptr<std::string> data);
     void remember_console_error(std::string text);
     void log_console(std::string_view level, std::string text);
     // A done that runs on a later turn and only while this page exists.
@@ -177,6 +210,25 @@ private:
         PageDone done;
     };
     std::optional<UrlWaiter> url_waiter_;
+    struct SeenResponse {
+        std::string url;
+        int status = 0;
+    };
+    std::deque<SeenResponse> responses_;  // the latest kMaxResponses
+    std::uint64_t responses_dropped_ = 0;
+    struct ResponseWaiter {
+        std::string pattern;
+        std::uint64_t since = 0;
+        PageDone done;
+    };
+    std::optional<ResponseWaiter> response_waiter_;
+    struct DownloadWaiter {
+        std::string guid;  // once it has begun
+        std::string name;
+        PageDone done;
+    };
+    std::optional<DownloadWaiter> download_waiter_;
+    PageDone trace_done_;  // stop_trace(), until the trace has been read
     std::string url_;  // the main frame's, fragment included
     std::optional<bool> accept_dialogs_;  // unset: as on_dialog() says
     std::string prompt_text_;

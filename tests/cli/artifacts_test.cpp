@@ -1,6 +1,7 @@
 // --artifacts DIR: what a failed process or request leaves to look at, written under
 // DIR/JOB/INDEX-ATTEMPT/, named in the JSON report and attached to the JUnit testcase.
 
+#include "tests/support/file_helpers.hpp"
 #include "tests/support/file_server.hpp"
 #include "tests/support/report_helpers.hpp"
 #include "tests/support/subprocess.hpp"
@@ -15,13 +16,6 @@ using nlohmann::json;
 namespace fs = std::filesystem;
 
 namespace {
-
-// The names of the entries of a directory, hidden ones included.
-std::set<std::string> entries(const fs::path& dir) {
-    std::set<std::string> names;
-    for (const auto& e : fs::directory_iterator(dir)) names.insert(e.path().filename().string());
-    return names;
-}
 
 // The instance lines of the report for one job, in the report's order.
 std::vector<json> instances_of(const json& report, const std::string& name) {

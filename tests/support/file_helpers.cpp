@@ -31,6 +31,15 @@ std::string with_dir(const TempDir& dir, std::string text) {
     return text;
 }
 
+std::set<std::string> entries(const std::filesystem::path& dir) {
+    std::set<std::string> names;
+    std::error_code ec;
+    for (auto it = std::filesystem::directory_iterator(dir, ec); !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+        names.insert(it->path().filename().string());
+    }
+    return names;
+}
+
 std::vector<std::string> staging_leftovers(const std::filesystem::path& dir) {
     std::vector<std::string> names;
     for (const auto& e : std::filesystem::recursive_directory_iterator(dir)) {

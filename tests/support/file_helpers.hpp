@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,9 @@ struct ShmDir {
 
 // The job file text with every "{D}" replaced by the scratch directory's path.
 std::string with_dir(const TempDir& dir, std::string text);
+
+// The names of a directory's entries, hidden ones included; none if it does not exist.
+std::set<std::string> entries(const std::filesystem::path& dir);
 
 // Files under `dir` whose names carry gaia's staging marker (".gaia-").
 std::vector<std::string> staging_leftovers(const std::filesystem::path& dir);

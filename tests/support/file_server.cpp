@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <fstream>
 #include <stdexcept>
 #include <thread>
 
@@ -72,7 +73,7 @@ SilentPort::SilentPort(Protocol protocol)
 
 SilentPort::~SilentPort() { ::close(fd_); }
 
-pid_t start_loopback_server(const std::vector<std::string>& args, int port) {
+pid_t start_loopback_server(const std::vector<std::string>& args, int port, const std::string& log) {
     std::vector<std::string> copy = args;
     std::vector<char*> argv;
     for (auto& a : copy) argv.push_back(a.data());
@@ -81,7 +82,7 @@ pid_t start_loopback_server(const std::vector<std::string>& args, int port) {
     posix_spawn_file_actions_init(&actions);
     // What a server prints (Flask's banner, http.server's access log) is not the test's output.
     posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, 2, log.empty() ? "/dev/null" : log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     pid_t pid = 0;
     const int rc = posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), environ);
     posix_spawn_file_actions_destroy(&actions);
@@ -105,7 +106,21 @@ FileServer::FileServer() : port_(free_port()) {
     dir_.file("data.json", R"({"token": "t0k3n", "ids": [1, 2, 3], "user": {"name": "ci", "admin": false}})");
     pid_ = start_loopback_server({"python3", "-m", "http.server", std::to_string(port_), "--bind", "127.0.0.1",
                                   "--directory", dir_.path().string()},
-                                 port_);
+                                 port_, (log_dir_.path() / "access.log").string());
+}
+
+// http.server logs `127.0.0.1 - - [date] "GET /x HTTP/1.1" 200 -` per request, a line at a
+// time (Python's stderr is line-buffered even into a file).
+std::vector<std::string> FileServer::requests() const {
+    std::ifstream in(log_dir_.path() / "access.log");
+    std::vector<std::string> lines;
+    for (std::string line; std::getline(in, line);) {
+        const auto open = line.find("] \"");
+        const auto close = line.rfind('"');
+        if (open == std::string::npos || close == std::string::npos || close <= open + 3) continue;
+        lines.push_back(line.substr(open + 3, close - open - 3));
+    }
+    return lines;
 }
 
 FileServer::~FileServer() { stop_loopback_server(pid_); }

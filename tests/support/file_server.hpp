@@ -46,8 +46,9 @@ private:
     int fd_ = -1;
 };
 
-// Starts a server program (argv) and waits until it accepts on 127.0.0.1:port.
-pid_t start_loopback_server(const std::vector<std::string>& argv, int port);
+// Starts a server program (argv) and waits until it accepts on 127.0.0.1:port. What it
+// prints goes to /dev/null, or its stderr to `log` when given.
+pid_t start_loopback_server(const std::vector<std::string>& argv, int port, const std::string& log = {});
 void stop_loopback_server(pid_t pid);
 
 class FileServer {
@@ -58,9 +59,12 @@ public:
     FileServer& operator=(const FileServer&) = delete;
     std::string url(const std::string& path) const;
     const TempDir& dir() const noexcept { return dir_; }
+    // The request lines the server has logged so far ("GET /pixel.png HTTP/1.1"), in order.
+    std::vector<std::string> requests() const;
 
 private:
     TempDir dir_;
+    TempDir log_dir_;  // beside, not in, what is served
     int port_;
     pid_t pid_ = 0;
 };

@@ -3,6 +3,7 @@
 // pages the test serves on loopback.
 
 #include "tests/support/browser_scratch.hpp"
+#include "tests/support/file_helpers.hpp"
 #include "tests/support/file_server.hpp"
 #include "tests/support/png.hpp"
 #include "tests/support/report_helpers.hpp"
@@ -31,13 +32,6 @@ console.warn('careful now');
 const p = document.createElement('p'); p.id = 'added'; p.textContent = 'written by the script'; document.body.appendChild(p);
 </script></body></html>
 )HTML";
-
-std::set<std::string> entries(const fs::path& dir) {
-    std::set<std::string> names;
-    if (!fs::exists(dir)) return names;
-    for (const auto& e : fs::directory_iterator(dir)) names.insert(e.path().filename().string());
-    return names;
-}
 
 const std::set<std::string> kBrowserSet = {"console.log", "network.json", "page.html", "screenshot.png"};
 

@@ -10,6 +10,8 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include "core/text/base64.hpp"
 
 using namespace gaia::test;
@@ -45,9 +47,12 @@ window.done = (async () => {
 }  // namespace
 
 TEST_CASE("block fails requests in the browser and mock answers them from the job file, each counted") {
-    FileServer server;
-    server.dir().file("pixel.png", *gaia::text::decode_base64(kPixelPng));
-    server.dir().file("api.html", kApiPage);
+    // Two servers, one per job: each one's log shows what its page asked for.
+    FileServer server, plain_server;
+    for (const auto* s : {&server, &plain_server}) {
+        s->dir().file("pixel.png", *gaia::text::decode_base64(kPixelPng));
+        s->dir().file("api.html", kApiPage);
+    }
     TempDir dir;
     BrowserScratch scratch(dir);
     const auto fixture = dir.file("fixture.json", R"({"from": "a fixture"})");
@@ -70,7 +75,7 @@ steps = [
 
 [jobs.plain]
 kind = "browser"
-url = ")T" + server.url("/api.html") + R"T("
+url = ")T" + plain_server.url("/api.html") + R"T("
 timeout = "30s"
 steps = [{ eval = "window.done.then(() => document.getElementById('pixel').naturalWidth)", as = "pixel" }]
 )T");
@@ -90,6 +95,17 @@ steps = [{ eval = "window.done.then(() => document.getElementById('pixel').natur
     CHECK(routed["captures"]["pixel"] == 0);
     // Without rules the same page loads its image and gets the server's answers.
     CHECK(job(r.report, "plain")["captures"]["pixel"] == 1);
+    // The blocked image never left the browser; the mocked API never reached the server.
+    auto asked = [](const FileServer& s, const std::string& what) {
+        const auto lines = s.requests();
+        return std::any_of(lines.begin(), lines.end(), [&](const std::string& l) { return l.rfind(what, 0) == 0; });
+    };
+    CHECK(asked(server, "GET /api.html "));
+    CHECK_FALSE(asked(server, "GET /pixel.png "));
+    CHECK_FALSE(asked(server, "GET /api/user?id=7 "));
+    CHECK(asked(server, "POST /api/user "));
+    CHECK(asked(plain_server, "GET /pixel.png "));
+    CHECK(asked(plain_server, "GET /api/user?id=7 "));
 
     // Two blocked (the image, the script), four mocked; the POST went on.
     CHECK(metric_value(r.metrics, R"(gaia_browser_requests_intercepted_total{job="routed",action="blocked"})") == 2);

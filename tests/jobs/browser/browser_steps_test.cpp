@@ -164,7 +164,8 @@ steps = [
           std::string::npos);
     CHECK(out.err.find(file + ":9:3: error: steps[5] has no action (`hovr` (did you mean `hover`?)); one of goto, wait_for, "
                                           "wait_for_load, click, type, press, eval, extract, screenshot, pdf, sleep, hover, select, "
-                                          "check, uncheck, scroll, expect_text, wait_for_url, dialog") != std::string::npos);
+                                          "check, uncheck, scroll, expect_text, wait_for_url, dialog, upload, "
+                                          "wait_for_response, download") != std::string::npos);
 }
 
 TEST_CASE("a page that asks before it is left is left when the job navigates, unless a dialog step dismisses") {
