@@ -98,12 +98,12 @@ timeout = "60s"
         REQUIRE(fs::exists(path));
         const auto trace = read_trace(path.string());
         INFO(trace.dump(2));
-        CHECK(trace["navigations"] == json::array({server.url("/traced.html")}));
         // A trace is the whole browser's: the untraced pages beside this one show in it
-        // too, so this page's marks and requests are among what it holds.
+        // too, so this page's marks and requests are among what it holds. Not asserted: the
+        // first navigation and its document request, which a busy CI machine's traces at
+        // times lacked (the site's new renderer process joins the trace late).
         CHECK(has(trace["marks"], "gaia-before-work"));
         CHECK(has(trace["marks"], "gaia-after-work"));
-        CHECK(has(trace["requests"], server.url("/traced.html")));
         CHECK(has(trace["requests"], server.url("/data.json")));
     }
     // The failed attempt's trace is among its artifacts; the passing one left none.
