@@ -30,6 +30,7 @@ struct Step {
     enum class Action {
         go_to, wait_for, wait_for_load, click, type, press, eval, extract, screenshot, pdf, sleep,
         hover, select, check, uncheck, scroll, expect_text, wait_for_url, dialog, upload, wait_for_response, download,
+        in_frame,
     };
     Action action = Action::go_to;
     std::size_t number = 0;       // 1-based position in `steps`, for messages
@@ -46,6 +47,7 @@ struct Step {
     bool full_page = false;
     std::chrono::milliseconds wait{0};               // sleep
     std::optional<std::chrono::milliseconds> timeout;  // waits: the step's own limit
+    std::vector<Step> steps;      // in_frame: what runs in the frame
 };
 
 std::string_view action_name(Step::Action action);
@@ -99,9 +101,14 @@ struct BrowserJobConfig final : jobfile::KindConfig {
     // What the page must report beyond the steps themselves: each one costs CDP traffic,
     // so a page enables only what its job asks for.
     bool needs_console() const noexcept { return expect_no_console_errors; }
-    bool needs_responses() const noexcept {
+    bool needs_responses() const noexcept { return has_step(Step::Action::wait_for_response); }
+    bool needs_frames() const noexcept { return has_step(Step::Action::in_frame); }
+    bool has_step(Step::Action action) const noexcept {
         for (const auto& step : steps) {
-            if (step.action == Step::Action::wait_for_response) return true;
+            if (step.action == action) return true;
+            for (const auto& inner : step.steps) {
+                if (inner.action == action) return true;
+            }
         }
         return false;
     }

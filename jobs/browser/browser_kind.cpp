@@ -48,6 +48,7 @@ const std::vector<ActionInfo>& action_table() {
         {Action::upload, "upload", {"into", "timeout"}},
         {Action::wait_for_response, "wait_for_response", {"status", "as", "timeout"}},
         {Action::download, "download", {"into", "as", "timeout"}},
+        {Action::in_frame, "in_frame", {"steps", "timeout"}},
     };
     return table;
 }
@@ -76,10 +77,46 @@ std::optional<std::chrono::milliseconds> millis(const toml::node& node, std::str
     return std::chrono::duration_cast<std::chrono::milliseconds>(*d);
 }
 
-// One `steps` entry: a table with exactly one action key and that action's options.
+// What a step inside `in_frame` may do: act on the frame's elements. Navigations, page
+// captures, dialogs and downloads are the page's.
+bool runs_in_frame(Action action) {
+    switch (action) {
+    case Action::wait_for: case Action::click: case Action::type: case Action::press: case Action::eval:
+    case Action::extract: case Action::sleep: case Action::hover: case Action::select: case Action::check:
+    case Action::uncheck: case Action::scroll: case Action::expect_text: case Action::upload:
+    case Action::wait_for_response:
+        return true;
+    default: return false;
+    }
+}
+
 std::optional<Step> compile_step(const toml::node& node, std::size_t number, std::set<std::string>& names,
-                                 CompileContext& ctx) {
-    const std::string where = "steps[" + std::to_string(number) + "]";
+                                 CompileContext& ctx, const std::string& parent = {});
+
+// in_frame's own `steps`, each as a step of the job's (`steps[3].steps[1]` in messages).
+bool compile_frame_steps(const toml::table& table, const std::string& where, Step& step, std::set<std::string>& names,
+                         CompileContext& ctx) {
+    const auto* n = table.get("steps");
+    const auto* arr = n ? n->as_array() : nullptr;
+    if (!arr || arr->empty()) {
+        ctx.error(n ? *n : static_cast<const toml::node&>(table),
+                  where + ": `in_frame` needs `steps`, a non-empty array of the steps to run in the frame");
+        return false;
+    }
+    bool ok = true;
+    std::size_t number = 0;
+    for (const auto& el : *arr) {
+        if (auto inner = compile_step(el, ++number, names, ctx, where + ".")) step.steps.push_back(std::move(*inner));
+        else ok = false;
+    }
+    return ok;
+}
+
+// One `steps` entry: a table with exactly one action key and that action's options.
+// parent: "steps[3]." for the steps of an in_frame.
+std::optional<Step> compile_step(const toml::node& node, std::size_t number, std::set<std::string>& names,
+                                 CompileContext& ctx, const std::string& parent) {
+    const std::string where = parent + "steps[" + std::to_string(number) + "]";
     const auto* table = ctx.table(node, where);
     if (!table) return std::nullopt;
     const ActionInfo* info = nullptr;
@@ -101,6 +138,12 @@ std::optional<Step> compile_step(const toml::node& node, std::size_t number, std
         ctx.error(node, where + " has no action" +
                             (first.empty() ? std::string() : " (`" + first + "`" + jobfile::did_you_mean(first, action_names()) + ")") +
                             "; one of " + list_of(action_names()));
+        return std::nullopt;
+    }
+    if (!parent.empty() && !runs_in_frame(info->action)) {
+        ctx.error(node, where + ": `" + std::string(info->name) +
+                            "` does not run in a frame (in_frame's steps are wait_for, click, type, press, eval, extract, "
+                            "sleep, hover, select, check, uncheck, scroll, expect_text, upload and wait_for_response)");
         return std::nullopt;
     }
     std::vector<std::string_view> known = info->options;
@@ -175,6 +218,7 @@ std::optional<Step> compile_step(const toml::node& node, std::size_t number, std
     };
     if (info->action == Action::type) required("into", step.into, "the selector of the field to type in");
     if (info->action == Action::upload) required("into", step.into, "the selector of the file input");
+    if (info->action == Action::in_frame && !compile_frame_steps(*table, where, step, names, ctx)) ok = false;
     if (info->action == Action::download) required("into", step.into, "the directory the file is saved in");
     if (const auto* n = table->get("status")) {
         if (auto v = ctx.integer(*n, where + ".status", 100, 599)) step.status = static_cast<std::uint32_t>(*v);

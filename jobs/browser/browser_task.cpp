@@ -104,6 +104,7 @@ void BrowserTask::start(const run::TaskContext& ctx, run::Completion done) {
     options.record_har = config_.har.has_value();
     options.watch_responses = config_.needs_responses();
     options.trace = config_.trace;
+    options.frames = config_.needs_frames();
     if (config_.trace && !config_.trace_path && artifacts_ == run::ArtifactMode::off) {
         pool_.loop().post(life_.guard([this] {
             finish(run::TaskStatus::failed,
@@ -211,6 +212,11 @@ void BrowserTask::next_step() {
         const bool has_url = config_.url.has_value();
         responses_at_previous_ = responses_at_step_;
         responses_at_step_ = page_->responses_seen();
+        if (frame_steps_) {
+            if (frame_next_ < frame_steps_->size()) return run_step((*frame_steps_)[frame_next_++]);
+            frame_steps_ = nullptr;
+            page_->leave_frame();
+        }
         if (has_url && next_ == 0) {
             ++next_;
             const auto url = config_.url->render(ctx_->scope);
@@ -337,7 +343,8 @@ void BrowserTask::run_step(const Step& step) {
         step.action != Action::dialog) {
         subject = step.subject.render(ctx_->scope);
     }
-    step_label_ = "step " + std::to_string(step.number) + " (" + std::string(action_name(step.action)) +
+    step_label_ = (frame_steps_ ? frame_label_ + ", " : std::string()) + "step " + std::to_string(step.number) + " (" +
+                  std::string(action_name(step.action)) +
                   (subject.empty() ? std::string(step.key.empty() ? "" : " " + step.key) : " " + shown(subject)) + ")";
     auto next = life_.guard([this](PageResult r) { step_done(std::move(r)); });
     switch (step.action) {
@@ -442,6 +449,16 @@ void BrowserTask::run_step(const Step& step) {
     case Action::download:
         arm_step_timer(limit + kPageAnswerGrace);
         return download(subject, step.into.render(ctx_->scope), limit, step.as, next);
+    case Action::in_frame:
+        arm_step_timer(limit + kPageAnswerGrace);
+        return page_->enter_frame(subject, limit, life_.guard([this, &step](PageResult r) {
+            if (r.ok()) {
+                frame_steps_ = &step.steps;
+                frame_next_ = 0;
+                frame_label_ = step_label_;
+            }
+            step_done(std::move(r));
+        }));
     }
 }
 
@@ -568,8 +585,18 @@ void BrowserTask::pointer_at(const std::string& selector, std::chrono::milliseco
             r = {click ? "the element has no position to click" : "the element has no position to hover over", nullptr};
         }
         if (!r.ok()) return next(std::move(r));
-        if (click) return page_->click_at(at[0].get<double>(), at[1].get<double>(), next);
-        page_->move_mouse(at[0].get<double>(), at[1].get<double>(), next);
+        mouse_at(at[0].get<double>(), at[1].get<double>(), click, next);
+    }));
+}
+
+// A point of the current frame's viewport, where the mouse moves and, with click, clicks:
+// input goes to the page, which hands it to the frame under the point.
+void BrowserTask::mouse_at(double x, double y, bool click, PageDone next) {
+    page_->page_point(x, y, life_.guard([this, click, next](PageResult point) mutable {
+        if (!point.ok()) return next(std::move(point));
+        const double page_x = point.value[0].get<double>(), page_y = point.value[1].get<double>();
+        if (click) return page_->click_at(page_x, page_y, next);
+        page_->move_mouse(page_x, page_y, next);
     }));
 }
 
@@ -586,7 +613,7 @@ void BrowserTask::set_checked(const std::string& selector, bool want, std::chron
         if (!at.is_array() || at.size() != 2 || !at[0].is_number() || !at[1].is_number()) {
             return next({"the element has no position to click", nullptr});
         }
-        page_->click_at(at[0].get<double>(), at[1].get<double>(), life_.guard([this, selector, want, verb, limit, next](PageResult clicked) mutable {
+        mouse_at(at[0].get<double>(), at[1].get<double>(), true, life_.guard([this, selector, want, verb, limit, next](PageResult clicked) mutable {
             if (!clicked.ok()) return next(std::move(clicked));
             page_->with_element(selector, ElementAction::checked, limit, life_.guard([selector, want, verb, next](PageResult state) mutable {
                 if (state.ok() && state.value != nlohmann::json(want)) {

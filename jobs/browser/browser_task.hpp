@@ -38,6 +38,7 @@ private:
     void run_step(const Step& step);
     void navigate(const std::string& url);
     void pointer_at(const std::string& selector, std::chrono::milliseconds limit, bool click, PageDone next);
+    void mouse_at(double x, double y, bool click, PageDone next);
     void set_checked(const std::string& selector, bool want, std::chrono::milliseconds limit, PageDone next);
     void upload(const std::string& file, const std::string& selector, std::chrono::milliseconds limit, PageDone next);
     void wait_for_response(const Step& step, const std::string& pattern, std::chrono::milliseconds limit, PageDone next);
@@ -75,6 +76,10 @@ private:
     std::shared_ptr<const StorageState> storage_;  // what `storage` loaded
     std::size_t next_ = 0;     // the next step; the url, when set, is step 0
     std::string step_label_;   // `step 3 (click "#go")`, for messages
+    // While an in_frame step runs its steps: them, the next one, and its own label.
+    const std::vector<Step>* frame_steps_ = nullptr;
+    std::size_t frame_next_ = 0;
+    std::string frame_label_;
     loop::HandlePtr<loop::Timer> timer_;  // a step's limit, or a sleep
     std::uint64_t page_ns_ = 0;           // when the page was ready
     std::map<std::string, nlohmann::json> captures_;

@@ -30,6 +30,34 @@ nlohmann::json trace_categories() {
             "blink.console", "blink.user_timing", "latencyInfo", "loading", "toplevel"};
 }
 
+// Waits (as kFindElement) for the selector's visible element; answers it when it is a
+// frame, else a string saying what it is.
+constexpr const char* kFindFrame = R"JS((async (find, sel, timeout) => {
+  const r = await find(sel, true, timeout, (el) => el, null);
+  if (!r.found) return 'no visible element matches `' + sel + '` after ' + timeout + ' ms';
+  const el = r.value;
+  if (el.tagName !== 'IFRAME' && el.tagName !== 'FRAME') return '`' + sel + '` is a <' + el.tagName.toLowerCase() + '>, not an <iframe>';
+  // A same-origin frame still on its first, empty document: its own comes with `load`.
+  let doc = null;
+  try { doc = el.contentDocument; } catch (e) {}
+  if (doc && (doc.readyState !== 'complete' || (doc.URL === 'about:blank' && el.src && el.src !== 'about:blank'))) {
+    await new Promise((resolve) => { el.addEventListener('load', resolve, { once: true }); setTimeout(resolve, timeout); });
+  }
+  return el;
+}))JS";
+
+// Where a frame's viewport starts in the page's: its element's box, less border and padding.
+constexpr const char* kFrameOrigin = R"JS(((sel) => {
+  const f = document.querySelector(sel);
+  if (!f) return null;
+  const r = f.getBoundingClientRect(), s = getComputedStyle(f);
+  return [r.left + f.clientLeft + parseFloat(s.paddingLeft), r.top + f.clientTop + parseFloat(s.paddingTop)];
+}))JS";
+
+// A frame's session is attached a moment after its element appears: enter_frame asks
+// again this often until its timeout.
+constexpr std::chrono::milliseconds kFrameRetry{50};
+
 // Waits (as kFindElement, visible or not) for the selector's element; answers the element
 // itself when it is a file input, else a string saying what it is.
 constexpr const char* kFindFileInput = R"JS((async (find, sel, timeout) => {
@@ -164,7 +192,8 @@ Page::Page(loop::Loop& loop, CdpConnection& browser, PageOptions options)
     : loop_(loop), browser_(&browser), options_(std::move(options)) {}
 
 Page::~Page() {
-    session_.reset();  // before the connection could go: it unregisters itself
+    frame_sessions_.clear();  // before the connection could go: they unregister themselves
+    session_.reset();
 }
 
 void Page::answer(PageDone& done, PageResult result) {
@@ -182,6 +211,11 @@ void Page::call(const std::string& method, nlohmann::json params, std::function<
         return;
     }
     session_->call(method, std::move(params), guarded);
+}
+
+void Page::call_in_frame(const std::string& method, nlohmann::json params, std::function<void(CdpReply)> reply) {
+    if (!frame_ || !frame_->session) return call(method, std::move(params), std::move(reply));
+    frame_->session->call(method, std::move(params), life_.guard(std::move(reply)));
 }
 
 // Opening takes four steps, each on the answer of the one before: a context, a target in
@@ -258,6 +292,13 @@ void Page::enable_domains() {
             });
         calls.push_back({"Fetch.enable", router_->enable_params()});
     }
+    if (options_.frames) {
+        calls.push_back({"Target.setAutoAttach",
+                         {{"autoAttach", true},
+                          {"waitForDebuggerOnStart", false},
+                          {"flatten", true},
+                          {"filter", nlohmann::json::array({{{"type", "iframe"}}})}}});
+    }
     if (options_.trace) {
         calls.push_back({"Tracing.start",
                          {{"transferMode", "ReturnAsStream"},
@@ -333,6 +374,8 @@ void Page::on_cdp_event(const std::string& method, const nlohmann::json& params)
             ++responses_dropped_;
         }
         check_response_waiter();
+    } else if (method == "Target.attachedToTarget" || method == "Target.detachedFromTarget") {
+        on_frame_target(method, params);
     } else if (method == "Tracing.tracingComplete") {
         if (!trace_done_) return;
         const auto stream = cdp_string(params, "stream");
@@ -516,20 +559,111 @@ void Page::run_element_script(const std::string& script, std::uint64_t deadline_
 
 void Page::evaluate(const std::string& expression, PageDone done) { evaluate_script(expression, true, std::move(done)); }
 
-void Page::evaluate_script(const std::string& expression, bool by_value, PageDone done) {
-    call("Runtime.evaluate",
-         {{"expression", expression}, {"awaitPromise", true}, {"returnByValue", by_value}, {"userGesture", true}},
-         [this, done, by_value](CdpReply reply) mutable {
-             if (!reply.ok()) return answer(done, {reply.error, nullptr});
-             if (auto details = reply.result.find("exceptionDetails"); details != reply.result.end()) {
-                 return answer(done, {exception_text(*details), nullptr});
+void Page::evaluate_script(const std::string& expression, bool by_value, PageDone done, bool in_frame) {
+    nlohmann::json params = {{"expression", expression}, {"awaitPromise", true}, {"returnByValue", by_value}, {"userGesture", true}};
+    auto handle = [this, done, by_value](CdpReply reply) mutable {
+        if (!reply.ok()) return answer(done, {reply.error, nullptr});
+        if (auto details = reply.result.find("exceptionDetails"); details != reply.result.end()) {
+            return answer(done, {exception_text(*details), nullptr});
+        }
+        nlohmann::json value;
+        if (auto r = reply.result.find("result"); r != reply.result.end() && r->is_object()) {
+            value = by_value ? r->value("value", nlohmann::json()) : *r;
+        }
+        answer(done, {{}, std::move(value)});
+    };
+    if (!in_frame || !frame_) return call("Runtime.evaluate", std::move(params), std::move(handle));
+    if (frame_->gone) {
+        return answer(done, {"the frame `" + frame_->selector + "` is gone (removed, or moved to another site)", nullptr});
+    }
+    if (!frame_->session) {
+        params["contextId"] = frame_->context;
+        return call("Runtime.evaluate", std::move(params), std::move(handle));
+    }
+    call_in_frame("Runtime.evaluate", std::move(params), std::move(handle));
+}
+
+void Page::enter_frame(const std::string& selector, std::chrono::milliseconds timeout, PageDone done) {
+    frame_.reset();
+    const std::string script = std::string(kFindFrame) + "(" + kFindElement + ", " + jobfile::json_dump(nlohmann::json(selector)) +
+                               ", " + std::to_string(timeout.count()) + ")";
+    const auto deadline = loop::Loop::hrtime_ns() + static_cast<std::uint64_t>(timeout.count()) * 1'000'000;
+    run_element_script(script, deadline, [this, selector, deadline, done](PageResult r) mutable {
+        if (!r.ok()) return done(std::move(r));
+        const auto object = cdp_string(r.value, "objectId");
+        if (object.empty()) return done({cdp_string(r.value, "value", "the page found no frame"), nullptr});
+        call("DOM.describeNode", {{"objectId", object}}, [this, object, selector, deadline, done](CdpReply reply) mutable {
+            call("Runtime.releaseObject", {{"objectId", object}}, [](CdpReply) {});
+            if (!reply.ok()) return answer(done, {reply.error, nullptr});
+            const auto node = reply.result.find("node");
+            const auto frame = node != reply.result.end() ? cdp_string(*node, "frameId") : std::string();
+            if (frame.empty()) return answer(done, {"`" + selector + "` has no document", nullptr});
+            find_frame(frame, selector, deadline, std::move(done));
+        });
+    }, false);
+}
+
+// A cross-origin frame has a session of its own (attached as it appeared); a same-origin
+// one gets an isolated world. Neither, yet: the frame's session may be a moment behind
+// its element, so ask again until the deadline.
+void Page::find_frame(const std::string& frame_id, const std::string& selector, std::uint64_t deadline_ns, PageDone done) {
+    if (auto it = frame_sessions_.find(frame_id); it != frame_sessions_.end()) {
+        frame_ = Frame{selector, it->second.get(), 0, false};
+        return answer(done, {});
+    }
+    call("Page.createIsolatedWorld", {{"frameId", frame_id}, {"worldName", "gaia"}},
+         [this, frame_id, selector, deadline_ns, done](CdpReply reply) mutable {
+             if (reply.ok()) {
+                 const auto context = reply.result.find("executionContextId");
+                 if (context == reply.result.end() || !context->is_number_integer()) {
+                     return answer(done, {"the browser made no context in `" + selector + "`", nullptr});
+                 }
+                 frame_ = Frame{selector, nullptr, context->get<std::int64_t>(), false};
+                 return answer(done, {});
              }
-             nlohmann::json value;
-             if (auto r = reply.result.find("result"); r != reply.result.end() && r->is_object()) {
-                 value = by_value ? r->value("value", nlohmann::json()) : *r;
+             if (loop::Loop::hrtime_ns() >= deadline_ns || !lost_.empty()) {
+                 return answer(done, {"cannot reach the frame of `" + selector + "`: " + reply.error, nullptr});
              }
-             answer(done, {{}, std::move(value)});
+             if (!frame_timer_) frame_timer_ = loop::Timer::create(loop_);
+             frame_timer_->start(kFrameRetry, life_.guard([this, frame_id, selector, deadline_ns, done]() mutable {
+                 find_frame(frame_id, selector, deadline_ns, std::move(done));
+             }));
          });
+}
+
+void Page::on_frame_target(const std::string& method, const nlohmann::json& params) {
+    if (method == "Target.attachedToTarget") {
+        const auto info = params.find("targetInfo");
+        const auto session = cdp_string(params, "sessionId");
+        if (info == params.end() || !info->is_object() || session.empty() || !browser_) return;
+        if (cdp_string(*info, "type") != "iframe") return;
+        auto child = browser_->session(session);
+        child->on_event([](const std::string&, const nlohmann::json&) {});  // only its answers are wanted
+        frame_sessions_[cdp_string(*info, "targetId")] = std::move(child);
+        return;
+    }
+    const auto target = cdp_string(params, "targetId");
+    auto it = frame_sessions_.find(target);
+    if (it == frame_sessions_.end()) return;
+    if (frame_ && frame_->session == it->second.get()) {
+        frame_->session = nullptr;
+        frame_->gone = true;
+    }
+    it->second->detach("the frame went away");
+    frame_sessions_.erase(it);
+}
+
+void Page::page_point(double x, double y, PageDone done) {
+    if (!frame_) return answer(done, {{}, nlohmann::json::array({x, y})});
+    const auto script = std::string(kFrameOrigin) + "(" + jobfile::json_dump(nlohmann::json(frame_->selector)) + ")";
+    evaluate_script(script, true, [this, x, y, done](PageResult r) mutable {
+        if (!r.ok()) return done(std::move(r));
+        const auto& at = r.value;
+        if (!(at.is_array() && at.size() == 2 && at[0].is_number() && at[1].is_number())) {
+            return done({"the frame `" + (frame_ ? frame_->selector : std::string()) + "` is no longer in the page", nullptr});
+        }
+        done({{}, nlohmann::json::array({x + at[0].get<double>(), y + at[1].get<double>()})});
+    }, false);
 }
 
 void Page::set_input_files(const std::string& selector, const std::vector<std::string>& files,
@@ -541,8 +675,8 @@ void Page::set_input_files(const std::string& selector, const std::vector<std::s
         if (!r.ok()) return done(std::move(r));
         const auto object = cdp_string(r.value, "objectId");
         if (object.empty()) return done({cdp_string(r.value, "value", "the page found no file input"), nullptr});
-        call("DOM.setFileInputFiles", {{"files", files}, {"objectId", object}}, [this, object, done](CdpReply reply) mutable {
-            call("Runtime.releaseObject", {{"objectId", object}}, [](CdpReply) {});
+        call_in_frame("DOM.setFileInputFiles", {{"files", files}, {"objectId", object}}, [this, object, done](CdpReply reply) mutable {
+            call_in_frame("Runtime.releaseObject", {{"objectId", object}}, [](CdpReply) {});
             answer(done, {reply.error, nullptr});
         });
     }, false);
@@ -740,6 +874,7 @@ void Page::lost(const std::string& reason) {
     fail(response_waiter_);
     fail(download_waiter_);
     answer(trace_done_, {reason, nullptr});
+    for (auto& [id, child] : frame_sessions_) child->detach(reason);
     if (session_) session_->detach(reason);
     if (auto fn = std::move(on_lost_)) {
         on_lost_ = nullptr;
@@ -749,6 +884,8 @@ void Page::lost(const std::string& reason) {
 
 void Page::browser_gone(const std::string& reason) {
     lost(reason);
+    frame_.reset();
+    frame_sessions_.clear();
     session_.reset();
     browser_ = nullptr;
 }
@@ -759,6 +896,9 @@ void Page::close(std::function<void()> closed) {
     response_waiter_.reset();
     download_waiter_.reset();
     trace_done_ = nullptr;
+    frame_.reset();
+    frame_sessions_.clear();
+    if (frame_timer_) frame_timer_->stop();
     router_.reset();  // mocks still waiting for their delay answer nobody
     on_lost_ = nullptr;
     session_.reset();

@@ -11,6 +11,7 @@
 
 #include "core/loop/lifetime.hpp"
 #include "core/loop/loop.hpp"
+#include "core/loop/timer.hpp"
 #include "jobs/browser/browser_config.hpp"
 #include "jobs/browser/cdp_connection.hpp"
 #include "jobs/browser/document_lifecycle.hpp"
@@ -25,6 +26,7 @@
 #include <chrono>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -59,6 +61,9 @@ struct PageOptions {
     // A performance trace from open() to stop_trace(). Chromium records one trace at a
     // time per browser: the pool gives a traced page a browser no other traced page has.
     bool trace = false;
+    // in_frame steps: cross-origin frames (processes of their own) are attached as they
+    // appear (Target.setAutoAttach), each with its own session.
+    bool frames = false;
 };
 
 // In-page: what a step does with the element its selector finds.
@@ -118,6 +123,16 @@ public:
     // input fires its `input` and `change` events. Paths are absolute.
     void set_input_files(const std::string& selector, const std::vector<std::string>& files,
                          std::chrono::milliseconds timeout, PageDone done);
+    // From now on, evaluations and element actions happen in the <iframe> (or <frame>) the
+    // selector finds in the page, waiting for it (visible) up to timeout: a same-origin
+    // frame through an isolated world gaia makes in it (the frame's DOM, not its scripts'
+    // globals), a cross-origin one through its own session (its main world). Until
+    // leave_frame(). Frames within frames are not reached.
+    void enter_frame(const std::string& selector, std::chrono::milliseconds timeout, PageDone done);
+    void leave_frame() noexcept { frame_.reset(); }
+    // A point of the current frame's viewport in the page's viewport, where input events
+    // go (Chromium routes them into the frame under the point); value is [x, y].
+    void page_point(double x, double y, PageDone done);
     // The responses the page has received (watch_responses only), counted from open().
     std::uint64_t responses_seen() const noexcept { return responses_dropped_ + responses_.size(); }
     // Waits until a response whose URL matches the pattern is among those from number
@@ -184,9 +199,14 @@ private:
     void check_url_waiter();
     void on_dialog(const nlohmann::json& params);
     void call(const std::string& method, nlohmann::json params, std::function<void(CdpReply)> reply);
+    // On the entered cross-origin frame's own session; else as call().
+    void call_in_frame(const std::string& method, nlohmann::json params, std::function<void(CdpReply)> reply);
     // by_value false: value is the result's remote object (objectId), not its value.
+    // in_frame false: in the page's main frame even while a frame is entered.
     void run_element_script(const std::string& script, std::uint64_t deadline_ns, PageDone done, bool by_value = true);
-    void evaluate_script(const std::string& expression, bool by_value, PageDone done);
+    void evaluate_script(const std::string& expression, bool by_value, PageDone done, bool in_frame = true);
+    void find_frame(const std::string& frame_id, const std::string& selector, std::uint64_t deadline_ns, PageDone done);
+    void on_frame_target(const std::string& method, const nlohmann::json& params);
     void check_response_waiter();
     void read_trace(std::string stream, std::shared_ptr<std::string> data);
     void remember_console_error(std::string text);
@@ -229,6 +249,15 @@ private:
     };
     std::optional<DownloadWaiter> download_waiter_;
     PageDone trace_done_;  // stop_trace(), until the trace has been read
+    struct Frame {
+        std::string selector;           // its element in the page
+        CdpSession* session = nullptr;  // a cross-origin frame's own
+        std::int64_t context = 0;       // else the isolated world gaia made in it
+        bool gone = false;              // its session detached: it left the page, or its site changed
+    };
+    std::optional<Frame> frame_;
+    std::map<std::string, std::unique_ptr<CdpSession>> frame_sessions_;  // by frame (= target) id
+    loop::HandlePtr<loop::Timer> frame_timer_;  // enter_frame's wait for a frame's session
     std::string url_;  // the main frame's, fragment included
     std::optional<bool> accept_dialogs_;  // unset: as on_dialog() says
     std::string prompt_text_;
