@@ -128,10 +128,11 @@ repeat = 1000
     CHECK(seconds < 15);
     MESSAGE("1,000 x sleep 1: " << seconds << " s, worst loop lag " << r["run"]["loop_lag_max_s"].get<double>() << " s");
     // Alone on this machine the worst lag is about 5 ms; starting all 1,000 in one loop
-    // turn made it 2.7 s. The bounds leave room for a busy CI machine (the lag also counts
-    // time the loop thread waits for a CPU).
+    // turn made it 2.7 s. The bound leaves room for a busy CI machine (the lag also counts
+    // time the loop thread waits for a CPU: with the package test beside it on 2 cores it
+    // has been 0.8 s) and still fails that regression.
 #ifndef GAIA_SANITIZED
-    CHECK(r["run"]["loop_lag_max_s"].get<double>() < 0.5);
+    CHECK(r["run"]["loop_lag_max_s"].get<double>() < 1.5);
 #endif
     // Not in the sanitized build: there the lag measures the instrumentation and the
     // machine's load more than gaia — for the same code on CI it has been 2.3 s and 4.5 s
