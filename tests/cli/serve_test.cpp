@@ -343,7 +343,11 @@ path = "/nonexistent/gaia-serve-test/{{ env.GAIA_SERVE_TEST_SECRET }}"
     CHECK(gaia.wait(20) == 0);
 }
 
-TEST_CASE("gaia serve --enable-debug: a CPU profile taken under load is a pprof profile of gaia's functions") {
+// In the suite "slow" (900 s, tests/discover.cmake): google-pprof reads the whole binary's
+// symbols, which for the sanitized build took 75 s alone and more than ctest's 120 s beside
+// another test.
+TEST_CASE("gaia serve --enable-debug: a CPU profile taken under load is a pprof profile of gaia's functions" *
+          doctest::test_suite("slow")) {
     TempDir dir;
     ListenAddress s;
     // gaia's own HTTP client fetching gaia's own /metrics: the loop is busy with gaia code.
