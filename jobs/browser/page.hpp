@@ -3,8 +3,9 @@
 // cookies, storage and cache never leak between two pages. It speaks to its target over a
 // flattened CDP session and enables only the domains its job needs — Page for lifecycle
 // events always; Runtime and Log only to watch for console errors; Network only to
-// throttle, go offline or add headers; Fetch only for the requests a rule names —
-// because every enabled domain costs events on the pipe for every request.
+// throttle, go offline, add headers, record a HAR or wait for responses; Fetch only for
+// the requests a rule names; Tracing only for a traced job; frame auto-attach only for
+// in_frame — because every enabled domain costs events on the pipe for every request.
 //
 // Every operation answers once with a PageResult, on a later loop turn. When the target
 // crashes or the browser dies, what is pending fails and lost() says why.
