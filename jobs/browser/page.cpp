@@ -588,10 +588,9 @@ void Page::enter_frame(const std::string& selector, std::chrono::milliseconds ti
     const std::string script = std::string(kFindFrame) + "(" + kFindElement + ", " + jobfile::json_dump(nlohmann::json(selector)) +
                                ", " + std::to_string(timeout.count()) + ")";
     const auto deadline = loop::Loop::hrtime_ns() + static_cast<std::uint64_t>(timeout.count()) * 1'000'000;
-    run_element_script(script, deadline, [this, selector, deadline, done](PageResult r) mutable {
+    element_handle(script, deadline, [this, selector, deadline, done](PageResult r) mutable {
         if (!r.ok()) return done(std::move(r));
-        const auto object = cdp_string(r.value, "objectId");
-        if (object.empty()) return done({cdp_string(r.value, "value", "the page found no frame"), nullptr});
+        const auto object = r.value.get<std::string>();
         call("DOM.describeNode", {{"objectId", object}}, [this, object, selector, deadline, done](CdpReply reply) mutable {
             call("Runtime.releaseObject", {{"objectId", object}}, [](CdpReply) {});
             if (!reply.ok()) return answer(done, {reply.error, nullptr});
@@ -600,7 +599,7 @@ void Page::enter_frame(const std::string& selector, std::chrono::milliseconds ti
             if (frame.empty()) return answer(done, {"`" + selector + "` has no document", nullptr});
             find_frame(frame, selector, deadline, std::move(done));
         });
-    }, false);
+    });
 }
 
 // A cross-origin frame has a session of its own (attached as it appeared); a same-origin
@@ -671,14 +670,22 @@ void Page::set_input_files(const std::string& selector, const std::vector<std::s
     const std::string script = std::string(kFindFileInput) + "(" + kFindElement + ", " +
                                jobfile::json_dump(nlohmann::json(selector)) + ", " + std::to_string(timeout.count()) + ")";
     const auto deadline = loop::Loop::hrtime_ns() + static_cast<std::uint64_t>(timeout.count()) * 1'000'000;
-    run_element_script(script, deadline, [this, files, done](PageResult r) mutable {
+    element_handle(script, deadline, [this, files, done](PageResult r) mutable {
         if (!r.ok()) return done(std::move(r));
-        const auto object = cdp_string(r.value, "objectId");
-        if (object.empty()) return done({cdp_string(r.value, "value", "the page found no file input"), nullptr});
+        const auto object = r.value.get<std::string>();
         call_in_frame("DOM.setFileInputFiles", {{"files", files}, {"objectId", object}}, [this, object, done](CdpReply reply) mutable {
             call_in_frame("Runtime.releaseObject", {{"objectId", object}}, [](CdpReply) {});
             answer(done, {reply.error, nullptr});
         });
+    });
+}
+
+void Page::element_handle(const std::string& script, std::uint64_t deadline_ns, PageDone done) {
+    run_element_script(script, deadline_ns, [done](PageResult r) mutable {
+        if (!r.ok()) return done(std::move(r));
+        const auto object = cdp_string(r.value, "objectId");
+        if (object.empty()) return done({cdp_string(r.value, "value", "the page found no such element"), nullptr});
+        done({{}, object});
     }, false);
 }
 

@@ -206,6 +206,9 @@ private:
     // in_frame false: in the page's main frame even while a frame is entered.
     void run_element_script(const std::string& script, std::uint64_t deadline_ns, PageDone done, bool by_value = true);
     void evaluate_script(const std::string& expression, bool by_value, PageDone done, bool in_frame = true);
+    // Runs an element script that answers an element or a string saying why there is none:
+    // value is the element's objectId (the caller releases it), or the error is that string.
+    void element_handle(const std::string& script, std::uint64_t deadline_ns, PageDone done);
     void find_frame(const std::string& frame_id, const std::string& selector, std::uint64_t deadline_ns, PageDone done);
     void on_frame_target(const std::string& method, const nlohmann::json& params);
     void check_response_waiter();

@@ -7,6 +7,8 @@
 
 #include <filesystem>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace gaia::test {
 
@@ -24,5 +26,16 @@ private:
     std::filesystem::path tmp_;
     std::string old_;
 };
+
+// A job file of one browser job per case, named by the case, each loading `url` and then
+// running the case's steps (inline tables, comma-separated) within 30 s: the failure
+// tests of the steps, which read each job's first error.
+inline std::string browser_case_jobs(const std::string& url, const std::vector<std::pair<std::string, std::string>>& cases) {
+    std::string jobs;
+    for (const auto& [name, steps] : cases) {
+        jobs += "[jobs." + name + "]\nkind = \"browser\"\nurl = \"" + url + "\"\ntimeout = \"30s\"\nsteps = [" + steps + "]\n\n";
+    }
+    return jobs;
+}
 
 }  // namespace gaia::test

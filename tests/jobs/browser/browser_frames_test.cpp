@@ -107,11 +107,7 @@ TEST_CASE("in_frame fails with the frame's step and why, and its mistakes in a j
         {"no_frame", R"({ in_frame = "#nothing", timeout = "200ms", steps = [{ click = "#pay" }] })"},
         {"inner", R"({ in_frame = "#cross", steps = [{ click = "#pay" }, { click = "#nothing", timeout = "200ms" }] })"},
     };
-    std::string jobs;
-    for (const auto& [name, steps] : cases) {
-        jobs += "[jobs." + name + "]\nkind = \"browser\"\nurl = \"" + url + "\"\ntimeout = \"30s\"\nsteps = [" + steps + "]\n\n";
-    }
-    auto r = run_with_metrics(dir, jobs);
+    auto r = run_with_metrics(dir, browser_case_jobs(url, cases));
     INFO(r.out.err);
     const auto error = [&](const char* name) { return job(r.report, name)["first_error"].get<std::string>(); };
     CHECK(error("not_frame") == R"(step 1 (in_frame "#p"): `#p` is a <p>, not an <iframe>)");

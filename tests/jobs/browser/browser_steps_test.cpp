@@ -105,7 +105,6 @@ TEST_CASE("a step that cannot do what it says fails its job with the step and th
     TempDir dir;
     BrowserScratch scratch(dir);
     const auto url = server.url("/steps.html");
-    std::string jobs;
     const std::vector<std::pair<std::string, std::string>> cases = {
         {"no_option", R"({ select = "#size", option = "XL" })"},
         {"disabled", R"({ select = "#size", option = "Large" })"},
@@ -118,10 +117,7 @@ TEST_CASE("a step that cannot do what it says fails its job with the step and th
         {"hover", R"({ hover = "#menu", timeout = "200ms" })"},
         {"scroll", R"({ scroll = "#nothing", timeout = "200ms" })"},
     };
-    for (const auto& [name, step] : cases) {
-        jobs += "[jobs." + name + "]\nkind = \"browser\"\nurl = \"" + url + "\"\ntimeout = \"30s\"\nsteps = [" + step + "]\n\n";
-    }
-    auto r = run_with_metrics(dir, jobs);
+    auto r = run_with_metrics(dir, browser_case_jobs(url, cases));
     INFO(r.out.err);
     const auto error = [&](const char* name) { return job(r.report, name)["first_error"].get<std::string>(); };
     CHECK(error("no_option") == R"(step 1 (select "#size"): `#size` has no option "XL" (its options: "s", "m", "l"))");

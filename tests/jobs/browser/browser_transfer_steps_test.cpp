@@ -108,11 +108,7 @@ TEST_CASE("upload, wait_for_response and download fail with the step and what th
         {"status", R"({ click = "#missing" }, { wait_for_response = "*/missing.json", status = 200 })"},
         {"no_download", R"({ download = "#load", into = ")" + downloads.string() + R"(", timeout = "1s" })"},
     };
-    std::string jobs;
-    for (const auto& [name, steps] : cases) {
-        jobs += "[jobs." + name + "]\nkind = \"browser\"\nurl = \"" + url + "\"\ntimeout = \"30s\"\nsteps = [" + steps + "]\n\n";
-    }
-    auto r = run_with_metrics(dir, jobs);
+    auto r = run_with_metrics(dir, browser_case_jobs(url, cases));
     INFO(r.out.err);
     const auto error = [&](const char* name) { return job(r.report, name)["first_error"].get<std::string>(); };
     CHECK(error("no_file") == R"(step 1 (upload "/nonexistent/upload.txt"): cannot upload /nonexistent/upload.txt: No such file or directory)");
