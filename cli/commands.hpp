@@ -41,6 +41,8 @@ void add_plan_command(CLI::App& app, GlobalOptions& globals, Action& action);
 void add_serve_command(CLI::App& app, GlobalOptions& globals, Action& action);
 void add_top_command(CLI::App& app, GlobalOptions& globals, Action& action);
 void add_report_command(CLI::App& app, GlobalOptions& globals, Action& action);
+// `gaia report html`, a subcommand of `report` (cli/report_html.cpp).
+void add_report_html_command(CLI::App& report, GlobalOptions& globals, Action& action);
 void add_version_command(CLI::App& app, GlobalOptions& globals, Action& action);
 
 std::string version_text();

@@ -1,11 +1,13 @@
 // gaia report merge REPORT...: the JSON reports of a sharded run's shards made into the
-// reports one run would have written, with the exit status it would have had.
+// reports one run would have written, with the exit status it would have had. (gaia report
+// html is in report_html.cpp.)
 
 #include "cli/commands.hpp"
 #include "cli/progress.hpp"
 #include "cli/setup.hpp"
 #include "cli/table.hpp"
 #include "core/report/atomic_file.hpp"
+#include "core/report/html_report.hpp"
 #include "core/report/merge.hpp"
 
 #include <spdlog/spdlog.h>
@@ -19,6 +21,7 @@ struct MergeOptions {
     std::vector<std::string> reports;
     std::string report_json;
     std::string report_junit;
+    std::string report_html;
     bool junit_instances = false;
     std::string metrics_file;
 };
@@ -70,6 +73,11 @@ int merge(const GlobalOptions& globals, const MergeOptions& options) {
     write(options.report_junit, "JUnit report", [&](const report::ReportOut& out) {
         return merge.write_junit(options.junit_instances, redactor, out);
     });
+    write(options.report_html, "HTML report", [&](const report::ReportOut& out) {
+        std::string text;
+        if (auto error = merge.write_json([&text](std::string_view piece) { text += piece; }); !error.empty()) return error;
+        return report::write_html_from_text(text, report::HtmlOptions::for_page(options.report_html), out);
+    });
     write(options.metrics_file, "metrics file", [&](const report::ReportOut& out) {
         out(merge.metrics_text(report::read_previous_successes(options.metrics_file, merge.run_name())));
         return std::string();
@@ -96,10 +104,12 @@ void add_report_command(CLI::App& app, GlobalOptions& globals, Action& action) {
         ->required();
     cmd->add_option("--report-json", o->report_json, "Write the merged JSON report here");
     cmd->add_option("--report-junit", o->report_junit, "Write the merged JUnit XML report here");
+    cmd->add_option("--report-html", o->report_html, "Write the merged run's self-contained HTML report here");
     cmd->add_flag("--junit-instances", o->junit_instances,
                   "In the JUnit report, a testcase for each instance of a fan-out (the shards must list them all)");
     cmd->add_option("--metrics-file", o->metrics_file, "Write the merged run's metrics here (Prometheus text, atomically)");
     cmd->callback([&globals, &action, o] { action = [&globals, o] { return merge(globals, *o); }; });
+    add_report_html_command(*report, globals, action);
 }
 
 }  // namespace gaia::cli

@@ -7,6 +7,7 @@
 #include "cli/setup.hpp"
 #include "core/loop/child_watcher.hpp"
 #include "core/report/atomic_file.hpp"
+#include "core/report/html_report.hpp"
 #include "core/report/joblog.hpp"
 #include "core/report/previous_metrics.hpp"
 #include "core/report/run_report.hpp"
@@ -44,6 +45,7 @@ struct RunCommandOptions {
     std::string timeout;
     std::string report_json;
     std::string report_junit;
+    std::string report_html;
     std::string metrics_file;
     std::string progress = "auto";
     std::string shard;  // K/N
@@ -179,6 +181,10 @@ bool RunSession::write_reports(bool any_failed) {
     };
     write(options_.report_json, "JSON report", [&](const report::ReportOut& out) { report::write_json(rep, redactor_, out); });
     write(options_.report_junit, "JUnit report", [&](const report::ReportOut& out) { report::write_junit(rep, redactor_, out); });
+    // Drawn from the JSON report's text, as `gaia report html` draws it later.
+    write(options_.report_html, "HTML report", [&](const report::ReportOut& out) {
+        report::write_html_from_text(report::to_json_text(rep, redactor_), report::HtmlOptions::for_page(options_.report_html), out);
+    });
     write(options_.metrics_file, "metrics file", [&](const report::ReportOut& out) { out(redactor_.scrub(registry_.expose())); });
     return ok;
 }
@@ -530,6 +536,8 @@ void add_run_command(CLI::App& app, GlobalOptions& globals, Action& action) {
     cmd->add_option("--timeout", o->timeout, "Deadline of the whole run (e.g. 30m)");
     cmd->add_option("--report-json", o->report_json, "Write the JSON report here");
     cmd->add_option("--report-junit", o->report_junit, "Write a JUnit XML report here");
+    cmd->add_option("--report-html", o->report_html,
+                    "Write a self-contained HTML report here: verdict, timeline, latency histograms, failures");
     cmd->add_option("--report-instances", o->report_instances,
                     "Instances the JSON report lists one by one: failed (those that did not pass) or all")
         ->check(CLI::IsMember({"failed", "all"}));

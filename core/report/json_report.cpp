@@ -113,6 +113,7 @@ nlohmann::ordered_json head_json(const RunReport& report) {
             {"name", r->job->name},
             {"kind", r->job->kind},
             {"fan_out", r->job->fan_out},
+            {"needs", r->job->needs},
             {"status", std::string(run::to_string(r->status))},
             {"instances", r->instances},
             {"passed", r->passed},
@@ -132,6 +133,12 @@ nlohmann::ordered_json head_json(const RunReport& report) {
             {"file", r->job->file_index < report.files.size() ? report.files[r->job->file_index] : ""},
             {"duration_s", r->finished_s > r->started_s ? r->finished_s - r->started_s : 0.0},
         };
+        // When it ran, as offsets from the run's start, and its instances over that time: the
+        // HTML report's timeline, drawable from this report alone.
+        const bool ran = r->status != run::JobStatus::skipped && r->status != run::JobStatus::pending;
+        job["started_s"] = ran ? nlohmann::ordered_json(micros(r->started_s)) : nlohmann::ordered_json(nullptr);
+        job["finished_s"] = ran ? nlohmann::ordered_json(micros(std::max(r->finished_s, r->started_s))) : nlohmann::ordered_json(nullptr);
+        job["activity"] = r->activity.to_json();
         for (const auto& name : r->job->secret_captures) {
             auto it = job["captures"].find(name);
             if (it != job["captures"].end()) mask_whole(*it);

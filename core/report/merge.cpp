@@ -1,12 +1,14 @@
 #include "core/report/merge.hpp"
 #include "core/jobfile/values.hpp"
 #include "core/report/junit_xml.hpp"
+#include "core/run/activity_timeline.hpp"
 #include "core/run/run_metrics.hpp"
 #include "core/run/scheduler.hpp"
 #include "core/run/verdict.hpp"
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <set>
 
 namespace gaia::report {
@@ -202,6 +204,14 @@ std::string ReportMerge::finish() {
             if (job.value("hook", false) && std::find(order.begin(), order.end(), name) == order.end()) order.push_back(name);
         }
     }
+    std::optional<double> earliest;
+    for (auto& shard : shards_) {
+        const auto start = parse_iso8601_utc(text_of(shard.run(), "started"));
+        offsets_s_.push_back(start ? std::chrono::duration<double>(start->time_since_epoch()).count() : 0);
+        if (start && (!earliest || offsets_s_.back() < *earliest)) earliest = offsets_s_.back();
+    }
+    for (auto& offset : offsets_s_) offset = earliest && offset > 0 ? offset - *earliest : 0;
+
     for (const auto& name : order) {
         Job job;
         job.name = name;
@@ -225,6 +235,7 @@ std::string ReportMerge::finish() {
         } else {
             merge_single(job);
         }
+        if (auto problem = place_in_time(job); !problem.empty()) return problem;
         jobs_.push_back(std::move(job));
     }
     merge_run();
@@ -358,6 +369,33 @@ std::string ReportMerge::merge_fan_out(Job& job) {
         out["passed_before"] = passed_before;
         out["restored"] = restored;
     }
+    return {};
+}
+
+std::string ReportMerge::place_in_time(Job& job) {
+    std::optional<double> started, finished;
+    run::ActivityTimeline activity;
+    for (const auto& run : job.runs) {
+        const auto& each = job_in(run);
+        const double offset = offsets_s_[run.first];
+        if (each.contains("started_s") && each["started_s"].is_number()) {
+            const double s = offset + each["started_s"].get<double>();
+            started = started ? std::min(*started, s) : s;
+        }
+        if (each.contains("finished_s") && each["finished_s"].is_number()) {
+            const double f = offset + each["finished_s"].get<double>();
+            finished = finished ? std::max(*finished, f) : f;
+        }
+        if (!each.contains("activity")) continue;  // a report from before gaia kept it
+        std::string problem;
+        const auto timeline = run::ActivityTimeline::from_json(each["activity"], &problem);
+        if (!timeline) return shards_[run.first].path() + ": job `" + job.name + "`: " + problem;
+        activity.merge(*timeline, offset);
+    }
+    auto& out = job.json;
+    out["started_s"] = started ? nlohmann::ordered_json(*started) : nlohmann::ordered_json(nullptr);
+    out["finished_s"] = finished ? nlohmann::ordered_json(*finished) : nlohmann::ordered_json(nullptr);
+    out["activity"] = activity.to_json();
     return {};
 }
 

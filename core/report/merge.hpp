@@ -72,9 +72,14 @@ private:
     const nlohmann::ordered_json& job_in(std::pair<std::size_t, std::size_t> run) const;
     std::string merge_fan_out(Job& job);
     void merge_single(Job& job);
+    // Its start, end and activity over the runs it keeps, on the merged run's clock.
+    std::string place_in_time(Job& job);
     void merge_run();
 
     std::vector<ShardReport> shards_;  // by K once finish() has sorted them
+    // How long after the earliest shard each shard's run started (to the second: the
+    // precision of a report's "started").
+    std::vector<double> offsets_s_;
     // Fan-out captures, put together as the shards come in (each shard holds its own
     // instances' values and nulls elsewhere): job name → capture name → values.
     std::map<std::string, std::map<std::string, nlohmann::json>, std::less<>> captures_;

@@ -2,6 +2,7 @@
 // What a run produced, job by job: the input of every report.
 
 #include "core/jobfile/model.hpp"
+#include "core/run/activity_timeline.hpp"
 #include "core/run/instance_log.hpp"
 
 #include <nlohmann/json.hpp>
@@ -34,6 +35,7 @@ struct JobResult {
     nlohmann::json captures = nlohmann::json::object();
     nlohmann::json details = nlohmann::json::object();  // of the first failed (or only) instance
     double started_s = 0, finished_s = 0;               // seconds since the run started
+    ActivityTimeline activity;                          // every instance that ran, over time
     bool instances_known = false;
     std::vector<nlohmann::json> items;  // each instance's {{ item }} (for_each, a glob's matches)
     InstanceLog instance_log;           // the instances the run chose to record, by index

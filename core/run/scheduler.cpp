@@ -674,6 +674,9 @@ void Scheduler::record_instance(const Attempt& a, const TaskOutcome& outcome, do
     if (outcome.status != TaskStatus::passed || options_.record_instances == InstanceScope::all) {
         r.instance_log.record(end);
     }
+    if (a.first_started_ns != 0) {
+        r.activity.add(end.started_s, elapsed_s(), outcome.status == TaskStatus::failed, end.attempts > 1);
+    }
     if (on_instance_finished) on_instance_finished(*a.state->job, end);
 }
 

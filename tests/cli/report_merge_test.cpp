@@ -32,7 +32,8 @@ json comparable(json report) {
             const auto error = job["first_error"].get<std::string>();
             job["first_error"] = error.substr(0, error.find("instance "));
         }
-        for (const char* key : {"latency_s", "latency_histogram", "duration_s", "cpu_s", "peak_rss_bytes", "details", "file"}) {
+        for (const char* key : {"latency_s", "latency_histogram", "duration_s", "started_s", "finished_s", "activity", "cpu_s",
+                                "peak_rss_bytes", "details", "file"}) {
             job.erase(key);
         }
     }
@@ -172,6 +173,18 @@ TEST_CASE("gaia report merge makes the shards' reports into the report the whole
         max_of_shards = std::max(max_of_shards, json::parse(read_file(shard))["jobs"][3]["latency_s"]["max"].get<double>());
     }
     CHECK(m["jobs"][3]["latency_s"]["max"].get<double>() == doctest::Approx(max_of_shards));
+    // The timeline: every shard's instances in the merged activity, the job's span covering
+    // each shard's (the shards ran one after another here).
+    std::uint64_t started_in_bins = 0, failed_in_bins = 0;
+    for (const auto& bin : m["jobs"][3]["activity"]["bins"]) {
+        started_in_bins += bin[1].get<std::uint64_t>();
+        failed_in_bins += bin[2].get<std::uint64_t>();
+    }
+    CHECK(started_in_bins == 103);
+    CHECK(failed_in_bins == 10);
+    CHECK(m["jobs"][3]["started_s"].get<double>() >= 0);
+    CHECK(m["jobs"][3]["finished_s"].get<double>() >= m["jobs"][3]["started_s"].get<double>());
+    CHECK(m["jobs"][3]["finished_s"].get<double>() <= m["run"]["duration_s"].get<double>() + 1);  // "started" is to the second
 
     // JUnit: the whole run's testcases, counted alike.
     const auto a = junit_counts(xml), b = junit_counts(whole_xml);

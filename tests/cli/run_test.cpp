@@ -99,6 +99,27 @@ allow_failure = true
     CHECK(broken["status"] == "failed");
     CHECK(broken["attempts"] == 2);
     CHECK(broken["first_error"] == "exit code 1 (expected 0)");
+    // When each job ran, and its instances over that time (what the HTML report draws).
+    double list_finished = 0;
+    for (const auto& job : j["jobs"]) {
+        INFO(job["name"]);
+        REQUIRE(job["started_s"].is_number());
+        CHECK(job["started_s"].get<double>() >= 0);
+        CHECK(job["finished_s"].get<double>() >= job["started_s"].get<double>());
+        CHECK(job["finished_s"].get<double>() <= j["run"]["duration_s"].get<double>());
+        if (job["name"] == "list") list_finished = job["finished_s"].get<double>();
+        if (job["name"] == "each") {
+            CHECK(job["needs"] == json::array({"list"}));
+            CHECK(job["started_s"].get<double>() >= list_finished);
+        }
+    }
+    std::uint64_t started = 0;
+    for (const auto& bin : each["activity"]["bins"]) started += bin[1].get<std::uint64_t>();
+    CHECK(started == 3);
+    const auto& bins = broken["activity"]["bins"];
+    REQUIRE(bins.size() >= 1);
+    CHECK(bins.back()[2] == 1);  // failed
+    CHECK(bins.back()[3] == 1);  // after a retry
 }
 
 TEST_CASE("the JUnit report is valid XML with one suite per file and a case per job") {

@@ -1,0 +1,94 @@
+#include "core/report/html_text.hpp"
+#include "core/report/run_report.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+namespace gaia::report::html {
+
+std::string esc(std::string_view text) { return xml_escape(text); }
+
+std::string clip(std::string_view text, std::size_t max_bytes) {
+    if (text.size() <= max_bytes) return std::string(text);
+    std::size_t cut = max_bytes;
+    // Back to the start of a UTF-8 character: continuation bytes are 10xxxxxx.
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+    return std::string(text.substr(0, cut)) + "… (" + count_label(text.size() - cut) + " more bytes)";
+}
+
+std::string duration_label(double s) {
+    char buf[32];
+    if (!std::isfinite(s) || s < 0) s = 0;
+    if (s == 0) return "0 s";
+    if (s < 1e-3) std::snprintf(buf, sizeof buf, "%.0f µs", s * 1e6);
+    else if (s < 1) std::snprintf(buf, sizeof buf, "%.3g ms", s * 1e3);
+    else if (s < 60) std::snprintf(buf, sizeof buf, "%.3g s", s);
+    else if (s < 3600) std::snprintf(buf, sizeof buf, "%dm%02ds", static_cast<int>(s) / 60, static_cast<int>(s) % 60);
+    else std::snprintf(buf, sizeof buf, "%dh%02dm", static_cast<int>(s / 3600), (static_cast<int>(s) % 3600) / 60);
+    return buf;
+}
+
+std::string bytes_label(double bytes) {
+    const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    if (!std::isfinite(bytes) || bytes < 0) bytes = 0;
+    int unit = 0;
+    while (bytes >= 1024 && unit < 4) {
+        bytes /= 1024;
+        ++unit;
+    }
+    char buf[32];
+    std::snprintf(buf, sizeof buf, unit == 0 ? "%.0f %s" : "%.1f %s", bytes, units[unit]);
+    return buf;
+}
+
+std::string count_label(std::uint64_t n) {
+    std::string digits = std::to_string(n), out;
+    for (std::size_t i = 0; i < digits.size(); ++i) {
+        if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+        out += digits[i];
+    }
+    return out;
+}
+
+std::string percent_label(double fraction) {
+    if (!std::isfinite(fraction)) return "-";
+    char buf[32];
+    const double p = fraction * 100;
+    // 99.95% is not "100%": a failure must not round away.
+    if (p >= 100 && fraction >= 1) return "100%";
+    std::snprintf(buf, sizeof buf, "%.1f%%", std::min(p, 99.9));
+    return buf;
+}
+
+std::string coord(double v) {
+    if (!std::isfinite(v)) v = 0;
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f", v);
+    std::string s = buf;
+    if (s.size() > 2 && s.compare(s.size() - 2, 2, ".0") == 0) s.resize(s.size() - 2);
+    if (s == "-0") s = "0";
+    return s;
+}
+
+std::string anchor(std::string_view prefix, std::size_t index) { return std::string(prefix) + "-" + std::to_string(index); }
+
+std::string url_path(std::string_view path) {
+    static constexpr char kHex[] = "0123456789ABCDEF";
+    std::string out;
+    for (const char c : path) {
+        const auto u = static_cast<unsigned char>(c);
+        const bool plain = (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || (u >= '0' && u <= '9') || c == '/' ||
+                           c == '.' || c == '-' || c == '_' || c == '~';
+        if (plain) {
+            out += c;
+        } else {
+            out += '%';
+            out += kHex[u >> 4];
+            out += kHex[u & 15];
+        }
+    }
+    return out;
+}
+
+}  // namespace gaia::report::html

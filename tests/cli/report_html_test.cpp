@@ -1,0 +1,242 @@
+// The HTML report: gaia run --report-html, gaia report html and gaia report merge
+// --report-html write one self-contained page, drawn from the JSON report alone; real
+// headless Chromium (gaia's own browser pool) opens it offline, under its own CSP, and
+// the screenshots' pixels show the timeline and a histogram drawn.
+
+#include "tests/support/browser_scratch.hpp"
+#include "tests/support/file_server.hpp"
+#include "tests/support/png.hpp"
+#include "tests/support/report_helpers.hpp"
+#include "tests/support/subprocess.hpp"
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <functional>
+
+using namespace gaia::test;
+using nlohmann::json;
+
+namespace {
+
+// A run that fails in every way the page shows: a fan-out whose instances 3, 13, 23 and 33
+// fail after a retry (one message, with characters HTML must escape), thresholds broken, a
+// job skipped for it, and a file job that passes beside it. The first job takes 0.3 s, so
+// its lane is wide enough to count its pixels.
+std::string failing_job_file(const TempDir& dir) {
+    return dir.file("nightly.toml", R"T(name = "nightly"
+[jobs.prepare]
+kind = "process"
+command = ["sleep", "0.3"]
+
+[jobs.fetch]
+kind = "process"
+needs = ["prepare"]
+repeat = 40
+command = ["sh", "-c", "sleep 0.0$(( {{ index }} % 5 )); test $(( {{ index }} % 10 )) -ne 3 || { echo 'disk <full> & gone' >&2; exit 3; }"]
+retries = { attempts = 1, backoff = "1ms" }
+thresholds = { success_rate = 0.95, p95 = "1ms" }
+
+[jobs.write]
+kind = "file"
+op = "write"
+needs = ["prepare"]
+path = ")T" + (dir.path() / "out.txt").string() + R"T("
+content = "x"
+
+[jobs.publish]
+kind = "process"
+needs = ["fetch", "write"]
+command = ["true"]
+)T");
+}
+
+std::size_t occurrences(const std::string& text, const std::string& what) {
+    std::size_t n = 0;
+    for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+    return n;
+}
+
+// Pixels of a screenshot for which `match` holds.
+std::size_t pixels(const Png& png, const std::function<bool(int r, int g, int b)>& match) {
+    std::size_t n = 0;
+    for (std::uint32_t y = 0; y < png.height; ++y) {
+        for (std::uint32_t x = 0; x < png.width; ++x) {
+            const auto c = png.rgb(x, y);
+            n += match(c[0], c[1], c[2]);
+        }
+    }
+    return n;
+}
+
+}  // namespace
+
+TEST_CASE("--report-html writes one self-contained page: verdict, timeline, jobs, failures by message, thresholds") {
+    TempDir dir;
+    const auto file = failing_job_file(dir);
+    const auto html_path = (dir.path() / "report.html").string(), json_path = (dir.path() / "report.json").string();
+    const auto out = run_gaia({"-q", "run", file, "--report-json", json_path, "--report-html", html_path});
+    INFO(out.err);
+    CHECK(out.exit_code == 1);
+    const auto html = read_file(html_path);
+    REQUIRE(html.rfind("<!doctype html>", 0) == 0);
+
+    // Nothing to fetch: no src, no remote link, no stylesheet or script from elsewhere; a
+    // policy that allows the page's own style and script only.
+    CHECK(html.find("http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'sha256-") != std::string::npos);
+    CHECK(html.find(" src=") == std::string::npos);
+    CHECK(html.find("href=\"http") == std::string::npos);
+    CHECK(html.find("url(") == std::string::npos);
+    CHECK(html.find("@import") == std::string::npos);
+    CHECK(occurrences(html, "<script") == 1);
+    CHECK(occurrences(html, "<style") == 1);
+    CHECK(html.find(" style=\"") == std::string::npos);  // a style attribute would break the policy
+
+    // The verdict at the top.
+    CHECK(html.find("<span class=\"verdict failed\">failed</span> nightly</h1>") != std::string::npos);
+    CHECK(html.find("<b>exit 1</b><span>exit status</span>") != std::string::npos);
+    CHECK(html.find("<b>2 of 4</b><span>jobs passed</span>") != std::string::npos);  // prepare and write
+    CHECK(html.find("<b>4</b><span>retries</span>") != std::string::npos);
+    // The timeline: a lane per job, publish in the last stage (it needs fetch, which needs
+    // prepare), failures and retries marked on fetch's lane.
+    const auto timeline = html.substr(html.find("<section id=\"timeline\""), html.find("<section id=\"jobs\"") - html.find("<section id=\"timeline\""));
+    CHECK(occurrences(timeline, "<a href=\"#job-") == 4);
+    CHECK(timeline.find("class=\"fail-mark\"") != std::string::npos);
+    CHECK(timeline.find("class=\"retry-mark\"") != std::string::npos);
+    CHECK(timeline.find("class=\"density\"") != std::string::npos);
+    CHECK(timeline.find("fetch: failed") < timeline.find("publish: skipped, did not run"));
+    CHECK(timeline.find("40 instances, 4 failed, 4 retries") != std::string::npos);
+    // The failures: the one message, escaped, with its four instances.
+    CHECK(html.find("disk &lt;full&gt; &amp; gone") != std::string::npos);
+    CHECK(html.find("disk <full>") == std::string::npos);
+    CHECK(html.find("#3, #13, #23, #33") != std::string::npos);
+    // The thresholds, and that they broke; a histogram for the fan-out with its limit.
+    CHECK(html.find("<td>success rate</td><td>≥ 95.0%</td><td>90.0%</td><td class=\"broke\">no</td>") != std::string::npos);
+    CHECK(html.find("<td>p95 latency</td><td>≤ 1ms</td>") != std::string::npos);
+    CHECK(html.find("class=\"histogram\"><title>Latency of fetch: 40 instances") != std::string::npos);
+    CHECK(html.find(">p95 limit</text>") != std::string::npos);
+    CHECK(html.find("<section id=\"subsystems\"") != std::string::npos);
+
+    // Drawn again later from the JSON report, it is the same page.
+    const auto again = (dir.path() / "again.html").string();
+    const auto later = run_gaia({"report", "html", json_path, "-o", again});
+    INFO(later.err);
+    CHECK(later.exit_code == 0);
+    CHECK(later.out.find("wrote " + again) != std::string::npos);
+    CHECK(read_file(again) == html);
+}
+
+TEST_CASE("gaia report html refuses what is not a JSON report, and writes nothing") {
+    TempDir dir;
+    const auto page = (dir.path() / "page.html").string();
+    for (const auto& [text, why] : std::vector<std::pair<std::string, std::string>>{
+             {"not json {", "not a gaia JSON report: it is not JSON"},
+             {R"({"runs": []})", "not a gaia JSON report: it has no \"run\" object and \"jobs\" array"},
+             {R"({"run": {}, "jobs": [{"kind": "process"}]})", "not a gaia JSON report: a job without a name"}}) {
+        const auto report = dir.file("r.json", text);
+        const auto out = run_gaia({"report", "html", report, "-o", page});
+        CHECK(out.exit_code == 2);
+        CHECK(out.err.find(report + ": " + why) != std::string::npos);
+        CHECK_FALSE(std::filesystem::exists(page));
+    }
+    const auto missing = run_gaia({"report", "html", (dir.path() / "none.json").string(), "-o", page});
+    CHECK(missing.exit_code == 2);
+    CHECK(missing.err.find("cannot read") != std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(page));
+}
+
+TEST_CASE("gaia report merge --report-html draws the merged run, every shard's instances on one timeline") {
+    TempDir dir;
+    const auto file = dir.file("fan.toml", R"T(name = "fan"
+[jobs.each]
+kind = "process"
+repeat = 30
+command = ["sh", "-c", "test {{ index }} -ne 7"]
+)T");
+    std::vector<std::string> shards;
+    for (int k = 1; k <= 2; ++k) {
+        shards.push_back((dir.path() / ("s" + std::to_string(k) + ".json")).string());
+        run_gaia({"-q", "run", file, "--shard", std::to_string(k) + "/2", "--report-json", shards.back()});
+        REQUIRE(std::filesystem::exists(shards.back()));
+    }
+    const auto page = (dir.path() / "merged.html").string();
+    const auto out = run_gaia({"-q", "report", "merge", shards[0], shards[1], "--report-html", page});
+    INFO(out.err);
+    CHECK(out.exit_code == 1);
+    const auto html = read_file(page);
+    CHECK(html.find("merged from 2 shards") != std::string::npos);
+    CHECK(html.find("each: failed") != std::string::npos);
+    CHECK(html.find("30 instances, 1 failed") != std::string::npos);
+    CHECK(html.find("#7") != std::string::npos);
+}
+
+TEST_CASE("Chromium opens the HTML report offline under its own CSP: no console error, sortable, keyboard, drawn") {
+    TempDir dir;
+    FileServer server;  // before the scratch: its files are not under the browsers' TMPDIR
+    BrowserScratch scratch(dir);
+    const auto html_path = (dir.path() / "report.html").string();
+    run_gaia({"-q", "run", failing_job_file(dir), "--report-html", html_path});
+    REQUIRE(std::filesystem::exists(html_path));
+    server.dir().file("report.html", read_file(html_path));
+    const auto shots = dir.path() / "shots";
+    std::filesystem::create_directories(shots);
+    const auto run = run_with_metrics(dir, R"T(
+[jobs.look]
+kind = "browser"
+url = ")T" + server.url("/report.html") + R"T("
+timeout = "60s"
+steps = [
+  { wait_for = "#timeline svg" },
+  { expect_text = "header .verdict", text = "failed" },
+  { eval = "document.querySelectorAll('#timeline svg a').length", as = "lanes" },
+  { press = "Tab" },
+  { eval = "document.activeElement.textContent", as = "focused" },
+  { press = "Enter" },
+  { eval = "location.hash", as = "hash" },
+  { eval = "[...document.querySelectorAll('#jobs tbody tr')].map(r => r.cells[0].textContent)", as = "first_order" },
+  { click = "#jobs th:nth-child(5) button" },
+  { eval = "[...document.querySelectorAll('#jobs tbody tr')].map(r => r.cells[0].textContent)", as = "ascending" },
+  { click = "#jobs th:nth-child(5) button" },
+  { eval = "[...document.querySelectorAll('#jobs tbody tr')].map(r => r.cells[0].textContent)", as = "descending" },
+  { eval = "document.querySelector('#jobs th:nth-child(5)').getAttribute('aria-sort')", as = "sorted" },
+  { screenshot = ")T" + (shots / "timeline.png").string() + R"T(", selector = "#timeline svg" },
+  { screenshot = ")T" + (shots / "histogram.png").string() + R"T(", selector = "svg.histogram" },
+  { screenshot = ")T" + (shots / "page.png").string() + R"T(", full_page = true },
+]
+expect = { no_console_errors = true }
+)T");
+    const auto& report = run.report;
+    INFO(report.dump(2), run.out.err);
+    REQUIRE(job(report, "look")["status"] == "passed");
+    const auto& c = job(report, "look")["captures"];
+    CHECK(c["lanes"] == 4);
+    CHECK(c["first_order"] == json::array({"prepare", "fetch", "write", "publish"}));
+    CHECK(c["ascending"][3] == "fetch");  // the only job with failures, last going up
+    CHECK(c["descending"][0] == "fetch");
+    CHECK(c["sorted"] == "descending");
+    CHECK(c["focused"] == "Timeline");  // the first thing Tab reaches: the sections' links
+    CHECK(c["hash"] == "#timeline");
+    // Offline: the page asked for nothing but itself (the favicon is the browser's asking).
+    std::vector<std::string> asked;
+    for (const auto& line : server.requests()) {
+        if (line.rfind("GET /favicon.ico ", 0) != 0) asked.push_back(line);
+    }
+    CHECK(asked == std::vector<std::string>{"GET /report.html HTTP/1.1"});
+
+    // Drawn: the timeline shows green (passed) and red (failed) spans, the histogram blue
+    // bars. (A span is its status colour over the lane at 55%; a failed one is darker where
+    // the density of its instances is drawn over it.)
+    const auto timeline = decode_png(read_file(shots / "timeline.png"));
+    CHECK(timeline.width > 400);
+    const auto greenish = pixels(timeline, [](int r, int g, int b) { return g > r + 40 && g > b + 20; });
+    const auto reddish = pixels(timeline, [](int r, int g, int b) { return r > g + 40 && r > b + 30; });
+    CHECK(greenish > 200);
+    CHECK(reddish > 200);
+    const auto histogram = decode_png(read_file(shots / "histogram.png"));
+    const auto blue = pixels(histogram, [](int r, int g, int b) { return b > r + 80 && b > g + 40; });
+    CHECK(blue > 100);
+    CHECK(std::filesystem::file_size(shots / "page.png") > 10000);
+    CHECK(scratch.browsers() == 0);
+    CHECK(scratch.clean());
+}
