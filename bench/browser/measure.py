@@ -2,9 +2,10 @@
 """Runs a command and prints, as JSON, its wall time and the peak memory of its whole
 process tree (the command and every descendant: for gaia and Playwright, every Chromium
 process): the largest sum of RSS and the largest sum of PSS (shared pages split among
-the processes that share them), sampled every 100 ms.
+the processes that share them), sampled every 100 ms; and the CPU time (user + system)
+of the whole tree, every process of which was waited for by its parent.
     measure.py CMD [ARG...]"""
-import json, os, subprocess, sys, time
+import json, os, resource, subprocess, sys, time
 
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
@@ -53,4 +54,7 @@ while child.poll() is None:
     peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
     time.sleep(0.1)
 wall = time.monotonic() - start
-print(json.dumps({"wall_s": wall, "peak_rss": peak_rss, "peak_pss": peak_pss, "exit": child.returncode}))
+# This script waits for no other child, so its children's times are the command's tree.
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime, "peak_rss": peak_rss,
+                  "peak_pss": peak_pss, "exit": child.returncode}))
