@@ -1,6 +1,7 @@
 #include "cli/progress.hpp"
 
 #include "cli/table.hpp"
+#include "core/text/byte_size.hpp"
 
 #include <spdlog/spdlog.h>
 #include <sys/ioctl.h>
@@ -39,18 +40,7 @@ std::string human_seconds(double s) {
     return buf;
 }
 
-std::string human_bytes(std::uint64_t bytes) {
-    const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-    double value = static_cast<double>(bytes);
-    int unit = 0;
-    while (value >= 1024 && unit < 4) {
-        value /= 1024;
-        ++unit;
-    }
-    char buf[32];
-    std::snprintf(buf, sizeof buf, unit == 0 ? "%.0f%s" : "%.1f%s", value, units[unit]);
-    return buf;
-}
+std::string human_bytes(std::uint64_t bytes) { return text::byte_size_text(static_cast<double>(bytes), ""); }
 
 Progress::Progress(Mode mode, bool color, bool quiet, const text::Redactor& redactor, HeldOutput* held)
     : mode_(mode), color_(color), quiet_(quiet), redactor_(redactor), held_(held) {}

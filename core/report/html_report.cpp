@@ -3,6 +3,7 @@
 #include "core/report/html_page.hpp"
 #include "core/report/html_text.hpp"
 #include "core/report/svg_charts.hpp"
+#include "core/text/tail.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -291,7 +292,7 @@ std::string instance_key(const json& instance) {
     const auto& item = member(instance, "item");
     if (!item.is_null()) {
         const auto text = item.is_string() ? item.get<std::string>() : item.dump(-1, ' ', false, json::error_handler_t::replace);
-        key += " " + (text.size() > 60 ? text.substr(0, 57) + "…" : text);
+        key += " " + (text.size() > 60 ? std::string(text::head_of(text, 57)) + "…" : text);
     }
     return key;
 }

@@ -1,5 +1,7 @@
 #include "core/report/html_text.hpp"
 #include "core/report/run_report.hpp"
+#include "core/text/byte_size.hpp"
+#include "core/text/tail.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -11,10 +13,8 @@ std::string esc(std::string_view text) { return xml_escape(text); }
 
 std::string clip(std::string_view text, std::size_t max_bytes) {
     if (text.size() <= max_bytes) return std::string(text);
-    std::size_t cut = max_bytes;
-    // Back to the start of a UTF-8 character: continuation bytes are 10xxxxxx.
-    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-    return std::string(text.substr(0, cut)) + "… (" + count_label(text.size() - cut) + " more bytes)";
+    const auto head = text::head_of(text, max_bytes);
+    return std::string(head) + "… (" + count_label(text.size() - head.size()) + " more bytes)";
 }
 
 std::string duration_label(double s) {
@@ -29,18 +29,7 @@ std::string duration_label(double s) {
     return buf;
 }
 
-std::string bytes_label(double bytes) {
-    const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-    if (!std::isfinite(bytes) || bytes < 0) bytes = 0;
-    int unit = 0;
-    while (bytes >= 1024 && unit < 4) {
-        bytes /= 1024;
-        ++unit;
-    }
-    char buf[32];
-    std::snprintf(buf, sizeof buf, unit == 0 ? "%.0f %s" : "%.1f %s", bytes, units[unit]);
-    return buf;
-}
+std::string bytes_label(double bytes) { return text::byte_size_text(bytes, " "); }
 
 std::string count_label(std::uint64_t n) {
     std::string digits = std::to_string(n), out;

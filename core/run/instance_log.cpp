@@ -1,4 +1,5 @@
 #include "core/run/instance_log.hpp"
+#include "core/text/tail.hpp"
 
 #include <algorithm>
 #include <climits>
@@ -7,13 +8,9 @@ namespace gaia::run {
 
 std::uint32_t InstanceLog::intern(std::string_view error) {
     if (error.empty()) return 0;
-    std::string text(error.substr(0, kMaxErrorBytes));
-    if (error.size() > kMaxErrorBytes) {
-        // Cut on a UTF-8 boundary, so the report never carries half a character.
-        while (!text.empty() && (static_cast<unsigned char>(text.back()) & 0xC0) == 0x80) text.pop_back();
-        if (!text.empty() && static_cast<unsigned char>(text.back()) >= 0xC0) text.pop_back();
-        text += "… (cut)";
-    }
+    // Cut on a UTF-8 boundary, so the report never carries half a character.
+    std::string text(text::head_of(error, kMaxErrorBytes));
+    if (error.size() > kMaxErrorBytes) text += "… (cut)";
     const auto [it, added] = error_ids_.try_emplace(std::move(text), 0);
     if (added) {
         errors_.push_back(&it->first);

@@ -15,4 +15,13 @@ std::string tail_of(std::string_view text, std::size_t limit) {
     return std::string(text.substr(start));
 }
 
+std::string_view head_of(std::string_view text, std::size_t limit) {
+    if (text.size() <= limit) return text;
+    // Back from the cut over continuation bytes (top bits 10) to the sequence's first byte,
+    // which the cut would separate from them: it goes too.
+    std::size_t end = limit;
+    while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+    return text.substr(0, end);
+}
+
 }  // namespace gaia::text
