@@ -63,12 +63,14 @@ struct BrowserJobConfig final : jobfile::KindConfig {
     std::optional<Viewport> viewport;      // default: 1280×720, as Playwright
 
     // The page's network: rules for its requests (null: none), headers added to every
-    // request, its user agent, no network at all, a slower CPU.
+    // request, its user agent, no network at all, a slower CPU, a light or dark
+    // prefers-color-scheme (empty: the browser's own).
     std::shared_ptr<const NetworkRules> rules;
     std::vector<std::pair<std::string, jobfile::Template>> headers;
     std::optional<jobfile::Template> user_agent;
     bool offline = false;
     double cpu_throttle = 1;
+    std::string color_scheme;
 
     // A stored session (cookies, localStorage, sessionStorage) the page starts from, and
     // the file its own session is written to once its steps and expectations have passed.

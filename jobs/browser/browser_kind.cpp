@@ -309,8 +309,8 @@ const jobfile::KindSchema& BrowserKind::schema() const {
     static const jobfile::KindSchema schema{
         "browser",
         "browser",
-        {"url", "steps", "viewport", "block", "mock", "headers", "user_agent", "offline", "cpu_throttle", "storage",
-         "save_storage", "har", "trace"},
+        {"url", "steps", "viewport", "block", "mock", "headers", "user_agent", "offline", "cpu_throttle", "color_scheme",
+         "storage", "save_storage", "har", "trace"},
         {"status", "title_contains", "text_contains", "selector_exists", "no_console_errors", "max_latency"},
         {"instances", "tabs_per_instance", "executable", "headless", "args", "extensions", "recycle_after",
          "launch_timeout", "artifacts"},

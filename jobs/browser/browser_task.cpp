@@ -116,6 +116,7 @@ void BrowserTask::start(const run::TaskContext& ctx, run::Completion done) {
     }
     options.offline = config_.offline;
     options.cpu_throttle = config_.cpu_throttle;
+    options.color_scheme = config_.color_scheme;
     try {
         for (const auto& [name, value] : config_.headers) options.extra_headers.emplace_back(name, value.render(ctx.scope));
         if (config_.user_agent) options.user_agent = config_.user_agent->render(ctx.scope);

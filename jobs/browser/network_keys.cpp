@@ -208,6 +208,18 @@ bool compile_network_keys(const toml::table& job, BrowserJobConfig& config, Comp
         if (auto v = ctx.number(*n, "cpu_throttle", 1, 100)) config.cpu_throttle = *v;
         else ok = false;
     }
+    if (const auto* n = job.get("color_scheme")) {
+        // Playwright's colorScheme: what the page's prefers-color-scheme media query sees.
+        if (auto v = ctx.string(*n, "color_scheme")) {
+            if (*v == "light" || *v == "dark") config.color_scheme = *v;
+            else {
+                ctx.error(*n, "`color_scheme` is \"light\" or \"dark\", not `" + *v + "`");
+                ok = false;
+            }
+        } else {
+            ok = false;
+        }
+    }
     return ok;
 }
 

@@ -1,6 +1,6 @@
 #pragma once
-// A browser job's keys for its page's network: block, mock, headers, user_agent, offline
-// and cpu_throttle (gaia-jobs(5), KIND BROWSER).
+// A browser job's keys for its page's network and device: block, mock, headers,
+// user_agent, offline, cpu_throttle and color_scheme (gaia-jobs(5), KIND BROWSER).
 
 #include "core/jobfile/compile_context.hpp"
 #include "jobs/browser/browser_config.hpp"

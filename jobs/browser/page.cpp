@@ -285,6 +285,10 @@ void Page::enable_domains() {
         calls.push_back({"Emulation.setUserAgentOverride", {{"userAgent", options_.user_agent}}});
     }
     if (options_.cpu_throttle > 1) calls.push_back({"Emulation.setCPUThrottlingRate", {{"rate", options_.cpu_throttle}}});
+    if (!options_.color_scheme.empty()) {
+        calls.push_back({"Emulation.setEmulatedMedia",
+                         {{"features", nlohmann::json::array({{{"name", "prefers-color-scheme"}, {"value", options_.color_scheme}}})}}});
+    }
     if (options_.rules && !options_.rules->empty()) {
         router_ = std::make_unique<RequestRouter>(
             loop_, options_.rules, [this](const std::string& method, nlohmann::json params, ReplyHandler reply) {

@@ -54,6 +54,7 @@ struct PageOptions {
     std::string user_agent;
     bool offline = false;
     double cpu_throttle = 1;  // Emulation.setCPUThrottlingRate: 4 is four times slower
+    std::string color_scheme;  // "light" or "dark": prefers-color-scheme (Emulation.setEmulatedMedia)
     // A stored session to start from: its cookies are set in the context before the page
     // is ready, its origins' items put in place in the first document the page loads.
     std::shared_ptr<const StorageState> storage;

@@ -1,5 +1,5 @@
 // A browser job's control of its page's network — block, mock, headers, user_agent,
-// offline, cpu_throttle — in real headless Chromium, against servers the test starts on
+// offline, cpu_throttle, color_scheme — in real headless Chromium, against servers the test starts on
 // loopback: python's http.server for pages, httpbin to see what a request carried.
 
 #include "tests/support/browser_scratch.hpp"
@@ -205,5 +205,38 @@ steps = [{ eval = ")T" + busy + R"T(", as = "ms" }]
     const double slow = job(report, "slow")["captures"]["ms"];
     INFO("fast ", fast, " ms, slow ", slow, " ms");
     CHECK(slow > 1.25 * fast);
+    CHECK(scratch.browsers() == 0);
+}
+
+TEST_CASE("color_scheme sets what the page's prefers-color-scheme sees, and its stylesheet follows") {
+    FileServer server;
+    server.dir().file("page.html",
+                      "<!doctype html><style>body { background: #fff } "
+                      "@media (prefers-color-scheme: dark) { body { background: rgb(1, 2, 3) } }</style><p>hi</p>");
+    TempDir dir;
+    BrowserScratch scratch(dir);
+    const std::string steps = R"T(steps = [
+  { eval = "matchMedia('(prefers-color-scheme: dark)').matches", as = "dark" },
+  { eval = "getComputedStyle(document.body).backgroundColor", as = "background" },
+]
+)T";
+    auto report = run_report(dir, R"T(
+[jobs.dark]
+kind = "browser"
+url = ")T" + server.url("/page.html") + R"T("
+color_scheme = "dark"
+timeout = "30s"
+)T" + steps + R"T(
+[jobs.light]
+kind = "browser"
+url = ")T" + server.url("/page.html") + R"T("
+color_scheme = "light"
+timeout = "30s"
+)T" + steps);
+    INFO(report.dump(2));
+    CHECK(job(report, "dark")["captures"]["dark"] == true);
+    CHECK(job(report, "dark")["captures"]["background"] == "rgb(1, 2, 3)");
+    CHECK(job(report, "light")["captures"]["dark"] == false);
+    CHECK(job(report, "light")["captures"]["background"] == "rgb(255, 255, 255)");
     CHECK(scratch.browsers() == 0);
 }
