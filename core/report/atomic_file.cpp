@@ -21,17 +21,21 @@ void AtomicFile::append(std::string_view text) {
     if (!error_.empty()) return;
     if (buffer_.size() + text.size() > kBufferBytes) flush();
     if (text.size() >= kBufferBytes) {
-        buffer_ = text;
-        flush();
+        write_all(text);  // a big piece goes as it is, not copied into the buffer first
     } else {
         buffer_.append(text);
     }
 }
 
 void AtomicFile::flush() {
+    write_all(buffer_);
+    buffer_.clear();
+}
+
+void AtomicFile::write_all(std::string_view text) {
     std::size_t written = 0;
-    while (error_.empty() && written < buffer_.size()) {
-        const ssize_t n = ::write(staged_.fd(), buffer_.data() + written, buffer_.size() - written);
+    while (error_.empty() && written < text.size()) {
+        const ssize_t n = ::write(staged_.fd(), text.data() + written, text.size() - written);
         if (n < 0) {
             if (errno == EINTR) continue;
             error_ = "cannot write " + path_ + ": " + std::strerror(errno);
@@ -39,7 +43,6 @@ void AtomicFile::flush() {
             written += static_cast<std::size_t>(n);
         }
     }
-    buffer_.clear();
 }
 
 std::string AtomicFile::commit() {

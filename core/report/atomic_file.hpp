@@ -23,6 +23,7 @@ public:
 
 private:
     void flush();
+    void write_all(std::string_view text);
 
     loop::StagedFile staged_;
     std::string path_;

@@ -30,11 +30,13 @@ h3 { font-size: 15px; margin: 20px 0 6px; }
 .facts span { color: var(--muted); font-size: 12px; }
 nav ul { display: flex; gap: 16px; list-style: none; padding: 0; margin: 8px 0; }
 table { border-collapse: collapse; width: 100%; margin: 6px 0; font-variant-numeric: tabular-nums; }
-th, td { text-align: left; padding: 4px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }
+th, td { text-align: left; padding: 4px 6px; border-bottom: 1px solid var(--line); vertical-align: top; }
 td.n, th.n { text-align: right; }
+th, td.n, table.jobs td:first-child { white-space: nowrap; }
+.wide { overflow-x: auto; }
 th { background: var(--panel); font-weight: 600; }
-th button { all: unset; cursor: pointer; } th button::after { content: " \2195"; color: var(--muted); }
-th[aria-sort=ascending] button::after { content: " \2191"; } th[aria-sort=descending] button::after { content: " \2193"; }
+th button { all: unset; cursor: pointer; } th button::after { content: "\2195"; color: var(--muted); font-size: 11px; margin-left: 2px; }
+th[aria-sort=ascending] button::after { content: "\2191"; } th[aria-sort=descending] button::after { content: "\2193"; }
 .s-passed { color: var(--ok); } .s-failed, .s-cancelled { color: var(--bad); } .s-skipped, .s-pending { color: var(--skip); }
 .held { color: var(--ok); } .broke { color: var(--bad); font-weight: 600; }
 pre { background: var(--panel); padding: 8px; overflow: auto; max-height: 320px; margin: 4px 0; white-space: pre-wrap; word-break: break-all; }

@@ -3,6 +3,7 @@
 #include "core/report/html_page.hpp"
 #include "core/report/html_text.hpp"
 #include "core/report/svg_charts.hpp"
+#include "core/text/message_shape.hpp"
 #include "core/text/tail.hpp"
 
 #include <algorithm>
@@ -26,24 +27,24 @@ constexpr std::size_t kMaxCaptureBytes = 4096; // of a job's captures, as JSON
 constexpr std::size_t kMaxSubsystemRows = 400; // per subsystem
 
 // A report read defensively: it may come from another gaia or another hand.
-const json& member(const json& o, const char* key) {
+const json& member(const json& o, std::string_view key) {
     static const json null;
     if (!o.is_object()) return null;
     const auto it = o.find(key);
     return it == o.end() ? null : *it;
 }
-std::string str(const json& o, const char* key) {
+std::string str(const json& o, std::string_view key) {
     const auto& v = member(o, key);
     return v.is_string() ? v.get<std::string>() : std::string();
 }
-std::optional<double> opt_num(const json& o, const char* key) {
+std::optional<double> opt_num(const json& o, std::string_view key) {
     const auto& v = member(o, key);
     if (!v.is_number()) return std::nullopt;
     const double d = v.get<double>();
     return std::isfinite(d) ? std::optional<double>(d) : std::nullopt;
 }
-double num(const json& o, const char* key) { return opt_num(o, key).value_or(0); }
-std::uint64_t count(const json& o, const char* key) {
+double num(const json& o, std::string_view key) { return opt_num(o, key).value_or(0); }
+std::uint64_t count(const json& o, std::string_view key) {
     const auto& v = member(o, key);
     if (v.is_number_unsigned()) return v.get<std::uint64_t>();
     if (v.is_number() && v.get<double>() > 0) return static_cast<std::uint64_t>(v.get<double>());
@@ -97,29 +98,36 @@ struct JobView {
     bool thresholds_held = true;
 };
 
-// How many jobs deep each job is in the needs graph (jobs it needs first). A report's
-// needs cannot loop (the loader refuses cycles), but one from elsewhere might: the depth
-// stops growing after as many rounds as there are jobs.
+// How many jobs deep each job is in the needs graph (jobs it needs first): the longest
+// path to it, in one pass over the graph in dependency order (Kahn's). A report's needs
+// cannot loop (the loader refuses cycles), but one from elsewhere might: the jobs on a
+// cycle, and those after them, keep the depth their other needs gave them.
 void assign_stages(std::vector<JobView>& jobs) {
-    std::unordered_map<std::string, std::size_t> by_name;
+    std::unordered_map<std::string_view, std::size_t> by_name;
     for (std::size_t i = 0; i < jobs.size(); ++i) by_name.emplace(jobs[i].name, i);
-    for (std::size_t round = 0; round < jobs.size(); ++round) {
-        bool changed = false;
-        for (auto& job : jobs) {
-            const auto& needs = member(*job.j, "needs");
-            if (!needs.is_array()) continue;
-            for (const auto& need : needs) {
-                if (!need.is_string()) continue;
-                const auto it = by_name.find(need.get<std::string>());
-                if (it == by_name.end() || &jobs[it->second] == &job) continue;
-                const auto stage = jobs[it->second].stage + 1;
-                if (stage > job.stage) {
-                    job.stage = stage;
-                    changed = true;
-                }
-            }
+    std::vector<std::vector<std::size_t>> dependents(jobs.size());
+    std::vector<std::size_t> waiting(jobs.size(), 0), ready;
+    for (std::size_t i = 0; i < jobs.size(); ++i) {
+        const auto& needs = member(*jobs[i].j, "needs");
+        if (!needs.is_array()) continue;
+        for (const auto& need : needs) {
+            if (!need.is_string()) continue;
+            const auto it = by_name.find(need.get_ref<const std::string&>());
+            if (it == by_name.end() || it->second == i) continue;
+            dependents[it->second].push_back(i);
+            ++waiting[i];
         }
-        if (!changed) break;
+    }
+    for (std::size_t i = 0; i < jobs.size(); ++i) {
+        if (waiting[i] == 0) ready.push_back(i);
+    }
+    while (!ready.empty()) {
+        const auto i = ready.back();
+        ready.pop_back();
+        for (const auto d : dependents[i]) {
+            jobs[d].stage = std::max(jobs[d].stage, jobs[i].stage + 1);
+            if (--waiting[d] == 0) ready.push_back(d);
+        }
     }
 }
 
@@ -248,7 +256,7 @@ std::string timeline_section(const json& report, const std::vector<JobView>& job
 }
 
 std::string jobs_section(const std::vector<JobView>& jobs) {
-    std::string out = "<section id=\"jobs\" aria-labelledby=\"jobs-h\">\n<h2 id=\"jobs-h\">Jobs</h2>\n<table class=\"sortable\">";
+    std::string out = "<section id=\"jobs\" aria-labelledby=\"jobs-h\">\n<h2 id=\"jobs-h\">Jobs</h2>\n<div class=\"wide\"><table class=\"sortable jobs\">";
     out += sort_header({{"job", false}, {"kind", false}, {"status", false}, {"instances", true}, {"failed", true},
                         {"attempts", true}, {"p50", true}, {"p95", true}, {"p99", true}, {"max", true}, {"started", true},
                         {"duration", true}, {"thresholds", false}});
@@ -273,7 +281,7 @@ std::string jobs_section(const std::vector<JobView>& jobs) {
         else out += "<td class=\"broke\">broken</td>";
         out += "</tr>\n";
     }
-    out += "</tbody></table>\n</section>\n";
+    out += "</tbody></table></div>\n</section>\n";
     return out;
 }
 
@@ -305,6 +313,7 @@ std::string failures_section(const json& report, const std::vector<JobView>& job
         std::uint64_t count = 0;
         std::vector<std::string> keys, artifacts;
         bool verdict = false;  // the job's own reason (thresholds, a failure before its instances)
+        bool varied = false;   // its instances' messages differ in the numbers that name them
     };
     std::vector<Group> groups;
     std::map<std::pair<std::size_t, std::string>, std::size_t> index;
@@ -315,7 +324,7 @@ std::string failures_section(const json& report, const std::vector<JobView>& job
         if (v.status != "failed" && v.status != "cancelled") continue;
         const auto error = str(*v.j, "first_error");
         if (error.empty() || error.rfind("instance ", 0) == 0) continue;
-        groups.push_back({v.index, error, 1, {}, {}, true});
+        groups.push_back({v.index, error, 1, {}, {}, true, false});
     }
     const auto& instances = member(report, "instances");
     if (instances.is_array()) {
@@ -326,9 +335,11 @@ std::string failures_section(const json& report, const std::vector<JobView>& job
             if (job == job_of.end()) continue;
             auto message = str(instance, "error");
             if (message.empty()) message = status;
-            const auto [it, fresh] = index.emplace(std::pair{job->second, message}, groups.size());
-            if (fresh) groups.push_back({job->second, message, 0, {}, {}, false});
+            // By shape: "GET …/items/3: status 503" and "GET …/items/13: status 503" are one.
+            const auto [it, fresh] = index.emplace(std::pair{job->second, text::message_shape(message)}, groups.size());
+            if (fresh) groups.push_back({job->second, message, 0, {}, {}, false, false});
             auto& g = groups[it->second];
+            g.varied = g.varied || message != g.message;
             ++g.count;
             if (g.keys.size() < kMaxKeys) g.keys.push_back(instance_key(instance));
             const auto& artifacts = member(instance, "artifacts");
@@ -351,6 +362,7 @@ std::string failures_section(const json& report, const std::vector<JobView>& job
         const auto& g = groups[i];
         out += "<tr><td><a href=\"#" + anchor("job", g.job) + "\">" + esc(jobs[g.job].name) + "</a></td><td><code>" +
                esc(clip(g.message, 1024)) + "</code>" + (g.verdict ? " <span class=\"muted\">(the job's verdict)</span>" : "") +
+               (g.varied ? " <span class=\"muted\">(and messages like it that differ in the numbers of a path or a name)</span>" : "") +
                "</td>" + num_cell(static_cast<double>(g.count), count_label(g.count)) + "<td>";
         for (std::size_t k = 0; k < g.keys.size(); ++k) out += (k ? ", " : "") + esc(g.keys[k]);
         if (g.count > g.keys.size() && !g.keys.empty()) out += " and " + count_label(g.count - g.keys.size()) + " more";

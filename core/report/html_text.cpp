@@ -4,6 +4,7 @@
 #include "core/text/tail.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 
@@ -50,11 +51,12 @@ std::string percent_label(double fraction) {
     return buf;
 }
 
+// A 1,000-job page has some hundred thousand of these: to_chars, not printf's locale path.
 std::string coord(double v) {
-    if (!std::isfinite(v)) v = 0;
+    if (!std::isfinite(v) || std::abs(v) > 1e12) v = 0;
     char buf[32];
-    std::snprintf(buf, sizeof buf, "%.1f", v);
-    std::string s = buf;
+    const auto end = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed, 1).ptr;
+    std::string s(buf, end);
     if (s.size() > 2 && s.compare(s.size() - 2, 2, ".0") == 0) s.resize(s.size() - 2);
     if (s == "-0") s = "0";
     return s;

@@ -223,7 +223,9 @@ std::string histogram_svg(const run::LatencyHistogram& histogram, const std::vec
     auto mark = [&](const ChartMark& m, const char* cls, const char* stroke, const char* extra) {
         const double x = std::clamp(x_of(m.seconds), x0, x1);
         out += line(x, kTop - 2, x, base, cls, stroke, extra);
-        out += text_at(x, row % 2 ? kTop - 4 : kTop - 14, m.label, x > x1 - 40 ? "end" : "middle");
+        // Near an end a label grows inward, clear of the edge and of the count at the top left.
+        const char* anchor_to = x > x1 - 40 ? "end" : x < x0 + 40 ? "start" : "middle";
+        out += text_at(x, row % 2 ? kTop - 4 : kTop - 14, m.label, anchor_to);
         ++row;
     };
     for (const auto& m : percentiles) mark(m, "pct", "#1f2328", " stroke-dasharray=\"3 2\"");

@@ -25,7 +25,10 @@ NginxServer::NginxServer(std::vector<TlsSite> sites) {
         "    location = /redirect-to { return 302 $arg_url; }\n"
         "    location = /redirect-307 { return 307 $arg_url; }\n"
         "    location = /echo { default_type text/plain; return 200 \"host=$host "
-        "auth=[$http_authorization] cookie=[$http_cookie] method=$request_method\\n\"; }\n";
+        "auth=[$http_authorization] cookie=[$http_cookie] method=$request_method\\n\"; }\n"
+        // A fan-out that fails one instance in ten: /index/{{ index }}.
+        "    location ~ ^/index/[0-9]*3$ { return 503; }\n"
+        "    location /index/ { default_type text/plain; return 200 \"ok\\n\"; }\n";
     // A port free when chosen may be taken before nginx binds it (another test's server,
     // or the local end of one of its many connections): then nginx does not start, and
     // another set of ports is tried.

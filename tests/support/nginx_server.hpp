@@ -21,7 +21,8 @@ struct TlsSite {
 class NginxServer {
 public:
     // Serves hello.txt, data.json, 2mib.bin and 10mib.bin; /redirect-to?url=U answers 302 to
-    // U, /redirect-307?url=U 307; /echo tells the Host, Authorization, Cookie and method it got.
+    // U, /redirect-307?url=U 307; /echo tells the Host, Authorization, Cookie and method it got;
+    // /index/N answers 503 when N ends in 3, else 200.
     explicit NginxServer(std::vector<TlsSite> sites = {});
     ~NginxServer();
     NginxServer(const NginxServer&) = delete;
