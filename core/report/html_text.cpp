@@ -52,13 +52,21 @@ std::string percent_label(double fraction) {
 }
 
 // A 1,000-job page has some hundred thousand of these: to_chars, not printf's locale path.
-std::string coord(double v) {
+void append_coord(std::string& out, double v) {
     if (!std::isfinite(v) || std::abs(v) > 1e12) v = 0;
     char buf[32];
-    const auto end = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed, 1).ptr;
-    std::string s(buf, end);
-    if (s.size() > 2 && s.compare(s.size() - 2, 2, ".0") == 0) s.resize(s.size() - 2);
-    if (s == "-0") s = "0";
+    auto end = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed, 1).ptr;
+    if (end - buf > 2 && end[-1] == '0' && end[-2] == '.') end -= 2;
+    if (end - buf == 2 && buf[0] == '-' && buf[1] == '0') {
+        out += '0';
+        return;
+    }
+    out.append(buf, end);
+}
+
+std::string coord(double v) {
+    std::string s;
+    append_coord(s, v);
     return s;
 }
 

@@ -22,8 +22,10 @@ std::string bytes_label(double bytes);
 std::string count_label(std::uint64_t n);
 // "99.5%" of a fraction; "100%" only when it is whole.
 std::string percent_label(double fraction);
-// A coordinate: one decimal, no trailing ".0".
+// A coordinate: one decimal, no trailing ".0". append_coord adds it to `out` without a
+// string of its own (a path of a thousand points is made of them).
 std::string coord(double v);
+void append_coord(std::string& out, double v);
 
 // A name made safe for an id or a fragment ("job-3").
 std::string anchor(std::string_view prefix, std::size_t index);

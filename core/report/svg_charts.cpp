@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string_view>
 
 namespace gaia::report::html {
 namespace {
@@ -24,13 +25,26 @@ double nice_step(double span, int parts) {
     return 10 * power;
 }
 
+// `text` then a coordinate, appended to `out`: the pieces of paths and attributes.
+void put(std::string& out, std::string_view text, double v) {
+    out += text;
+    append_coord(out, v);
+}
+
 std::string text_at(double x, double y, const std::string& text, const char* anchor_to = "start") {
-    return "<text x=\"" + coord(x) + "\" y=\"" + coord(y) + "\" text-anchor=\"" + anchor_to + "\">" + esc(text) + "</text>";
+    std::string out;
+    put(out, "<text x=\"", x);
+    put(out, "\" y=\"", y);
+    return out + "\" text-anchor=\"" + anchor_to + "\">" + esc(text) + "</text>";
 }
 
 std::string line(double x1, double y1, double x2, double y2, const char* cls, const char* stroke, const char* extra = "") {
-    return "<line class=\"" + std::string(cls) + "\" x1=\"" + coord(x1) + "\" y1=\"" + coord(y1) + "\" x2=\"" + coord(x2) +
-           "\" y2=\"" + coord(y2) + "\" stroke=\"" + stroke + "\"" + extra + "/>";
+    std::string out = "<line class=\"" + std::string(cls);
+    put(out, "\" x1=\"", x1);
+    put(out, "\" y1=\"", y1);
+    put(out, "\" x2=\"", x2);
+    put(out, "\" y2=\"", y2);
+    return out + "\" stroke=\"" + stroke + "\"" + extra + "/>";
 }
 
 // A label cut to `n` characters (whole UTF-8 characters), with "…".
@@ -74,11 +88,15 @@ LaneMarks lane_marks(const run::ActivityTimeline& activity, double x0, double sc
         }
         const double mid = std::round(x + w * scale / 2);
         if (b.failed > 0 && mid != last_fail_x) {
-            marks.failures += "M" + coord(mid) + " " + coord(top) + "v" + coord(height);
+            put(marks.failures, "M", mid);
+            put(marks.failures, " ", top);
+            put(marks.failures, "v", height);
             last_fail_x = mid;
         }
         if (b.retried > 0 && mid != last_retry_x) {
-            marks.retries += "M" + coord(mid - 3) + " " + coord(top) + "h6l-3 5z";
+            put(marks.retries, "M", mid - 3);
+            put(marks.retries, " ", top);
+            marks.retries += "h6l-3 5z";
             last_retry_x = mid;
         }
     }
@@ -88,8 +106,12 @@ LaneMarks lane_marks(const run::ActivityTimeline& activity, double x0, double sc
     const double bottom = top + height;
     for (const auto& c : columns) {
         const double h = std::max(1.0, (height - 2) * (c.busy_s / c.span_s) / peak);
-        marks.density += "M" + coord(c.x) + " " + coord(bottom) + "v-" + coord(h) + "h" + coord(std::max(c.width, 0.5)) +
-                         "v" + coord(h) + "z";
+        put(marks.density, "M", c.x);
+        put(marks.density, " ", bottom);
+        put(marks.density, "v-", h);
+        put(marks.density, "h", std::max(c.width, 0.5));
+        put(marks.density, "v", h);
+        marks.density += 'z';
     }
     return marks;
 }
@@ -128,16 +150,22 @@ std::string timeline_svg(const std::vector<TimelineLane>& lanes, double run_s) {
             y += stage_gap;
         }
         out += "<a href=\"" + esc(lane.href) + "\"><title>" + esc(lane.summary) + "</title>";
-        out += "<rect class=\"lane\" x=\"0\" y=\"" + coord(y) + "\" width=\"" + coord(x1) + "\" height=\"" + coord(lane_h) +
-               "\" fill=\"#eaeef2\"/>";
+        put(out, "<rect class=\"lane\" x=\"0\" y=\"", y);
+        put(out, "\" width=\"", x1);
+        put(out, "\" height=\"", lane_h);
+        out += "\" fill=\"#eaeef2\"/>";
         if (lane_h >= 12) out += text_at(4, y + lane_h - (lane_h - 10) / 2 - 1.5, shortened(lane.label, 30));
         if (lane.start_s) {
             const double start = std::clamp(*lane.start_s, 0.0, run_s);
             const double end = std::clamp(lane.end_s.value_or(start), start, run_s);
             const auto cls = "span-" + lane.status;
-            out += "<rect class=\"" + esc(cls) + "\" x=\"" + coord(x0 + start * scale) + "\" y=\"" + coord(y) + "\" width=\"" +
-                   coord(std::max(1.5, (end - start) * scale)) + "\" height=\"" + coord(lane_h) + "\" fill=\"" +
-                   status_fill(lane.status) + "\" fill-opacity=\"0.55\"/>";
+            put(out, "<rect class=\"" + esc(cls) + "\" x=\"", x0 + start * scale);
+            put(out, "\" y=\"", y);
+            put(out, "\" width=\"", std::max(1.5, (end - start) * scale));
+            put(out, "\" height=\"", lane_h);
+            out += "\" fill=\"";
+            out += status_fill(lane.status);
+            out += "\" fill-opacity=\"0.55\"/>";
             std::uint64_t started = 0;
             for (const auto& b : lane.activity.bins()) started += b.started;
             const auto marks = lane_marks(lane.activity, x0, scale, y, lane_h);
@@ -214,8 +242,12 @@ std::string histogram_svg(const run::LatencyHistogram& histogram, const std::vec
         const auto n = bars[static_cast<std::size_t>(i)];
         if (n == 0) continue;
         const double h = std::max(1.0, plot_h * static_cast<double>(n) / static_cast<double>(peak));
-        bars_path += "M" + coord(x0 + i * bar_w + 0.5) + " " + coord(base) + "v-" + coord(h) + "h" + coord(bar_w - 1) + "v" +
-                     coord(h) + "z";
+        put(bars_path, "M", x0 + i * bar_w + 0.5);
+        put(bars_path, " ", base);
+        put(bars_path, "v-", h);
+        put(bars_path, "h", bar_w - 1);
+        put(bars_path, "v", h);
+        bars_path += 'z';
     }
     out += "<path class=\"bar\" d=\"" + bars_path + "\" fill=\"#0969da\"/>";
     // Marks' labels alternate between two rows, so close percentiles stay readable.
