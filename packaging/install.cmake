@@ -62,11 +62,13 @@ install(DIRECTORY ${PROJECT_SOURCE_DIR}/configs/grafana_dashboards DESTINATION $
 install(PROGRAMS ${PROJECT_SOURCE_DIR}/deploy/slurm/gaia-array.sbatch DESTINATION ${CMAKE_INSTALL_DATADIR}/gaia/slurm)
 install(FILES ${PROJECT_SOURCE_DIR}/deploy/slurm/README.md DESTINATION ${CMAKE_INSTALL_DATADIR}/gaia/slurm)
 
-# Documentation: the examples, the README, the changelog (upstream's, gzipped as Debian
+# Documentation: the examples, the README and its pictures, the changelog (upstream's, gzipped as Debian
 # names it) and the licences (of gaia and of what its binary contains).
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/examples DESTINATION ${CMAKE_INSTALL_DOCDIR})
 install(FILES ${PROJECT_SOURCE_DIR}/README.md ${PROJECT_SOURCE_DIR}/packaging/debian/copyright
         DESTINATION ${CMAKE_INSTALL_DOCDIR})
+# The README's pictures, where its links lead (docs/images beside it).
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/docs/images DESTINATION ${CMAKE_INSTALL_DOCDIR}/docs)
 set(GAIA_CHANGELOG_GZ ${PROJECT_BINARY_DIR}/changelog.gz)
 add_custom_command(OUTPUT ${GAIA_CHANGELOG_GZ}
                    COMMAND sh -c "gzip -9nc \"$1\" > \"$2\"" sh ${PROJECT_SOURCE_DIR}/CHANGELOG.md ${GAIA_CHANGELOG_GZ}

@@ -57,6 +57,9 @@ std::set<std::string> expected_files(const std::string& p, const std::string& zs
     for (const auto& e : fs::recursive_directory_iterator(source("examples"))) {
         if (e.is_regular_file()) want.insert(p + "/share/doc/gaia/examples/" + fs::relative(e.path(), source("examples")).string());
     }
+    for (const auto& e : fs::directory_iterator(source("docs/images"))) {
+        want.insert(p + "/share/doc/gaia/docs/images/" + e.path().filename().string());
+    }
     return want;
 }
 
