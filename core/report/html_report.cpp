@@ -12,7 +12,10 @@
 #include <cstdio>
 #include <map>
 #include <optional>
+#include <string>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 namespace gaia::report {
 namespace {
@@ -25,6 +28,7 @@ constexpr std::size_t kMaxKeys = 12;           // instances named per message
 constexpr std::size_t kMaxArtifactLinks = 8;   // artifact links per message
 constexpr std::size_t kMaxCaptureBytes = 4096; // of a job's captures, as JSON
 constexpr std::size_t kMaxSubsystemRows = 400; // per subsystem
+constexpr std::size_t kMaxNesting = 64;        // levels of a value the page shows
 
 // A report read defensively: it may come from another gaia or another hand.
 const json& member(const json& o, std::string_view key) {
@@ -49,6 +53,29 @@ std::uint64_t count(const json& o, std::string_view key) {
     if (v.is_number_unsigned()) return v.get<std::uint64_t>();
     if (v.is_number() && v.get<double>() > 0) return static_cast<std::uint64_t>(v.get<double>());
     return 0;
+}
+
+// Whether `value` nests more than `limit` levels. A report of another hand may nest without
+// end, and dumping or walking such a value by recursion would overflow the stack; this
+// walks it with a stack of its own.
+bool nested_deeper_than(const json& value, std::size_t limit) {
+    std::vector<std::pair<const json*, std::size_t>> stack{{&value, 0}};
+    while (!stack.empty()) {
+        const auto [v, depth] = stack.back();
+        stack.pop_back();
+        if (!v->is_structured()) continue;
+        if (depth >= limit) return true;
+        for (const auto& child : *v) stack.emplace_back(&child, depth + 1);
+    }
+    return false;
+}
+
+const std::string kTooDeep = "(nested more than " + std::to_string(kMaxNesting) + " levels deep: see the JSON report)";
+
+// A value as JSON text, unless it nests too deep to write.
+std::string dump_shallow(const json& value, int indent) {
+    if (nested_deeper_than(value, kMaxNesting)) return kTooDeep;
+    return value.dump(indent, ' ', false, json::error_handler_t::replace);
 }
 
 // The exit status gaia gives a run that ended so (gaia-run(1), EXIT STATUS).
@@ -299,7 +326,7 @@ std::string instance_key(const json& instance) {
     std::string key = "#" + std::to_string(count(instance, "index"));
     const auto& item = member(instance, "item");
     if (!item.is_null()) {
-        const auto text = item.is_string() ? item.get<std::string>() : item.dump(-1, ' ', false, json::error_handler_t::replace);
+        const auto text = item.is_string() ? item.get<std::string>() : dump_shallow(item, -1);
         key += " " + (text.size() > 60 ? std::string(text::head_of(text, 57)) + "…" : text);
     }
     return key;
@@ -382,7 +409,7 @@ std::string failures_section(const json& report, const std::vector<JobView>& job
 }
 
 std::string json_block(const json& value, std::size_t max_bytes) {
-    return "<pre>" + esc(clip(value.dump(1, ' ', false, json::error_handler_t::replace), max_bytes)) + "</pre>";
+    return "<pre>" + esc(clip(dump_shallow(value, 1), max_bytes)) + "</pre>";
 }
 
 std::string job_section(const JobView& v) {
@@ -452,8 +479,13 @@ std::string job_section(const JobView& v) {
 
 // A subsystem's figures as rows: nested keys joined with dots, percentiles on one row,
 // seconds and bytes in their units.
-void flatten(const json& value, const std::string& key, std::vector<std::pair<std::string, std::string>>& rows) {
+void flatten(const json& value, const std::string& key, std::vector<std::pair<std::string, std::string>>& rows,
+             std::size_t depth = 0) {
     if (rows.size() >= kMaxSubsystemRows) return;
+    if (depth > kMaxNesting) {
+        rows.emplace_back(key, kTooDeep);
+        return;
+    }
     if (value.is_object()) {
         if (value.contains("p50") && value.contains("p99") && value["p50"].is_number()) {
             std::string text;
@@ -463,7 +495,7 @@ void flatten(const json& value, const std::string& key, std::vector<std::pair<st
             rows.emplace_back(key, text);
             return;
         }
-        for (const auto& [k, v] : value.items()) flatten(v, key.empty() ? k : key + "." + k, rows);
+        for (const auto& [k, v] : value.items()) flatten(v, key.empty() ? k : key + "." + k, rows, depth + 1);
         return;
     }
     if (value.is_array()) {
@@ -473,7 +505,7 @@ void flatten(const json& value, const std::string& key, std::vector<std::pair<st
             rows.emplace_back(key, clip(value.dump(-1, ' ', false, json::error_handler_t::replace), 512));
             return;
         }
-        for (std::size_t i = 0; i < value.size(); ++i) flatten(value[i], key + "[" + std::to_string(i) + "]", rows);
+        for (std::size_t i = 0; i < value.size(); ++i) flatten(value[i], key + "[" + std::to_string(i) + "]", rows, depth + 1);
         return;
     }
     std::string text;

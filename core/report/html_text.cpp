@@ -52,6 +52,8 @@ std::string percent_label(double fraction) {
 }
 
 // A 1,000-job page has some hundred thousand of these: to_chars, not printf's locale path.
+// No drawing is 10^12 px wide: a value beyond (from a report of another hand) is drawn at 0,
+// as a non-finite one is, and always fits the buffer.
 void append_coord(std::string& out, double v) {
     if (!std::isfinite(v) || std::abs(v) > 1e12) v = 0;
     char buf[32];

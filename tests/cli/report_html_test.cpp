@@ -183,6 +183,29 @@ TEST_CASE("gaia report html refuses what is not a JSON report, and writes nothin
     CHECK_FALSE(std::filesystem::exists(page));
 }
 
+TEST_CASE("a report of another hand is drawn, not crashed on: wrong types, needs that loop, values nested 100,000 deep") {
+    TempDir dir;
+    const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+    std::string deep_object;
+    for (int i = 0; i < 100000; ++i) deep_object += "{\"k\": ";
+    deep_object += "1" + std::string(100000, '}');
+    const auto report = dir.file("odd.json", R"({"run": {"name": 7, "status": ["failed"], "duration_s": "long"},
+ "jobs": [{"name": "a", "status": "failed", "needs": ["b"], "instances": -3, "started_s": "soon",
+           "activity": {"bin_s": 1e300, "bins": [[1, 2]]}, "latency_histogram": {"buckets": "many"},
+           "captures": {"x": )" + deep + R"(}},
+          {"name": "b", "needs": ["a", 5, null], "details": )" + deep + R"(, "thresholds": {"p95": 3}}],
+ "instances": [{"job": "a", "index": "one", "status": "failed", "error": 1, "item": )" + deep + R"(}],
+ "subsystems": {"s": )" + deep_object + "}}");
+    const auto page = (dir.path() / "odd.html").string();
+    const auto out = run_gaia({"report", "html", report, "-o", page});
+    INFO(out.err);
+    REQUIRE(out.exit_code == 0);
+    const auto html = read_file(page);
+    CHECK(html.find("(nested more than 64 levels deep: see the JSON report)") != std::string::npos);
+    CHECK(html.find("<a href=\"#job-0\">a</a>") != std::string::npos);
+    CHECK(html.find("</html>") != std::string::npos);
+}
+
 TEST_CASE("a 5,000-job chain listed last job first is drawn in one pass over its needs, each job a stage deeper") {
     TempDir dir;
     json jobs = json::array();
