@@ -117,6 +117,8 @@ struct JobView {
     std::string name, status;
     std::size_t stage = 0;
     std::optional<run::LatencyHistogram> latency;
+    run::ActivityTimeline activity;  // empty for a report without one
+    std::uint64_t retries = 0;       // attempts after an instance's first
     struct Threshold {
         std::string what, limit, measured;
         bool held = true;
@@ -193,6 +195,17 @@ std::vector<JobView> job_views(const json& jobs) {
         v.status = str(jobs[i], "status");
         std::string ignored;
         v.latency = run::LatencyHistogram::from_json(member(jobs[i], "latency_histogram"), &ignored);
+        // Retries are the attempts beyond each started instance's first. The activity counts
+        // the instances that started, a cancelled one too; without it, the passed and the
+        // failed are the instances known to have started.
+        const auto attempts = count(jobs[i], "attempts");
+        std::uint64_t started = count(jobs[i], "passed") + count(jobs[i], "failed");
+        if (auto activity = run::ActivityTimeline::from_json(member(jobs[i], "activity"), &ignored)) {
+            v.activity = std::move(*activity);
+            started = 0;
+            for (const auto& b : v.activity.bins()) started += b.started;
+        }
+        v.retries = attempts > started ? attempts - started : 0;
         judge_thresholds(v);
         views.push_back(std::move(v));
     }
@@ -203,15 +216,15 @@ std::vector<JobView> job_views(const json& jobs) {
 std::string header(const json& report, const std::vector<JobView>& jobs) {
     const auto& run = member(report, "run");
     const auto status = str(run, "status");
-    std::uint64_t instances = 0, passed = 0, failed = 0, skipped = 0, attempts = 0, jobs_passed = 0, jobs_failed = 0;
+    std::uint64_t instances = 0, failed = 0, skipped = 0, retries = 0, jobs_passed = 0, jobs_failed = 0, jobs_cancelled = 0;
     for (const auto& v : jobs) {
         instances += count(*v.j, "instances");
-        passed += count(*v.j, "passed");
         failed += count(*v.j, "failed");
         skipped += count(*v.j, "skipped");
-        attempts += count(*v.j, "attempts");
+        retries += v.retries;
         jobs_passed += v.status == "passed";
-        jobs_failed += v.status == "failed" || v.status == "cancelled";
+        jobs_failed += v.status == "failed";
+        jobs_cancelled += v.status == "cancelled";
     }
     std::string out = "<header>\n<h1><span class=\"verdict " + esc(status) + "\">" + esc(status.empty() ? "unknown" : status) +
                       "</span> " + esc(str(run, "name")) + "</h1>\n<p class=\"muted\">run " + esc(str(run, "id")) +
@@ -229,11 +242,11 @@ std::string header(const json& report, const std::vector<JobView>& jobs) {
     out += fact(duration_label(num(run, "duration_s")), "duration");
     out += fact(count_label(jobs_passed) + " of " + count_label(jobs.size()), "jobs passed");
     if (jobs_failed) out += fact(count_label(jobs_failed), "jobs failed");
+    if (jobs_cancelled) out += fact(count_label(jobs_cancelled), "jobs cancelled");
     out += fact(count_label(instances), "instances");
     out += fact(count_label(failed), "instances failed");
     if (skipped) out += fact(count_label(skipped), "instances skipped");
-    const auto ran = passed + failed;
-    if (attempts > ran) out += fact(count_label(attempts - ran), "retries");
+    if (retries) out += fact(count_label(retries), "retries");
     if (const auto lag = opt_num(run, "loop_lag_max_s")) out += fact(duration_label(*lag), "worst loop lag");
     out += "</ul>\n</header>\n";
     return out;
@@ -249,9 +262,7 @@ std::string lane_summary(const JobView& v) {
     }
     s += ", " + count_label(count(j, "instances")) + " instances";
     if (const auto f = count(j, "failed")) s += ", " + count_label(f) + " failed";
-    if (const auto a = count(j, "attempts"), ran = count(j, "passed") + count(j, "failed"); a > ran) {
-        s += ", " + count_label(a - ran) + " retries";
-    }
+    if (v.retries) s += ", " + count_label(v.retries) + " retries";
     return s;
 }
 
@@ -269,8 +280,7 @@ std::string timeline_section(const json& report, const std::vector<JobView>& job
         lane.start_s = opt_num(*v->j, "started_s");
         lane.end_s = opt_num(*v->j, "finished_s");
         if (lane.end_s) end = std::max(end, *lane.end_s);
-        std::string ignored;
-        if (auto activity = run::ActivityTimeline::from_json(member(*v->j, "activity"), &ignored)) lane.activity = std::move(*activity);
+        lane.activity = v->activity;
         lane.stage = v->stage;
         lane.summary = lane_summary(*v);
         lanes.push_back(std::move(lane));

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <functional>
@@ -162,6 +163,42 @@ TEST_CASE("--report-html writes one self-contained page: verdict, timeline, jobs
     CHECK(later.exit_code == 0);
     CHECK(later.out.find("wrote " + again) != std::string::npos);
     CHECK(read_file(again) == html);
+}
+
+TEST_CASE("an interrupted run still gets its page: interrupted, exit 130, cancelled jobs, no retries made up") {
+    TempDir dir;
+    const auto file = dir.file("long.toml", R"T(name = "long"
+[jobs.quick]
+kind = "process"
+repeat = 5
+command = ["true"]
+
+[jobs.slow]
+kind = "process"
+needs = ["quick"]
+repeat = 4
+command = ["sleep", "30.2525"]
+
+[jobs.after]
+kind = "process"
+needs = ["slow"]
+command = ["true"]
+)T");
+    const auto html_path = (dir.path() / "report.html").string();
+    BackgroundGaia gaia({"-q", "run", file, "--report-html", html_path}, dir.path());
+    REQUIRE(wait_for_processes("sleep 30.2525", 4) >= 4);
+    gaia.signal(SIGINT);
+    CHECK(gaia.wait(10) == 130);
+    const auto html = read_file(html_path);
+    CHECK(html.find("<span class=\"verdict interrupted\">interrupted</span> long</h1>") != std::string::npos);
+    CHECK(html.find("<b>exit 130</b><span>exit status</span>") != std::string::npos);
+    CHECK(html.find("<b>1 of 3</b><span>jobs passed</span>") != std::string::npos);
+    CHECK(html.find("<b>2</b><span>jobs cancelled</span>") != std::string::npos);
+    CHECK(html.find("jobs failed") == std::string::npos);
+    // Each sleeper made one attempt and was cancelled in it: that is no retry.
+    CHECK(html.find("<span>retries</span>") == std::string::npos);
+    CHECK(html.find("slow: cancelled, from ") != std::string::npos);
+    CHECK(html.find("4 instances, ") == std::string::npos);
 }
 
 TEST_CASE("gaia report html refuses what is not a JSON report, and writes nothing") {
