@@ -236,7 +236,7 @@ std::string header(const json& report, const std::vector<JobView>& jobs) {
         if (files.size() > 5) out += " and " + count_label(files.size() - 5) + " more";
     }
     if (const auto shard = str(run, "shard"); !shard.empty()) out += "; shard " + esc(shard);
-    if (const auto& from = member(run, "merged_from"); from.is_array()) out += "; merged from " + count_label(from.size()) + " shards";
+    if (const auto& from = member(run, "merged_from"); from.is_array()) out += "; merged from " + count_of(from.size(), "shard", "shards");
     out += "</p>\n<ul class=\"facts\">";
     out += fact("exit " + std::to_string(exit_status(status)), "exit status");
     out += fact(duration_label(num(run, "duration_s")), "duration");
@@ -260,9 +260,9 @@ std::string lane_summary(const JobView& v) {
     } else {
         s += ", did not run";
     }
-    s += ", " + count_label(count(j, "instances")) + " instances";
+    s += ", " + count_of(count(j, "instances"), "instance", "instances");
     if (const auto f = count(j, "failed")) s += ", " + count_label(f) + " failed";
-    if (v.retries) s += ", " + count_label(v.retries) + " retries";
+    if (v.retries) s += ", " + count_of(v.retries, "retry", "retries");
     return s;
 }
 
@@ -469,7 +469,7 @@ std::string job_section(const JobView& v) {
                 limits.push_back({std::string(key) + " limit", std::chrono::duration<double>(*d).count()});
             }
         }
-        const auto title = "Latency of " + v.name + ": " + count_label(v.latency->count()) + " instances, p50 " +
+        const auto title = "Latency of " + v.name + ": " + count_of(v.latency->count(), "instance", "instances") + ", p50 " +
                            duration_label(num(latency, "p50")) + ", p95 " + duration_label(num(latency, "p95")) + ", p99 " +
                            duration_label(num(latency, "p99")) + ", max " + duration_label(num(latency, "max"));
         out += "<figure><figcaption class=\"muted\">" + esc(title) + "</figcaption>" +
@@ -540,10 +540,40 @@ void flatten(const json& value, const std::string& key, std::vector<std::pair<st
     rows.emplace_back(key, text);
 }
 
+// The API client pool's requests by host: their count and status codes (0: no response).
+std::string hosts_table(const json& hosts) {
+    std::string out = "<table class=\"sortable\">" + sort_header({{"host", false}, {"requests", true}, {"status codes", false}}) +
+                      "<tbody>";
+    std::size_t shown = 0;
+    for (const auto& [host, figures] : hosts.items()) {
+        if (++shown > kMaxSubsystemRows) break;
+        std::string codes;
+        if (const auto& by_code = member(figures, "codes"); by_code.is_object()) {
+            for (const auto& [code, n] : by_code.items()) {
+                codes += (codes.empty() ? "" : " · ") + (code == "0" ? std::string("no response") : code) + " × " +
+                         count_label(n.is_number_unsigned() ? n.get<std::uint64_t>() : 0);
+            }
+        }
+        const auto requests = count(figures, "requests");
+        out += "<tr><td>" + esc(host) + "</td>" + num_cell(static_cast<double>(requests), count_label(requests)) + "<td>" +
+               esc(codes) + "</td></tr>\n";
+    }
+    return out + "</tbody></table>\n";
+}
+
 std::string subsystem_table(const std::string& name, const json& figures) {
     std::vector<std::pair<std::string, std::string>> rows;
-    flatten(figures, "", rows);
-    std::string out = "<h3>" + esc(name) + "</h3>\n<table><tbody>";
+    std::string out = "<h3>" + esc(name) + "</h3>\n";
+    if (const auto& hosts = member(figures, "hosts"); hosts.is_object()) {
+        out += hosts_table(hosts);
+        json rest = figures;
+        rest.erase("hosts");
+        flatten(rest, "", rows);
+    } else {
+        flatten(figures, "", rows);
+    }
+    if (rows.empty()) return out;
+    out += "<table><tbody>";
     for (const auto& [k, v] : rows) out += "<tr><th scope=\"row\">" + esc(k) + "</th><td>" + esc(v) + "</td></tr>";
     out += "</tbody></table>\n";
     if (rows.size() >= kMaxSubsystemRows) out += "<p class=\"muted\">More figures are in the JSON report.</p>\n";

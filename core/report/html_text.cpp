@@ -41,6 +41,10 @@ std::string count_label(std::uint64_t n) {
     return out;
 }
 
+std::string count_of(std::uint64_t n, std::string_view one, std::string_view many) {
+    return count_label(n) + " " + std::string(n == 1 ? one : many);
+}
+
 std::string percent_label(double fraction) {
     if (!std::isfinite(fraction)) return "-";
     char buf[32];

@@ -20,6 +20,8 @@ std::string duration_label(double seconds);
 std::string bytes_label(double bytes);
 // "12,345".
 std::string count_label(std::uint64_t n);
+// "1 instance", "12,345 instances": the count and the noun it takes.
+std::string count_of(std::uint64_t n, std::string_view one, std::string_view many);
 // "99.5%" of a fraction; "100%" only when it is whole.
 std::string percent_label(double fraction);
 // A coordinate: one decimal, no trailing ".0". append_coord adds it to `out` without a

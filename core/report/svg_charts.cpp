@@ -133,7 +133,7 @@ std::string timeline_svg(const std::vector<TimelineLane>& lanes, double run_s) {
     std::string out = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 " + coord(kWidth) + " " + coord(height) +
                       "\" width=\"" + coord(kWidth) + "\" height=\"" + coord(height) +
                       "\" role=\"img\" aria-labelledby=\"timeline-title\" class=\"timeline\">";
-    out += "<title id=\"timeline-title\">Timeline of the run's " + count_label(lanes.size()) + " jobs over " +
+    out += "<title id=\"timeline-title\">Timeline of the run's " + count_of(lanes.size(), "job", "jobs") + " over " +
            duration_label(run_s) + ": a lane per job, instances running at once shaded, failures as red lines, retries as "
            "amber marks</title>";
     const double step = nice_step(run_s, 8);

@@ -860,7 +860,9 @@ void BrowserTask::conclude(run::TaskOutcome outcome) {
             outcome.details["requests_mocked"] = mocked;
             pool_.on_requests_intercepted(ctx_->job.name, blocked, mocked);
         }
-        const char* name = status == run::TaskStatus::passed ? "passed" : status == run::TaskStatus::failed ? "failed" : "cancelled";
+        // A page whose attempt ran out of time failed; only one the run stopped was cancelled.
+        const bool failed = status == run::TaskStatus::failed || (status == run::TaskStatus::cancelled && ctx_->deadline_passed);
+        const char* name = status == run::TaskStatus::passed ? "passed" : failed ? "failed" : "cancelled";
         const double seconds = static_cast<double>(loop::Loop::hrtime_ns() - page_ns_) / 1e9 - outcome.artifacts_s;
         pool_.on_page_finished(name, std::max(0.0, seconds));
         pool_.return_page(std::move(page_));

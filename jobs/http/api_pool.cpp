@@ -99,10 +99,27 @@ void ApiPool::on_finished(const std::string& host, const std::string& method, lo
     in_flight_.dec();
     requests_.with({host, method, std::to_string(status)}).inc();
     duration_.with({host}).observe(seconds);
+    ++codes_by_host_[host][status];
 }
 
 void ApiPool::on_dns_failure(const std::string& host, const std::string& method) {
     requests_.with({host, method, "0"}).inc();
+    ++codes_by_host_[host][0];
+}
+
+nlohmann::json ApiPool::report() const {
+    if (codes_by_host_.empty()) return nullptr;
+    nlohmann::json hosts = nlohmann::json::object();
+    for (const auto& [host, codes] : codes_by_host_) {
+        std::uint64_t requests = 0;
+        nlohmann::json by_code = nlohmann::json::object();
+        for (const auto& [code, n] : codes) {
+            by_code[std::to_string(code)] = n;
+            requests += n;
+        }
+        hosts[host] = {{"requests", requests}, {"codes", std::move(by_code)}};
+    }
+    return {{"hosts", std::move(hosts)}};
 }
 
 void ApiPool::on_tls(const std::string& host, const net::TlsFacts& facts) {

@@ -435,6 +435,9 @@ TEST_CASE("a 1,000-job, 100,000-instance run: a bounded page, drawn again from J
     }
     CHECK(instances == 100000);
     CHECK(failed == 100);
+    // The API client pool's figures: every request to the one host, by status code.
+    CHECK(report["subsystems"]["api"]["hosts"]["127.0.0.1"] ==
+          json{{"requests", 100000}, {"codes", {{"200", 99900}, {"503", 100}}}});
 
     // Bounded: a lane, a row and a section per job, not a mark per instance.
     const auto html = read_file(html_path);
@@ -446,6 +449,8 @@ TEST_CASE("a 1,000-job, 100,000-instance run: a bounded page, drawn again from J
     CHECK(html.find("<b>100</b><span>instances failed</span>") != std::string::npos);
 
     CHECK(html.find("#3, #13, #23, #33, #43, #53, #63, #73, #83, #93") != std::string::npos);
+    CHECK(html.find("<tr><td>127.0.0.1</td><td class=\"n\" data-v=\"100000\">100,000</td><td>200 × 99,900 · 503 × 100</td></tr>") !=
+          std::string::npos);
 
     // Drawn again from the JSON alone: the same page, quickly (the bench measures it on a
     // quiet machine; this only catches a page that has become many times slower).

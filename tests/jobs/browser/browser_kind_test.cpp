@@ -285,6 +285,9 @@ steps = [{ sleep = "5s" }]
     CHECK(error("title").find("expect.title_contains: the title \"gaia test page\" does not contain \"other\"") !=
           std::string::npos);
     CHECK(error("slow").find("timed out after 500ms") != std::string::npos);
+    // The pool's figures count every page: one passed, and eight failed — the one that ran
+    // out of time among them, not left out as if the run had stopped it.
+    CHECK(report["subsystems"]["browser"]["pages"] == json{{"passed", 1}, {"failed", 8}});
     CHECK(scratch.browsers() == 0);
 }
 
