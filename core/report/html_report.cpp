@@ -558,7 +558,9 @@ std::string hosts_table(const json& hosts) {
         out += "<tr><td>" + esc(host) + "</td>" + num_cell(static_cast<double>(requests), count_label(requests)) + "<td>" +
                esc(codes) + "</td></tr>\n";
     }
-    return out + "</tbody></table>\n";
+    out += "</tbody></table>\n";
+    if (shown > kMaxSubsystemRows) out += "<p class=\"muted\">More hosts are in the JSON report.</p>\n";
+    return out;
 }
 
 std::string subsystem_table(const std::string& name, const json& figures) {
