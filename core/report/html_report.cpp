@@ -13,6 +13,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -70,11 +71,12 @@ bool nested_deeper_than(const json& value, std::size_t limit) {
     return false;
 }
 
-const std::string kTooDeep = "(nested more than " + std::to_string(kMaxNesting) + " levels deep: see the JSON report)";
+constexpr std::string_view kTooDeep = "(nested more than 64 levels deep: see the JSON report)";
+static_assert(kMaxNesting == 64, "kTooDeep names the limit");
 
 // A value as JSON text, unless it nests too deep to write.
 std::string dump_shallow(const json& value, int indent) {
-    if (nested_deeper_than(value, kMaxNesting)) return kTooDeep;
+    if (nested_deeper_than(value, kMaxNesting)) return std::string(kTooDeep);
     return value.dump(indent, ' ', false, json::error_handler_t::replace);
 }
 
@@ -493,7 +495,7 @@ void flatten(const json& value, const std::string& key, std::vector<std::pair<st
              std::size_t depth = 0) {
     if (rows.size() >= kMaxSubsystemRows) return;
     if (depth > kMaxNesting) {
-        rows.emplace_back(key, kTooDeep);
+        rows.emplace_back(key, std::string(kTooDeep));
         return;
     }
     if (value.is_object()) {

@@ -89,7 +89,6 @@ std::optional<ActivityTimeline> ActivityTimeline::from_json(const nlohmann::json
     }
     ActivityTimeline t;
     for (long k = std::lround(doublings); k > 0; --k) t.width_s_ *= 2;
-    t.bins_.reserve(std::min<std::size_t>(j["bins"].size() * 2, kMaxBins));
     for (const auto& row : j["bins"]) {
         if (!row.is_array() || row.size() != 5 || !row[0].is_number_unsigned() || row[0].get<std::uint64_t>() >= kMaxBins ||
             !row[1].is_number_unsigned() || !row[2].is_number_unsigned() || !row[3].is_number_unsigned() ||

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <string_view>
 
 namespace gaia::jobs::http {
@@ -99,25 +100,24 @@ void ApiPool::on_finished(const std::string& host, const std::string& method, lo
     in_flight_.dec();
     requests_.with({host, method, std::to_string(status)}).inc();
     duration_.with({host}).observe(seconds);
-    ++codes_by_host_[host][status];
 }
 
 void ApiPool::on_dns_failure(const std::string& host, const std::string& method) {
     requests_.with({host, method, "0"}).inc();
-    ++codes_by_host_[host][0];
 }
 
 nlohmann::json ApiPool::report() const {
-    if (codes_by_host_.empty()) return nullptr;
+    if (requests_.series().empty()) return nullptr;
+    // Series are {host, method, code}: summed over the methods.
+    std::map<std::string, std::map<std::string, std::uint64_t>> codes_by_host;
+    for (const auto& [labels, counter] : requests_.series()) {
+        codes_by_host[labels[0]][labels[2]] += static_cast<std::uint64_t>(counter->value());
+    }
     nlohmann::json hosts = nlohmann::json::object();
-    for (const auto& [host, codes] : codes_by_host_) {
+    for (const auto& [host, codes] : codes_by_host) {
         std::uint64_t requests = 0;
-        nlohmann::json by_code = nlohmann::json::object();
-        for (const auto& [code, n] : codes) {
-            by_code[std::to_string(code)] = n;
-            requests += n;
-        }
-        hosts[host] = {{"requests", requests}, {"codes", std::move(by_code)}};
+        for (const auto& [code, n] : codes) requests += n;
+        hosts[host] = {{"requests", requests}, {"codes", codes}};
     }
     return {{"hosts", std::move(hosts)}};
 }

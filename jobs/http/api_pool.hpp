@@ -9,9 +9,6 @@
 #include "jobs/http/lean_engine.hpp"
 #include "jobs/http/http_config.hpp"
 
-#include <map>
-#include <string>
-
 namespace gaia::jobs::http {
 
 class ApiPool final : public run::KindRuntime {
@@ -26,7 +23,8 @@ public:
     // An attempt's timeout counts from the moment its request may go.
     bool starts_deadline() const override { return true; }
     void close() override;
-    // For the JSON report: per host, its requests and their status codes (0: no response).
+    // For the JSON report: per host, its requests and their status codes (0: no response),
+    // summed over the methods of gaia_api_requests_total.
     nlohmann::json report() const override;
 
     Admission& admission() noexcept { return admission_; }
@@ -67,8 +65,6 @@ private:
     metrics::Family<metrics::Gauge>& cert_expiry_;
     Admission admission_;
     std::unique_ptr<CookieJar> jar_;
-    // The report's counts: as gaia_api_requests_total, without the method.
-    std::map<std::string, std::map<long, std::uint64_t>, std::less<>> codes_by_host_;
 };
 
 }  // namespace gaia::jobs::http
